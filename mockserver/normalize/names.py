@@ -1,0 +1,28 @@
+"""Turning path segments and titles into identifiers (CamelCase, singular nouns)."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+# Plural endings, most specific first; `ss`/`us` (address, status) are already singular.
+_SINGULAR_RULES = (
+    (re.compile(r"(?i)ies$"), "y"),
+    (re.compile(r"(?i)(ss|sh|ch|x|z|us)es$"), r"\1"),
+    (re.compile(r"(?i)(?<![su])s$"), ""),
+)
+
+
+def camel(text: str) -> str:
+    """`activity_log` / `activity-log` / `activity log` -> `ActivityLog`."""
+    return "".join(word[:1].upper() + word[1:] for word in _WORD.findall(text))
+
+
+def singular(noun: str) -> str:
+    """Naive English singular, enough for REST collection names: logs -> log, entries ->
+    entry, statuses -> status, boxes -> box. Only the last word of `api_logs` changes."""
+    for pattern, replacement in _SINGULAR_RULES:
+        result, count = pattern.subn(replacement, noun)
+        if count:
+            return result
+    return noun
