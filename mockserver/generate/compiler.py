@@ -1,0 +1,364 @@
+"""Schema -> plan: resolves $ref, merges allOf, reads constraints, picks value makers.
+
+Why merge allOf instead of generating each part: a value must satisfy every part at once, and the
+vendors wrap plain references in allOf (Lago: ``activity_log: {allOf: [$ref]}``). Merging is
+conservative where parts disagree (bounds intersect, enums intersect, null allowed only if every
+typed part allows it) so that what is generated validates against the original, unmerged schema.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import hints
+from .nodes import (
+    Arr, Bool, Const, DateTime, Enum, FreeForm, Int, Node, Num, Obj, OneOf, Prop, Ref, Str,
+)
+from .runtime import Ctx, Run, key_styled, words
+from .vocab import META_KEYS
+
+_META_KEYS = frozenset(("description", "title", "example", "examples", "externalDocs", "xml", "deprecated",
+                        "discriminator", "default"))
+INT32 = (-(2**31) + 1, 2**31 - 1)
+INT64 = (-(2**63) + 1, 2**63 - 1)
+
+
+def singular(name: str | None) -> str | None:
+    """'activityLogItems' -> 'activityLogItem': array items are named after their array."""
+    if not name:
+        return name
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return name
+
+
+def entity_of(name: str | None) -> str:
+    """Normalized entity name used to match foreign keys: 'ActivityLogResponse' -> 'activitylog'."""
+    ws = list(words(name))
+    if len(ws) > 1 and ws[-1] in ("response", "request", "dto", "model", "schema", "resource"):
+        ws.pop()
+    return "".join(ws)
+
+
+class Compiler:
+    """Turns schemas into nodes; memoizes referenced schemas per (ref, name context)."""
+
+    def __init__(self, document: dict[str, Any], ctx: Ctx) -> None:
+        self.doc = document
+        self.ctx = ctx
+        schemas = (document.get("components") or {}).get("schemas") or {}
+        self.component_names: dict[int, str] = {id(s): n for n, s in schemas.items() if isinstance(s, dict)}
+        self.table: dict[Any, Node] = {}
+        self._stack: list[tuple[str, Any]] = []
+
+    # --- resolution -------------------------------------------------------------------------------
+
+    def deref(self, ref: str) -> dict[str, Any]:
+        if not ref.startswith("#/"):
+            raise ValueError(f"only local $refs are supported, got {ref!r}")
+        node: Any = self.doc
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        if not isinstance(node, dict):
+            raise ValueError(f"$ref {ref!r} does not point at a schema")
+        return node
+
+    def flatten(self, schema: dict[str, Any], seen: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """Follow $ref chains and merge allOf into one schema dict (the input is never modified)."""
+        while "$ref" in schema:  # OAS 3.0: siblings of $ref are ignored
+            ref = schema["$ref"]
+            if ref in seen:
+                return {}
+            seen = seen | {ref}
+            schema = self.deref(ref)
+        schema = _normalize_type(schema)
+        if "allOf" not in schema:
+            return schema
+        base = {k: v for k, v in schema.items() if k != "allOf"}
+        parts = [base] + [self.flatten(p, seen) for p in schema["allOf"]]
+        return merge_all(parts)
+
+    # --- compilation ------------------------------------------------------------------------------
+
+    def compile(self, schema: dict[str, Any], name: str | None, parent: tuple[str, ...],
+                sibs: frozenset[str] = frozenset(), ref_name: str | None = None) -> Node:
+        ref = _sole_ref(schema)
+        if ref is None:
+            return self._compile_flat(self.flatten(schema), name, parent, sibs, ref_name)
+        key = (ref, name, parent, sibs)
+        node = self.table.get(key)
+        if node is not None:
+            return node
+        for stacked_ref, stacked_key in reversed(self._stack):
+            if stacked_ref == ref:  # recursion: point back at the plan being built
+                return Ref(self.table, stacked_key)
+        self._stack.append((ref, key))
+        try:
+            node = self._compile_flat(self.flatten(schema), name, parent, sibs, ref.rsplit("/", 1)[-1])
+        finally:
+            self._stack.pop()
+        self.table[key] = node
+        return node
+
+    def _compile_flat(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
+                      sibs: frozenset[str], ref_name: str | None) -> Node:
+        node = self._compile_kind(s, name, parent, sibs, ref_name)
+        enum = s.get("enum")
+        node.nullable = s.get("nullable") is True and (enum is None or None in enum)
+        return node
+
+    def _compile_kind(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
+                      sibs: frozenset[str], ref_name: str | None) -> Node:
+        if "oneOf" in s or "anyOf" in s:
+            return self._compile_choice(s, name, parent, sibs)
+        if "enum" in s:
+            choices = tuple(v for v in s["enum"] if v is not None)
+            return Enum(choices or (None,))
+        if "const" in s:
+            return Const(s["const"])
+        t = s.get("type") or _infer_type(s)
+        if t == "string":
+            return self._compile_string(s, name, parent, sibs)
+        if t == "integer":
+            return self._compile_int(s, name, sibs)
+        if t == "number":
+            return self._compile_number(s, name)
+        if t == "boolean":
+            return Bool()
+        if t == "array":
+            return self._compile_array(s, name, parent)
+        if t == "object":
+            return self._compile_object(s, name, parent, ref_name)
+        example = s.get("example")  # untyped: anything goes; follow the example's shape if it has one
+        if example is not None and not isinstance(example, (dict, list)):
+            return FreeForm(lambda run: hints.mimic(example, run, name))
+        return FreeForm(hints.freeform_hint(name, s))
+
+    def _compile_choice(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
+                        sibs: frozenset[str]) -> Node:
+        options = s.get("oneOf") or s.get("anyOf") or []
+        base = {k: v for k, v in s.items() if k not in ("oneOf", "anyOf")}
+        significant = any(k not in _META_KEYS and k != "nullable" for k in base)
+        nodes: list[Node] = []
+        for opt in options:
+            merged = {"allOf": [base, opt]} if significant else opt
+            nodes.append(self.compile(merged, name, parent, sibs))
+        disc = s.get("discriminator")
+        disc_prop = disc.get("propertyName") if isinstance(disc, dict) else None
+        mapping = (disc or {}).get("mapping") or {}
+        disc_values: list[str | None] = []
+        for opt in options:
+            ref = opt.get("$ref") if isinstance(opt, dict) else None
+            value = next((k for k, v in mapping.items() if v == ref), None)
+            disc_values.append(value or (ref.rsplit("/", 1)[-1] if ref else None))
+        return OneOf(nodes or [FreeForm(hints.record_dict)], disc_prop, disc_values)
+
+    def _compile_string(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
+                        sibs: frozenset[str]) -> Node:
+        ws = words(name)
+        fmt = s.get("format")
+        ex = s.get("example")
+        if fmt in ("date-time", "date") or (fmt is None and (
+                (ws[-1:] == ("at",) and (ex is None or hints.is_datetime_example(ex)))
+                or hints.is_datetime_example(ex) or (ws[-1:] == ("date",) and hints.is_date_example(ex)))):
+            date_only = fmt == "date" or (fmt is None and hints.is_date_example(ex))
+            return DateTime(hints.is_created_name(ws), date_only)
+        fn, prio = hints.string_hint(name, parent, sibs, s, self.ctx)
+        patterns = tuple(s.get("x-patterns", ())) + ((s["pattern"],) if "pattern" in s else ())
+        return Str(fn, prio, int(s.get("minLength", 0)), s.get("maxLength"), patterns, ex)
+
+    def _compile_int(self, s: dict[str, Any], name: str | None, sibs: frozenset[str]) -> Node:
+        lo, lo_strict, hi, hi_strict = _bounds(s)
+        lo_i = None if lo is None else (math.floor(lo) + 1 if lo_strict else math.ceil(lo))
+        hi_i = None if hi is None else (math.ceil(hi) - 1 if hi_strict else math.floor(hi))
+        fmt_lo, fmt_hi = INT32 if s.get("format") == "int32" else INT64
+        if lo_i is not None:
+            lo_i = max(lo_i, fmt_lo)
+        if hi_i is not None:
+            hi_i = min(hi_i, fmt_hi)
+        fn, prio = hints.int_hint(name, sibs, s)
+        return Int(fn, prio, lo_i, hi_i, s.get("multipleOf"))
+
+    def _compile_number(self, s: dict[str, Any], name: str | None) -> Node:
+        lo, lo_strict, hi, hi_strict = _bounds(s)
+        return Num(hints.number_hint(name, s), lo, hi, lo_strict, hi_strict, s.get("multipleOf"))
+
+    def _compile_array(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...]) -> Node:
+        items = s.get("items") or {}
+        item = self.compile(items, singular(name), parent)
+        lo = int(s.get("minItems", 0))
+        hi = s.get("maxItems")
+        unique = bool(s.get("uniqueItems"))
+        flat_items = self.flatten(items)
+        if unique and "enum" in flat_items:
+            hi = len(flat_items["enum"]) if hi is None else min(hi, len(flat_items["enum"]))
+        empty_bias = 0.7 if s.get("example") == [] else 0.0
+        return Arr(item, lo, hi, unique, empty_bias)
+
+    def _compile_object(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
+                        ref_name: str | None) -> Node:
+        props: dict[str, Any] = s.get("properties") or {}
+        required = [r for r in (s.get("required") or []) if isinstance(r, str)]
+        ap = s.get("additionalProperties", True)
+        ap_schema = ap if isinstance(ap, dict) and ap else None
+        closed = ap is False
+        allowed = s.get("x-allowed-keys")  # from merged allOf parts that were closed
+        if allowed is not None:
+            props = {k: v for k, v in props.items() if k in allowed}
+        if not props and not required and ap_schema is None and not closed:
+            return FreeForm(hints.freeform_hint(name, s))
+        entity_name = name or ref_name or self.component_names.get(id(s))
+        entity = entity_of(entity_name)
+        child_parent = words(entity_name) or parent
+        sibs = frozenset(props)
+        nodes: list[Prop] = []
+        for pname, pschema in props.items():
+            if not isinstance(pschema, dict) or self.flatten(pschema).get("writeOnly") is True:
+                continue  # writeOnly never appears in a response
+            node = self.compile(pschema, pname, child_parent, sibs)
+            nodes.append(Prop(pname, node, pname in required))
+        for rname in required:  # required but undeclared: it must still be there
+            if rname not in props:
+                node = self.compile(ap_schema, rname, child_parent, sibs) if ap_schema is not None \
+                    else self._compile_kind({}, rname, child_parent, sibs, None)
+                nodes.append(Prop(rname, node, True))
+        extra = self.compile(ap_schema, singular(name), child_parent) if ap_schema is not None else None
+        style = self.ctx.key_style
+
+        def extra_key(run: Run) -> str:
+            return key_styled(run.rng.choice(META_KEYS), style)
+
+        return Obj(entity, nodes, extra, extra_key, int(s.get("minProperties", 0)), s.get("maxProperties"), closed)
+
+    def root_name(self, schema: dict[str, Any]) -> str | None:
+        """Entity name of a schema handed to generate(): its $ref target or component name."""
+        ref = _sole_ref(schema)
+        return ref.rsplit("/", 1)[-1] if ref else self.component_names.get(id(schema))
+
+
+def _sole_ref(schema: dict[str, Any]) -> str | None:
+    """The $ref of ``{$ref}`` or of ``{allOf: [{$ref}]}`` with nothing else that constrains."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return ref
+    parts = schema.get("allOf")
+    if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict) and len(parts[0]) == 1 \
+            and isinstance(parts[0].get("$ref"), str) \
+            and all(k in _META_KEYS or k == "allOf" for k in schema):
+        return parts[0]["$ref"]
+    return None
+
+
+def _normalize_type(s: dict[str, Any]) -> dict[str, Any]:
+    """Accept OAS 3.1 type arrays (['string', 'null']) as 3.0 ``nullable`` for robustness."""
+    t = s.get("type")
+    if isinstance(t, list):
+        s = dict(s)
+        non_null = [x for x in t if x != "null"]
+        s["type"] = non_null[0] if non_null else None
+        if "null" in t:
+            s["nullable"] = True
+    return s
+
+
+def _infer_type(s: dict[str, Any]) -> str | None:
+    if "properties" in s or "additionalProperties" in s or "required" in s:
+        return "object"
+    if "items" in s:
+        return "array"
+    if any(k in s for k in ("minLength", "maxLength", "pattern", "format")) and s.get("format") not in (
+            "int32", "int64", "float", "double"):
+        return "string"
+    if s.get("format") in ("int32", "int64"):
+        return "integer"
+    if any(k in s for k in ("minimum", "maximum", "multipleOf")) or s.get("format") in ("float", "double"):
+        return "number"
+    return None
+
+
+def _bounds(s: dict[str, Any]) -> tuple[float | None, bool, float | None, bool]:
+    """(lo, lo_strict, hi, hi_strict), reading both the 3.0 boolean and the 3.1 numeric exclusive forms."""
+    lo, hi = s.get("minimum"), s.get("maximum")
+    lo_strict = s.get("exclusiveMinimum") is True
+    hi_strict = s.get("exclusiveMaximum") is True
+    ex_lo, ex_hi = s.get("exclusiveMinimum"), s.get("exclusiveMaximum")
+    if isinstance(ex_lo, (int, float)) and not isinstance(ex_lo, bool) and (lo is None or ex_lo >= lo):
+        lo, lo_strict = ex_lo, True
+    if isinstance(ex_hi, (int, float)) and not isinstance(ex_hi, bool) and (hi is None or ex_hi <= hi):
+        hi, hi_strict = ex_hi, True
+    return lo, lo_strict, hi, hi_strict
+
+
+# --- allOf merge ----------------------------------------------------------------------------------
+
+def merge_all(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge flattened allOf parts into one schema that is at least as strict as each of them."""
+    out: dict[str, Any] = {}
+    typed_nullable: list[bool] = []
+    said_nullable = False
+    allowed: set[str] | None = None
+    patterns: list[str] = []
+    for p in parts:
+        if not p:
+            continue
+        if "type" in p or "enum" in p:
+            typed_nullable.append(p.get("nullable") is True)
+        said_nullable = said_nullable or p.get("nullable") is True
+        if p.get("additionalProperties") is False:  # this part rejects keys it doesn't declare
+            own = set(p.get("properties") or {})
+            allowed = own if allowed is None else allowed & own
+        if isinstance(p.get("pattern"), str) and p["pattern"] not in patterns:
+            patterns.append(p["pattern"])
+        for k, v in p.items():
+            if k == "nullable":
+                continue
+            if k not in out:
+                out[k] = v
+                continue
+            out[k] = _merge_keyword(k, out[k], v)
+    if said_nullable and all(typed_nullable):
+        out["nullable"] = True
+    else:
+        out.pop("nullable", None)
+    if len(patterns) > 1:  # one string must match every part's pattern
+        out["x-patterns"] = patterns[1:]
+    if allowed is not None:
+        out["x-allowed-keys"] = allowed
+        out["additionalProperties"] = False
+    return out
+
+
+def _merge_keyword(k: str, a: Any, b: Any) -> Any:
+    if k == "properties":
+        merged = dict(a)
+        for name, sub in b.items():
+            merged[name] = {"allOf": [merged[name], sub]} if name in merged else sub
+        return merged
+    if k == "required":
+        return list(dict.fromkeys(list(a) + list(b)))
+    if k == "type":
+        return "integer" if {a, b} == {"integer", "number"} else a
+    if k == "enum":
+        return [x for x in a if x in b] or a
+    if k in ("minimum", "minLength", "minItems", "minProperties"):
+        return max(a, b)
+    if k in ("maximum", "maxLength", "maxItems", "maxProperties"):
+        return min(a, b)
+    if k in ("exclusiveMinimum", "exclusiveMaximum"):
+        return a or b if isinstance(a, bool) and isinstance(b, bool) else b
+    if k == "multipleOf":
+        if float(a).is_integer() and float(b).is_integer():
+            return math.lcm(int(a), int(b))
+        return max(a, b)
+    if k == "pattern":
+        return a  # the others are kept in x-patterns
+    if k in ("items", "additionalProperties") and isinstance(a, dict) and isinstance(b, dict):
+        return {"allOf": [a, b]}
+    if k == "additionalProperties":
+        return False if a is False or b is False else (a if isinstance(a, dict) else b)
+    if k in ("readOnly", "writeOnly", "uniqueItems"):
+        return bool(a or b)
+    return a  # description, example, format...: the outer / first one wins

@@ -1,0 +1,449 @@
+"""Compiled plan nodes: one per schema (and name context), immutable after compilation.
+
+Why a plan: walking and merging schemas ($ref, allOf), reading constraints and choosing value makers
+happens once; ``gen`` then only draws numbers. Nodes never mutate themselves during generation, so
+one plan is safely shared by every thread.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from . import pattern as _pattern
+from .hints import PRIO_CONTAINER, PRIO_DRIVER, PRIO_PLAIN, Fn
+from .runtime import UNSET, Frame, Pin, Run, Theme, apply_pin, clone, fmt_date, fmt_datetime
+
+OPTIONAL_PRESENT = 0.85  # optional properties appear most of the time
+NULL_RATE = 0.05  # optional nullable properties are null rarely
+MAX_DEPTH = 8  # beyond this nesting, objects get only what they require
+MAX_RECURSION = 3  # ... and so do recursive schemas after this many self-references
+
+
+class Node:
+    """Base: ``gen(run, pin)`` returns a JSON value valid for the node's schema."""
+
+    __slots__ = ("prio", "nullable")
+
+    def __init__(self, prio: int = PRIO_PLAIN) -> None:
+        self.prio = prio
+        self.nullable = False  # may be null (schema says nullable and its enum, if any, allows it)
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        raise NotImplementedError
+
+
+class Const(Node):
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(PRIO_DRIVER)
+        self.value = value
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        return apply_pin(clone(self.value), pin)
+
+
+class Enum(Node):
+    __slots__ = ("choices",)
+
+    def __init__(self, choices: tuple[Any, ...]) -> None:
+        super().__init__(PRIO_DRIVER)  # generated first: an HTTP method drives the status and path
+        self.choices = choices
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        return apply_pin(clone(run.rng.choice(self.choices)), pin)
+
+
+class Str(Node):
+    """A string from a hint maker, then fitted to minLength/maxLength/pattern."""
+
+    __slots__ = ("fn", "min_len", "max_len", "patterns", "example", "checked")
+
+    def __init__(self, fn: Fn, prio: int, min_len: int, max_len: int | None, patterns: tuple[str, ...],
+                 example: Any) -> None:
+        super().__init__(prio)
+        self.fn = fn
+        self.min_len = min_len
+        self.max_len = max_len
+        self.patterns = tuple(_compile_pattern(p) for p in patterns)
+        self.example = example if isinstance(example, str) else None
+        self.checked = bool(min_len or max_len is not None or self.patterns)
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        value = self.fn(run)
+        if not self.checked:
+            return value
+        fitted = self._fit_length(value, run)
+        if self._ok(fitted):
+            return fitted
+        if self.example is not None and self._ok(self.example):
+            return self.example
+        for regex in self.patterns:
+            if regex is None:
+                continue
+            for _ in range(12):
+                candidate = _pattern.generate(regex.pattern, run.rng)
+                if candidate is not None and self._ok(candidate):
+                    return candidate
+        return fitted  # best effort: the pattern is beyond the supported subset
+
+    def _fit_length(self, value: str, run: Run) -> str:
+        if len(value) < self.min_len:
+            value += run.alnum(self.min_len - len(value))
+        if self.max_len is not None and len(value) > self.max_len:
+            value = value[: self.max_len]
+            trimmed = value.rstrip(" _-.,")  # 'welcome_offer' cut at 8 reads better as 'welcome'
+            if len(trimmed) >= self.min_len:
+                value = trimmed
+        return value
+
+    def _ok(self, value: str) -> bool:
+        if len(value) < self.min_len or (self.max_len is not None and len(value) > self.max_len):
+            return False
+        return all(r is None or r.search(value) for r in self.patterns)
+
+
+def _compile_pattern(p: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(p)
+    except re.error:
+        return None
+
+
+class DateTime(Node):
+    """A timestamp (or date) in the recent past; creation fields anchor their object's timeline."""
+
+    __slots__ = ("created", "date_only")
+
+    def __init__(self, created: bool, date_only: bool) -> None:
+        super().__init__(PRIO_PLAIN)
+        self.created = created
+        self.date_only = date_only
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        ts = run.timestamp(self.created)
+        return fmt_date(ts) if self.date_only else fmt_datetime(ts)
+
+
+class Int(Node):
+    __slots__ = ("fn", "lo", "hi", "mult")
+
+    def __init__(self, fn: Fn | None, prio: int, lo: int | None, hi: int | None, mult: float | None) -> None:
+        super().__init__(prio)
+        self.fn = fn
+        self.lo, self.hi, self.mult = lo, hi, mult
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        lo, hi = self.lo, self.hi
+        v = self.fn(run) if self.fn is not None else None
+        if v is None or (lo is not None and v < lo) or (hi is not None and v > hi):
+            a = lo if lo is not None else (hi - 100 if hi is not None and hi < 1 else 1)
+            b = hi if hi is not None else a + (1000 if a >= 1 else 100)
+            v = run.rng.randint(a, min(b, a + 10**6)) if a <= b else a
+        m = self.mult
+        if m:
+            v = _snap_int(v, m, lo, hi)
+        return v
+
+
+def _snap_int(v: int, m: float, lo: int | None, hi: int | None) -> int:
+    """Nearest multiple of m inside [lo, hi]; m may be fractional (0.5 -> every integer works)."""
+    if float(m).is_integer():
+        step = int(m)
+    else:  # smallest integer that is a multiple of m
+        step = next((k for k in range(1, 1000) if (k / m).is_integer()), 1)
+    down = (v // step) * step
+    up = down if down == v else down + step
+    for cand in (up, down, up + step, down - step):
+        if (lo is None or cand >= lo) and (hi is None or cand <= hi):
+            return cand
+    return up
+
+
+class Num(Node):
+    __slots__ = ("fn", "lo", "hi", "lo_strict", "hi_strict", "mult")
+
+    def __init__(self, fn: Fn | None, lo: float | None, hi: float | None, lo_strict: bool, hi_strict: bool,
+                 mult: float | None) -> None:
+        super().__init__(PRIO_PLAIN)
+        self.fn = fn
+        self.lo, self.hi, self.lo_strict, self.hi_strict, self.mult = lo, hi, lo_strict, hi_strict, mult
+
+    def _inside(self, v: float) -> bool:
+        lo, hi = self.lo, self.hi
+        if lo is not None and (v < lo or (self.lo_strict and v == lo)):
+            return False
+        return not (hi is not None and (v > hi or (self.hi_strict and v == hi)))
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        rng = run.rng
+        lo = self.lo if self.lo is not None else (self.hi - 1000.0 if self.hi is not None and self.hi < 0 else 0.0)
+        hi = self.hi if self.hi is not None else lo + 1000.0
+        if self.mult:
+            return self._multiple(rng.random(), lo, hi)
+        v = self.fn(run) if self.fn is not None else None
+        if v is None or not self._inside(v):
+            v = round(rng.uniform(lo, hi), 2)
+            if not self._inside(v):
+                v = (lo + hi) / 2.0
+        return float(v)
+
+    def _multiple(self, u: float, lo: float, hi: float) -> float | int:
+        m = self.mult
+        assert m is not None
+        k_lo, k_hi = math.ceil(lo / m), math.floor(hi / m)
+        if k_hi < k_lo:
+            k_hi = k_lo
+        k = k_lo + int(u * (k_hi - k_lo + 1)) if k_hi > k_lo else k_lo
+        for cand_k in (k, k_lo, k_hi, *range(k_lo, min(k_hi, k_lo + 50) + 1)):
+            for v in (float(cand_k * m), round(cand_k * m, 10)):
+                if self._inside(v) and _is_multiple(v, m):
+                    return v
+        return float(k * m)
+
+
+def _is_multiple(v: float, m: float) -> bool:
+    """Same test jsonschema's multipleOf applies (float quotient for float divisors)."""
+    if isinstance(m, float):
+        q = v / m
+        return int(q) == q
+    return v % m == 0
+
+
+class Bool(Node):
+    __slots__ = ()
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        return run.rng.random() < 0.5
+
+
+class FreeForm(Node):
+    """An object (or anything) without declared properties: a small plausible dict from a maker."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Fn) -> None:
+        super().__init__(PRIO_CONTAINER)
+        self.fn = fn
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        return apply_pin(self.fn(run), pin)
+
+
+class Arr(Node):
+    __slots__ = ("item", "lo", "hi", "pick_lo", "pick_hi", "unique", "empty_bias")
+
+    def __init__(self, item: Node, lo: int, hi: int | None, unique: bool, empty_bias: float) -> None:
+        super().__init__(PRIO_CONTAINER)
+        self.item = item
+        self.lo, self.hi = lo, hi
+        self.pick_lo = max(lo, 1)  # default 1-3 items
+        self.pick_hi = max(self.pick_lo, min(hi if hi is not None else self.pick_lo + 2, self.pick_lo + 2))
+        self.unique = unique
+        self.empty_bias = empty_bias  # vendor example is [] (e.g. metadata): mostly empty
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        rng = run.rng
+        if run.depth > MAX_DEPTH:
+            n = self.lo
+        elif run.recursion:  # inside a recursive schema: keep trees small
+            n = rng.randint(self.lo, max(self.lo, 1)) if run.recursion < MAX_RECURSION else self.lo
+        elif self.lo == 0 and self.empty_bias and rng.random() < self.empty_bias:
+            n = 0
+        else:
+            n = rng.randint(self.pick_lo, self.pick_hi)
+        kids = pin.kids if pin is not None else None
+        if kids:
+            want = max((k + 1 for k in kids if isinstance(k, int)), default=0)
+            n = max(n, want if self.hi is None else min(want, self.hi))
+        out: list[Any] = []
+        seen: set[str] = set()
+        item = self.item
+        for i in range(n):
+            kp = kids.get(i) if kids else None
+            for _attempt in range(10 if self.unique else 1):
+                run.elem = True
+                v = item.gen(run, kp)
+                run.elem = False
+                if kp is not None and kp.value is not UNSET:
+                    v = kp.value
+                if not self.unique:
+                    break
+                sig = json.dumps(v, sort_keys=True, default=str)
+                if sig not in seen:
+                    seen.add(sig)
+                    break
+            else:
+                continue  # couldn't find a distinct item: a shorter array beats a duplicate
+            out.append(v)
+        return out
+
+
+class Prop:
+    """One property of an object node."""
+
+    __slots__ = ("name", "node", "required")
+
+    def __init__(self, name: str, node: Node, required: bool) -> None:
+        self.name, self.node, self.required = name, node, required
+
+
+class Obj(Node):
+    """An object with declared properties (and/or an additionalProperties schema)."""
+
+    __slots__ = ("entity", "props", "order", "names", "reorder", "extra", "extra_keys", "min_props", "max_props",
+                 "created_names", "time_names", "closed")
+
+    def __init__(self, entity: str, props: list[Prop], extra: Node | None, extra_keys: Callable[[Run], str],
+                 min_props: int, max_props: int | None, closed: bool) -> None:
+        super().__init__(PRIO_CONTAINER)
+        self.entity = entity
+        self.props = tuple(props)
+        self.order = tuple(sorted(range(len(props)), key=lambda i: props[i].node.prio))
+        self.names = tuple(p.name for p in props)
+        self.reorder = self.order != tuple(range(len(props)))
+        self.extra = extra  # additionalProperties schema node, if any
+        self.extra_keys = extra_keys
+        self.min_props, self.max_props = min_props, max_props
+        self.closed = closed
+        self.created_names = tuple(p.name for p in props if isinstance(p.node, DateTime) and p.node.created)
+        self.time_names = tuple(p.name for p in props if isinstance(p.node, DateTime) and not p.node.created)
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        rng = run.rng
+        kids = pin.kids if pin is not None else None
+        parent = run.frames[-1] if run.frames else None
+        theme = Theme(rng) if run.elem else (parent.theme if parent is not None else run.root_theme)
+        run.elem = False
+        frame = Frame(self.entity, theme)
+        if self.created_names:
+            frame.created = self._created(run, kids)
+        run.frames.append(frame)
+        run.depth += 1
+        deep = run.depth > MAX_DEPTH or run.recursion >= MAX_RECURSION
+        present_p = OPTIONAL_PRESENT * 0.5 ** run.recursion
+        values = frame.values
+        try:
+            for i in self.order:
+                p = self.props[i]
+                kp = kids.get(p.name) if kids else None
+                if not p.required:
+                    present = rng.random() < present_p and not deep
+                    if kp is None:
+                        if not present:
+                            continue
+                        if p.node.nullable and rng.random() < NULL_RATE:
+                            values[p.name] = None
+                            continue
+                if kp is not None and kp.value is not UNSET:
+                    p.node.gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
+                    values[p.name] = kp.value
+                else:
+                    values[p.name] = p.node.gen(run, kp)
+            if self.extra is not None and not deep:
+                self._extras(run, values)
+        finally:
+            run.frames.pop()
+            run.depth -= 1
+        if self.max_props is not None and len(values) > self.max_props:
+            self._trim(values)
+        out = {n: values[n] for n in self.names if n in values} if self.reorder else values
+        if self.reorder:
+            out.update((k, v) for k, v in values.items() if k not in out)
+        if kids:
+            for k, kp in kids.items():
+                if k not in self.names:
+                    out[k] = apply_pin(out.get(k), kp)
+        return out
+
+    def _created(self, run: Run, kids: dict[Any, Pin] | None) -> int:
+        """The object's creation time: before every other timestamp in it, pinned ones included."""
+        anchor = run.ctx.anchor_ts
+        if kids:
+            for name in self.created_names:
+                ts = _pinned_ts(kids.get(name))
+                if ts is not None:
+                    return ts
+            others = [t for t in (_pinned_ts(kids.get(n)) for n in self.time_names) if t is not None]
+            if others:
+                return min(others) - run.rng.randrange(0, 600)
+        return anchor - run.rng.randrange(600, 90 * 24 * 3600)
+
+    def _extras(self, run: Run, values: dict[str, Any]) -> None:
+        rng = run.rng
+        if self.props:  # declared shape plus an open map: extra keys are the exception
+            want = max(0, self.min_props - len(values))
+        else:
+            want = max(self.min_props, rng.randint(1, 3))
+        if self.max_props is not None:
+            want = min(want, self.max_props - len(values))
+        assert self.extra is not None
+        for _ in range(want * 3):
+            if want <= 0:
+                break
+            key = self.extra_keys(run)
+            if key in values or key in self.names:
+                continue
+            values[key] = self.extra.gen(run, None)
+            want -= 1
+
+    def _trim(self, values: dict[str, Any]) -> None:
+        required = {p.name for p in self.props if p.required}
+        for k in [k for k in reversed(list(values)) if k not in required]:
+            if len(values) <= (self.max_props or 0):
+                break
+            del values[k]
+
+
+def _pinned_ts(pin: Pin | None) -> int | None:
+    if pin is None or not isinstance(pin.value, str):
+        return None
+    try:
+        dt = _dt.datetime.fromisoformat(pin.value)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=_dt.UTC)
+    return int(dt.timestamp())
+
+
+class OneOf(Node):
+    """oneOf/anyOf: one branch, chosen by the record's RNG; discriminator value set to match it."""
+
+    __slots__ = ("options", "disc_prop", "disc_values")
+
+    def __init__(self, options: list[Node], disc_prop: str | None, disc_values: list[str | None]) -> None:
+        super().__init__(PRIO_CONTAINER)
+        self.options = tuple(options)
+        self.disc_prop = disc_prop
+        self.disc_values = tuple(disc_values)
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        i = run.rng.randrange(len(self.options))
+        value = self.options[i].gen(run, pin)
+        if self.disc_prop is not None and isinstance(value, dict) and self.disc_values[i] is not None:
+            value[self.disc_prop] = self.disc_values[i]
+        return value
+
+
+class Ref(Node):
+    """A back-edge of a recursive schema: resolved through the plan table at generation time."""
+
+    __slots__ = ("table", "key")
+
+    def __init__(self, table: dict[Any, Node], key: Any) -> None:
+        super().__init__(PRIO_CONTAINER)
+        self.table = table
+        self.key = key
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        run.recursion += 1
+        try:
+            return self.table[self.key].gen(run, pin)
+        finally:
+            run.recursion -= 1

@@ -1,0 +1,321 @@
+"""Per-call state and the small value makers every plan node shares.
+
+Why a per-call ``Run``: all randomness of one ``generate()`` call comes from one ``random.Random``
+seeded from the record key, and all cross-field coherence (timestamps ordered inside an object, an
+HTTP status that fits the method, a summary about the same resource as the type) is looked up in the
+frames of that call. Nothing here is shared between calls, so the generator is thread-safe without
+locks; the only shared data (``Ctx``) is built once and never mutated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import time
+import uuid
+from typing import Any
+
+from . import vocab
+
+WINDOW_SECONDS = 90 * 24 * 3600  # generated timestamps land within this span before the anchor
+UNSET: Any = object()
+
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+URL_RE = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+HEX_RE = re.compile(r"^(?=.*\d)(?=.*[a-fA-F])[0-9a-fA-F]{8,}$")
+_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def words(name: str | None) -> tuple[str, ...]:
+    """'sequenceAccountId' / 'user_email' / 'billing_metric.created' -> lower-case word tuple."""
+    if not name:
+        return ()
+    return tuple(w.lower() for w in _WORD_SPLIT.split(name) if w)
+
+
+def stable_int(*parts: object) -> int:
+    """A process-independent integer from parts (never ``hash()``, which is salted per process)."""
+    return int.from_bytes(hashlib.sha256(repr(parts).encode()).digest()[:16], "big")
+
+
+# --- styles: render words the way the vendor's example is written ------------------------------
+
+def detect_style(example: object, default: str = "snake") -> str:
+    """Name the casing convention of an example value so generated words can match it."""
+    if not isinstance(example, str) or not example:
+        return default
+    if "." in example and re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)+", example):
+        return "dotted"
+    if re.fullmatch(r"[A-Z0-9]+(_[A-Z0-9]+)*", example) and any(c.isalpha() for c in example):
+        return "constant"
+    if " " in example:
+        return "title" if all(w[:1].isupper() or not w[:1].isalpha() for w in example.split()) else "sentence"
+    if re.fullmatch(r"[A-Z][a-zA-Z0-9]*", example):
+        return "pascal"
+    if re.fullmatch(r"[a-z][a-z0-9]*([A-Z][a-z0-9]*)+", example):
+        return "camel"
+    if "-" in example:
+        return "kebab"
+    return "snake"
+
+
+def styled(ws: tuple[str, ...] | list[str], style: str) -> str:
+    """Join lower-case words in a casing style (see ``detect_style``)."""
+    if style == "constant":
+        return "_".join(ws).upper()
+    if style == "pascal":
+        return "".join(w.capitalize() for w in ws)
+    if style == "camel":
+        return ws[0] + "".join(w.capitalize() for w in ws[1:]) if ws else ""
+    if style == "title":
+        return " ".join(w.capitalize() for w in ws)
+    if style == "sentence":
+        return " ".join(ws).capitalize()
+    if style == "kebab":
+        return "-".join(ws)
+    return "_".join(ws)
+
+
+def key_styled(snake_key: str, style: str) -> str:
+    """Render a snake_case key in the document's key style (camel for Sequence, snake for Lago)."""
+    return styled(snake_key.split("_"), "camel") if style == "camel" else snake_key
+
+
+def slug(label: str) -> str:
+    """'Black Friday 20%' -> 'black_friday_20': the code a vendor derives from a display name."""
+    return "_".join(words(label)) or "item"
+
+
+# --- shared, immutable context --------------------------------------------------------------------
+
+class Ctx:
+    """Everything that depends only on (document, seed, anchor): built once, read by all threads."""
+
+    def __init__(self, seed: int, anchor_ts: int, key_style: str, id_key: str) -> None:
+        self.seed = seed
+        self.anchor_ts = anchor_ts
+        self.key_style = key_style
+        self.id_key = id_key
+        rng = random.Random(stable_int("population", seed))
+        # A small recurring population: audit logs show the same team members and customers again.
+        self.people: tuple[tuple[str, str], ...] = tuple(_fresh_person(rng) for _ in range(12))
+        self.companies: tuple[str, ...] = tuple(_fresh_company(rng) for _ in range(10))
+        self.org_domain = f"{_ascii(self.companies[0].split()[0].split('-')[0])}.{rng.choice(vocab.URL_TLDS)}"
+
+    def stable_uuid(self, *parts: object) -> str:
+        """Same value for every record of this generator: tenant-level ids (organization, account)."""
+        return str(uuid.UUID(int=stable_int("tenant", self.seed, *parts), version=4))
+
+
+def _fresh_person(rng: random.Random) -> tuple[str, str]:
+    first = rng.choices(vocab.FIRST_NAMES, cum_weights=vocab.FIRST_CUM)[0]
+    last = rng.choices(vocab.LAST_NAMES, cum_weights=vocab.LAST_CUM)[0]
+    return first, last
+
+
+def _fresh_company(rng: random.Random) -> str:
+    a = rng.choices(vocab.LAST_NAMES, cum_weights=vocab.LAST_CUM)[0]
+    if rng.random() < 0.3:
+        return f"{a}-{rng.choices(vocab.LAST_NAMES, cum_weights=vocab.LAST_CUM)[0]}"
+    return f"{a} {rng.choice(vocab.COMPANY_SUFFIXES)}"
+
+
+def _ascii(s: str) -> str:
+    return "".join(c for c in s.lower() if "a" <= c <= "z") or "acme"
+
+
+# --- per-call state -------------------------------------------------------------------------------
+
+class Pin:
+    """A node of the pins trie: ``value`` forced here, or ``kids`` forced further down."""
+
+    __slots__ = ("value", "kids")
+
+    def __init__(self) -> None:
+        self.value: Any = UNSET
+        self.kids: dict[Any, Pin] = {}
+
+
+def build_pins(pins: dict[tuple[Any, ...], object] | None) -> Pin | None:
+    """Turn {('a', 'b'): v} into a trie so each object only looks at its own keys."""
+    if not pins:
+        return None
+    root = Pin()
+    for path, value in pins.items():
+        node = root
+        for part in path:
+            node = node.kids.setdefault(part, Pin())
+        node.value = value
+    return root
+
+
+def apply_pin(value: Any, pin: Pin | None) -> Any:
+    """Force pinned values into an already generated value (for nodes without native pin support)."""
+    if pin is None:
+        return value
+    if pin.value is not UNSET:
+        return pin.value
+    for k, kp in pin.kids.items():
+        if isinstance(k, int):
+            if not isinstance(value, list):
+                value = []
+            while len(value) <= k:
+                value.append(None)
+            value[k] = apply_pin(value[k], kp)
+        else:
+            if not isinstance(value, dict):
+                value = {}
+            value[k] = apply_pin(value.get(k), kp)
+    return value
+
+
+class Theme:
+    """What one record (or one array element) is about: a resource and what happened to it."""
+
+    __slots__ = ("res", "verb", "fields", "_label", "_ident", "_company")
+
+    def __init__(self, rng: random.Random) -> None:
+        self.res: vocab.Resource = rng.choice(vocab.RESOURCES)
+        self.verb: str = self.res.verbs[0] if rng.random() < 0.5 else rng.choice(self.res.verbs)
+        self.fields: dict[str, Any] = {}  # payload field values, shared by request and response bodies
+        self._label: str | None = None
+        self._ident: str | None = None
+        self._company: str | None = None
+
+    def company(self, run: Run) -> str:
+        if self._company is None:
+            self._company = run.company()
+        return self._company
+
+    def label(self, run: Run) -> str:
+        if self._label is None:
+            self._label = run.rng.choice(self.res.labels) if self.res.labels else self.company(run)
+        return self._label
+
+    def ident(self, run: Run) -> str:
+        """How an API path or a summary names this object: its code, uuid or external id."""
+        if self._ident is None:
+            kind = self.res.ident
+            if kind == "code":
+                self._ident = slug(self.label(run))
+            elif kind == "external":
+                self._ident = run.external_id(self.res.snake)
+            else:
+                self._ident = run.uuid()
+        return self._ident
+
+
+class Frame:
+    """One object being generated: its values so far (for sibling lookups) and its timeline."""
+
+    __slots__ = ("entity", "values", "created", "theme")
+
+    def __init__(self, entity: str, theme: Theme) -> None:
+        self.entity = entity
+        self.values: dict[str, Any] = {}
+        self.created: int | None = None
+        self.theme = theme
+
+
+class Run:
+    """State of one generate() call."""
+
+    __slots__ = ("rng", "ctx", "frames", "depth", "recursion", "elem", "root_theme")
+
+    def __init__(self, rng: random.Random, ctx: Ctx) -> None:
+        self.rng = rng
+        self.ctx = ctx
+        self.frames: list[Frame] = []
+        self.depth = 0
+        self.recursion = 0  # self-references followed so far (recursive schemas)
+        self.elem = False  # set by arrays: the next object is a new element and gets its own theme
+        self.root_theme = Theme(rng)
+
+    # context lookups
+    def theme(self) -> Theme:
+        return self.frames[-1].theme if self.frames else self.root_theme
+
+    def sibling(self, token: str) -> Any:
+        """Value of an already generated sibling whose name contains ``token`` (e.g. 'method')."""
+        if self.frames:
+            for k, v in self.frames[-1].values.items():
+                if token in k.lower():
+                    return v
+        return None
+
+    def ancestor_id(self, entity: str) -> str | None:
+        """The id of an enclosing object named ``entity``: activityLogId inside an activity log."""
+        for frame in reversed(self.frames[:-1]):
+            if frame.entity == entity:
+                v = frame.values.get("id")
+                return v if isinstance(v, str) else None
+        return None
+
+    # value makers
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def hex(self, n: int) -> str:
+        return f"{self.rng.getrandbits(4 * n):0{n}x}"
+
+    def alnum(self, n: int) -> str:
+        return "".join(self.rng.choices(_ALNUM, k=n))
+
+    def external_id(self, noun: str) -> str:
+        return f"{noun.replace('_', '')[:3]}_{self.alnum(12)}"
+
+    def person(self) -> tuple[str, str]:
+        if self.rng.random() < 0.75:
+            return self.rng.choice(self.ctx.people)
+        return _fresh_person(self.rng)
+
+    def company(self) -> str:
+        return self.rng.choice(self.ctx.companies) if self.rng.random() < 0.7 else _fresh_company(self.rng)
+
+    def email(self, domain: str | None = None) -> str:
+        """first.last@domain: team members share the organization's domain (the example's, if any)."""
+        first, last = self.person()
+        rng = self.rng
+        if rng.random() < 0.15:  # a contractor or a customer's address
+            domain = self.company_domain()
+        elif domain is None:
+            domain = self.ctx.org_domain
+        local = f"{_ascii(first)}.{_ascii(last)}" if rng.random() < 0.8 else f"{_ascii(first)[0]}{_ascii(last)}"
+        return f"{local}@{domain}"
+
+    def company_domain(self) -> str:
+        name = self.company()
+        return f"{_ascii(name.split()[0].split('-')[0])}.{self.rng.choice(vocab.URL_TLDS)}"
+
+    def timestamp(self, created: bool = False) -> int:
+        """Epoch seconds in the recent past; inside an object with a creation time, not before it."""
+        anchor = self.ctx.anchor_ts
+        frame = self.frames[-1] if self.frames else None
+        if frame is not None and frame.created is not None:
+            if created:
+                return frame.created
+            # Things recorded about an object happen shortly after it was created, never after "now".
+            return min(anchor - 1, frame.created + int(self.rng.expovariate(1 / 1800.0)))
+        return anchor - self.rng.randrange(60, WINDOW_SECONDS)
+
+
+def fmt_datetime(ts: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def fmt_date(ts: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(ts))
+
+
+def clone(value: Any) -> Any:
+    """Copy JSON containers taken from the schema so callers can't mutate the document through them."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
