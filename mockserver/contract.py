@@ -1,0 +1,306 @@
+"""The contract as the server sees it: documents loaded once, operations indexed for serving.
+
+Everything vendor-specific is read from the documents here; no other module knows a vendor.
+The index is built at start-up so that the request path only does dictionary look-ups.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit
+
+import yaml
+
+from mockserver.errors import UserError
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class DeclaredResponse:
+    """One declared status of an operation: what a reply with that status must look like."""
+
+    status: int
+    description: str
+    media_type: str | None  # None: the contract declares no body
+    schema: Mapping[str, Any] | None
+    examples: Mapping[str, Any]  # name -> value, in document order
+
+
+@dataclass(frozen=True)
+class IdBinding:
+    """Where the path parameter that names a record lives inside the response body.
+
+    `envelope` is the property path from the body to the record (empty when the body is the
+    record), `field` the record's id property.
+    """
+
+    param: str
+    envelope: tuple[str, ...]
+    field: str
+
+    def wrap(self, record: Any) -> Any:
+        for key in reversed(self.envelope):
+            record = {key: record}
+        return record
+
+    def unwrap(self, body: Any) -> Any:
+        for key in self.envelope:
+            if not isinstance(body, dict) or key not in body:
+                return None
+            body = body[key]
+        return body
+
+    def record_id(self, body: Any) -> str | None:
+        record = self.unwrap(body)
+        if isinstance(record, dict) and isinstance(record.get(self.field), str):
+            return record[self.field]
+        return None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of one API, with everything the request path needs precomputed."""
+
+    api: str
+    base_path: str
+    method: str
+    path: str
+    operation_id: str
+    responses: Mapping[int, DeclaredResponse]
+    security: tuple[tuple[tuple[str, Mapping[str, Any]], ...], ...]  # OR of AND of (name, scheme)
+    header_params: tuple[str, ...]
+    binding: IdBinding | None
+
+    @property
+    def success(self) -> DeclaredResponse | None:
+        codes = sorted(code for code in self.responses if 200 <= code < 300)
+        return self.responses[codes[0]] if codes else None
+
+    @property
+    def route(self) -> str:
+        return f"{self.method.upper()} {self.base_path}{self.path}"
+
+    def declared_statuses(self) -> list[int]:
+        return sorted(self.responses)
+
+    def declared_examples(self, status: int) -> list[str]:
+        response = self.responses.get(status)
+        return list(response.examples) if response else []
+
+
+@dataclass
+class Api:
+    """One vendor document, mounted at `base_path`."""
+
+    name: str
+    source: Path
+    document: dict[str, Any]
+    server_url: str
+    base_path: str
+    operations: dict[str, Operation] = field(default_factory=dict)
+
+
+def resolve(document: Mapping[str, Any], node: Any) -> Any:
+    """Follow local `$ref`s ('#/components/...') until a node that is not a reference."""
+    seen: set[str] = set()
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if not ref.startswith("#/") or ref in seen:
+            raise KeyError(f"unsupported or circular $ref {ref!r}")
+        seen.add(ref)
+        target: Any = document
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def schema_properties(document: Mapping[str, Any], schema: Any) -> dict[str, Any]:
+    """The properties a schema declares, looking through `$ref` and `allOf`."""
+    schema = resolve(document, schema)
+    if not isinstance(schema, Mapping):
+        return {}
+    properties = dict(schema.get("properties") or {})
+    for part in schema.get("allOf") or ():
+        for name, sub in schema_properties(document, part).items():
+            properties.setdefault(name, sub)
+    return properties
+
+
+def find_binding(document: Mapping[str, Any], params: Iterable[str], schema: Any) -> IdBinding | None:
+    """Work out which body property carries the record id named by a path parameter.
+
+    The last path parameter names the resource. It is looked for in the body itself
+    (`id` <-> `id`) and then inside a single-property envelope
+    (`activity_id` <-> `activity_log.activity_id`), so no table of vendor names is needed.
+    """
+    params = list(params)
+    if not params or schema is None:
+        return None
+    param = params[-1]
+    top = schema_properties(document, schema)
+    if param in top:
+        return IdBinding(param, (), param)
+    if len(top) == 1:
+        (envelope, inner), = top.items()
+        if param in schema_properties(document, inner):
+            return IdBinding(param, (envelope,), param)
+    return None
+
+
+def _pick_media_type(content: Mapping[str, Any]) -> str | None:
+    if not content:
+        return None
+    for media_type in content:
+        if media_type == "application/json" or media_type.endswith("+json"):
+            return media_type
+    return next(iter(content))
+
+
+def _examples(document: Mapping[str, Any], media: Mapping[str, Any]) -> dict[str, Any]:
+    named = {
+        name: resolve(document, example).get("value")
+        for name, example in (media.get("examples") or {}).items()
+        if isinstance(resolve(document, example), Mapping) and "value" in resolve(document, example)
+    }
+    if not named and "example" in media:
+        named["example"] = media["example"]
+    return named
+
+
+def _responses(document: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[int, DeclaredResponse]:
+    responses: dict[int, DeclaredResponse] = {}
+    for code, response in (raw or {}).items():
+        if not str(code).isdigit():
+            continue  # 'default' and '4XX' ranges cannot be chosen as a concrete status
+        response = resolve(document, response)
+        content = response.get("content") or {}
+        media_type = _pick_media_type(content)
+        media = resolve(document, content[media_type]) if media_type else {}
+        responses[int(code)] = DeclaredResponse(
+            status=int(code),
+            description=response.get("description", ""),
+            media_type=media_type,
+            schema=media.get("schema"),
+            examples=_examples(document, media),
+        )
+    return responses
+
+
+def _security(document: Mapping[str, Any], requirements: list | None) -> tuple:
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    alternatives = []
+    for requirement in requirements or ():
+        alternatives.append(tuple((name, resolve(document, schemes[name])) for name in requirement))
+    return tuple(alternatives)
+
+
+def base_path_of(server_url: str) -> str:
+    """The path part of a server URL, which is where the document is mounted."""
+    return urlsplit(server_url).path.rstrip("/")
+
+
+def prepare_for_serving(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the document with `content: {}` on responses removed.
+
+    OpenAPI 3.0 means "no body" by both an absent and an empty `content`, but openapi-core
+    demands data for the empty form, which would fail every bodiless 401/500.
+    """
+    document = copy.deepcopy(document)
+    for item in (document.get("paths") or {}).values():
+        for method in HTTP_METHODS:
+            for response in ((item.get(method) or {}).get("responses") or {}).values():
+                if isinstance(response, dict) and response.get("content") == {}:
+                    del response["content"]
+    return document
+
+
+def load_api(source: Path, mount: str | None = None) -> Api:
+    """Read one normalized document and index its operations."""
+    try:
+        document = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(str(source), f"cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise UserError(str(source), f"{where}not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0"):
+        raise UserError(
+            str(source),
+            "not an OpenAPI 3.0 document (run `mockserver normalize` on vendor documents first)",
+        )
+    _check_document(source, document)
+    document = prepare_for_serving(document)
+    servers = document.get("servers") or [{"url": "/"}]
+    server_url = servers[0].get("url", "/")
+    api = Api(
+        name=source.stem,
+        source=source,
+        document=document,
+        server_url=server_url,
+        base_path=base_path_of(server_url) if mount is None else mount.rstrip("/"),
+    )
+    top_security = document.get("security")
+    for path, item in (document.get("paths") or {}).items():
+        shared_params = item.get("parameters") or []
+        for method in HTTP_METHODS:
+            raw = item.get(method)
+            if raw is None:
+                continue
+            if not raw.get("operationId"):
+                raise UserError(str(source), f"{method.upper()} {path} has no operationId")
+            params = [resolve(document, p) for p in shared_params + (raw.get("parameters") or [])]
+            responses = _responses(document, raw.get("responses") or {})
+            success = next((responses[c] for c in sorted(responses) if 200 <= c < 300), None)
+            op = Operation(
+                api=api.name,
+                base_path=api.base_path,
+                method=method,
+                path=path,
+                operation_id=raw["operationId"],
+                responses=responses,
+                security=_security(document, raw.get("security", top_security)),
+                header_params=tuple(p["name"] for p in params if p.get("in") == "header"),
+                binding=find_binding(
+                    document,
+                    [p["name"] for p in params if p.get("in") == "path"],
+                    success.schema if success else None,
+                ),
+            )
+            if op.operation_id in api.operations:
+                raise UserError(str(source), f"operationId {op.operation_id} is used twice")
+            api.operations[op.operation_id] = op
+    return api
+
+
+def _check_document(source: Path, document: dict[str, Any]) -> None:
+    """Stop start-up on a document that openapi-spec-validator rejects, naming the place."""
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
+    error = next(OpenAPIV30SpecValidator(document).iter_errors(), None)
+    if error is not None:
+        pointer = "/" + "/".join(str(p) for p in error.absolute_path)
+        raise UserError(str(source), f"{pointer}: {error.message}")
+
+
+def route_conflicts(apis: Iterable[Api]) -> list[str]:
+    """Routes that two documents would both claim (same method, same path shape)."""
+    owners: dict[tuple[str, str], str] = {}
+    conflicts = []
+    for api in apis:
+        for op in api.operations.values():
+            shape = _route_shape(api.base_path + op.path)
+            key = (op.method, shape)
+            if key in owners and owners[key] != api.name:
+                conflicts.append(f"{op.method.upper()} {api.base_path}{op.path} is claimed by {owners[key]} and {api.name}")
+            owners.setdefault(key, api.name)
+    return conflicts
+
+
+def _route_shape(path: str) -> str:
+    return "/".join("{}" if part.startswith("{") else part for part in path.split("/"))

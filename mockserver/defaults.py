@@ -1,0 +1,20 @@
+"""Every default of the server in one place, so the CLI, the app factory and the docs agree."""
+
+from __future__ import annotations
+
+HOST = "127.0.0.1"
+PORT = 4010
+SEED = 0
+SPECS_DIR = "openapi"
+FIXTURES_DIR = "fixtures"
+UNKNOWN_IDS = "generate"  # or "404"
+UNKNOWN_IDS_CHOICES = ("generate", "404")
+
+# Bounded caches: memory must not grow with traffic.
+VALIDATION_CACHE_SIZE = 4096
+
+# Media type of every error the mock itself produces (RFC 9457).
+PROBLEM_JSON = "application/problem+json"
+
+# Headers a browser may always send to the mock on top of the declared ones (CORS).
+ALWAYS_ALLOWED_HEADERS = ("authorization", "prefer", "content-type", "accept")

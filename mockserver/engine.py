@@ -1,0 +1,164 @@
+"""The request pipeline after routing: authorize, negotiate, build the body, validate.
+
+    auth -> preferences -> (example | declared status | record | 404 | generated) -> validate
+
+It works on plain values (an `Operation`, header and query mappings) and returns a `Reply`,
+so the connexion handler and our ASGI middleware share it, and tests can read it as a
+specification of what the mock answers.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any, Mapping
+
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from mockserver import problems
+from mockserver.config import ServeConfig
+from mockserver.contract import Api, Operation
+from mockserver.generate import RecordGenerator
+from mockserver.preferences import PreferenceError, Preferences, parse_preferences
+from mockserver.records import RecordStore
+from mockserver.reply import Reply, encode_json
+from mockserver.security import is_authorized
+from mockserver.validation import ResponseValidator
+
+log = logging.getLogger("mockserver")
+
+PROBLEM_HEADER = "x-mock-problem"
+
+
+class Engine:
+    """All APIs of one server and the state they answer from."""
+
+    def __init__(self, apis: list[Api], store: RecordStore, validators: dict[str, ResponseValidator],
+                 config: ServeConfig) -> None:
+        self.apis = apis
+        self.store = store
+        self.config = config
+        self._validators = validators
+        self._generators = {api.name: RecordGenerator(api.document, seed=config.seed) for api in apis}
+        self._operations = {
+            (api.base_path, op.operation_id): op for api in apis for op in api.operations.values()
+        }
+
+    def operation(self, base_path: str | None, operation_id: str | None) -> Operation | None:
+        if operation_id is None:
+            return None
+        return self._operations.get(((base_path or "").rstrip("/"), operation_id))
+
+    # -- before the handler -------------------------------------------------------------
+
+    def authorize(self, op: Operation, headers: Mapping[str, str], query: Mapping[str, str],
+                  cookies: Mapping[str, str]) -> Reply | None:
+        """None when the request may go on, else the declared 401."""
+        if is_authorized(op, headers, query, cookies, self.config.credentials):
+            return None
+        if 401 in op.responses:
+            return self._declared(op, 401, None)
+        return problems.unauthorized(f"{op.operation_id} requires credentials")
+
+    def bad_request(self, op: Operation, detail: str) -> Reply | None:
+        """The declared 400 for a request connexion rejected, or None for problem+json."""
+        if 400 not in op.responses:
+            return None
+        reply = self._declared(op, 400, None)
+        # connexion's detail carries the whole jsonschema report; its first line is the reason
+        first_line = detail.strip().splitlines()[0] if detail.strip() else "invalid request"
+        safe = first_line.encode("ascii", "replace").decode("ascii")[:300]
+        return Reply(reply.status, reply.media_type, reply.body, reply.headers + ((PROBLEM_HEADER, safe),))
+
+    # -- the handler --------------------------------------------------------------------
+
+    def handle(self, op: Operation, path_params: Mapping[str, Any], headers: Mapping[str, str],
+               query: Mapping[str, str]) -> Reply:
+        try:
+            prefs = parse_preferences(headers.get("prefer"), query)
+        except PreferenceError as exc:
+            return problems.invalid_preference(str(exc))
+        undeclared = self._check_declared(op, prefs)
+        if undeclared is not None:
+            return undeclared
+        success = op.success
+        status = prefs.code or (success.status if success else min(op.responses))
+        declared = op.responses[status]
+        refused = self._check_accept(declared.media_type, headers.get("accept"))
+        if refused is not None:
+            return refused
+        if prefs.example is not None:
+            return self._finish(op, status, copy.deepcopy(declared.examples[prefs.example]))
+        if success is None or status != success.status:
+            return self._declared(op, status, path_params)
+        return self._success(op, prefs, path_params)
+
+    def _success(self, op: Operation, prefs: Preferences, path_params: Mapping[str, Any]) -> Reply:
+        success = op.success
+        assert success is not None
+        binding = op.binding
+        record_id = str(path_params.get(binding.param, "")) if binding else ""
+        if binding and not prefs.dynamic:
+            record = self.store.get(op, record_id)
+            if record is not None:
+                return self._finish(op, success.status, binding.wrap(copy.deepcopy(record)))
+            if self.config.unknown_ids == "404" and 404 in op.responses:
+                return self._declared(op, 404, path_params)
+        return self._finish(op, success.status, self._generate(op, success.status, record_id))
+
+    def _generate(self, op: Operation, status: int, record_id: str) -> Any:
+        declared = op.responses[status]
+        if declared.schema is None:
+            return None
+        pins = {}
+        if op.binding is not None and status == (op.success.status if op.success else None):
+            pins = {op.binding.envelope + (op.binding.field,): record_id}
+        key = (op.operation_id, str(status), record_id)
+        return self._generators[op.api].generate(declared.schema, key=key, pins=pins)
+
+    def _declared(self, op: Operation, status: int, path_params: Mapping[str, Any] | None) -> Reply:
+        """A non-record status: its first declared example, else generated, else no body."""
+        declared = op.responses[status]
+        if declared.media_type is None:
+            return self._finish(op, status, None)
+        if declared.examples:
+            return self._finish(op, status, copy.deepcopy(next(iter(declared.examples.values()))))
+        record_id = str((path_params or {}).get(op.binding.param, "")) if op.binding else ""
+        return self._finish(op, status, self._generate(op, status, record_id))
+
+    def _check_declared(self, op: Operation, prefs: Preferences) -> Reply | None:
+        if prefs.empty:
+            return None
+        statuses = op.declared_statuses()
+        examples = {code: op.declared_examples(code) for code in statuses if op.declared_examples(code)}
+        if prefs.code is not None and prefs.code not in op.responses:
+            return problems.undeclared_preference(
+                op.operation_id, f"{op.operation_id} does not declare status {prefs.code}", statuses, examples)
+        if prefs.example is not None:
+            status = prefs.code or (op.success.status if op.success else statuses[0])
+            if prefs.example not in op.responses[status].examples:
+                return problems.undeclared_preference(
+                    op.operation_id,
+                    f"{op.operation_id} declares no example {prefs.example!r} for status {status}",
+                    statuses, examples)
+        return None
+
+    @staticmethod
+    def _check_accept(media_type: str | None, accept: str | None) -> Reply | None:
+        if media_type is None or not accept or not accept.strip():
+            return None
+        if parse_accept_header(accept, MIMEAccept).best_match([media_type]) is None:
+            return problems.not_acceptable(media_type)
+        return None
+
+    def _finish(self, op: Operation, status: int, payload: Any) -> Reply:
+        """Encode and validate; a reply the contract rejects is the mock's bug: a 500 that says so."""
+        declared = op.responses[status]
+        media_type = declared.media_type
+        body = b"" if payload is None or media_type is None else encode_json(payload)
+        violations = self._validators[op.api].violations(op, status, media_type, body)
+        if violations:
+            log.error("contract violation in %s %d: %s", op.operation_id, status, "; ".join(violations))
+            return problems.contract_violation(op.operation_id, status, list(violations))
+        return Reply(status, media_type, body)

@@ -1,0 +1,69 @@
+"""Per-request response preferences, parsed once at the edge into an immutable value.
+
+Spelled as Prism spells them, so tools and habits carry over: the `Prefer` header
+(`code=404, example=name, dynamic=true`) and the `__code`, `__example`, `__dynamic` query
+fallback for clients that cannot set headers. Preferences the mock does not know are
+ignored, as RFC 7240 asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+QUERY_PREFIX = "__"
+KNOWN = ("code", "example", "dynamic")
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+class PreferenceError(ValueError):
+    """A preference the client asked for but spelled wrong."""
+
+
+@dataclass(frozen=True)
+class Preferences:
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self == NO_PREFERENCES
+
+
+NO_PREFERENCES = Preferences()
+
+
+def _split_prefer(header: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in header.split(","):
+        # each preference may carry ';'-parameters (RFC 7240); we read the first token only
+        token = item.split(";", 1)[0].strip()
+        if not token:
+            continue
+        name, _, value = token.partition("=")
+        values.setdefault(name.strip().lower(), value.strip().strip('"'))
+    return values
+
+
+def parse_preferences(prefer: str | None, query: Mapping[str, str]) -> Preferences:
+    """Merge the Prefer header and the query fallback (the header wins)."""
+    raw = {key[len(QUERY_PREFIX):]: value for key, value in query.items() if key.startswith(QUERY_PREFIX)}
+    raw = {k: v for k, v in raw.items() if k in KNOWN}
+    raw.update({k: v for k, v in _split_prefer(prefer or "").items() if k in KNOWN})
+    if not raw:
+        return NO_PREFERENCES
+    code = None
+    if "code" in raw:
+        if not (raw["code"].isascii() and raw["code"].isdigit() and len(raw["code"]) == 3):
+            raise PreferenceError(f"code must be a three-digit HTTP status, got {raw['code'][:40]!r}")
+        code = int(raw["code"])
+    dynamic = False
+    if "dynamic" in raw:
+        value = raw["dynamic"].lower()
+        if value not in _TRUE | _FALSE:
+            raise PreferenceError(f"dynamic must be true or false, got {raw['dynamic'][:40]!r}")
+        dynamic = value in _TRUE
+    example = raw.get("example") or None
+    return Preferences(code=code, example=example, dynamic=dynamic)

@@ -1,0 +1,123 @@
+"""Seeded records: the documents' own examples first, then `fixtures/<api>/*.yaml`.
+
+A fixture file maps operationId -> record id -> record, the record as it appears inside the
+response envelope (for Lago the inner `activity_log` object). Every record is validated
+against the contract at start-up, so a bad fixture stops the server with the file and the
+reason instead of turning into a 500 at the worst moment.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from mockserver.contract import Api, Operation
+from mockserver.errors import UserError
+from mockserver.validation import ResponseValidator
+
+RecordKey = tuple[str, str]  # (api name, operationId)
+
+
+class RecordStore:
+    """Records by operation and id; thread-safe, since handlers run in a thread pool."""
+
+    def __init__(self) -> None:
+        self._records: dict[RecordKey, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, op: Operation, record_id: str) -> Any | None:
+        with self._lock:
+            return self._records.get((op.api, op.operation_id), {}).get(record_id)
+
+    def put(self, op: Operation, record_id: str, record: Any) -> None:
+        with self._lock:
+            self._records.setdefault((op.api, op.operation_id), {})[record_id] = record
+
+    def count(self) -> int:
+        with self._lock:
+            return sum(len(records) for records in self._records.values())
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(str(path), f"cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise UserError(str(path), f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+
+
+def seed_store(apis: Iterable[Api], validators: dict[str, ResponseValidator], fixtures_dir: Path) -> RecordStore:
+    """Build the start-up record store, or stop with the first bad fixture."""
+    store = RecordStore()
+    for api in apis:
+        for op in api.operations.values():
+            _seed_examples(store, op)
+        folder = fixtures_dir / api.name
+        if not folder.is_dir():
+            continue
+        seen: dict[tuple[str, str], Path] = {}
+        for path in sorted(folder.glob("*.y*ml")):
+            _load_fixture_file(store, api, validators[api.name], path, seen)
+    return store
+
+
+def _seed_examples(store: RecordStore, op: Operation) -> None:
+    """The docs' own examples resolve by their ids, as a reader of the docs would expect."""
+    success = op.success
+    if op.binding is None or success is None:
+        return
+    for example in success.examples.values():
+        record_id = op.binding.record_id(example)
+        if record_id is not None and store.get(op, record_id) is None:
+            store.put(op, record_id, copy.deepcopy(op.binding.unwrap(example)))
+
+
+def _load_fixture_file(store: RecordStore, api: Api, validator: ResponseValidator, path: Path,
+                       seen: dict[tuple[str, str], Path]) -> None:
+    data = _load_yaml(path)
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        raise UserError(str(path), "expected a mapping of operationId -> {id: record}")
+    for operation_id, records in data.items():
+        op = api.operations.get(str(operation_id))
+        if op is None:
+            known = ", ".join(sorted(api.operations))
+            raise UserError(str(path), f"/{operation_id}: no such operation in {api.name} (known: {known})")
+        if op.binding is None or op.success is None:
+            raise UserError(str(path), f"/{operation_id}: this operation has no record id in its path, so it takes no records")
+        if not isinstance(records, dict):
+            raise UserError(str(path), f"/{operation_id}: expected a mapping of id -> record")
+        for record_id, record in records.items():
+            record_id = str(record_id)
+            where = f"/{operation_id}/{record_id}"
+            if (operation_id, record_id) in seen:
+                raise UserError(str(path), f"{where}: duplicate id (also in {seen[(operation_id, record_id)]})")
+            seen[(operation_id, record_id)] = path
+            record = prepare_record(op, record_id, record)
+            if isinstance(record, str):
+                raise UserError(str(path), f"{where}: {record}")
+            problems = validator.check_body(op, op.success.status, op.binding.wrap(record))
+            if problems:
+                raise UserError(str(path), f"{where}: does not match the contract: {'; '.join(problems)}")
+            store.put(op, record_id, record)
+
+
+def prepare_record(op: Operation, record_id: str, record: Any) -> Any:
+    """The record with its id filled in, or a string saying why it cannot be one."""
+    assert op.binding is not None
+    if not isinstance(record, dict):
+        return "a record must be a mapping"
+    current = record.get(op.binding.field)
+    if current is None:
+        return {op.binding.field: record_id, **record}
+    if str(current) != record_id:
+        return f"its {op.binding.field} is {current!r}, but it is filed under {record_id!r}"
+    return record

@@ -1,0 +1,52 @@
+"""A finished HTTP reply, independent of the framework that sends it.
+
+The engine decides replies; the connexion handler (Flask) and our ASGI middleware (401, 400,
+errors before the handler) only send them, so both paths produce the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.types import Send
+
+
+def encode_json(payload: Any) -> bytes:
+    """Compact, key-order-preserving JSON: what the vendors send, and stable bytes."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    media_type: str | None = None
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    def header_list(self) -> list[tuple[str, str]]:
+        headers = list(self.headers)
+        if self.media_type:
+            headers.append(("content-type", self.media_type))
+        headers.append(("content-length", str(len(self.body))))
+        return headers
+
+    async def send(self, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.status,
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.header_list()],
+            }
+        )
+        await send({"type": "http.response.body", "body": self.body})
+
+    def to_flask(self):  # -> flask.Response, imported lazily: the engine does not need Flask
+        from flask import Response
+
+        response = Response(self.body, status=self.status)
+        response.headers.clear()
+        for key, value in self.header_list():
+            response.headers[key] = value
+        return response

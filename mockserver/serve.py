@@ -1,0 +1,142 @@
+"""`mockserver serve`: flags, start-up banner, and the uvicorn server.
+
+The socket is bound before anything is served, so a port already in use is a one-line error
+(exit 2), and `--port 0` picks a free port that the banner then names (tests use this).
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import socket
+import sys
+from pathlib import Path
+
+from mockserver import defaults
+from mockserver.contract import Api
+from mockserver.config import ServeConfig
+from mockserver.errors import UserError
+from mockserver.security import Credentials, parse_basic_auth
+
+
+def _mount(value: str) -> tuple[str, str]:
+    name, sep, prefix = value.partition("=")
+    if not sep or not name or not (prefix == "" or prefix.startswith("/")):
+        raise argparse.ArgumentTypeError("expected NAME=/prefix, e.g. lago=/lago/api/v1")
+    return name, prefix.rstrip("/")
+
+
+def _basic(value: str) -> tuple[str, str]:
+    try:
+        return parse_basic_auth(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_serve_parser(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="serve the mock",
+        description="Serve every OpenAPI document as a validated, deterministic mock.",
+    )
+    serve.add_argument("--spec", action="append", default=[], metavar="FILE",
+                       help=f"document to serve (repeatable; default: every *.yaml in --specs-dir)")
+    serve.add_argument("--specs-dir", default=defaults.SPECS_DIR, metavar="DIR",
+                       help=f"folder of normalized documents (default: {defaults.SPECS_DIR})")
+    serve.add_argument("--fixtures-dir", default=defaults.FIXTURES_DIR, metavar="DIR",
+                       help=f"folder of seeded records, one subfolder per document (default: {defaults.FIXTURES_DIR})")
+    serve.add_argument("--host", default=defaults.HOST, help=f"address to listen on (default: {defaults.HOST})")
+    serve.add_argument("--port", type=int, default=defaults.PORT,
+                       help=f"port to listen on, 0 for any free one (default: {defaults.PORT})")
+    serve.add_argument("--mount", action="append", type=_mount, default=[], metavar="NAME=/prefix",
+                       help="serve document NAME (file stem) under another path prefix (repeatable)")
+    serve.add_argument("--api-key", action="append", default=[], metavar="KEY",
+                       help="accept only these bearer tokens / API keys (repeatable; default: any)")
+    serve.add_argument("--basic-auth", action="append", type=_basic, default=[], metavar="USER:PASS",
+                       help="accept only these basic credentials (repeatable; default: any)")
+    serve.add_argument("--unknown-ids", choices=defaults.UNKNOWN_IDS_CHOICES, default=defaults.UNKNOWN_IDS,
+                       help="unknown record ids: generate a record, or answer the declared 404 (default: generate)")
+    serve.add_argument("--seed", type=int, default=defaults.SEED,
+                       help=f"seed of generated records (default: {defaults.SEED})")
+    serve.add_argument("--no-cors", dest="cors", action="store_false", help="do not answer CORS")
+    serve.add_argument("--quiet", action="store_true", help="no request log")
+    serve.set_defaults(func=run)
+
+
+def config_from_args(args: argparse.Namespace) -> ServeConfig:
+    return ServeConfig(
+        specs=tuple(Path(p) for p in args.spec),
+        specs_dir=Path(args.specs_dir),
+        fixtures_dir=Path(args.fixtures_dir),
+        host=args.host,
+        port=args.port,
+        mounts=dict(args.mount),
+        credentials=Credentials(api_keys=frozenset(args.api_key), basic=frozenset(args.basic_auth)),
+        unknown_ids=args.unknown_ids,
+        seed=args.seed,
+        cors=args.cors,
+        quiet=args.quiet,
+    )
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = "already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise UserError(f"{host}:{port}", f"cannot listen: {reason}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def banner(apis: list[Api], base_url: str) -> str:
+    lines = []
+    for api in apis:
+        lines.append(f"{api.name}: {base_url}{api.base_path}/  ({api.source})")
+        for op in api.operations.values():
+            lines.append(f"  {op.method.upper():6} {api.base_path}{op.path}  -> {op.operation_id}")
+        first = next(iter(api.operations.values()), None)
+        if first is not None:
+            path = first.path.replace("{", "").replace("}", "")
+            auth = _example_auth(first)
+            lines.append(f"  try:  curl -i {auth}{base_url}{api.base_path}{path}")
+    return "\n".join(lines)
+
+
+def _example_auth(op) -> str:
+    for requirement in op.security:
+        for _name, scheme in requirement:
+            if str(scheme.get("scheme", "")).lower() == "basic":
+                return "-u user:pass "
+            if scheme.get("type") in ("http", "oauth2", "openIdConnect"):
+                return "-H 'Authorization: Bearer key' "
+    return ""
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # connexion logs every problem it answers and every spec it adds; our access log already
+    # has one line per request, so keep only its errors.
+    logging.getLogger("connexion").setLevel(logging.ERROR)
+    from mockserver.app import create_app  # heavy imports after the arguments are known
+
+    app = create_app(config)
+    sock = bind(config.host, config.port)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    base_url = f"http://{shown}:{port}"
+    print(banner(app.engine.apis, base_url), flush=True)
+    print(f"Listening on {base_url} (records: {app.engine.store.count()}, seed: {config.seed}; Ctrl-C to stop)", flush=True)
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    server.run(sockets=[sock])
+    return 0
