@@ -33,7 +33,9 @@ from mockserver.defaults import ALWAYS_ALLOWED_HEADERS
 from mockserver.config import ServeConfig
 from mockserver.engine import Engine
 from mockserver.errors import UserError
-from mockserver.middleware import AccessLogMiddleware, ContractMiddleware
+from mockserver.control import ControlMiddleware, create_control_app
+from mockserver.middleware import SCENARIO_KEY, ContractMiddleware, TrafficMiddleware
+from mockserver.state import Journal
 from mockserver.parameters import NamingParameterValidator
 from mockserver.records import seed_store
 from mockserver.validation import ResponseValidator
@@ -52,9 +54,11 @@ class OperationResolver(Resolver):
         engine = self.engine
 
         def handle(**path_params: Any):
+            from connexion.context import context
             from flask import request
 
-            return engine.handle(op, path_params, request.headers, request.args).to_flask()
+            scenario = context.get(SCENARIO_KEY)
+            return engine.handle(op, path_params, request.headers, request.args, scenario).to_flask()
 
         handle.__name__ = f"handle_{operation_id}"
         return handle
@@ -87,12 +91,21 @@ def load_apis(config: ServeConfig) -> list[Api]:
     return apis
 
 
-def build_engine(config: ServeConfig) -> Engine:
+def build_engine(config: ServeConfig, journal: Journal | None = None) -> Engine:
     """Load and check everything; any user mistake stops here with a UserError."""
     apis = load_apis(config)
     validators = {api.name: ResponseValidator(api) for api in apis}
     store = seed_store(apis, validators, config.fixtures_dir)
-    return Engine(apis, store, validators, config)
+    return Engine(apis, store, validators, config, journal)
+
+
+def secret_headers(engine: Engine) -> frozenset[str]:
+    """Header names that carry credentials in any document (API keys), never journaled."""
+    return frozenset(
+        str(scheme.get("name", "")).lower()
+        for op in engine.operations() for requirement in op.security for _n, scheme in requirement
+        if scheme.get("type") == "apiKey" and scheme.get("in") == "header"
+    )
 
 
 def allowed_headers(engine: Engine) -> list[str]:
@@ -102,7 +115,9 @@ def allowed_headers(engine: Engine) -> list[str]:
 
 def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.FlaskApp:
     engine = engine or build_engine(config)
-    middlewares: list[Any] = [partial(AccessLogMiddleware, quiet=config.quiet)]
+    middlewares: list[Any] = [
+        partial(TrafficMiddleware, journal=engine.journal, secret_headers=secret_headers(engine), quiet=config.quiet)
+    ]
     if config.cors:
         middlewares.append(partial(
             CORSMiddleware,
@@ -112,6 +127,8 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.F
             allow_headers=allowed_headers(engine),
             max_age=600,
         ))
+    if config.control:
+        middlewares.append(partial(ControlMiddleware, control_app=create_control_app(engine, config.control_token)))
     middlewares += [
         ServerErrorMiddleware,
         ExceptionMiddleware,

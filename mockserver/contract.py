@@ -302,5 +302,16 @@ def route_conflicts(apis: Iterable[Api]) -> list[str]:
     return conflicts
 
 
+def example_auth_flag(op: Operation) -> str:
+    """curl flags with placeholder credentials that this operation accepts (for banners and docs)."""
+    for requirement in op.security:
+        for _name, scheme in requirement:
+            if str(scheme.get("scheme", "")).lower() == "basic":
+                return "-u user:pass "
+            if scheme.get("type") in ("http", "oauth2", "openIdConnect"):
+                return "-H 'Authorization: Bearer key' "
+    return ""
+
+
 def _route_shape(path: str) -> str:
     return "/".join("{}" if part.startswith("{") else part for part in path.split("/"))

@@ -10,6 +10,12 @@ FIXTURES_DIR = "fixtures"
 UNKNOWN_IDS = "generate"  # or "404"
 UNKNOWN_IDS_CHOICES = ("generate", "404")
 
+# Control API: reserved prefix, never part of a contract.
+CONTROL_PREFIX = "/__mock"
+CONTROL_TOKEN_HEADER = "x-mock-control-token"
+JOURNAL_SIZE = 1000
+MAX_CONTROL_BODY = 1024 * 1024  # bytes; a record is a few kB
+
 # Bounded caches: memory must not grow with traffic.
 VALIDATION_CACHE_SIZE = 4096
 
@@ -17,4 +23,4 @@ VALIDATION_CACHE_SIZE = 4096
 PROBLEM_JSON = "application/problem+json"
 
 # Headers a browser may always send to the mock on top of the declared ones (CORS).
-ALWAYS_ALLOWED_HEADERS = ("authorization", "prefer", "content-type", "accept")
+ALWAYS_ALLOWED_HEADERS = ("authorization", "prefer", "content-type", "accept", CONTROL_TOKEN_HEADER)

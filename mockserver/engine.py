@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import logging
+import random
+import threading
 from typing import Any, Mapping
 
 from werkzeug.datastructures import MIMEAccept
@@ -24,6 +26,7 @@ from mockserver.preferences import PreferenceError, Preferences, parse_preferenc
 from mockserver.records import RecordStore
 from mockserver.reply import Reply, encode_json
 from mockserver.security import is_authorized
+from mockserver.state import Journal, Scenario, Scenarios
 from mockserver.validation import ResponseValidator
 
 log = logging.getLogger("mockserver")
@@ -35,11 +38,15 @@ class Engine:
     """All APIs of one server and the state they answer from."""
 
     def __init__(self, apis: list[Api], store: RecordStore, validators: dict[str, ResponseValidator],
-                 config: ServeConfig) -> None:
+                 config: ServeConfig, journal: Journal | None = None) -> None:
         self.apis = apis
         self.store = store
         self.config = config
-        self._validators = validators
+        self.journal = journal if journal is not None else Journal(config.journal_size)
+        self.scenarios = Scenarios()
+        self.validators = validators
+        self._version = 0
+        self._version_lock = threading.Lock()
         self._generators = {api.name: RecordGenerator(api.document, seed=config.seed) for api in apis}
         self._operations = {
             (api.base_path, op.operation_id): op for api in apis for op in api.operations.values()
@@ -49,6 +56,34 @@ class Engine:
         if operation_id is None:
             return None
         return self._operations.get(((base_path or "").rstrip("/"), operation_id))
+
+    def operations(self) -> list[Operation]:
+        return list(self._operations.values())
+
+    @property
+    def version(self) -> int:
+        """Bumped by every change to runtime state, so caches of replies can tell they are stale."""
+        return self._version
+
+    def changed(self) -> None:
+        with self._version_lock:
+            self._version += 1
+
+    def reset(self) -> None:
+        """Journal, scenarios and runtime records back to the start-up state."""
+        self.journal.clear()
+        self.scenarios.clear()
+        self.store.reset()
+        self.changed()
+
+    def delay_seconds(self, scenario: Scenario | None) -> float:
+        """How long to hold this reply: the scenario's own delay, else `--latency`."""
+        if scenario is not None and scenario.delay_ms is not None:
+            return scenario.delay_ms / 1000
+        if self.config.latency_ms is None:
+            return 0.0
+        low, high = self.config.latency_ms
+        return random.uniform(low, high) / 1000
 
     # -- before the handler -------------------------------------------------------------
 
@@ -74,11 +109,14 @@ class Engine:
     # -- the handler --------------------------------------------------------------------
 
     def handle(self, op: Operation, path_params: Mapping[str, Any], headers: Mapping[str, str],
-               query: Mapping[str, str]) -> Reply:
-        try:
-            prefs = parse_preferences(headers.get("prefer"), query)
-        except PreferenceError as exc:
-            return problems.invalid_preference(str(exc))
+               query: Mapping[str, str], scenario: Scenario | None = None) -> Reply:
+        if scenario is not None:  # set through the control API: it wins over the request's own wishes
+            prefs = Preferences(code=scenario.status, example=scenario.example)
+        else:
+            try:
+                prefs = parse_preferences(headers.get("prefer"), query)
+            except PreferenceError as exc:
+                return problems.invalid_preference(str(exc))
         undeclared = self._check_declared(op, prefs)
         if undeclared is not None:
             return undeclared
@@ -103,7 +141,8 @@ class Engine:
             record = self.store.get(op, record_id)
             if record is not None:
                 return self._finish(op, success.status, binding.wrap(copy.deepcopy(record)))
-            if self.config.unknown_ids == "404" and 404 in op.responses:
+            unknown_is_404 = self.config.unknown_ids == "404" or self.store.is_deleted(op, record_id)
+            if unknown_is_404 and 404 in op.responses:
                 return self._declared(op, 404, path_params)
         return self._finish(op, success.status, self._generate(op, success.status, record_id))
 
@@ -157,7 +196,7 @@ class Engine:
         declared = op.responses[status]
         media_type = declared.media_type
         body = b"" if payload is None or media_type is None else encode_json(payload)
-        violations = self._validators[op.api].violations(op, status, media_type, body)
+        violations = self.validators[op.api].violations(op, status, media_type, body)
         if violations:
             log.error("contract violation in %s %d: %s", op.operation_id, status, "; ".join(violations))
             return problems.contract_violation(op.operation_id, status, list(violations))

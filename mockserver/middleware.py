@@ -3,13 +3,18 @@
 - `ContractMiddleware` sits right after connexion's routing: it enforces security before
   anything else (so a missing credential gets the vendor's 401, not a 400), and turns
   connexion's request-validation problems into the operation's declared 400 where there is one.
-- `AccessLogMiddleware` is outermost: one line per request, never a header value.
+  It also applies scenarios set through the control API and the configured latency, with
+  `asyncio.sleep`, so a slow reply never holds up another request.
+- `TrafficMiddleware` is outermost: one log line per request (never a header value) and one
+  journal entry per contract request (credentials redacted).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from datetime import datetime, timezone
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
@@ -17,9 +22,13 @@ from connexion.exceptions import BadRequestProblem
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.defaults import CONTROL_PREFIX
 from mockserver.engine import Engine
+from mockserver.state import Journal, redact_headers
 
 ROUTING = "connexion_routing"
+CONTEXT = "connexion_context"  # connexion hands this dict to the handler as connexion.context
+SCENARIO_KEY = "mock_scenario"
 access_log = logging.getLogger("mockserver.access")
 
 
@@ -56,9 +65,15 @@ class ContractMiddleware:
             return
         headers = Headers(scope=scope)
         refusal = self.engine.authorize(op, headers, query_of(scope), cookies_of(headers))
+        scenario = None if refusal is not None else self.engine.scenarios.take(op, scope["path"])
+        delay = self.engine.delay_seconds(scenario)
+        if delay > 0:
+            await asyncio.sleep(delay)
         if refusal is not None:
             await refusal.send(send)
             return
+        if scenario is not None:
+            scope.setdefault("extensions", {}).setdefault(CONTEXT, {})[SCENARIO_KEY] = scenario
         try:
             await self.app(scope, receive, send)
         except BadRequestProblem as exc:
@@ -68,13 +83,15 @@ class ContractMiddleware:
             await reply.send(send)
 
 
-class AccessLogMiddleware:
-    def __init__(self, app: ASGIApp, *, quiet: bool = False) -> None:
+class TrafficMiddleware:
+    def __init__(self, app: ASGIApp, *, journal: Journal, secret_headers: frozenset[str], quiet: bool = False) -> None:
         self.app = app
+        self.journal = journal
+        self.secret_headers = secret_headers
         self.quiet = quiet
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.quiet:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         # Shared with connexion's routing (it copies the scope shallowly), so we can read
@@ -82,16 +99,43 @@ class AccessLogMiddleware:
         extensions = scope.setdefault("extensions", {})
         started = time.perf_counter()
         status = 0
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            recorded = True
+            operation_id = extensions.get(ROUTING, {}).get("operation_id")
+            millis = (time.perf_counter() - started) * 1000
+            if not self.quiet:
+                access_log.info("%s %s %s %d %.1fms", scope["method"], scope["path"], operation_id or "-", status, millis)
+            path = scope["path"]
+            if path != CONTROL_PREFIX and not path.startswith(CONTROL_PREFIX + "/"):
+                self.journal.add({
+                    "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "method": scope["method"],
+                    "path": path,
+                    "query": query_of(scope),
+                    "operationId": operation_id,
+                    "status": status,
+                    "duration_ms": round(millis, 3),
+                    "headers": redact_headers(
+                        ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])),
+                        self.secret_headers,
+                    ),
+                })
 
         async def send_and_note(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False) and not recorded:
+                # Journal before the client can see the end of the reply, so a test that asks
+                # the journal right after its request always finds it.
+                record()
             await send(message)
 
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            operation_id = extensions.get(ROUTING, {}).get("operation_id") or "-"
-            millis = (time.perf_counter() - started) * 1000
-            access_log.info("%s %s %s %d %.1fms", scope["method"], scope["path"], operation_id, status, millis)
+            if not recorded:
+                record()

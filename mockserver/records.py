@@ -23,19 +23,50 @@ RecordKey = tuple[str, str]  # (api name, operationId)
 
 
 class RecordStore:
-    """Records by operation and id; thread-safe, since handlers run in a thread pool."""
+    """Records by operation and id; thread-safe, since handlers run in a thread pool.
+
+    A deleted id is remembered (a tombstone), so it answers the declared 404 even when
+    unknown ids are generated. `reset()` goes back to what start-up seeded.
+    """
 
     def __init__(self) -> None:
         self._records: dict[RecordKey, dict[str, Any]] = {}
+        self._deleted: set[tuple[RecordKey, str]] = set()
+        self._seeded: dict[RecordKey, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def get(self, op: Operation, record_id: str) -> Any | None:
         with self._lock:
             return self._records.get((op.api, op.operation_id), {}).get(record_id)
 
-    def put(self, op: Operation, record_id: str, record: Any) -> None:
+    def is_deleted(self, op: Operation, record_id: str) -> bool:
         with self._lock:
-            self._records.setdefault((op.api, op.operation_id), {})[record_id] = record
+            return ((op.api, op.operation_id), record_id) in self._deleted
+
+    def put(self, op: Operation, record_id: str, record: Any) -> None:
+        key = (op.api, op.operation_id)
+        with self._lock:
+            self._records.setdefault(key, {})[record_id] = record
+            self._deleted.discard((key, record_id))
+
+    def delete(self, op: Operation, record_id: str, *, tombstone: bool) -> bool:
+        """Remove a record; True when there was one."""
+        key = (op.api, op.operation_id)
+        with self._lock:
+            existed = self._records.get(key, {}).pop(record_id, None) is not None
+            if tombstone:
+                self._deleted.add((key, record_id))
+            return existed
+
+    def mark_seeded(self) -> None:
+        """Remember the current records as the start-up state that `reset()` returns to."""
+        with self._lock:
+            self._seeded = copy.deepcopy(self._records)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._records = copy.deepcopy(self._seeded)
+            self._deleted.clear()
 
     def count(self) -> int:
         with self._lock:
@@ -65,6 +96,7 @@ def seed_store(apis: Iterable[Api], validators: dict[str, ResponseValidator], fi
         seen: dict[tuple[str, str], Path] = {}
         for path in sorted(folder.glob("*.y*ml")):
             _load_fixture_file(store, api, validators[api.name], path, seen)
+    store.mark_seeded()
     return store
 
 

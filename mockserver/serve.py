@@ -7,15 +7,17 @@ The socket is bound before anything is served, so a port already in use is a one
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
+import ipaddress
 import logging
 import socket
 import sys
 from pathlib import Path
 
 from mockserver import defaults
-from mockserver.contract import Api
-from mockserver.config import ServeConfig
+from mockserver.contract import Api, example_auth_flag
+from mockserver.config import ServeConfig, with_bundled_fallback
 from mockserver.errors import UserError
 from mockserver.security import Credentials, parse_basic_auth
 
@@ -32,6 +34,23 @@ def _basic(value: str) -> tuple[str, str]:
         return parse_basic_auth(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _latency(value: str) -> tuple[int, int]:
+    low, sep, high = value.partition("-")
+    try:
+        bounds = (int(low), int(high) if sep else int(low))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected MS or MIN-MAX in milliseconds, e.g. 200 or 100-800") from None
+    if not 0 <= bounds[0] <= bounds[1] <= 60_000:
+        raise argparse.ArgumentTypeError("latency must be 0..60000 ms, MIN not above MAX")
+    return bounds
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("expected a positive whole number")
+    return int(value)
 
 
 def add_serve_parser(sub: argparse._SubParsersAction) -> None:
@@ -61,6 +80,17 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
                        help=f"seed of generated records (default: {defaults.SEED})")
     serve.add_argument("--no-cors", dest="cors", action="store_false", help="do not answer CORS")
     serve.add_argument("--quiet", action="store_true", help="no request log")
+    serve.add_argument("--no-control", dest="control", action="store_false",
+                       help=f"turn off the control API under {defaults.CONTROL_PREFIX}")
+    serve.add_argument("--control-token", metavar="TOKEN",
+                       help=f"require this token in the {defaults.CONTROL_TOKEN_HEADER} header for the control API "
+                            "(needed to keep it on when --host is not loopback)")
+    serve.add_argument("--journal-size", type=_positive, default=defaults.JOURNAL_SIZE, metavar="N",
+                       help=f"requests kept in the journal (default: {defaults.JOURNAL_SIZE})")
+    serve.add_argument("--latency", type=_latency, metavar="MS|MIN-MAX",
+                       help="delay every reply by MS, or by a random MIN..MAX, milliseconds")
+    serve.add_argument("--reload", action="store_true",
+                       help="reload when documents or fixtures change (a bad change keeps the old version)")
     serve.set_defaults(func=run)
 
 
@@ -77,7 +107,28 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         seed=args.seed,
         cors=args.cors,
         quiet=args.quiet,
+        control=args.control,
+        control_token=args.control_token,
+        journal_size=args.journal_size,
+        latency_ms=args.latency,
+        reload=args.reload,
     )
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def safe_config(config: ServeConfig) -> ServeConfig:
+    """Off loopback, the control API (which rewrites what the mock answers) needs a token."""
+    if config.control and not config.control_token and not is_loopback(config.host):
+        print(f"note: control API off because {config.host} is not loopback; "
+              "pass --control-token TOKEN to keep it", file=sys.stderr)
+        return dataclasses.replace(config, control=False)
+    return config
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -104,30 +155,25 @@ def banner(apis: list[Api], base_url: str) -> str:
         first = next(iter(api.operations.values()), None)
         if first is not None:
             path = first.path.replace("{", "").replace("}", "")
-            auth = _example_auth(first)
+            auth = example_auth_flag(first)
             lines.append(f"  try:  curl -i {auth}{base_url}{api.base_path}{path}")
     return "\n".join(lines)
 
 
-def _example_auth(op) -> str:
-    for requirement in op.security:
-        for _name, scheme in requirement:
-            if str(scheme.get("scheme", "")).lower() == "basic":
-                return "-u user:pass "
-            if scheme.get("type") in ("http", "oauth2", "openIdConnect"):
-                return "-H 'Authorization: Bearer key' "
-    return ""
-
-
 def run(args: argparse.Namespace) -> int:
-    config = config_from_args(args)
+    config = safe_config(with_bundled_fallback(config_from_args(args)))
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     # connexion logs every problem it answers and every spec it adds; our access log already
     # has one line per request, so keep only its errors.
     logging.getLogger("connexion").setLevel(logging.ERROR)
-    from mockserver.app import create_app  # heavy imports after the arguments are known
+    if config.reload:
+        from mockserver.reload import ReloadingApp  # heavy imports after the arguments are known
 
-    app = create_app(config)
+        app = ReloadingApp(config)
+    else:
+        from mockserver.app import create_app
+
+        app = create_app(config)
     sock = bind(config.host, config.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -138,5 +184,11 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
-    server.run(sockets=[sock])
+    if config.reload:
+        app.start_watching()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        if config.reload:
+            app.stop_watching()
     return 0

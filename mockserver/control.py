@@ -1,0 +1,289 @@
+"""The control API under `/__mock`: health, routes, journal, scenarios, runtime records, reset.
+
+For the people who cannot add a `Prefer` header to the app they test (frontend developers)
+and for CI contract tests that set up state and assert on what was called — in the spirit of
+WireMock's admin API, but every status, example and record is checked against the contract.
+JSON in and out; every error is application/problem+json.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from typing import Any, Callable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mockserver import __version__, problems
+from mockserver.contract import Operation, example_auth_flag
+from mockserver.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER, MAX_CONTROL_BODY
+from mockserver.engine import Engine
+from mockserver.records import prepare_record
+from mockserver.reply import Reply
+
+SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times"}
+MAX_DELAY_MS = 60_000
+
+
+class ControlError(Exception):
+    """A mistake in a control request, answered as problem+json."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.body.decode("utf-8", "replace"))
+        self.reply = reply
+
+
+def _unprocessable(detail: str, **extra: Any) -> ControlError:
+    return ControlError(problems.problem(422, "invalid-control-request", "Invalid control request", detail, **extra))
+
+
+def _not_found(detail: str) -> ControlError:
+    return ControlError(problems.problem(404, "not-found", "Not Found", detail))
+
+
+def _response(reply: Reply) -> Response:
+    return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=dict(reply.headers))
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    return JSONResponse(payload, status_code=status)
+
+
+async def _read_json(request: Request) -> Any:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_CONTROL_BODY:
+        raise ControlError(problems.problem(413, "too-large", "Payload Too Large", f"at most {MAX_CONTROL_BODY} bytes"))
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_CONTROL_BODY:
+            raise ControlError(problems.problem(413, "too-large", "Payload Too Large", f"at most {MAX_CONTROL_BODY} bytes"))
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ControlError(problems.problem(400, "invalid-json", "Bad Request", f"the body is not JSON: {exc}")) from None
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    return re.compile("^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$")
+
+
+def _declared_summary(op: Operation) -> dict[str, Any]:
+    return {
+        "declared_statuses": op.declared_statuses(),
+        "declared_examples": {str(c): op.declared_examples(c) for c in op.declared_statuses() if op.declared_examples(c)},
+    }
+
+
+class ControlApi:
+    """Endpoints bound to one engine (rebuilt with it on reload)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def _by_operation_id(self, operation_id: Any) -> list[Operation]:
+        return [op for op in self.engine.operations() if op.operation_id == operation_id]
+
+    def _by_path(self, path: str) -> list[Operation]:
+        return [
+            op for op in self.engine.operations()
+            if path == op.base_path + op.path or _template_regex(op.base_path + op.path).match(path)
+        ]
+
+    def _record_operation(self, operation_id: str) -> Operation:
+        ops = self._by_operation_id(operation_id)
+        if not ops:
+            known = sorted({op.operation_id for op in self.engine.operations()})
+            raise _not_found(f"no operation {operation_id!r}; declared: {', '.join(known)}")
+        op = ops[0]
+        if op.binding is None or op.success is None:
+            raise _unprocessable(f"{operation_id} has no record id in its path, so it holds no records")
+        return op
+
+    # -- endpoints ----------------------------------------------------------------------
+
+    async def health(self, request: Request) -> Response:
+        apis = [{"name": a.name, "base_path": a.base_path or "/", "operations": len(a.operations)} for a in self.engine.apis]
+        return _json({"status": "ok", "version": __version__, "apis": apis, "records": self.engine.store.count()})
+
+    async def routes(self, request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        routes = []
+        for op in self.engine.operations():
+            path = op.base_path + op.path
+            routes.append({
+                "api": op.api,
+                "operationId": op.operation_id,
+                "method": op.method.upper(),
+                "path": path,
+                "statuses": op.declared_statuses(),
+                "examples": _declared_summary(op)["declared_examples"],
+                "curl": f"curl -i {example_auth_flag(op)}{base}{re.sub(r'[{}]', '', path)}",
+            })
+        return _json({"routes": routes})
+
+    async def requests(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.engine.journal.clear()
+            return Response(status_code=204)
+        return _json({"requests": self.engine.journal.entries()})
+
+    async def scenarios(self, request: Request) -> Response:
+        if request.method == "GET":
+            return _json({"scenarios": [s.to_json() for s in self.engine.scenarios.all()]})
+        if request.method == "DELETE":
+            self.engine.scenarios.clear()
+            self.engine.changed()
+            return Response(status_code=204)
+        scenario = self.engine.scenarios.add(self._scenario_fields(await _read_json(request)))
+        self.engine.changed()
+        return _json(scenario.to_json(), 201)
+
+    async def scenario(self, request: Request) -> Response:
+        if not self.engine.scenarios.remove(request.path_params["scenario_id"]):
+            raise _not_found(f"no scenario {request.path_params['scenario_id']!r}")
+        self.engine.changed()
+        return Response(status_code=204)
+
+    async def record(self, request: Request) -> Response:
+        op = self._record_operation(request.path_params["operation_id"])
+        record_id = request.path_params["record_id"]
+        if request.method == "GET":
+            record = self.engine.store.get(op, record_id)
+            if record is None:
+                raise _not_found(f"{op.operation_id} has no record {record_id!r}")
+            return _json(record)
+        if request.method == "DELETE":
+            # Only where a 404 is declared can a deleted id answer "not found"; elsewhere it is
+            # generated again, like any unknown id.
+            self.engine.store.delete(op, record_id, tombstone=404 in op.responses)
+            self.engine.changed()
+            return Response(status_code=204)
+        record = prepare_record(op, record_id, await _read_json(request))
+        if isinstance(record, str):
+            raise _unprocessable(record)
+        assert op.binding is not None and op.success is not None
+        violations = self.engine.validators[op.api].check_body(op, op.success.status, op.binding.wrap(record))
+        if violations:
+            raise _unprocessable(f"the record does not match {op.operation_id}'s contract", violations=list(violations))
+        existed = self.engine.store.get(op, record_id) is not None
+        self.engine.store.put(op, record_id, record)
+        self.engine.changed()
+        return _json(record, 200 if existed else 201)
+
+    async def reset(self, request: Request) -> Response:
+        self.engine.reset()
+        return Response(status_code=204)
+
+    # -- scenario checks ----------------------------------------------------------------
+
+    def _scenario_fields(self, payload: Any) -> dict[str, Any]:
+        if not isinstance(payload, dict):
+            raise _unprocessable("a scenario is a JSON object: {operationId | path, status, example?, delay_ms?, times?}")
+        unknown = sorted(set(payload) - SCENARIO_FIELDS)
+        if unknown:
+            raise _unprocessable(f"unknown fields {unknown}; a scenario takes {sorted(SCENARIO_FIELDS)}")
+        operation_id, path = payload.get("operationId"), payload.get("path")
+        if (operation_id is None) == (path is None):
+            raise _unprocessable("give exactly one of operationId or path")
+        if operation_id is not None:
+            ops = self._by_operation_id(operation_id)
+            if not ops:
+                known = sorted({op.operation_id for op in self.engine.operations()})
+                raise _unprocessable(f"no operation {operation_id!r}", declared_operations=known)
+        else:
+            if not isinstance(path, str) or not path.startswith("/"):
+                raise _unprocessable("path must be a request path such as /api/v1/activity_logs/abc")
+            ops = self._by_path(path)
+            if not ops:
+                known = sorted({op.base_path + op.path for op in self.engine.operations()})
+                raise _unprocessable(f"no operation serves {path!r}", declared_paths=known)
+        status = payload.get("status")
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise _unprocessable("status must be an integer HTTP status")
+        example = payload.get("example")
+        for op in ops:
+            if status not in op.responses:
+                raise _unprocessable(f"{op.operation_id} does not declare status {status}",
+                                     operationId=op.operation_id, **_declared_summary(op))
+            if example is not None and example not in op.responses[status].examples:
+                raise _unprocessable(f"{op.operation_id} declares no example {example!r} for status {status}",
+                                     operationId=op.operation_id, **_declared_summary(op))
+        delay_ms, times = payload.get("delay_ms"), payload.get("times")
+        if delay_ms is not None and (not _is_int(delay_ms) or not 0 <= delay_ms <= MAX_DELAY_MS):
+            raise _unprocessable(f"delay_ms must be an integer from 0 to {MAX_DELAY_MS}")
+        if times is not None and (not _is_int(times) or times < 1):
+            raise _unprocessable("times must be a positive integer (leave it out for 'until removed')")
+        return {
+            "operation_ids": tuple(op.operation_id for op in ops),
+            "path": path,
+            "status": status,
+            "example": example,
+            "delay_ms": delay_ms,
+            "times": times,
+        }
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def create_control_app(engine: Engine, token: str | None = None) -> Starlette:
+    api = ControlApi(engine)
+    p = CONTROL_PREFIX
+    routes = [
+        Route(f"{p}/health", api.health, methods=["GET"]),
+        Route(f"{p}/routes", api.routes, methods=["GET"]),
+        Route(f"{p}/requests", api.requests, methods=["GET", "DELETE"]),
+        Route(f"{p}/scenarios", api.scenarios, methods=["GET", "POST", "DELETE"]),
+        Route(f"{p}/scenarios/{{scenario_id}}", api.scenario, methods=["DELETE"]),
+        Route(f"{p}/records/{{operation_id}}/{{record_id}}", api.record, methods=["GET", "PUT", "DELETE"]),
+        Route(f"{p}/reset", api.reset, methods=["POST"]),
+    ]
+
+    async def control_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ControlError)
+        return _response(exc.reply)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        reply = problems.problem(exc.status_code, "control-api", str(exc.detail), f"{request.method} {request.url.path}")
+        return Response(reply.body, status_code=exc.status_code, media_type=reply.media_type, headers=exc.headers)
+
+    app = Starlette(routes=routes, exception_handlers={ControlError: control_error, HTTPException: http_error})
+    if token is None:
+        return app
+
+    async def guarded(scope, receive, send) -> None:
+        given = dict(scope.get("headers") or []).get(CONTROL_TOKEN_HEADER.encode(), b"")
+        if not hmac.compare_digest(given, token.encode()):
+            reply = problems.problem(401, "control-token", "Unauthorized",
+                                     f"the control API needs the {CONTROL_TOKEN_HEADER} header")
+            await reply.send(send)
+            return
+        await app(scope, receive, send)
+
+    return guarded  # type: ignore[return-value]
+
+
+class ControlMiddleware:
+    """Sends `/__mock/...` to the control API and everything else to the contracts."""
+
+    def __init__(self, app: Callable, *, control_app: Callable) -> None:
+        self.app = app
+        self.control_app = control_app
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")):
+            await self.control_app(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

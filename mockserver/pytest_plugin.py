@@ -1,0 +1,144 @@
+"""pytest plugin: the `mock_server` fixture (registered through the `pytest11` entry point).
+
+One real server per test session, on a free loopback port, in a background thread; it is
+reset (journal, scenarios, runtime records) before each test, so tests do not leak state
+into each other. Extra `mockserver serve` flags come from the `mockserver_args` ini option,
+e.g. in pytest.ini: `mockserver_args = --unknown-ids=404 --api-key sk_test`.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Iterator
+from urllib.parse import quote
+
+import pytest
+
+from mockserver.defaults import CONTROL_PREFIX
+
+START_TIMEOUT_S = 30
+
+
+class MockServerError(AssertionError):
+    """The control API refused a call; `problem` holds its problem+json body."""
+
+    def __init__(self, status: int, problem: Any) -> None:
+        super().__init__(f"control API answered {status}: {problem}")
+        self.status = status
+        self.problem = problem
+
+
+class MockServer:
+    """A running mock and its control API, as a test sees it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url  # the base URL to give a client, e.g. Lago's api_url
+
+    def _call(self, method: str, path: str, payload: Any = None) -> Any:
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request(
+            self.url + CONTROL_PREFIX + path, data=data, method=method,
+            headers={"content-type": "application/json"} if data is not None else {},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                body = response.read()
+        except urllib.error.HTTPError as exc:
+            body = exc.read()
+            raise MockServerError(exc.code, json.loads(body) if body else None) from None
+        return json.loads(body) if body else None
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The journal, newest last (credentials redacted)."""
+        return self._call("GET", "/requests")["requests"]
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/requests")
+
+    def scenario(self, operation_id: str | None = None, *, path: str | None = None, status: int,
+                 example: str | None = None, delay_ms: int | None = None, times: int | None = None) -> dict[str, Any]:
+        """Force a declared response for matching requests; returns the scenario with its id."""
+        fields = {"operationId": operation_id, "path": path, "status": status,
+                  "example": example, "delay_ms": delay_ms, "times": times}
+        return self._call("POST", "/scenarios", {k: v for k, v in fields.items() if v is not None})
+
+    def remove_scenario(self, scenario_id: str) -> None:
+        self._call("DELETE", f"/scenarios/{quote(scenario_id, safe='')}")
+
+    def put_record(self, operation_id: str, record_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        """Store a record (as inside the response envelope); it is validated against the contract."""
+        return self._call("PUT", self._record_path(operation_id, record_id), record)
+
+    def get_record(self, operation_id: str, record_id: str) -> dict[str, Any]:
+        return self._call("GET", self._record_path(operation_id, record_id))
+
+    def delete_record(self, operation_id: str, record_id: str) -> None:
+        """Afterwards the id answers the declared 404."""
+        self._call("DELETE", self._record_path(operation_id, record_id))
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+
+    @staticmethod
+    def _record_path(operation_id: str, record_id: str) -> str:
+        return f"/records/{quote(operation_id, safe='')}/{quote(record_id, safe='')}"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("mockserver_args", "extra `mockserver serve` flags for the mock_server fixture", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Deprecations inside connexion's own imports: nothing a user of the fixture can act on.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:connexion.json_schema")
+    config.addinivalue_line("filterwarnings", "ignore:Using .httpx. with .starlette.testclient.")
+
+
+def _start(args: list[str]) -> tuple[MockServer, Any, threading.Thread]:
+    import uvicorn
+
+    from mockserver.app import create_app
+    from mockserver.cli import build_parser
+    from mockserver.config import with_bundled_fallback
+    from mockserver.serve import bind, config_from_args, safe_config
+
+    namespace = build_parser().parse_args(["serve", "--port", "0", "--quiet", *args])
+    config = safe_config(with_bundled_fallback(config_from_args(namespace)))
+    app = create_app(config)
+    sock = bind(config.host, config.port)
+    host, port = sock.getsockname()[:2]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="mockserver", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the mock server did not start")
+        time.sleep(0.01)
+    return MockServer(f"http://{host}:{port}"), server, thread
+
+
+@pytest.fixture(scope="session")
+def mock_server_session(pytestconfig: pytest.Config) -> Iterator[MockServer]:
+    """The session's one server; use `mock_server` in tests, which also resets it."""
+    from mockserver.errors import UserError
+
+    try:
+        running, server, thread = _start(shlex.split(pytestconfig.getini("mockserver_args") or ""))
+    except UserError as exc:
+        pytest.fail(f"mockserver could not start: {exc}", pytrace=False)
+    yield running
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def mock_server(mock_server_session: MockServer) -> MockServer:
+    """A real mock server on a free loopback port, reset to its start-up state."""
+    mock_server_session.reset()
+    return mock_server_session

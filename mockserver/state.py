@@ -1,0 +1,116 @@
+"""Runtime state a test or a frontend developer changes through the control API.
+
+The request journal (a bounded ring), scenarios (declared responses forced for matching
+requests) and the version counter that every change bumps, so anything cached from the state
+can tell it is stale. All of it is thread-safe: handlers run in a thread pool.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Iterable
+
+from mockserver.contract import Operation
+from mockserver.defaults import CONTROL_TOKEN_HEADER
+
+
+class Journal:
+    """The last N requests, newest last; memory stays bounded whatever the traffic."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=max(size, 0))
+        self._lock = threading.Lock()
+
+    def add(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A declared response forced for the requests that match; `times=None` lasts until removed."""
+
+    id: str
+    operation_ids: tuple[str, ...]  # the operations it applies to (several when set by path)
+    path: str | None
+    status: int
+    example: str | None = None
+    delay_ms: int | None = None
+    times: int | None = None
+
+    def matches(self, op: Operation, path: str) -> bool:
+        if op.operation_id not in self.operation_ids:
+            return False
+        return self.path is None or self.path in (path, op.base_path + op.path)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        ids = data.pop("operation_ids")
+        data["operationId"] = ids[0] if len(ids) == 1 else list(ids)
+        return {key: value for key, value in data.items() if value is not None}
+
+
+class Scenarios:
+    def __init__(self) -> None:
+        self._items: list[Scenario] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def add(self, scenario_fields: dict[str, Any]) -> Scenario:
+        with self._lock:
+            scenario = Scenario(id=str(next(self._ids)), **scenario_fields)
+            self._items.append(scenario)
+            return scenario
+
+    def all(self) -> list[Scenario]:
+        with self._lock:
+            return list(self._items)
+
+    def remove(self, scenario_id: str) -> bool:
+        with self._lock:
+            before = len(self._items)
+            self._items = [s for s in self._items if s.id != scenario_id]
+            return len(self._items) != before
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def take(self, op: Operation, path: str) -> Scenario | None:
+        """The newest matching scenario, using up one of its `times`."""
+        with self._lock:
+            for index in range(len(self._items) - 1, -1, -1):
+                scenario = self._items[index]
+                if not scenario.matches(op, path):
+                    continue
+                if scenario.times is not None:
+                    if scenario.times <= 1:
+                        del self._items[index]
+                    else:
+                        self._items[index] = replace(scenario, times=scenario.times - 1)
+                return scenario
+            return None
+
+
+REDACTED = "[redacted]"
+ALWAYS_SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", CONTROL_TOKEN_HEADER})
+
+
+def redact_headers(headers: Iterable[tuple[str, str]], secret: frozenset[str]) -> dict[str, str]:
+    """Request headers as the journal keeps them: credentials never leave the request."""
+    kept: dict[str, str] = {}
+    for name, value in headers:
+        name = name.lower()
+        kept[name] = REDACTED if name in ALWAYS_SECRET or name in secret else value
+    return kept

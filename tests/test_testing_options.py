@@ -1,0 +1,69 @@
+"""Flags that make the mock a testing tool: --no-control, tokens, latency, reload."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+from tests.conftest import BASIC, BEARER
+from tests.mockserver_process import REPO
+
+
+def test_no_control(launch) -> None:
+    server = launch("--no-control")
+    assert httpx.get(server.url + "/__mock/health").status_code == 404
+
+
+def test_control_token(launch) -> None:
+    server = launch("--control-token", "s3cret")
+    refused = httpx.get(server.url + "/__mock/health")
+    assert refused.status_code == 401 and refused.headers["content-type"] == "application/problem+json"
+    ok = httpx.get(server.url + "/__mock/health", headers={"x-mock-control-token": "s3cret"})
+    assert ok.status_code == 200
+
+
+def test_latency_delays_replies_without_blocking(launch) -> None:
+    server = launch("--latency", "800-1000")
+    order: list[str] = []
+
+    def call(name: str) -> None:
+        httpx.get(server.url + "/activity-logs/a", headers=BASIC, timeout=10)
+        order.append(name)
+
+    threads = [threading.Thread(target=call, args=(f"r{n}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    health = httpx.get(server.url + "/__mock/health", timeout=10)  # the control API is never delayed
+    order.append("health")
+    for thread in threads:
+        thread.join()
+    assert health.status_code == 200
+    assert order[0] == "health" and len(order) == 9
+
+
+def test_reload_picks_up_changes_and_survives_bad_ones(launch, tmp_path: Path) -> None:
+    specs, fixtures = tmp_path / "openapi", tmp_path / "fixtures"
+    specs.mkdir()
+    shutil.copy(REPO / "openapi" / "lago.yaml", specs / "lago.yaml")
+    (fixtures / "lago").mkdir(parents=True)
+    server = launch("--reload", "--specs-dir", str(specs), "--fixtures-dir", str(fixtures))
+    url = server.url + "/api/v1/activity_logs/reloaded"
+    assert httpx.get(url, headers=BEARER).status_code == 200
+
+    record = yaml.safe_load((REPO / "fixtures" / "lago" / "activity_logs.yaml").read_text())
+    (inner,) = record["findActivityLog"].values()
+    (fixtures / "lago" / "new.yaml").write_text(yaml.safe_dump(
+        {"findActivityLog": {"reloaded": {**inner, "activity_id": "reloaded", "resource_type": "Reloaded"}}}))
+    assert "reloaded: lago" in server.wait_for_log("reloaded: lago", timeout=15)
+    assert httpx.get(url, headers=BEARER).json()["activity_log"]["resource_type"] == "Reloaded"
+
+    (fixtures / "lago" / "broken.yaml").write_text("findActivityLog: [unclosed\n")
+    log = server.wait_for_log("reload failed", timeout=15)
+    assert "broken.yaml" in log and "still serving the previous version" in log
+    assert httpx.get(url, headers=BEARER).json()["activity_log"]["resource_type"] == "Reloaded"
