@@ -34,7 +34,7 @@ from mockserver.config import ServeConfig
 from mockserver.engine import Engine
 from mockserver.errors import UserError
 from mockserver.control import ControlMiddleware, create_control_app
-from mockserver.middleware import SCENARIO_KEY, ContractMiddleware, TrafficMiddleware
+from mockserver.middleware import SCENARIO_KEY, ContractMiddleware, PathGuardMiddleware, TrafficMiddleware
 from mockserver.state import Journal
 from mockserver.parameters import NamingParameterValidator
 from mockserver.records import seed_store
@@ -87,7 +87,8 @@ def load_apis(config: ServeConfig) -> list[Api]:
         seen[api.name] = api.source
     conflicts = route_conflicts(apis)
     if conflicts:
-        raise UserError(str(apis[0].source.parent), f"route conflict: {conflicts[0]}; move one with --mount NAME=/prefix")
+        api, detail = conflicts[0]
+        raise UserError(str(api.source), f"route conflict: {detail}; move one with --mount NAME=/prefix")
     return apis
 
 
@@ -133,6 +134,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.F
         ServerErrorMiddleware,
         ExceptionMiddleware,
         SwaggerUIMiddleware,
+        partial(PathGuardMiddleware, engine=engine),
         RoutingMiddleware,
         partial(ContractMiddleware, engine=engine),
         RequestValidationMiddleware,

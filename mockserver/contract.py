@@ -7,14 +7,16 @@ The index is built at start-up so that the request path only does dictionary loo
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
-import yaml
-
 from mockserver.errors import UserError
+from mockserver import pointer
+from mockserver.yamlfile import load_yaml_file
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -83,6 +85,10 @@ class Operation:
     @property
     def route(self) -> str:
         return f"{self.method.upper()} {self.base_path}{self.path}"
+
+    def serves(self, method: str, path: str) -> bool:
+        """Whether a request (method, full path) is for this operation; ids may hold anything but '/'."""
+        return method.lower() == self.method and route_pattern(self.base_path + self.path).match(path) is not None
 
     def declared_statuses(self) -> list[int]:
         return sorted(self.responses)
@@ -221,14 +227,7 @@ def prepare_for_serving(document: dict[str, Any]) -> dict[str, Any]:
 
 def load_api(source: Path, mount: str | None = None) -> Api:
     """Read one normalized document and index its operations."""
-    try:
-        document = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(str(source), f"cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise UserError(str(source), f"{where}not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    document = load_yaml_file(source)
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0"):
         raise UserError(
             str(source),
@@ -281,25 +280,36 @@ def load_api(source: Path, mount: str | None = None) -> Api:
 def _check_document(source: Path, document: dict[str, Any]) -> None:
     """Stop start-up on a document that openapi-spec-validator rejects, naming the place."""
     from openapi_spec_validator import OpenAPIV30SpecValidator
+    from referencing.exceptions import Unresolvable
 
-    error = next(OpenAPIV30SpecValidator(document).iter_errors(), None)
+    try:
+        error = next(OpenAPIV30SpecValidator(document).iter_errors(), None)
+    except Unresolvable as exc:
+        raise UserError(str(source), f"unresolvable reference {getattr(exc, 'ref', exc)!s}") from None
     if error is not None:
-        pointer = "/" + "/".join(str(p) for p in error.absolute_path)
-        raise UserError(str(source), f"{pointer}: {error.message}")
+        # the validator's message carries a whole report; its first line is the reason
+        reason = error.message.strip().splitlines()[0]
+        raise UserError(str(source), f"{pointer.join('', *error.absolute_path) or '/'}: {reason}")
 
 
-def route_conflicts(apis: Iterable[Api]) -> list[str]:
-    """Routes that two documents would both claim (same method, same path shape)."""
-    owners: dict[tuple[str, str], str] = {}
+def route_conflicts(apis: Iterable[Api]) -> list[tuple[Api, str]]:
+    """Routes that two documents would both claim (same method, same path shape), by the later one."""
+    owners: dict[tuple[str, str], Api] = {}
     conflicts = []
     for api in apis:
         for op in api.operations.values():
-            shape = _route_shape(api.base_path + op.path)
-            key = (op.method, shape)
-            if key in owners and owners[key] != api.name:
-                conflicts.append(f"{op.method.upper()} {api.base_path}{op.path} is claimed by {owners[key]} and {api.name}")
-            owners.setdefault(key, api.name)
+            key = (op.method, _route_shape(api.base_path + op.path))
+            owner = owners.setdefault(key, api)
+            if owner is not api:
+                conflicts.append((api, f"{op.method.upper()} {api.base_path}{op.path} is also served by {owner.source}"))
     return conflicts
+
+
+@lru_cache(maxsize=None)
+def route_pattern(template: str) -> re.Pattern[str]:
+    """A path template as a regex: each `{param}` is one segment, of any characters but '/'."""
+    parts = re.split(r"(\{[^}]+\})", template)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + r"\Z", re.DOTALL)
 
 
 def example_auth_flag(op: Operation) -> str:

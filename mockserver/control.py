@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockserver import __version__, problems
-from mockserver.contract import Operation, example_auth_flag
+from mockserver.contract import Operation, example_auth_flag, route_pattern
 from mockserver.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER, MAX_CONTROL_BODY
 from mockserver.engine import Engine
 from mockserver.records import prepare_record
@@ -69,11 +69,6 @@ async def _read_json(request: Request) -> Any:
         raise ControlError(problems.problem(400, "invalid-json", "Bad Request", f"the body is not JSON: {exc}")) from None
 
 
-def _template_regex(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{[^}]+\})", template)
-    return re.compile("^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$")
-
-
 def _declared_summary(op: Operation) -> dict[str, Any]:
     return {
         "declared_statuses": op.declared_statuses(),
@@ -95,7 +90,7 @@ class ControlApi:
     def _by_path(self, path: str) -> list[Operation]:
         return [
             op for op in self.engine.operations()
-            if path == op.base_path + op.path or _template_regex(op.base_path + op.path).match(path)
+            if path == op.base_path + op.path or route_pattern(op.base_path + op.path).match(path)
         ]
 
     def _record_operation(self, operation_id: str) -> Operation:

@@ -106,6 +106,22 @@ class Engine:
         safe = first_line.encode("ascii", "replace").decode("ascii")[:300]
         return Reply(reply.status, reply.media_type, reply.body, reply.headers + ((PROBLEM_HEADER, safe),))
 
+    def find_operation(self, method: str, path: str) -> Operation | None:
+        return next((op for op in self._operations.values() if op.serves(method, path)), None)
+
+    def reject_path(self, op: Operation | None, detail: str) -> Reply:
+        """A path no record can have (control characters, bytes that are not UTF-8).
+
+        The vendor would not find such a record, so the declared 404 where there is one, else
+        the declared 400; with nothing declared, the empty 400 a strict URL decoder gives
+        before routing (clients and fuzzers recognise it), the reason in a header.
+        """
+        for status in (404, 400):
+            if op is not None and status in op.responses:
+                reply = self._declared(op, status, None)
+                return Reply(reply.status, reply.media_type, reply.body, reply.headers + ((PROBLEM_HEADER, detail),))
+        return Reply(400, None, b"", ((PROBLEM_HEADER, detail),))
+
     # -- the handler --------------------------------------------------------------------
 
     def handle(self, op: Operation, path_params: Mapping[str, Any], headers: Mapping[str, str],
@@ -179,7 +195,7 @@ class Engine:
             if prefs.example not in op.responses[status].examples:
                 return problems.undeclared_preference(
                     op.operation_id,
-                    f"{op.operation_id} declares no example {prefs.example!r} for status {status}",
+                    f"{op.operation_id} declares no example {prefs.example[:40]!r} for status {status}",
                     statuses, examples)
         return None
 

@@ -16,7 +16,7 @@ import logging
 import time
 from datetime import datetime, timezone
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from connexion.exceptions import BadRequestProblem
 from starlette.datastructures import Headers
@@ -47,6 +47,51 @@ def cookies_of(headers: Headers) -> dict[str, str]:
     except Exception:  # a malformed cookie header is no credential, not a crash
         return {}
     return {key: morsel.value for key, morsel in cookie.items()}
+
+
+def printable(text: str) -> str:
+    """Text safe for a one-line log: control characters escaped, so a request cannot forge lines."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def path_problem(scope: Scope) -> str | None:
+    """Why no record can live at this path, or None.
+
+    Refused, as strict URL decoders refuse them before routing: C0 control characters and DEL
+    (starlette's router cannot route a newline while werkzeug's can, which would reach the
+    handler without an operation), and bytes that are not UTF-8 (uvicorn would turn them into
+    U+FFFD, so different ids would share a record). Any other character, C1 controls included,
+    is a valid character of a `type: string` id.
+    """
+    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+    decoded_bytes = unquote_to_bytes(raw)
+    if any(b < 0x20 or b == 0x7F for b in decoded_bytes):
+        return "the path holds control characters"
+    try:
+        decoded_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the path is not UTF-8 once percent-decoded"
+    return None
+
+
+class PathGuardMiddleware:
+    def __init__(self, app: ASGIApp, *, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = path_problem(scope) if scope["type"] == "http" else None
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+        op = self.engine.find_operation(scope["method"], scope["path"])
+        refusal = None
+        if op is not None:  # security still comes first
+            headers = Headers(scope=scope)
+            refusal = self.engine.authorize(op, headers, query_of(scope), cookies_of(headers))
+        await (refusal or self.engine.reject_path(op, problem)).send(send)
 
 
 class ContractMiddleware:
@@ -107,7 +152,8 @@ class TrafficMiddleware:
             operation_id = extensions.get(ROUTING, {}).get("operation_id")
             millis = (time.perf_counter() - started) * 1000
             if not self.quiet:
-                access_log.info("%s %s %s %d %.1fms", scope["method"], scope["path"], operation_id or "-", status, millis)
+                access_log.info("%s %s %s %d %.1fms", scope["method"], printable(scope["path"]),
+                                operation_id or "-", status, millis)
             path = scope["path"]
             if path != CONTROL_PREFIX and not path.startswith(CONTROL_PREFIX + "/"):
                 self.journal.add({

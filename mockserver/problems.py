@@ -54,3 +54,4 @@ def unauthorized(detail: str) -> Reply:
 
 def not_acceptable(offered: str) -> Reply:
     return problem(406, "not-acceptable", "Not Acceptable", f"this operation only answers {offered}")
+

@@ -13,11 +13,10 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
 from mockserver.contract import Api, Operation
 from mockserver.errors import UserError
 from mockserver.validation import ResponseValidator
+from mockserver.yamlfile import load_yaml_file
 
 RecordKey = tuple[str, str]  # (api name, operationId)
 
@@ -73,17 +72,6 @@ class RecordStore:
             return sum(len(records) for records in self._records.values())
 
 
-def _load_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(str(path), f"cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise UserError(str(path), f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
-
-
 def seed_store(apis: Iterable[Api], validators: dict[str, ResponseValidator], fixtures_dir: Path) -> RecordStore:
     """Build the start-up record store, or stop with the first bad fixture."""
     store = RecordStore()
@@ -113,7 +101,7 @@ def _seed_examples(store: RecordStore, op: Operation) -> None:
 
 def _load_fixture_file(store: RecordStore, api: Api, validator: ResponseValidator, path: Path,
                        seen: dict[tuple[str, str], Path]) -> None:
-    data = _load_yaml(path)
+    data = load_yaml_file(path)
     if data is None:
         return
     if not isinstance(data, dict):

@@ -47,6 +47,12 @@ def _latency(value: str) -> tuple[int, int]:
     return bounds
 
 
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value!r}")
+    return int(value)
+
+
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError("expected a positive whole number")
@@ -66,7 +72,7 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--fixtures-dir", default=defaults.FIXTURES_DIR, metavar="DIR",
                        help=f"folder of seeded records, one subfolder per document (default: {defaults.FIXTURES_DIR})")
     serve.add_argument("--host", default=defaults.HOST, help=f"address to listen on (default: {defaults.HOST})")
-    serve.add_argument("--port", type=int, default=defaults.PORT,
+    serve.add_argument("--port", type=_port, default=defaults.PORT,
                        help=f"port to listen on, 0 for any free one (default: {defaults.PORT})")
     serve.add_argument("--mount", action="append", type=_mount, default=[], metavar="NAME=/prefix",
                        help="serve document NAME (file stem) under another path prefix (repeatable)")
@@ -125,10 +131,14 @@ def is_loopback(host: str) -> bool:
 def safe_config(config: ServeConfig) -> ServeConfig:
     """Off loopback, the control API (which rewrites what the mock answers) needs a token."""
     if config.control and not config.control_token and not is_loopback(config.host):
-        print(f"note: control API off because {config.host} is not loopback; "
-              "pass --control-token TOKEN to keep it", file=sys.stderr)
         return dataclasses.replace(config, control=False)
     return config
+
+
+def control_note(asked: ServeConfig, used: ServeConfig) -> str | None:
+    if asked.control and not used.control:
+        return f"note: control API off because {used.host} is not loopback; pass --control-token TOKEN to keep it"
+    return None
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -161,7 +171,8 @@ def banner(apis: list[Api], base_url: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = safe_config(with_bundled_fallback(config_from_args(args)))
+    asked = with_bundled_fallback(config_from_args(args))
+    config = safe_config(asked)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     # connexion logs every problem it answers and every spec it adds; our access log already
     # has one line per request, so keep only its errors.
@@ -175,6 +186,9 @@ def run(args: argparse.Namespace) -> int:
 
         app = create_app(config)
     sock = bind(config.host, config.port)
+    note = control_note(asked, config)
+    if note:
+        print(note, file=sys.stderr)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown}:{port}"

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from mockserver.errors import UserError
-from mockserver.normalize import pointer
+from mockserver import pointer
 
 
 class _Merger:

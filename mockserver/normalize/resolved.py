@@ -19,7 +19,7 @@ import http
 from typing import Any
 
 from mockserver.errors import UserError
-from mockserver.normalize import pointer
+from mockserver import pointer
 from mockserver.normalize.extract import PageInfo
 from mockserver.normalize.names import camel
 

@@ -12,7 +12,7 @@ import warnings
 from typing import Any
 
 from mockserver.errors import UserError
-from mockserver.normalize import pointer
+from mockserver import pointer
 
 
 def _one_line(text: str) -> str:

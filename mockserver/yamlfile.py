@@ -1,0 +1,104 @@
+"""Reading YAML (and text) files the one way the whole project does.
+
+- Safe only: a SafeLoader subclass, so no tag can construct Python objects.
+- Timestamps stay strings: YAML 1.1 turns an unquoted `2024-01-01T10:00:00Z` into a datetime,
+  which is not JSON, so validators and the mock would see something the author did not write.
+- A key given twice in one mapping is an error with both lines: PyYAML silently keeps the
+  last one, which would drop a fixture record without a word.
+- Every problem is a `UserError` naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockserver.errors import UserError
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with timestamps as strings and duplicate keys refused."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _value in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.get(key)
+        except TypeError:  # an unhashable key: construct_mapping reports it properly
+            continue
+        if first is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {first + 1})", key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=True)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def display_path(path: Path) -> str:
+    """The path as the user should read it: relative to the working directory when inside it.
+
+    Used in messages and in generated files' headers, which must not depend on where the
+    checkout lives (so a re-run elsewhere is byte-identical).
+    """
+    if path.is_absolute():
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return path.as_posix()
+    return Path(os.path.normpath(path)).as_posix()
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or a UserError saying why it cannot be read."""
+    source = display_path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(source, "no such file") from None
+    except IsADirectoryError:
+        raise UserError(source, "is a directory, expected a file") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(source, f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise UserError(source, f"cannot read: {exc.strerror}") from None
+
+
+def _string_keys(value: Any) -> Any:
+    """JSON has string keys only (`200:` unquoted in YAML is an int; a numeric id too)."""
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, str) else k: _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+def parse_yaml(text: str, source: str, first_line: int = 1) -> Any:
+    """Parse YAML safely; `first_line` maps a block's line numbers back to the file's."""
+    try:
+        return _string_keys(yaml.load(text, Loader=_Loader))  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + first_line}, column {mark.column + 1}" if mark else "unknown line"
+        problem = exc.problem or exc.context or "syntax error"
+        raise UserError(source, f"invalid YAML at {where}: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise UserError(source, f"invalid YAML: {' '.join(str(exc).split())}") from None
+
+
+def load_yaml_file(path: Path) -> Any:
+    return parse_yaml(read_text(path), display_path(path))
