@@ -25,6 +25,7 @@ from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.context import context, request
 from connexion.resolver import Resolver
 from starlette.middleware.cors import CORSMiddleware
 
@@ -38,6 +39,7 @@ from mockserver.middleware import SCENARIO_KEY, ContractMiddleware, PathGuardMid
 from mockserver.state import Journal
 from mockserver.parameters import NamingParameterValidator
 from mockserver.records import seed_store
+from mockserver.replay import ReplayMiddleware
 from mockserver.validation import ResponseValidator
 
 
@@ -53,12 +55,10 @@ class OperationResolver(Resolver):
         op = self.api.operations[operation_id]
         engine = self.engine
 
-        def handle(**path_params: Any):
-            from connexion.context import context
-            from flask import request
-
-            scenario = context.get(SCENARIO_KEY)
-            return engine.handle(op, path_params, request.headers, request.args, scenario).to_flask()
+        async def handle(**path_params: Any):
+            # CPU-only and fast: run on the event loop, no thread hop (see README, design)
+            reply = engine.handle(op, path_params, request.headers, request.query_params, context.get(SCENARIO_KEY))
+            return reply.to_starlette()
 
         handle.__name__ = f"handle_{operation_id}"
         return handle
@@ -103,9 +103,8 @@ def build_engine(config: ServeConfig, journal: Journal | None = None) -> Engine:
 def secret_headers(engine: Engine) -> frozenset[str]:
     """Header names that carry credentials in any document (API keys), never journaled."""
     return frozenset(
-        str(scheme.get("name", "")).lower()
-        for op in engine.operations() for requirement in op.security for _n, scheme in requirement
-        if scheme.get("type") == "apiKey" and scheme.get("in") == "header"
+        name.lower() for op in engine.operations()
+        for name in op.credential_and_header_params() - set(op.header_params)
     )
 
 
@@ -114,7 +113,7 @@ def allowed_headers(engine: Engine) -> list[str]:
     return sorted(declared | set(ALWAYS_ALLOWED_HEADERS))
 
 
-def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.FlaskApp:
+def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.AsyncApp:
     engine = engine or build_engine(config)
     middlewares: list[Any] = [
         partial(TrafficMiddleware, journal=engine.journal, secret_headers=secret_headers(engine), quiet=config.quiet)
@@ -128,6 +127,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.F
             allow_headers=allowed_headers(engine),
             max_age=600,
         ))
+    middlewares.append(partial(ReplayMiddleware, engine=engine))
     if config.control:
         middlewares.append(partial(ControlMiddleware, control_app=create_control_app(engine, config.control_token)))
     middlewares += [
@@ -141,7 +141,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.F
         LifespanMiddleware,
         ContextMiddleware,
     ]
-    app = connexion.FlaskApp(__name__, middlewares=middlewares)
+    app = connexion.AsyncApp(__name__, middlewares=middlewares)
     for api in engine.apis:
         app.add_api(
             copy.deepcopy(api.document),

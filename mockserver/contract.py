@@ -90,6 +90,15 @@ class Operation:
         """Whether a request (method, full path) is for this operation; ids may hold anything but '/'."""
         return method.lower() == self.method and route_pattern(self.base_path + self.path).match(path) is not None
 
+    def credential_and_header_params(self) -> set[str]:
+        """Every request header this operation reads: declared header parameters and API keys."""
+        names = set(self.header_params)
+        for requirement in self.security:
+            for _name, scheme in requirement:
+                if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                    names.add(str(scheme.get("name", "")))
+        return names
+
     def declared_statuses(self) -> list[int]:
         return sorted(self.responses)
 

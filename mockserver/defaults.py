@@ -18,6 +18,8 @@ MAX_CONTROL_BODY = 1024 * 1024  # bytes; a record is a few kB
 
 # Bounded caches: memory must not grow with traffic.
 VALIDATION_CACHE_SIZE = 4096
+REPLAY_CACHE_SIZE = 2048  # replies kept for identical requests
+REPLAY_BODY_LIMIT = 64 * 1024  # bytes; larger replies are not kept
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"

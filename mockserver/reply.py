@@ -42,11 +42,7 @@ class Reply:
         )
         await send({"type": "http.response.body", "body": self.body})
 
-    def to_flask(self):  # -> flask.Response, imported lazily: the engine does not need Flask
-        from flask import Response
+    def to_starlette(self):  # -> starlette Response, what connexion's AsyncApp sends as is
+        from starlette.responses import Response
 
-        response = Response(self.body, status=self.status)
-        response.headers.clear()
-        for key, value in self.header_list():
-            response.headers[key] = value
-        return response
+        return Response(self.body, status_code=self.status, headers=dict(self.header_list()))

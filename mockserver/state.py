@@ -73,6 +73,9 @@ class Scenarios:
             self._items.append(scenario)
             return scenario
 
+    def active(self) -> bool:
+        return bool(self._items)
+
     def all(self) -> list[Scenario]:
         with self._lock:
             return list(self._items)

@@ -214,3 +214,26 @@ def test_scenario_delay_does_not_block_other_requests(http: httpx.Client, contro
     finished.append("fast")
     thread.join()
     assert finished == ["fast", "slow"]
+
+
+def test_a_repeated_reply_never_outlives_a_change(http: httpx.Client) -> None:
+    """Identical requests are answered from memory; every control change must show at once."""
+    url = "/api/v1/activity_logs/cached"
+    first = http.get(url, headers=BEARER)
+    assert http.get(url, headers=BEARER).content == first.content
+    replayed = http.get("/__mock/requests").json()["requests"]
+    assert [(e["operationId"], e["status"]) for e in replayed] == [("findActivityLog", 200)] * 2
+    assert http.get(url).status_code == 401  # same path, no credentials: not the kept reply
+    assert http.get(url, headers={**BEARER, "Prefer": "code=404"}).status_code == 404
+    record = {**first.json()["activity_log"], "resource_type": "Changed"}
+    assert http.put("/__mock/records/findActivityLog/cached", json=record).status_code == 201
+    assert http.get(url, headers=BEARER).json() == {"activity_log": record}
+    http.post("/__mock/scenarios", json={"operationId": "findActivityLog", "status": 404, "times": 1})
+    assert http.get(url, headers=BEARER).status_code == 404
+    assert http.get(url, headers=BEARER).json() == {"activity_log": record}
+    assert http.delete("/__mock/records/findActivityLog/cached").status_code == 204
+    assert http.get(url, headers=BEARER).content == ACTIVITY_404
+    assert http.post("/__mock/reset").status_code == 204
+    assert http.get(url, headers=BEARER).content == first.content
+    journal = http.get("/__mock/requests").json()["requests"]
+    assert [(e["operationId"], e["status"]) for e in journal] == [("findActivityLog", 200)]
