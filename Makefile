@@ -25,5 +25,9 @@ normalize: $(STAMP)
 	$(BIN)/mockserver normalize openapi/vendor/lago/*.md --overlay openapi/overlays/lago.yaml -o openapi/lago.yaml
 	$(BIN)/mockserver normalize openapi/vendor/sequence/*.md --overlay openapi/overlays/sequence.yaml -o openapi/sequence.yaml
 
+# Not part of `test`: installs Prism into .bench/ and wrk (apt) when missing, ~8 min; see tests/benchmark/bench.py.
+bench: $(STAMP)
+	$(BIN)/python tests/benchmark/bench.py $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

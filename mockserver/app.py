@@ -25,8 +25,9 @@ from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.context import context, request
+from connexion.context import scope as current_scope
 from connexion.resolver import Resolver
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 
 from mockserver.contract import Api, load_api, route_conflicts
@@ -35,7 +36,9 @@ from mockserver.config import ServeConfig
 from mockserver.engine import Engine
 from mockserver.errors import UserError
 from mockserver.control import ControlMiddleware, create_control_app
-from mockserver.middleware import SCENARIO_KEY, ContractMiddleware, PathGuardMiddleware, TrafficMiddleware
+from mockserver.middleware import (
+    CONTEXT, SCENARIO_KEY, ContractMiddleware, PathGuardMiddleware, TrafficMiddleware, query_of,
+)
 from mockserver.state import Journal
 from mockserver.parameters import NamingParameterValidator
 from mockserver.records import seed_store
@@ -56,8 +59,12 @@ class OperationResolver(Resolver):
         engine = self.engine
 
         async def handle(**path_params: Any):
-            # CPU-only and fast: run on the event loop, no thread hop (see README, design)
-            reply = engine.handle(op, path_params, request.headers, request.query_params, context.get(SCENARIO_KEY))
+            # CPU-only and fast: run on the event loop, no thread hop (see README, design).
+            # The scope is read once: connexion's `request` proxy builds a new request object
+            # on every attribute access.
+            scope = current_scope._get_current_object()
+            scenario = scope.get("extensions", {}).get(CONTEXT, {}).get(SCENARIO_KEY)
+            reply = engine.handle(op, path_params, Headers(scope=scope), query_of(scope), scenario)
             return reply.to_starlette()
 
         handle.__name__ = f"handle_{operation_id}"
@@ -115,9 +122,8 @@ def allowed_headers(engine: Engine) -> list[str]:
 
 def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.AsyncApp:
     engine = engine or build_engine(config)
-    middlewares: list[Any] = [
-        partial(TrafficMiddleware, journal=engine.journal, secret_headers=secret_headers(engine), quiet=config.quiet)
-    ]
+    engine.journal.secret = secret_headers(engine)
+    middlewares: list[Any] = [partial(TrafficMiddleware, journal=engine.journal, quiet=config.quiet)]
     if config.cors:
         middlewares.append(partial(
             CORSMiddleware,

@@ -90,6 +90,11 @@ class Operation:
         """Whether a request (method, full path) is for this operation; ids may hold anything but '/'."""
         return method.lower() == self.method and route_pattern(self.base_path + self.path).match(path) is not None
 
+    def credential_places(self) -> set[str]:
+        """Where the operation's API keys are sent (`header`, `query`, `cookie`)."""
+        return {str(scheme.get("in")) for requirement in self.security for _n, scheme in requirement
+                if scheme.get("type") == "apiKey"}
+
     def credential_and_header_params(self) -> set[str]:
         """Every request header this operation reads: declared header parameters and API keys."""
         names = set(self.header_params)

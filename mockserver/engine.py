@@ -13,6 +13,7 @@ import copy
 import logging
 import random
 import threading
+from functools import lru_cache
 from typing import Any, Mapping
 
 from werkzeug.datastructures import MIMEAccept
@@ -32,6 +33,12 @@ from mockserver.validation import ResponseValidator
 log = logging.getLogger("mockserver")
 
 PROBLEM_HEADER = "x-mock-problem"
+
+
+@lru_cache(maxsize=256)
+def _accepts(accept: str, media_type: str) -> bool:
+    """Clients send the same few Accept headers over and over: parse each once."""
+    return parse_accept_header(accept, MIMEAccept).best_match([media_type]) is not None
 
 
 class Engine:
@@ -203,7 +210,7 @@ class Engine:
     def _check_accept(media_type: str | None, accept: str | None) -> Reply | None:
         if media_type is None or not accept or not accept.strip():
             return None
-        if parse_accept_header(accept, MIMEAccept).best_match([media_type]) is None:
+        if not _accepts(accept, media_type):
             return problems.not_acceptable(media_type)
         return None
 

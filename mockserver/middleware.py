@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timezone
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, unquote_to_bytes
 
@@ -22,9 +21,10 @@ from connexion.exceptions import BadRequestProblem
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.contract import Operation
 from mockserver.defaults import CONTROL_PREFIX
 from mockserver.engine import Engine
-from mockserver.state import Journal, redact_headers
+from mockserver.state import Journal, JournalEntry
 
 ROUTING = "connexion_routing"
 CONTEXT = "connexion_context"  # connexion hands this dict to the handler as connexion.context
@@ -47,6 +47,12 @@ def cookies_of(headers: Headers) -> dict[str, str]:
     except Exception:  # a malformed cookie header is no credential, not a crash
         return {}
     return {key: morsel.value for key, morsel in cookie.items()}
+
+
+def credential_sources(op: Operation, scope: Scope, headers: Headers) -> tuple[dict[str, str], dict[str, str]]:
+    """Query and cookies, parsed only when one of the operation's schemes reads them."""
+    places = op.credential_places()
+    return (query_of(scope) if "query" in places else {}), (cookies_of(headers) if "cookie" in places else {})
 
 
 def printable(text: str) -> str:
@@ -90,7 +96,7 @@ class PathGuardMiddleware:
         refusal = None
         if op is not None:  # security still comes first
             headers = Headers(scope=scope)
-            refusal = self.engine.authorize(op, headers, query_of(scope), cookies_of(headers))
+            refusal = self.engine.authorize(op, headers, *credential_sources(op, scope, headers))
         await (refusal or self.engine.reject_path(op, problem)).send(send)
 
 
@@ -109,7 +115,7 @@ class ContractMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        refusal = self.engine.authorize(op, headers, query_of(scope), cookies_of(headers))
+        refusal = self.engine.authorize(op, headers, *credential_sources(op, scope, headers))
         scenario = None if refusal is not None else self.engine.scenarios.take(op, scope["path"])
         delay = self.engine.delay_seconds(scenario)
         if delay > 0:
@@ -129,10 +135,9 @@ class ContractMiddleware:
 
 
 class TrafficMiddleware:
-    def __init__(self, app: ASGIApp, *, journal: Journal, secret_headers: frozenset[str], quiet: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, journal: Journal, quiet: bool = False) -> None:
         self.app = app
         self.journal = journal
-        self.secret_headers = secret_headers
         self.quiet = quiet
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -156,19 +161,10 @@ class TrafficMiddleware:
                                 operation_id or "-", status, millis)
             path = scope["path"]
             if path != CONTROL_PREFIX and not path.startswith(CONTROL_PREFIX + "/"):
-                self.journal.add({
-                    "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                    "method": scope["method"],
-                    "path": path,
-                    "query": query_of(scope),
-                    "operationId": operation_id,
-                    "status": status,
-                    "duration_ms": round(millis, 3),
-                    "headers": redact_headers(
-                        ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])),
-                        self.secret_headers,
-                    ),
-                })
+                self.journal.add(JournalEntry(
+                    time.time(), scope["method"], path, query_of(scope) if scope.get("query_string") else {},
+                    operation_id, status, millis, scope.get("headers", []),
+                ))
 
         async def send_and_note(message: Message) -> None:
             nonlocal status

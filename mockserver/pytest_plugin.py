@@ -100,19 +100,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _start(args: list[str]) -> tuple[MockServer, Any, threading.Thread]:
-    import uvicorn
-
     from mockserver.app import create_app
     from mockserver.cli import build_parser
     from mockserver.config import with_bundled_fallback
-    from mockserver.serve import bind, config_from_args, safe_config
+    from mockserver.serve import bind, config_from_args, safe_config, uvicorn_server
 
     namespace = build_parser().parse_args(["serve", "--port", "0", "--quiet", *args])
     config = safe_config(with_bundled_fallback(config_from_args(namespace)))
     app = create_app(config)
     sock = bind(config.host, config.port)
     host, port = sock.getsockname()[:2]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    server = uvicorn_server(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="mockserver", daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT_S

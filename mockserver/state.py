@@ -11,26 +11,60 @@ import itertools
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from mockserver.contract import Operation
 from mockserver.defaults import CONTROL_TOKEN_HEADER
 
 
+@dataclass(frozen=True)
+class JournalEntry:
+    """What the journal keeps per request: raw facts, formatted only when someone reads them."""
+
+    time: float  # seconds since the epoch
+    method: str
+    path: str
+    query: dict[str, str]
+    operation_id: str | None
+    status: int
+    duration_ms: float
+    headers: list[tuple[bytes, bytes]]
+
+    def to_json(self, secret: frozenset[str]) -> dict[str, Any]:
+        stamp = datetime.fromtimestamp(self.time, timezone.utc).isoformat(timespec="milliseconds")
+        return {
+            "time": stamp.replace("+00:00", "Z"),
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "operationId": self.operation_id,
+            "status": self.status,
+            "duration_ms": round(self.duration_ms, 3),
+            "headers": redact_headers(((k.decode("latin-1"), v.decode("latin-1")) for k, v in self.headers), secret),
+        }
+
+
 class Journal:
-    """The last N requests, newest last; memory stays bounded whatever the traffic."""
+    """The last N requests, newest last; memory stays bounded whatever the traffic.
 
-    def __init__(self, size: int) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=max(size, 0))
+    `secret` names the headers that carry credentials besides the usual ones (API keys of the
+    documents); they are redacted when the journal is read, never stored in the clear in output.
+    """
+
+    def __init__(self, size: int, secret: frozenset[str] = frozenset()) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=max(size, 0))
         self._lock = threading.Lock()
+        self.secret = secret
 
-    def add(self, entry: dict[str, Any]) -> None:
+    def add(self, entry: JournalEntry) -> None:
         with self._lock:
             self._entries.append(entry)
 
     def entries(self) -> list[dict[str, Any]]:
         with self._lock:
-            return list(self._entries)
+            kept = list(self._entries)
+        return [entry.to_json(self.secret) for entry in kept]
 
     def clear(self) -> None:
         with self._lock:

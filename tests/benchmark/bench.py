@@ -1,0 +1,1091 @@
+"""`make bench`: the mock against Prism and a bare-ASGI ceiling, on one small GET.
+
+What it does, in one session:
+
+1. installs what is missing: Prism (npm, pinned, into the ignored `.bench/`), wrk (Debian's
+   package; needs root), py-spy (PyPI, into the venv; `--profile` only);
+2. starts every server pinned to core 0 (`taskset -c 0`), each on a free loopback port,
+   several times in turn, timing process start -> first 200 (polled); the last start stays up;
+3. drives them with wrk pinned to core 1, interleaved: for each round, for each workload, every
+   server in turn (the order rotates between rounds), a fixed duration and connection count;
+4. reports the median over the rounds of requests/s, p50 and p99, the status counts, the
+   server's CPU time, start-up time and peak RSS (VmHWM), with the ratios mock/Prism and
+   mock/ceiling; prints them and overwrites `tests/benchmark/results.md`.
+
+Workloads (Lago `findActivityLog`):
+  same    GET <prefix>/<one id> with a bearer token, over and over
+  new     GET <prefix>/<a fresh id on every request> with a bearer token
+  noauth  GET <prefix>/<one id> without credentials (the contract says 401)
+
+Servers:
+  mock          .venv/bin/mockserver serve --port P --quiet   (as users start it)
+  prism         prism mock openapi/lago.yaml -p P             (Prism's defaults: info log)
+  prism-silent  the same with -v silent                       (no log, like the mock's --quiet)
+  ceiling       tests/benchmark/ceiling_app.py: fixed bytes, uvicorn with the mock's settings
+
+`--profile` instead records the mock with py-spy while wrk drives `same`, then `new`, and
+writes the top frames to `tests/benchmark/profile.md` (raw stacks stay in `.bench/`).
+
+Settings come from flags or the environment (flag wins): BENCH_DURATION (s, default 10),
+BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_STARTS (3),
+BENCH_SERVERS (mock,prism,prism-silent,ceiling), BENCH_PROFILE_DURATION (s, 15),
+BENCH_MOCK_ROOT (another checkout of the mock to measure, e.g. a `git archive` of a commit;
+default this one) with BENCH_MOCK_LABEL (how the results name it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import hashlib
+import http.client
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+WORK = REPO / ".bench"  # ignored by git: Prism, logs, raw profiles
+LOGS = WORK / "logs"
+LUA = HERE / "requests.lua"
+CEILING = HERE / "ceiling_app.py"
+RESULTS = HERE / "results.md"
+PROFILE_RESULTS = HERE / "profile.md"
+
+# 5.15 and later declare `node >= 24.14`; 5.14.2 is the newest that runs on Node 18.20+/20
+# (Debian's and this machine's Node is 20).
+PRISM_VERSION = "5.14.2"
+PRISM_MIN_NODE = (18, 20)
+PY_SPY_VERSION = "0.4.3"
+
+SERVER_CORE, LOAD_CORE = "0", "1"
+SAME_ID = "bdc0eda6-ea52-4f72-a46a-94f47a89b546"  # the document's example id: neither seeded nor an example record
+CANDIDATE_PREFIXES = ("/api/v1/activity_logs", "/activity_logs")  # Prism may drop the servers' base path
+WORKLOADS = ("same", "new", "noauth")
+WORKLOAD_TITLES = {
+    "same": "(a) same id, bearer",
+    "new": "(b) new id per request, bearer",
+    "noauth": "(c) no credentials",
+}
+ALL_SERVERS = ("mock", "prism", "prism-silent", "ceiling")
+CALM_BUDGET = 45.0  # seconds, over the whole run, spent waiting for a quiet server core
+
+
+class BenchError(Exception):
+    """A problem the user can act on: printed as one message, exit status 1."""
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise BenchError(f"{name}={raw!r} is not a number") from None
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Benchmark the mock against Prism and a bare ASGI ceiling.")
+    p.add_argument("--duration", type=float, default=env_number("BENCH_DURATION", 10),
+                   help="seconds per measured wrk run (BENCH_DURATION, default 10)")
+    p.add_argument("--rounds", type=int, default=int(env_number("BENCH_ROUNDS", 3)),
+                   help="interleaved rounds; the median is reported (BENCH_ROUNDS, default 3)")
+    p.add_argument("--connections", type=int, default=int(env_number("BENCH_CONNECTIONS", 50)),
+                   help="wrk connections (BENCH_CONNECTIONS, default 50)")
+    p.add_argument("--warmup", type=float, default=env_number("BENCH_WARMUP", 2),
+                   help="seconds of unrecorded load per server and workload first (BENCH_WARMUP, default 2)")
+    p.add_argument("--starts", type=int, default=int(env_number("BENCH_STARTS", 3)),
+                   help="timed start-ups per server (BENCH_STARTS, default 3)")
+    p.add_argument("--servers", default=os.environ.get("BENCH_SERVERS") or ",".join(ALL_SERVERS),
+                   help=f"comma-separated subset of {','.join(ALL_SERVERS)}")
+    p.add_argument("--max-other", type=float, default=env_number("BENCH_MAX_OTHER", 0.2),
+                   help="re-run a measurement when more than this share of the server's core went to other "
+                        "processes during it (BENCH_MAX_OTHER, default 0.2)")
+    p.add_argument("--retries", type=int, default=int(env_number("BENCH_RETRIES", 2)),
+                   help="at most this many re-runs of a noisy measurement; the least noisy is kept (default 2)")
+    p.add_argument("--max-seconds", type=float, default=env_number("BENCH_MAX_SECONDS", 600),
+                   help="no new round or re-run once the whole bench would pass this many seconds (default 600)")
+    p.add_argument("--results", type=Path, default=RESULTS, help="where to write the results (markdown)")
+    p.add_argument("--profile", action="store_true",
+                   help="profile the mock with py-spy under workloads same and new instead")
+    p.add_argument("--profile-duration", type=float, default=env_number("BENCH_PROFILE_DURATION", 15),
+                   help="seconds of py-spy sampling per workload (default 15)")
+    p.add_argument("--mock-root", type=Path, default=Path(os.environ.get("BENCH_MOCK_ROOT") or REPO),
+                   help="checkout whose mockserver, openapi/ and fixtures/ are measured (default: this one)")
+    args = p.parse_args(argv)
+    args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
+    unknown = [s for s in args.servers if s not in ALL_SERVERS]
+    if unknown or not args.servers:
+        p.error(f"--servers: unknown {unknown}; choose from {', '.join(ALL_SERVERS)}")
+    if args.duration < 1 or args.rounds < 1 or args.connections < 1 or args.starts < 1:
+        p.error("duration, rounds, connections and starts must be at least 1")
+    args.mock_root = args.mock_root.resolve()
+    return args
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def run_quiet(cmd: list[str], timeout: float = 60, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def first_line(cmd: list[str]) -> str:
+    try:
+        out = run_quiet(cmd, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    text = (out.stdout or out.stderr).strip()
+    return text.splitlines()[0] if text else "?"
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise BenchError("wrk is not installed, and installing it needs root: "
+                         "run `sudo apt-get install -y wrk` (Debian/Ubuntu), then `make bench` again")
+    if not shutil.which("apt-get"):
+        raise BenchError("wrk is not installed and there is no apt-get: install wrk 4.x by hand")
+    print("bench: installing wrk (apt-get install -y wrk) ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    result = run_quiet(["apt-get", "install", "-y", "wrk"], timeout=600, env=env)
+    if result.returncode != 0:  # a fresh machine has no package lists yet
+        run_quiet(["apt-get", "update"], timeout=600, env=env)
+        result = run_quiet(["apt-get", "install", "-y", "wrk"], timeout=600, env=env)
+    found = shutil.which("wrk")
+    if result.returncode != 0 or not found:
+        raise BenchError(f"apt-get install -y wrk failed:\n{result.stderr.strip()[-2000:]}")
+    return found
+
+
+def node_version() -> tuple[int, ...] | None:
+    if not shutil.which("node"):
+        return None
+    text = first_line(["node", "--version"]).lstrip("v")
+    try:
+        return tuple(int(x) for x in text.split(".")[:3])
+    except ValueError:
+        return None
+
+
+def ensure_prism() -> Path:
+    prism = WORK / "node_modules" / ".bin" / "prism"
+    node = node_version()
+    if node is None:
+        raise BenchError("Prism needs Node.js, and `node` is not on PATH: install Node.js 18.20+ "
+                         "and npm (e.g. `apt-get install -y nodejs npm`), then `make bench` again")
+    if node[:2] < PRISM_MIN_NODE:
+        raise BenchError(f"Prism {PRISM_VERSION} needs Node.js >= {'.'.join(map(str, PRISM_MIN_NODE))}, "
+                         f"found {'.'.join(map(str, node))}")
+    if prism.exists() and first_line([str(prism), "--version"]) == PRISM_VERSION:
+        return prism
+    if not shutil.which("npm"):
+        raise BenchError("Prism is not installed in .bench/ and `npm` is not on PATH: install npm")
+    print(f"bench: installing Prism (npm install --prefix .bench @stoplight/prism-cli@{PRISM_VERSION}) ...",
+          flush=True)
+    WORK.mkdir(exist_ok=True)
+    result = run_quiet(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(WORK),
+                        f"@stoplight/prism-cli@{PRISM_VERSION}"], timeout=600)
+    if result.returncode != 0 or not prism.exists():
+        raise BenchError(f"npm install of Prism failed:\n{(result.stderr or result.stdout).strip()[-2000:]}")
+    got = first_line([str(prism), "--version"])
+    if got != PRISM_VERSION:
+        raise BenchError(f"Prism in .bench/ says version {got!r}, expected {PRISM_VERSION}")
+    return prism
+
+
+def ensure_py_spy() -> Path:
+    py_spy = Path(sys.executable).parent / "py-spy"
+    if py_spy.exists():
+        return py_spy
+    print(f"bench: installing py-spy into the venv (pip install py-spy=={PY_SPY_VERSION}) ...", flush=True)
+    result = run_quiet([sys.executable, "-m", "pip", "install", "--quiet", f"py-spy=={PY_SPY_VERSION}"], timeout=600)
+    if result.returncode != 0 or not py_spy.exists():
+        raise BenchError(f"pip install py-spy failed:\n{result.stderr.strip()[-2000:]}")
+    return py_spy
+
+
+def pinning() -> tuple[list[str], list[str], str]:
+    """taskset prefixes for servers and load, and a note on what was done."""
+    cores = os.cpu_count() or 1
+    if not shutil.which("taskset"):
+        return [], [], "not pinned: taskset is missing (util-linux)"
+    if cores < 2:
+        return [], [], f"not pinned: only {cores} core"
+    return (["taskset", "-c", SERVER_CORE], ["taskset", "-c", LOAD_CORE],
+            f"servers on core {SERVER_CORE} (taskset -c {SERVER_CORE}), wrk on core {LOAD_CORE} (taskset -c {LOAD_CORE})")
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def group_pids(pgid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:  # field 5 of stat: pgrp
+            pids.append(int(entry))
+    return pids
+
+
+def cpu_split(pids: list[int]) -> tuple[float, float]:
+    """(user, system) CPU seconds of these processes, all threads."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    user = system = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        user, system = user + int(fields[11]), system + int(fields[12])
+    return user / ticks, system / ticks
+
+
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of each thread of the process."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    stat = f.read()
+                fields = stat[stat.rindex(")") + 2:].split()
+                out[int(tid)] = (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_split(pids))
+
+
+def core_busy_seconds(core: str) -> float:
+    """CPU time the core spent running processes (anyone's) or stolen by the hypervisor, from
+    /proc/stat: user + nice + system + steal. Interrupt time is left out: under load it is
+    mostly the benchmark's own loopback traffic."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/stat").read_text().splitlines():
+            if line.startswith(f"cpu{core} "):
+                v = [int(x) for x in line.split()[1:]] + [0] * 8
+                return (v[0] + v[1] + v[2] + v[7]) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def wait_for_calm(limit: float, budget: float, window: float = 0.5) -> float:
+    """Wait (at most `budget` seconds) until the server core is busy less than `limit` of the
+    time with nothing of ours running on it; returns the seconds waited."""
+    t0 = time.monotonic()
+    while True:
+        b0, w0 = core_busy_seconds(SERVER_CORE), time.monotonic()
+        time.sleep(window)
+        share = (core_busy_seconds(SERVER_CORE) - b0) / (time.monotonic() - w0)
+        waited = time.monotonic() - t0
+        if share <= limit or waited >= budget:
+            return waited
+
+
+def status_kib(pid: int, key: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+@dataclass
+class Server:
+    name: str
+    cmd: list[str]
+    cwd: Path
+    env: dict[str, str]
+    shown: str  # the command as a user would type it
+    prefixes: tuple[str, ...] = ("/api/v1/activity_logs",)
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    prefix: str = ""  # the one that answered 200
+    other_prefixes: dict[str, int | None] = field(default_factory=dict)  # the others, and what they answered
+    starts: list[float] = field(default_factory=list)
+    peak_rss_kib: int | None = None
+    rss_kib: int | None = None
+    nprocs: int = 0
+
+    @property
+    def log_path(self) -> Path:
+        return LOGS / f"{self.name}.log"
+
+    def start(self, pin: list[str], timeout: float = 120) -> None:
+        self.port = free_port()
+        argv = pin + [a.replace("{port}", str(self.port)) for a in self.cmd]
+        log = self.log_path.open("a")  # append: truncating it later is safe
+        log.write(f"\n=== {' '.join(argv)}\n")
+        log.flush()
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        deadline = t0 + timeout
+        while True:
+            for prefix in self.prefixes:
+                status = probe_status(self.port, f"{prefix}/{SAME_ID}", auth=True)
+                if status == 200:
+                    self.starts.append(time.perf_counter() - t0)
+                    self.prefix = prefix
+                    self.other_prefixes = {p: probe_status(self.port, f"{p}/{SAME_ID}", auth=True)
+                                           for p in self.prefixes if p != prefix}
+                    return
+            if self.proc.poll() is not None:
+                raise BenchError(f"{self.name} exited with status {self.proc.returncode} before answering; "
+                                 f"its log ({self.log_path}) ends with:\n{tail(self.log_path)}")
+            if time.perf_counter() > deadline:
+                raise BenchError(f"{self.name} did not answer 200 on {self.prefixes} within {timeout:.0f}s; "
+                                 f"its log ({self.log_path}) ends with:\n{tail(self.log_path)}")
+            time.sleep(0.01)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def check_alive(self) -> None:
+        if not self.alive():
+            code = self.proc.returncode if self.proc else None
+            raise BenchError(f"{self.name} died (exit status {code}); its log ({self.log_path}) ends with:\n"
+                             f"{tail(self.log_path)}")
+
+    def pids(self) -> list[int]:
+        return group_pids(self.proc.pid) if self.alive() else []
+
+    def sample_memory(self) -> None:
+        pids = self.pids()
+        self.nprocs = len(pids)
+        hwm = [status_kib(p, "VmHWM") for p in pids]
+        rss = [status_kib(p, "VmRSS") for p in pids]
+        self.peak_rss_kib = sum(x for x in hwm if x) or None
+        self.rss_kib = sum(x for x in rss if x) or None
+
+    def trim_log(self, limit: int = 20 << 20) -> None:
+        with contextlib.suppress(OSError):
+            if self.log_path.stat().st_size > limit:
+                os.truncate(self.log_path, 0)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        kill_group(self.proc)
+        self.proc = None
+
+
+def kill_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # stragglers of the group, if any
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=grace)
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def probe_status(port: int, path: str, auth: bool) -> int | None:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", path, headers={"Authorization": "Bearer bench-key"} if auth else {})
+        resp = conn.getresponse()
+        resp.read()
+        conn.close()
+        return resp.status
+    except (OSError, http.client.HTTPException):
+        return None
+
+
+def sample_reply(port: int, path: str, auth: bool) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Accept": "application/json"}
+    if auth:
+        headers["Authorization"] = "Bearer bench-key"
+    conn.request("GET", path, headers=headers)
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return {"status": resp.status, "bytes": len(body), "body": body[:160].decode("utf-8", "replace"),
+            "content_type": resp.getheader("content-type"), "violations": resp.getheader("sl-violations")}
+
+
+def make_servers(args: argparse.Namespace, prism: Path | None) -> list[Server]:
+    root = args.mock_root
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    mock_env = dict(env)
+    if root != REPO:  # measure another checkout: its package first on the path
+        mock_env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+    venv_bin = REPO / ".venv" / "bin"
+    mockserver = venv_bin / "mockserver" if (venv_bin / "mockserver").exists() else Path(sys.executable).parent / "mockserver"
+    spec = "openapi/lago.yaml"
+    servers = []
+    for name in args.servers:
+        if name == "mock":
+            servers.append(Server(name, [str(mockserver), "serve", "--port", "{port}", "--quiet"], root, mock_env,
+                                  ".venv/bin/mockserver serve --port P --quiet"))
+        elif name in ("prism", "prism-silent"):
+            extra = ["-v", "silent"] if name == "prism-silent" else []
+            servers.append(Server(name, [str(prism), "mock", spec, "-p", "{port}", "-h", "127.0.0.1", *extra],
+                                  root, env, f"prism mock {spec} -p P -h 127.0.0.1{' -v silent' if extra else ''}",
+                                  prefixes=CANDIDATE_PREFIXES))
+        elif name == "ceiling":
+            servers.append(Server(name, [sys.executable, str(CEILING), "--port", "{port}"], REPO, env,
+                                  ".venv/bin/python tests/benchmark/ceiling_app.py --port P  (uvicorn, 1 process)"))
+    return servers
+
+
+# --------------------------------------------------------------------------- wrk
+
+
+UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+
+
+def to_ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text.strip())
+    if not m:
+        raise ValueError(text)
+    return float(m.group(1)) * UNIT[m.group(2)]
+
+
+@dataclass
+class Run:
+    server: str
+    workload: str
+    round: int
+    rps: float
+    p50: float
+    p99: float
+    requests: int
+    seconds: float
+    non2xx: int
+    statuses: dict[str, int]
+    socket_errors: str
+    server_cpu: float
+    core_busy: float  # the server core's busy time over the run, whoever used it
+    kept: bool = True
+
+    @property
+    def other_share(self) -> float:
+        """Share of the server's core used by anything but the server (other processes, kernel)."""
+        return max(0.0, self.core_busy - self.server_cpu) / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_share(self) -> float:
+        return self.server_cpu / self.seconds if self.seconds else 0.0
+
+    @property
+    def per_cpu_second(self) -> float:
+        return self.requests / self.server_cpu if self.server_cpu else 0.0
+
+
+def parse_wrk(text: str) -> dict:
+    def grab(pattern: str, default=None):
+        m = re.search(pattern, text, re.M)
+        return m.group(1) if m else default
+
+    rps = grab(r"^Requests/sec:\s+([\d.]+)")
+    p50, p99 = grab(r"^\s+50%\s+(\S+)"), grab(r"^\s+99%\s+(\S+)")
+    done = re.search(r"^\s+(\d+) requests in ([\d.]+)(\w+),", text, re.M)
+    if rps is None or p50 is None or p99 is None or done is None:
+        raise BenchError(f"could not read wrk's output:\n{text}")
+    seconds = float(done.group(2)) * UNIT[done.group(3)] / 1e3
+    counts = grab(r"^STATUS_COUNTS (.*)$", "")
+    statuses = dict(part.split("=") for part in counts.split(",") if "=" in part)
+    return {
+        "rps": float(rps), "p50": to_ms(p50), "p99": to_ms(p99), "requests": int(done.group(1)),
+        "seconds": seconds, "non2xx": int(grab(r"Non-2xx or 3xx responses:\s+(\d+)", "0")),
+        "statuses": {k: int(v) for k, v in statuses.items()},
+        "socket_errors": grab(r"Socket errors:\s+(.*)$", "none"),
+    }
+
+
+def wrk_cmd(pin: list[str], server: Server, workload: str, duration: float, connections: int, token: int) -> list[str]:
+    return pin + ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "10s",
+                  "-s", str(LUA), f"http://127.0.0.1:{server.port}/", "--",
+                  workload, server.prefix, SAME_ID, str(token)]
+
+
+def run_wrk(pin: list[str], server: Server, workload: str, duration: float, connections: int,
+            rnd: int, token: int) -> Run:
+    server.check_alive()
+    pids = server.pids()
+    cpu0, busy0 = cpu_seconds(pids), core_busy_seconds(SERVER_CORE)
+    proc = subprocess.Popen(wrk_cmd(pin, server, workload, duration, connections, token),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=duration + 60)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        raise BenchError(f"wrk against {server.name} ({workload}) did not finish within {duration + 60:.0f}s")
+    finally:
+        if proc.poll() is None:
+            kill_group(proc)
+    cpu1, busy1 = cpu_seconds(pids), core_busy_seconds(SERVER_CORE)
+    if proc.returncode != 0:
+        raise BenchError(f"wrk against {server.name} ({workload}) failed (status {proc.returncode}):\n{out}")
+    server.check_alive()
+    server.trim_log()
+    return Run(server.name, workload, rnd, server_cpu=cpu1 - cpu0, core_busy=busy1 - busy0, **parse_wrk(out))
+
+
+# --------------------------------------------------------------------------- report
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def fmt_ms(ms: float) -> str:
+    return f"{ms:.2f} ms" if ms < 100 else f"{ms:.0f} ms"
+
+
+def fmt_ratio(a: float, b: float) -> str:
+    return f"{a / b:.3f}" if b else "n/a"
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "?"
+
+
+def mem_total() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    return "?"
+
+
+def git_state(root: Path) -> str:
+    try:
+        rev = run_quiet(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], timeout=30)
+        dirty = run_quiet(["git", "-C", str(root), "status", "--porcelain"], timeout=30).stdout.splitlines()
+    except (OSError, subprocess.TimeoutExpired):
+        return "(git not available)"
+    head = rev.stdout.strip()
+    digest = hashlib.sha256()
+    for path in sorted((root / "mockserver").rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    sources = f"; mockserver/*.py sha256 {digest.hexdigest()[:12]}"
+    label = os.environ.get("BENCH_MOCK_LABEL")
+    if rev.returncode != 0 or not head:
+        return f"{label or '(not a git checkout)'}{sources}"
+    return f"{head}" + (f", working tree with {len(dirty)} uncommitted change(s)" if dirty else ", clean working tree") + sources
+
+
+def machine_lines(args: argparse.Namespace, prism_version: str, pin_note: str, load_before: str) -> list[str]:
+    uvicorn_version = first_line([sys.executable, "-c", "import uvicorn; print(uvicorn.__version__)"])
+    uvloop = first_line([sys.executable, "-c", "import uvloop; print('uvloop ' + uvloop.__version__)"])
+    httptools = first_line([sys.executable, "-c", "import httptools; print('httptools ' + httptools.__version__)"])
+    return [
+        f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: {os.cpu_count()} cores (`nproc`: {first_line(['nproc'])}), {cpu_model()}, {mem_total()} RAM, "
+        f"Linux {platform.release()}",
+        f"- Python {platform.python_version()} ({sys.executable}); uvicorn {uvicorn_version}"
+        f" ({uvloop if uvloop.startswith('uvloop') else 'no uvloop'}, "
+        f"{httptools if httptools.startswith('httptools') else 'no httptools'})",
+        f"- Prism {prism_version} (@stoplight/prism-cli, npm) on Node {first_line(['node', '--version'])}; "
+        f"{first_line(['wrk', '-v']).split(' Copyright')[0]}",
+        f"- mock: {args.mock_root} at {git_state(args.mock_root)}",
+        f"- load: wrk -t1 -c{args.connections}, {args.duration:g} s per run, {args.rounds} interleaved round(s) "
+        f"(order rotated each round), {args.warmup:g} s unrecorded warm-up per server and workload, "
+        f"loopback 127.0.0.1; {pin_note}",
+        f"- load average before: {load_before}; after: {loadavg()}",
+    ]
+
+
+def loadavg() -> str:
+    with contextlib.suppress(OSError):
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return "?"
+
+
+def statuses_text(counter: Counter) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(counter.items())) or "-"
+
+
+def report(args, servers: list[Server], runs: list[Run], samples: dict, header: list[str], notes: list[str]) -> str:
+    by = defaultdict(list)
+    for r in runs:
+        if r.kept:
+            by[(r.server, r.workload)].append(r)
+    names = [s.name for s in servers]
+    med = {key: {"rps": median([r.rps for r in rs]), "p50": median([r.p50 for r in rs]),
+                 "p99": median([r.p99 for r in rs]), "cpu": median([r.cpu_share for r in rs]),
+                 "eff": median([r.per_cpu_second for r in rs]),
+                 "other": median([r.other_share for r in rs]),
+                 "statuses": sum((Counter(r.statuses) for r in rs), Counter()),
+                 "non2xx": sum(r.non2xx for r in rs), "requests": sum(r.requests for r in rs), "n": len(rs),
+                 "errors": sorted({r.socket_errors for r in rs if r.socket_errors not in ("none", "")})}
+           for key, rs in by.items()}
+
+    out = ["# Benchmark: mock vs Prism vs bare ASGI ceiling", "",
+           "Written by `make bench` (tests/benchmark/bench.py); overwritten on every run.", ""]
+    out += header + [""]
+
+    out += ["## Servers", "",
+            "| server | command (pinned with `taskset -c 0`) | URL answered | start-up to first 200 (median; all) | peak RSS (VmHWM) | RSS at end |",
+            "|---|---|---|---|---|---|"]
+    for s in servers:
+        starts = "; ".join(f"{x:.2f}" for x in s.starts)
+        url = f"`GET {s.prefix}/<id>`"
+        rss = f"{s.peak_rss_kib / 1024:.1f} MiB" if s.peak_rss_kib else "?"
+        if s.nprocs > 1:
+            rss += f" ({s.nprocs} processes)"
+        cur = f"{s.rss_kib / 1024:.1f} MiB" if s.rss_kib else "?"
+        out.append(f"| {s.name} | `{s.shown}` | {url} | {median(s.starts):.2f} s ({starts}) | {rss} | {cur} |")
+    out.append("")
+
+    out += ["## Results (median of the rounds)", "",
+            "req/s, p50 and p99 from wrk (`--latency`); *server CPU* is the server's CPU time over the run's "
+            "wall time (1.00 = its whole core); *req per CPU-s* is requests over the server's CPU seconds, "
+            "which is less sensitive to other load on the machine; *other on core* is the share of the "
+            "server's core that went to anything else during the run (other processes, kernel: noise); statuses are summed over the rounds "
+            "(counted by the wrk script), non-2xx is wrk's *Non-2xx or 3xx responses*.", "",
+            "| workload | server | req/s | p50 | p99 | server CPU | other on core | req per CPU-s | runs | non-2xx | statuses |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for w in WORKLOADS:
+        for n in names:
+            m = med.get((n, w))
+            if not m:
+                continue
+            out.append(f"| {WORKLOAD_TITLES[w]} | {n} | {m['rps']:,.0f} | {fmt_ms(m['p50'])} | {fmt_ms(m['p99'])} | "
+                       f"{m['cpu']:.2f} | {m['other']:.2f} | {m['eff']:,.0f} | {m['n']} | {m['non2xx']:,} | {statuses_text(m['statuses'])} |")
+    out.append("")
+    errs = [(k, m["errors"]) for k, m in med.items() if m["errors"]]
+    if errs:
+        out += ["Socket errors reported by wrk: " + "; ".join(f"{k[0]}/{k[1]}: {' | '.join(e)}" for k, e in errs), ""]
+
+    ratio_rows = []
+    for other in ("prism", "prism-silent", "ceiling"):
+        if "mock" not in names or other not in names:
+            continue
+        for w in WORKLOADS:
+            a, b = med.get(("mock", w)), med.get((other, w))
+            if a and b:
+                ratio_rows.append(f"| mock / {other} | {WORKLOAD_TITLES[w]} | {fmt_ratio(a['rps'], b['rps'])} | "
+                                  f"{fmt_ratio(a['p50'], b['p50'])} | {fmt_ratio(a['p99'], b['p99'])} | "
+                                  f"{fmt_ratio(a['eff'], b['eff'])} |")
+    if ratio_rows:
+        out += ["## Ratios", "",
+                "Throughput below 1 means the mock serves fewer requests per second; latency above 1 means "
+                "the mock is slower.", "",
+                "| ratio | workload | req/s | p50 | p99 | req per CPU-s |", "|---|---|---:|---:|---:|---:|"]
+        out += ratio_rows + [""]
+
+    out += ["## One request of each workload, before the load", "",
+            "| server | workload | status | bytes | content-type | body starts | sl-violations |",
+            "|---|---|---:|---:|---|---|---|"]
+    for (n, w), s in samples.items():
+        body = s["body"][:70].replace("|", "\\|")
+        viol = (s["violations"] or "").replace("|", "\\|")
+        out.append(f"| {n} | {w} | {s['status']} | {s['bytes']} | {s['content_type'] or ''} | `{body}` | {viol} |")
+    out.append("")
+
+    if notes:
+        out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+
+    out += ["## Every run", "",
+            f"In the order they ran. A run during which more than {args.max_other:g} of the server's core went to "
+            f"other processes was run again (at most {args.retries} times) and only the least noisy one counts.", "",
+            "| round | workload | server | req/s | p50 | p99 | server CPU | other on core | counted | statuses |",
+            "|---:|---|---|---:|---:|---:|---:|---:|---|---|"]
+    for r in runs:
+        out.append(f"| {r.round} | {r.workload} | {r.server} | {r.rps:,.0f} | {fmt_ms(r.p50)} | {fmt_ms(r.p99)} | "
+                   f"{r.cpu_share:.2f} | {r.other_share:.2f} | {'yes' if r.kept else 'no (noisier)'} | "
+                   f"{statuses_text(Counter(r.statuses))} |")
+    out.append("")
+    return "\n".join(out)
+
+
+def auto_notes(servers: list[Server], samples: dict, runs: list[Run]) -> list[str]:
+    notes = []
+    for s in servers:
+        if s.other_prefixes:
+            others = "; ".join(f"`{p}/<id>` answered {st if st is not None else 'nothing'}"
+                               for p, st in s.other_prefixes.items())
+            notes.append(f"{s.name} answered 200 on `{s.prefix}/<id>` and was measured there ({others}): "
+                         "Prism serves the document's paths without the servers' base path.")
+    for s in servers:
+        if s.name == "ceiling":
+            mine = [r for r in runs if r.server == "ceiling"]
+            cpu, other = median([r.cpu_share for r in mine]), median([r.other_share for r in mine])
+            if mine and cpu < 0.9 and other < 0.1:
+                notes.append(f"The ceiling did not fill its core (server CPU {cpu:.2f} with the core otherwise "
+                             "free): at that rate wrk and the loopback path are part of the limit, so its figures "
+                             "are a lower bound of what uvicorn alone can do, and the mock/ceiling ratios an upper "
+                             "bound.")
+    for s in servers:
+        c = sum((Counter(r.statuses) for r in runs if r.server == s.name and r.workload == "noauth"), Counter())
+        if c:
+            sample = samples.get((s.name, "noauth"))
+            what = statuses_text(c)
+            extra = ""
+            if sample:
+                extra = f"; sample reply {sample['status']} `{sample['body'][:60]}`"
+                if sample["violations"]:
+                    extra += f" with `sl-violations: {sample['violations']}`"
+            notes.append(f"{s.name} on (c) without credentials: {what}{extra}.")
+    if any(s.name.startswith("prism") for s in servers):
+        notes.append("Prism runs in its default static mode: every id gets the document's example "
+                     "(same bytes), so for Prism (a) and (b) differ only in the path; the mock generates a "
+                     "record per id.")
+    return notes
+
+
+# --------------------------------------------------------------------------- main flows
+
+
+def benchmark(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    load_before = loadavg()
+    ensure_wrk()
+    prism = ensure_prism() if any(n.startswith("prism") for n in args.servers) else None
+    prism_version = first_line([str(prism), "--version"]) if prism else "(not run)"
+    pin_server, pin_load, pin_note = pinning()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    for old in LOGS.glob("*.log"):
+        old.unlink()
+    servers = make_servers(args, prism)
+    per_run = args.duration + 1.5
+    planned = args.rounds * len(WORKLOADS) * len(servers) * per_run + len(WORKLOADS) * len(servers) * (args.warmup + 1)
+    print(f"bench: {', '.join(args.servers)}; {args.rounds} round(s) x {len(WORKLOADS)} workloads x "
+          f"{args.duration:g} s; about {planned / 60 + 0.5:.0f} min of load after start-up", flush=True)
+
+    runs: list[Run] = []
+    samples: dict = {}
+    notes: list[str] = []
+    token = int(time.time()) & 0xFFFFFF
+    retried = 0
+    calm_waited = 0.0
+    try:
+        # Start-ups, interleaved; the last start of each server stays up for the load.
+        for i in range(args.starts):
+            for s in servers:
+                s.start(pin_server)
+                print(f"  start {i + 1}/{args.starts} {s.name}: {s.starts[-1]:.2f} s to first 200 "
+                      f"(port {s.port}, {s.prefix})", flush=True)
+                if i < args.starts - 1:
+                    s.stop()
+        for s in servers:
+            for w in WORKLOADS:
+                rid = SAME_ID if w != "new" else f"{token:08x}-0000-4000-8000-{0:012x}"
+                samples[(s.name, w)] = sample_reply(s.port, f"{s.prefix}/{rid}", auth=(w != "noauth"))
+        if args.warmup > 0:
+            for s in servers:
+                for w in WORKLOADS:
+                    token += 1
+                    run_wrk(pin_load, s, w, args.warmup, args.connections, 0, token)
+            print("  warmed up", flush=True)
+        for rnd in range(1, args.rounds + 1):
+            left = args.max_seconds - (time.monotonic() - started)
+            need = len(WORKLOADS) * len(servers) * per_run
+            if rnd > 1 and need > left:
+                notes.append(f"stopped after {rnd - 1} round(s): round {rnd} would pass --max-seconds "
+                             f"{args.max_seconds:g}")
+                print(f"bench: {notes[-1]}", flush=True)
+                break
+            shift = (rnd - 1) % len(servers)
+            order = servers[shift:] + servers[:shift]
+            for w in WORKLOADS:
+                for s in order:
+                    attempts: list[Run] = []
+                    while True:
+                        token += 1
+                        calm_waited += wait_for_calm(args.max_other, max(0.0, CALM_BUDGET - calm_waited))
+                        r = run_wrk(pin_load, s, w, args.duration, args.connections, rnd, token)
+                        attempts.append(r)
+                        runs.append(r)
+                        print(f"  round {rnd} {w:6} {s.name:12} {r.rps:9,.0f} req/s  p50 {fmt_ms(r.p50):>9}  "
+                              f"p99 {fmt_ms(r.p99):>9}  cpu {r.cpu_share:.2f}  other {r.other_share:.2f}  "
+                              f"{statuses_text(Counter(r.statuses))}", flush=True)
+                        if (r.other_share <= args.max_other or len(attempts) > args.retries
+                                or time.monotonic() - started + per_run + 2 > args.max_seconds):
+                            break
+                        retried += 1
+                        print(f"  (noisy: {r.other_share:.2f} of core {SERVER_CORE} went to other processes; again)",
+                              flush=True)
+                        time.sleep(2)
+                    best = min(attempts, key=lambda a: a.other_share)
+                    for a in attempts:
+                        a.kept = a is best
+        for s in servers:
+            s.sample_memory()
+    finally:
+        for s in servers:
+            s.stop()
+
+    header = machine_lines(args, prism_version, pin_note, load_before)
+    if calm_waited > 1:
+        notes.append(f"Waited {calm_waited:.0f} s in all (at most {CALM_BUDGET:.0f} s) for other processes to leave "
+                     f"core {SERVER_CORE} (busy under {args.max_other:g}) before measurements.")
+    if retried:
+        notes.append(f"{retried} measurement(s) were run again because other processes took more than "
+                     f"{args.max_other:g} of the server's core (see *Every run*).")
+    notes = auto_notes(servers, samples, [r for r in runs if r.kept]) + notes
+    text = report(args, servers, runs, samples, header, notes)
+    args.results.write_text(text + "\n")
+    print()
+    print(text)
+    print(f"bench: wrote {args.results} in {(time.monotonic() - started) / 60:.1f} min")
+    return 0
+
+
+# Where a frame's file belongs, first match wins: for the per-layer summary of a profile.
+LAYERS = [
+    ("openapi-core validation (+ jsonschema, attrs)", ("openapi_core", "openapi_schema_validator", "jsonschema",
+                                                       "jsonschema_path", "referencing", "pathable", "rpds",
+                                                       "openapi_spec_validator", "isodate", "rfc3339", "attr/")),
+    ("connexion request validation", ("connexion/validators", "connexion/middleware/request_validation",
+                                      "connexion/uri_parsing", "connexion/operations")),
+    ("connexion middleware & app", ("connexion/",)),
+    ("a2wsgi (ASGI->WSGI thread hop)", ("a2wsgi",)),
+    ("Flask / Werkzeug", ("flask/", "werkzeug/")),
+    ("Faker", ("faker/",)),
+    ("mockserver: generator", ("mockserver/generate",)),
+    ("mockserver: ASGI layers (traffic log/journal, auth, control)", (
+        "mockserver/middleware.py", "mockserver/control.py", "mockserver/state.py", "mockserver/security.py")),
+    ("mockserver: engine (handler, records, preferences, reply)", ("mockserver/",)),
+    ("Starlette (CORS, datastructures)", ("starlette/",)),
+    ("uvicorn / HTTP parsing", ("uvicorn/", "httptools", "h11/")),
+    ("asyncio / uvloop / anyio", ("asyncio/", "uvloop", "anyio/")),
+    ("threads / futures / queue", ("threading.py", "concurrent/", "queue.py")),
+    ("JSON", ("json/", "orjson")),
+    ("logging", ("logging/",)),
+    ("copy / deepcopy", ("copy.py",)),
+    ("yaml", ("yaml/",)),
+    ("typing / dataclasses / abc / weakref", ("typing.py", "dataclasses.py", "abc", "functools.py", "enum.py",
+                                              "_weakrefset.py", "inspect.py")),
+]
+
+# Frames on every stack of their thread (process entry, event loop, thread-pool plumbing): left out
+# of the cumulative table and of the per-layer inclusive time, where they would say nothing.
+ENTRY_FRAMES = (
+    "<module> (mockserver)", "main (mockserver/cli.py)", "run (mockserver/serve.py)", "Server.run (uvicorn/server.py)",
+    "asyncio_run (uvicorn/_compat.py)", "Runner.run (asyncio/runners.py)", "Thread._bootstrap (threading.py)",
+    "Thread._bootstrap_inner (threading.py)", "Thread.run (threading.py)", "_worker (concurrent/futures/thread.py)",
+    "_WorkItem.run (concurrent/futures/thread.py)",
+)
+
+
+def layer_of(frame: str) -> str:
+    m = re.search(r"\(([^()]*)\)\s*$", frame)
+    where = m.group(1) if m else frame
+    for name, needles in LAYERS:
+        if any(n in where for n in needles):
+            return name
+    return "other"
+
+
+def read_folded(path: Path) -> list[tuple[list[str], int]]:
+    stacks = []
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [f for f in stack.split(";") if f and not f.startswith(("process ", "thread "))]
+        stacks.append((frames, int(count)))
+    return stacks
+
+
+def short_frame(frame: str) -> str:
+    frame = re.sub(r"/[^()]*/site-packages/", "", frame)
+    frame = re.sub(r"/[^()]*/lib/python3\.\d+/", "", frame)
+    return frame.replace(str(REPO) + "/", "")
+
+
+def summarize_profile(path: Path, top: int = 15):
+    stacks = read_folded(path)
+    total = sum(c for _, c in stacks)
+    own, cum, layer_own, layer_cum, threads = Counter(), Counter(), Counter(), Counter(), Counter()
+    for frames, count in stacks:
+        if not frames:
+            continue
+        names = [short_frame(f) for f in frames]
+        threads["a2wsgi pool thread (Flask app)" if "Thread._bootstrap (threading.py)" in names
+                else "event-loop thread"] += count
+        leaf = names[-1]
+        own[leaf] += count
+        layer_own[layer_of(leaf)] += count
+        inner = {f for f in names if f not in ENTRY_FRAMES}
+        for f in inner:
+            cum[f] += count
+        for layer in {layer_of(f) for f in inner} | {layer_of(leaf)}:
+            layer_cum[layer] += count
+    return (total, own.most_common(top), cum.most_common(top), layer_own.most_common(), layer_cum.most_common(),
+            threads.most_common())
+
+
+def thread_text(main_cpu: float, others: list[float], all_cpu: float, threads: list, total: int) -> str:
+    measured_pool = sum(others) / all_cpu
+    sampled_pool = sum(c for n, c in threads if n != "event-loop thread") / total if total else 0.0
+    if not others:
+        text = ("CPU time by thread, measured (/proc/<pid>/task/*/stat): all of it on the event-loop (main) "
+                "thread; no other thread used CPU (no thread pool in the request path).")
+    else:
+        text = (f"CPU time by thread, measured (/proc/<pid>/task/*/stat): event-loop (main) thread "
+                f"{100 * main_cpu / all_cpu:.0f}%, the {len(others)} other threads (a2wsgi's pool running the "
+                f"Flask app) {100 * measured_pool:.0f}%; in the GIL samples: {100 * sampled_pool:.0f}%.")
+        if abs(measured_pool - sampled_pool) > 0.1:
+            text += (" py-spy's `--gil` split is off the measured one here, so read the percentages below as "
+                     "a ranking, not exact shares.")
+    return text
+
+
+def profile(args: argparse.Namespace) -> int:
+    ensure_wrk()
+    py_spy = ensure_py_spy()
+    pin_server, pin_load, pin_note = pinning()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    args.servers = ["mock"]
+    (mock,) = make_servers(args, None)
+    sections = []
+    token = int(time.time()) & 0xFFFFFF
+    load_before = loadavg()
+    try:
+        mock.start(pin_server)
+        print(f"profile: mock up in {mock.starts[-1]:.2f} s (pid {mock.proc.pid}, port {mock.port})", flush=True)
+        for w in ("same", "new"):
+            token += 1
+            run_wrk(pin_load, mock, w, max(args.warmup, 2), args.connections, 0, token)  # warm up
+            raw = WORK / f"profile-{w}.txt"
+            token += 1
+            wait_for_calm(0.1, 30)
+            load = subprocess.Popen(wrk_cmd(pin_load, mock, w, args.profile_duration + 4, args.connections, token),
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                    start_new_session=True)
+            try:
+                time.sleep(1.5)
+                pids = mock.pids()
+                (u0, s0), busy0, t0 = cpu_split(pids), core_busy_seconds(SERVER_CORE), time.monotonic()
+                th0 = thread_cpu(mock.proc.pid)
+                spy = run_quiet(pin_load + [str(py_spy), "record", "--pid", str(mock.proc.pid), "-d",
+                                            str(int(args.profile_duration)), "-r", "100", "--gil", "--nonblocking", "--format", "raw",
+                                            "--nolineno", "-o", str(raw)], timeout=args.profile_duration + 60)
+                (u1, s1), busy1, t1 = cpu_split(pids), core_busy_seconds(SERVER_CORE), time.monotonic()
+                cpu0, cpu1 = u0 + s0, u1 + s1
+                th1 = thread_cpu(mock.proc.pid)
+                out, _ = load.communicate(timeout=args.profile_duration + 60)
+            finally:
+                if load.poll() is None:
+                    kill_group(load)
+            if spy.returncode != 0 or not raw.exists():
+                raise BenchError(f"py-spy failed (status {spy.returncode}):\n{spy.stderr.strip()[-2000:]}")
+            wrk = parse_wrk(out)
+            total, own, cum, layer_own, layer_cum, threads = summarize_profile(raw, top=20)
+            print(f"profile: {w}: {total} samples, {wrk['rps']:,.0f} req/s under py-spy, raw stacks in {raw}", flush=True)
+            ticks = 100 * args.profile_duration
+            used = {tid: th1.get(tid, 0.0) - th0.get(tid, 0.0) for tid in th1}
+            main_cpu = used.get(mock.proc.pid, 0.0)
+            others = [v for tid, v in used.items() if tid != mock.proc.pid and v > 0]
+            all_cpu = main_cpu + sum(others) or 1.0
+            sec = [f"## Workload {WORKLOAD_TITLES[w]}", "",
+                   f"{total} samples with a thread holding the GIL, out of about {ticks:.0f} ticks (100 Hz over "
+                   f"{args.profile_duration:g} s): a thread of the mock held the GIL in {100 * total / ticks:.0f}% of the "
+                   f"ticks, while the mock used {(cpu1 - cpu0) / (t1 - t0):.2f} of its core ({(u1 - u0) / (t1 - t0):.2f} user, "
+                   f"{(s1 - s0) / (t1 - t0):.2f} kernel) "
+                   f"(other processes on that core: {max(0.0, (busy1 - busy0) - (cpu1 - cpu0)) / (t1 - t0):.2f}). "
+                   f"uvloop's and httptools' C code runs with the GIL held and shows under the Python frame "
+                   f"that called it (`Runner.run` is the event loop itself). wrk meanwhile: {wrk['rps']:,.0f} req/s, p50 {fmt_ms(wrk['p50'])}, "
+                   f"statuses {statuses_text(Counter(wrk['statuses']))}. Raw folded stacks: `.bench/profile-{w}.txt`. "
+                   f"Percentages below are of the GIL samples.", "",
+                   thread_text(main_cpu, others, all_cpu, threads, total), "",
+                   "### By layer", "", "| layer | own | inclusive |", "|---|---:|---:|"]
+            inclusive = dict(layer_cum)
+            for name, count in layer_own:
+                sec.append(f"| {name} | {100 * count / total:.1f}% | {100 * inclusive.get(name, 0) / total:.1f}% |")
+            sec += ["", f"### Top {len(own)} frames by own time", "", "| own | frame |", "|---:|---|"]
+            sec += [f"| {100 * c / total:.1f}% | `{f}` |" for f, c in own]
+            sec += ["", f"### Top {len(cum)} frames by cumulative time", "",
+                    "(Entry frames that are on every stack of their thread, such as `Server.run`, `Runner.run`, "
+                    "`Thread.run`, are left out.)", "", "| cumulative | frame |", "|---:|---|"]
+            sec += [f"| {100 * c / total:.1f}% | `{f}` |" for f, c in cum]
+            sec.append("")
+            sections.append("\n".join(sec))
+    finally:
+        mock.stop()
+    head = ["# Profile of the mock under load", "",
+            "Written by `make bench ARGS=--profile` (`py-spy record --gil --nonblocking --format raw --nolineno -r 100`, while wrk "
+            "drives the workload); overwritten on every run. `--gil` samples only the thread holding the GIL: "
+            "without it py-spy also counts a2wsgi's pool threads parked in `Condition.wait` (it does not see "
+            "them as idle), which hides the work. *Own* is time in the frame itself; *cumulative* / "
+            "*inclusive* is time with the frame (or layer) anywhere on the stack.", "",
+            f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; {os.cpu_count()} cores, "
+            f"{cpu_model()}; Python {platform.python_version()}; {first_line([str(py_spy), '--version'])}",
+            f"- mock: `{mock.shown}`, {args.mock_root} at {git_state(args.mock_root)}",
+            f"- wrk -t1 -c{args.connections}; {pin_note}; py-spy on the load core",
+            f"- load average before: {load_before}; after: {loadavg()}", ""]
+    text = "\n".join(head) + "\n" + "\n".join(sections)
+    PROFILE_RESULTS.write_text(text + "\n")
+    print()
+    print(text)
+    print(f"profile: wrote {PROFILE_RESULTS}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    def on_term(signum, frame):  # make `kill` of the bench clean up like Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        args = parse_args(argv)
+        return profile(args) if args.profile else benchmark(args)
+    except BenchError as exc:
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench: interrupted; servers stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
