@@ -242,18 +242,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stat_fields(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (field 3 onwards), or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2:].split()
+
+
 def group_pids(pgid: int) -> list[int]:
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid:  # field 5 of stat: pgrp
+        fields = stat_fields(entry)
+        if fields is not None and int(fields[2]) == pgid:  # field 5 of stat: pgrp
             pids.append(int(entry))
     return pids
 
@@ -263,12 +268,9 @@ def cpu_split(pids: list[int]) -> tuple[float, float]:
     ticks = os.sysconf("SC_CLK_TCK")
     user = system = 0
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
-        except OSError:
+        fields = stat_fields(pid)
+        if fields is None:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
         user, system = user + int(fields[11]), system + int(fields[12])
     return user / ticks, system / ticks
 
