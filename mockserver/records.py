@@ -22,7 +22,7 @@ RecordKey = tuple[str, str]  # (api name, operationId)
 
 
 class RecordStore:
-    """Records by operation and id; thread-safe, since handlers run in a thread pool.
+    """Records by operation and id; thread-safe, since the control API and reloads may change them.
 
     A deleted id is remembered (a tombstone), so it answers the declared 404 even when
     unknown ids are generated. `reset()` goes back to what start-up seeded.

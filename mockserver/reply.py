@@ -1,6 +1,6 @@
 """A finished HTTP reply, independent of the framework that sends it.
 
-The engine decides replies; the connexion handler (Flask) and our ASGI middleware (401, 400,
+The engine decides replies; the connexion handler and our ASGI middleware (401, 400,
 errors before the handler) only send them, so both paths produce the same bytes.
 """
 

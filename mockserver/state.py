@@ -2,7 +2,8 @@
 
 The request journal (a bounded ring), scenarios (declared responses forced for matching
 requests) and the version counter that every change bumps, so anything cached from the state
-can tell it is stale. All of it is thread-safe: handlers run in a thread pool.
+can tell it is stale. All of it is thread-safe (the pytest plugin and tests call it from
+other threads).
 """
 
 from __future__ import annotations
