@@ -111,6 +111,15 @@ class Operation:
         response = self.responses.get(status)
         return list(response.examples) if response else []
 
+    def declared_summary(self) -> dict[str, Any]:
+        """What a client may ask for, as the 422s and `/__mock/routes` report it."""
+        statuses = self.declared_statuses()
+        examples = {str(code): self.declared_examples(code) for code in statuses}
+        return {
+            "declared_statuses": statuses,
+            "declared_examples": {code: names for code, names in examples.items() if names},
+        }
+
 
 @dataclass
 class Api:
@@ -335,6 +344,12 @@ def example_auth_flag(op: Operation) -> str:
             if scheme.get("type") in ("http", "oauth2", "openIdConnect"):
                 return "-H 'Authorization: Bearer key' "
     return ""
+
+
+def example_curl(op: Operation, base_url: str) -> str:
+    """A curl a reader can paste: placeholder credentials, parameters named in the path."""
+    path = (op.base_path + op.path).replace("{", "").replace("}", "")
+    return f"curl -i {example_auth_flag(op)}{base_url}{path}"
 
 
 def _route_shape(path: str) -> str:

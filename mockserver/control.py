@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import re
 from typing import Any, Callable
 
 from starlette.applications import Starlette
@@ -20,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockserver import __version__, problems
-from mockserver.contract import Operation, example_auth_flag, route_pattern
+from mockserver.contract import Operation, example_curl, route_pattern
 from mockserver.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER, MAX_CONTROL_BODY
 from mockserver.engine import Engine
 from mockserver.records import prepare_record
@@ -55,25 +54,19 @@ def _json(payload: Any, status: int = 200) -> Response:
 
 
 async def _read_json(request: Request) -> Any:
+    too_large = ControlError(problems.problem(413, "too-large", "Payload Too Large", f"at most {MAX_CONTROL_BODY} bytes"))
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_CONTROL_BODY:
-        raise ControlError(problems.problem(413, "too-large", "Payload Too Large", f"at most {MAX_CONTROL_BODY} bytes"))
+        raise too_large
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_CONTROL_BODY:
-            raise ControlError(problems.problem(413, "too-large", "Payload Too Large", f"at most {MAX_CONTROL_BODY} bytes"))
+            raise too_large
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ControlError(problems.problem(400, "invalid-json", "Bad Request", f"the body is not JSON: {exc}")) from None
-
-
-def _declared_summary(op: Operation) -> dict[str, Any]:
-    return {
-        "declared_statuses": op.declared_statuses(),
-        "declared_examples": {str(c): op.declared_examples(c) for c in op.declared_statuses() if op.declared_examples(c)},
-    }
 
 
 class ControlApi:
@@ -113,15 +106,15 @@ class ControlApi:
         base = str(request.base_url).rstrip("/")
         routes = []
         for op in self.engine.operations():
-            path = op.base_path + op.path
+            declared = op.declared_summary()
             routes.append({
                 "api": op.api,
                 "operationId": op.operation_id,
                 "method": op.method.upper(),
-                "path": path,
-                "statuses": op.declared_statuses(),
-                "examples": _declared_summary(op)["declared_examples"],
-                "curl": f"curl -i {example_auth_flag(op)}{base}{re.sub(r'[{}]', '', path)}",
+                "path": op.base_path + op.path,
+                "statuses": declared["declared_statuses"],
+                "examples": declared["declared_examples"],
+                "curl": example_curl(op, base),
             })
         return _json({"routes": routes})
 
@@ -208,10 +201,10 @@ class ControlApi:
         for op in ops:
             if status not in op.responses:
                 raise _unprocessable(f"{op.operation_id} does not declare status {status}",
-                                     operationId=op.operation_id, **_declared_summary(op))
+                                     operationId=op.operation_id, **op.declared_summary())
             if example is not None and example not in op.responses[status].examples:
                 raise _unprocessable(f"{op.operation_id} declares no example {example!r} for status {status}",
-                                     operationId=op.operation_id, **_declared_summary(op))
+                                     operationId=op.operation_id, **op.declared_summary())
         delay_ms, times = payload.get("delay_ms"), payload.get("times")
         if delay_ms is not None and (not _is_int(delay_ms) or not 0 <= delay_ms <= MAX_DELAY_MS):
             raise _unprocessable(f"delay_ms must be an integer from 0 to {MAX_DELAY_MS}")

@@ -35,6 +35,12 @@ log = logging.getLogger("mockserver")
 PROBLEM_HEADER = "x-mock-problem"
 
 
+def _with_problem(reply: Reply, detail: str) -> Reply:
+    """A declared (often bodiless) error, with the reason a person needs in a header."""
+    safe = detail.encode("ascii", "replace").decode("ascii")[:300]
+    return Reply(reply.status, reply.media_type, reply.body, reply.headers + ((PROBLEM_HEADER, safe),))
+
+
 @lru_cache(maxsize=256)
 def _accepts(accept: str, media_type: str) -> bool:
     """Clients send the same few Accept headers over and over: parse each once."""
@@ -107,11 +113,9 @@ class Engine:
         """The declared 400 for a request connexion rejected, or None for problem+json."""
         if 400 not in op.responses:
             return None
-        reply = self._declared(op, 400, None)
         # connexion's detail carries the whole jsonschema report; its first line is the reason
         first_line = detail.strip().splitlines()[0] if detail.strip() else "invalid request"
-        safe = first_line.encode("ascii", "replace").decode("ascii")[:300]
-        return Reply(reply.status, reply.media_type, reply.body, reply.headers + ((PROBLEM_HEADER, safe),))
+        return _with_problem(self._declared(op, 400, None), first_line)
 
     def find_operation(self, method: str, path: str) -> Operation | None:
         return next((op for op in self._operations.values() if op.serves(method, path)), None)
@@ -125,9 +129,8 @@ class Engine:
         """
         for status in (404, 400):
             if op is not None and status in op.responses:
-                reply = self._declared(op, status, None)
-                return Reply(reply.status, reply.media_type, reply.body, reply.headers + ((PROBLEM_HEADER, detail),))
-        return Reply(400, None, b"", ((PROBLEM_HEADER, detail),))
+                return _with_problem(self._declared(op, status, None), detail)
+        return _with_problem(Reply(400), detail)
 
     # -- the handler --------------------------------------------------------------------
 
@@ -192,18 +195,16 @@ class Engine:
     def _check_declared(self, op: Operation, prefs: Preferences) -> Reply | None:
         if prefs.empty:
             return None
-        statuses = op.declared_statuses()
-        examples = {code: op.declared_examples(code) for code in statuses if op.declared_examples(code)}
         if prefs.code is not None and prefs.code not in op.responses:
             return problems.undeclared_preference(
-                op.operation_id, f"{op.operation_id} does not declare status {prefs.code}", statuses, examples)
+                op.operation_id, f"{op.operation_id} does not declare status {prefs.code}", op.declared_summary())
         if prefs.example is not None:
-            status = prefs.code or (op.success.status if op.success else statuses[0])
+            status = prefs.code or (op.success.status if op.success else op.declared_statuses()[0])
             if prefs.example not in op.responses[status].examples:
                 return problems.undeclared_preference(
                     op.operation_id,
                     f"{op.operation_id} declares no example {prefs.example[:40]!r} for status {status}",
-                    statuses, examples)
+                    op.declared_summary())
         return None
 
     @staticmethod

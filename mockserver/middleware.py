@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.contract import Operation
 from mockserver.defaults import CONTROL_PREFIX
 from mockserver.engine import Engine
+from mockserver.reply import Reply
 from mockserver.state import Journal, JournalEntry
 
 ROUTING = "connexion_routing"
@@ -53,6 +54,12 @@ def credential_sources(op: Operation, scope: Scope, headers: Headers) -> tuple[d
     """Query and cookies, parsed only when one of the operation's schemes reads them."""
     places = op.credential_places()
     return (query_of(scope) if "query" in places else {}), (cookies_of(headers) if "cookie" in places else {})
+
+
+def authorize(engine: Engine, op: Operation, scope: Scope) -> Reply | None:
+    """The operation's declared 401 for this request, or None when its credentials will do."""
+    headers = Headers(scope=scope)
+    return engine.authorize(op, headers, *credential_sources(op, scope, headers))
 
 
 def printable(text: str) -> str:
@@ -93,10 +100,7 @@ class PathGuardMiddleware:
             await self.app(scope, receive, send)
             return
         op = self.engine.find_operation(scope["method"], scope["path"])
-        refusal = None
-        if op is not None:  # security still comes first
-            headers = Headers(scope=scope)
-            refusal = self.engine.authorize(op, headers, *credential_sources(op, scope, headers))
+        refusal = authorize(self.engine, op, scope) if op is not None else None  # security still comes first
         await (refusal or self.engine.reject_path(op, problem)).send(send)
 
 
@@ -114,8 +118,7 @@ class ContractMiddleware:
         if op is None:
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        refusal = self.engine.authorize(op, headers, *credential_sources(op, scope, headers))
+        refusal = authorize(self.engine, op, scope)
         scenario = None if refusal is not None else self.engine.scenarios.take(op, scope["path"])
         delay = self.engine.delay_seconds(scenario)
         if delay > 0:

@@ -20,15 +20,15 @@ def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> Re
     return Reply(status, PROBLEM_JSON, encode_json(payload))
 
 
-def undeclared_preference(operation_id: str, detail: str, statuses: list[int], examples: dict[int, list[str]]) -> Reply:
+def undeclared_preference(operation_id: str, detail: str, declared: dict[str, Any]) -> Reply:
+    """`declared` is `Operation.declared_summary()`: the statuses and examples one may ask for."""
     return problem(
         422,
         "undeclared-preference",
         "The requested response is not declared by the contract",
         detail,
         operationId=operation_id,
-        declared_statuses=statuses,
-        declared_examples={str(code): names for code, names in examples.items()},
+        **declared,
     )
 
 

@@ -20,8 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.defaults import CONTROL_PREFIX, REPLAY_BODY_LIMIT, REPLAY_CACHE_SIZE
 from mockserver.engine import Engine
-
-ROUTING = "connexion_routing"
+from mockserver.middleware import ROUTING
 ALWAYS_RELEVANT = (b"authorization", b"prefer", b"accept", b"cookie")
 
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from mockserver import defaults
-from mockserver.contract import Api, example_auth_flag
+from mockserver.contract import Api, example_curl
 from mockserver.config import ServeConfig, with_bundled_fallback
 from mockserver.errors import UserError
 from mockserver.security import Credentials, parse_basic_auth
@@ -165,9 +165,7 @@ def banner(apis: list[Api], base_url: str) -> str:
             lines.append(f"  {op.method.upper():6} {api.base_path}{op.path}  -> {op.operation_id}")
         first = next(iter(api.operations.values()), None)
         if first is not None:
-            path = first.path.replace("{", "").replace("}", "")
-            auth = example_auth_flag(first)
-            lines.append(f"  try:  curl -i {auth}{base_url}{api.base_path}{path}")
+            lines.append(f"  try:  {example_curl(first, base_url)}")
     return "\n".join(lines)
 
 
