@@ -18,6 +18,9 @@ from mockserver.errors import UserError
 from mockserver import pointer
 from mockserver.yamlfile import load_yaml_file
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")  # as connexion's router takes an integer path parameter
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -43,6 +46,23 @@ class IdBinding:
     param: str
     envelope: tuple[str, ...]
     field: str
+    field_type: str | None = None  # the id field's schema type
+
+    def pin(self, record_id: str) -> Any:
+        """The id as the body's id field holds it (an integer id is a number), or None when that
+        type cannot hold this id (then the field is generated, and stays valid)."""
+        if self.field_type in (None, "string"):
+            return record_id
+        if self.field_type in ("integer", "number") and _INTEGER.fullmatch(record_id):
+            return int(record_id)
+        if self.field_type == "number" and _NUMBER.fullmatch(record_id):
+            return float(record_id)
+        return None
+
+    @property
+    def route_key(self) -> str:
+        """The parameter's name among the routed path parameters (connexion's `starlettify_path`)."""
+        return self.param.replace("-", "_")
 
     def wrap(self, record: Any) -> Any:
         for key in reversed(self.envelope):
@@ -173,12 +193,19 @@ def find_binding(document: Mapping[str, Any], params: Iterable[str], schema: Any
     param = params[-1]
     top = schema_properties(document, schema)
     if param in top:
-        return IdBinding(param, (), param)
+        return IdBinding(param, (), param, _type_of(document, top[param]))
     if len(top) == 1:
         (envelope, inner), = top.items()
-        if param in schema_properties(document, inner):
-            return IdBinding(param, (envelope,), param)
+        fields = schema_properties(document, inner)
+        if param in fields:
+            return IdBinding(param, (envelope,), param, _type_of(document, fields[param]))
     return None
+
+
+def _type_of(document: Mapping[str, Any], schema: Any) -> str | None:
+    resolved = resolve(document, schema)
+    kind = resolved.get("type") if isinstance(resolved, Mapping) else None
+    return kind if isinstance(kind, str) else None
 
 
 def _pick_media_type(content: Mapping[str, Any]) -> str | None:

@@ -162,7 +162,7 @@ class Engine:
         success = op.success
         assert success is not None
         binding = op.binding
-        record_id = str(path_params.get(binding.param, "")) if binding else ""
+        record_id = str(path_params.get(binding.route_key, "")) if binding else ""
         if binding and not prefs.dynamic:
             record = self.store.get(op, record_id)
             if record is not None:
@@ -178,7 +178,9 @@ class Engine:
             return None
         pins = {}
         if op.binding is not None and status == (op.success.status if op.success else None):
-            pins = {op.binding.envelope + (op.binding.field,): record_id}
+            value = op.binding.pin(record_id)
+            if value is not None:
+                pins = {op.binding.envelope + (op.binding.field,): value}
         key = (op.operation_id, str(status), record_id)
         return self._generators[op.api].generate(declared.schema, key=key, pins=pins)
 
@@ -189,7 +191,7 @@ class Engine:
             return self._finish(op, status, None)
         if declared.examples:
             return self._finish(op, status, copy.deepcopy(next(iter(declared.examples.values()))))
-        record_id = str((path_params or {}).get(op.binding.param, "")) if op.binding else ""
+        record_id = str((path_params or {}).get(op.binding.route_key, "")) if op.binding else ""
         return self._finish(op, status, self._generate(op, status, record_id))
 
     def _check_declared(self, op: Operation, prefs: Preferences) -> Reply | None:
