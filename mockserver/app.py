@@ -27,17 +27,17 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.context import scope as current_scope
 from connexion.resolver import Resolver
-from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 
 from mockserver.contract import Api, load_api, route_conflicts
+from mockserver.dispatch import DirectDispatchMiddleware
 from mockserver.defaults import ALWAYS_ALLOWED_HEADERS
 from mockserver.config import ServeConfig
 from mockserver.engine import Engine
 from mockserver.errors import UserError
 from mockserver.control import ControlMiddleware, create_control_app
 from mockserver.middleware import (
-    CONTEXT, SCENARIO_KEY, ContractMiddleware, PathGuardMiddleware, TrafficMiddleware, query_of,
+    ContractMiddleware, PathGuardMiddleware, TrafficMiddleware, respond,
 )
 from mockserver.state import Journal
 from mockserver.parameters import NamingParameterValidator
@@ -58,14 +58,11 @@ class OperationResolver(Resolver):
         op = self.api.operations[operation_id]
         engine = self.engine
 
-        async def handle(**path_params: Any):
+        async def handle(**_arguments: Any):
             # CPU-only and fast: run on the event loop, no thread hop (see README, design).
             # The scope is read once: connexion's `request` proxy builds a new request object
             # on every attribute access.
-            scope = current_scope._get_current_object()
-            scenario = scope.get("extensions", {}).get(CONTEXT, {}).get(SCENARIO_KEY)
-            reply = engine.handle(op, path_params, Headers(scope=scope), query_of(scope), scenario)
-            return reply.to_starlette()
+            return respond(engine, op, current_scope._get_current_object()).to_starlette()
 
         handle.__name__ = f"handle_{operation_id}"
         return handle
@@ -136,11 +133,11 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     middlewares.append(partial(ReplayMiddleware, engine=engine))
     if config.control:
         middlewares.append(partial(ControlMiddleware, control_app=create_control_app(engine, config.control_token)))
+    middlewares += [ServerErrorMiddleware, ExceptionMiddleware, partial(PathGuardMiddleware, engine=engine)]
+    if config.direct_dispatch:
+        middlewares.append(partial(DirectDispatchMiddleware, engine=engine))  # most contract requests end here
     middlewares += [
-        ServerErrorMiddleware,
-        ExceptionMiddleware,
         SwaggerUIMiddleware,
-        partial(PathGuardMiddleware, engine=engine),
         RoutingMiddleware,
         partial(ContractMiddleware, engine=engine),
         RequestValidationMiddleware,

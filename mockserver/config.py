@@ -30,6 +30,7 @@ class ServeConfig:
     journal_size: int = defaults.JOURNAL_SIZE
     latency_ms: tuple[int, int] | None = None  # (min, max) added to every reply
     reload: bool = False
+    direct_dispatch: bool = True  # answer contract requests ahead of connexion's per-request stack
 
 
 def with_bundled_fallback(config: ServeConfig) -> ServeConfig:

@@ -1,10 +1,11 @@
 """Our ASGI layers around connexion's, one concern each.
 
-- `ContractMiddleware` sits right after connexion's routing: it enforces security before
-  anything else (so a missing credential gets the vendor's 401, not a 400), and turns
-  connexion's request-validation problems into the operation's declared 400 where there is one.
-  It also applies scenarios set through the control API and the configured latency, with
-  `asyncio.sleep`, so a slow reply never holds up another request.
+- `contract_step` is what follows routing for a contract request: security before anything
+  else (so a missing credential gets the vendor's 401, not a 400), connexion's
+  request-validation problems turned into the operation's declared 400 where there is one,
+  scenarios set through the control API and the configured latency, with `asyncio.sleep`, so a
+  slow reply never holds up another request. `ContractMiddleware` runs it right after
+  connexion's routing; the direct dispatch (`dispatch.py`) runs it for the requests it routes.
 - `TrafficMiddleware` is outermost: one log line per request (never a header value) and one
   journal entry per contract request (credentials redacted).
 """
@@ -104,7 +105,46 @@ class PathGuardMiddleware:
         await (refusal or self.engine.reject_path(op, problem)).send(send)
 
 
+async def contract_step(engine: Engine, op: Operation, scope: Scope, receive: Receive, send: Send,
+                        downstream: ASGIApp) -> None:
+    """What follows routing for every contract request, whichever layer routed it.
+
+    Security first (a missing credential gets the vendor's 401, not a 400), then a scenario set
+    through the control API and the delay, then `downstream` (parameter validation and the
+    handler), whose `BadRequestProblem` becomes the operation's declared 400 where there is one.
+    """
+    refusal = authorize(engine, op, scope)
+    scenario = None if refusal is not None else engine.scenarios.take(op, scope["path"])
+    delay = engine.delay_seconds(scenario)
+    if delay > 0:
+        await asyncio.sleep(delay)
+    if refusal is not None:
+        await refusal.send(send)
+        return
+    if scenario is not None:
+        scope.setdefault("extensions", {}).setdefault(CONTEXT, {})[SCENARIO_KEY] = scenario
+    try:
+        await downstream(scope, receive, send)
+    except BadRequestProblem as exc:
+        reply = engine.bad_request(op, str(exc.detail or exc.title))
+        if reply is None:
+            raise
+        await reply.send(send)
+
+
+def respond(engine: Engine, op: Operation, scope: Scope) -> Reply:
+    """The handler's work for a request that passed routing, security and parameter validation.
+
+    Path parameters are read from the scope, named as connexion's router names them, so the
+    connexion handler and the direct dispatch hand the engine the same values.
+    """
+    scenario = scope.get("extensions", {}).get(CONTEXT, {}).get(SCENARIO_KEY)
+    return engine.handle(op, scope.get("path_params", {}), Headers(scope=scope), query_of(scope), scenario)
+
+
 class ContractMiddleware:
+    """`contract_step` for the requests connexion routes (those the direct dispatch leaves)."""
+
     def __init__(self, app: ASGIApp, *, engine: Engine) -> None:
         self.app = app
         self.engine = engine
@@ -118,23 +158,7 @@ class ContractMiddleware:
         if op is None:
             await self.app(scope, receive, send)
             return
-        refusal = authorize(self.engine, op, scope)
-        scenario = None if refusal is not None else self.engine.scenarios.take(op, scope["path"])
-        delay = self.engine.delay_seconds(scenario)
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if refusal is not None:
-            await refusal.send(send)
-            return
-        if scenario is not None:
-            scope.setdefault("extensions", {}).setdefault(CONTEXT, {})[SCENARIO_KEY] = scenario
-        try:
-            await self.app(scope, receive, send)
-        except BadRequestProblem as exc:
-            reply = self.engine.bad_request(op, str(exc.detail or exc.title))
-            if reply is None:
-                raise
-            await reply.send(send)
+        await contract_step(self.engine, op, scope, receive, send, self.app)
 
 
 class TrafficMiddleware:

@@ -67,7 +67,7 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
         description="Serve every OpenAPI document as a validated, deterministic mock.",
     )
     serve.add_argument("--spec", action="append", default=[], metavar="FILE",
-                       help=f"document to serve (repeatable; default: every *.yaml in --specs-dir)")
+                       help="document to serve (repeatable; default: every *.yaml in --specs-dir)")
     serve.add_argument("--specs-dir", default=defaults.SPECS_DIR, metavar="DIR",
                        help=f"folder of normalized documents (default: {defaults.SPECS_DIR})")
     serve.add_argument("--fixtures-dir", default=defaults.FIXTURES_DIR, metavar="DIR",
@@ -98,6 +98,9 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
                        help="delay every reply by MS, or by a random MIN..MAX, milliseconds")
     serve.add_argument("--reload", action="store_true",
                        help="reload when documents or fixtures change (a bad change keeps the old version)")
+    serve.add_argument("--no-direct-dispatch", dest="direct_dispatch", action="store_false",
+                       help="route every request through connexion's whole per-request stack "
+                            "(same replies, slower; for comparing)")
     serve.set_defaults(func=run)
 
 
@@ -119,6 +122,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         journal_size=args.journal_size,
         latency_ms=args.latency,
         reload=args.reload,
+        direct_dispatch=args.direct_dispatch,
     )
 
 
