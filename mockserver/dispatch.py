@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver.contract import Operation
 from mockserver.engine import Engine
 from mockserver.middleware import ROUTING, contract_step, respond
+from mockserver.parameters import NamingParameterValidator, always_valid
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,12 @@ class DirectRoute:
     pattern: re.Pattern[str]
     routing: dict[str, Any]  # what connexion's routing puts in the scope
     op: Operation
-    parameters: Any  # connexion's ParameterValidator (our NamingParameterValidator)
+    parameters: Any  # connexion's ParameterValidator (ours); None when no request can fail it
     engine: Engine
 
     async def answer(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.parameters.validate(scope)  # BadRequestProblem, as in RequestValidationMiddleware
+        if self.parameters is not None:
+            self.parameters.validate(scope)  # BadRequestProblem, as in RequestValidationMiddleware
         await respond(self.engine, self.op, scope).send(send)
 
 
@@ -94,17 +96,20 @@ class DirectDispatchAPI(AbstractRoutingAPI[AbstractOperation]):
             or not all(isinstance(convertor, StringConvertor) for convertor in convertors.values())
         ):
             return
-        # What RequestValidationOperation builds on every request, built once.
-        checks = RequestValidationOperation(
-            None, operation=operation, strict_validation=self.strict_validation, validator_map=self.validator_map,
-        )
+        # What RequestValidationOperation builds on every request, built once; nothing at all
+        # when our validator could not fail any request that matched the route.
         validator_cls = {**VALIDATOR_MAP, **(self.validator_map or {})}["parameter"]
-        parameters = validator_cls(
-            operation.parameters,
-            uri_parser=operation.uri_parser_class(operation.parameters, operation.body_definition()),
-            strict_validation=self.strict_validation,
-            security_query_params=checks.security_query_params,
-        )
+        parameters = None
+        if validator_cls is not NamingParameterValidator or self.strict_validation or not always_valid(operation.parameters):
+            checks = RequestValidationOperation(
+                None, operation=operation, strict_validation=self.strict_validation, validator_map=self.validator_map,
+            )
+            parameters = validator_cls(
+                operation.parameters,
+                uri_parser=operation.uri_parser_class(operation.parameters, operation.body_definition()),
+                strict_validation=self.strict_validation,
+                security_query_params=checks.security_query_params,
+            )
         routing = {"api_base_path": self.base_path, "operation_id": operation.operation_id}
         self.routes.append(DirectRoute(method.upper(), pattern, routing, op, parameters, self.engine))
 

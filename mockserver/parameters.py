@@ -4,7 +4,8 @@ connexion reports an invalid value as the bare jsonschema message ("'1999' is no
 [...]"), which does not say which header or query parameter was wrong. It also deep-copies
 the parameter and builds a new Draft4Validator for every parameter of every request; the
 parameter definitions live as long as the app, so one validator per schema is kept (the same
-validator class and format checker connexion uses, so the verdicts are the same).
+validator class and format checker connexion uses, so the verdicts are the same), and a plain
+`type: string` schema needs none for a string value.
 """
 
 from __future__ import annotations
@@ -17,19 +18,39 @@ from connexion.validators.parameter import ParameterValidator, draft4_format_che
 from jsonschema import Draft4Validator, ValidationError
 
 MAX_KEPT = 4096  # parameter schemas are few; reloads add more, so keep it bounded anyway
-_kept: dict[int, tuple[Any, Draft4Validator]] = {}
+ANNOTATIONS = frozenset({"description", "example", "examples", "title", "deprecated", "externalDocs"})
+_kept: dict[int, tuple[Any, Draft4Validator, bool]] = {}
 _lock = threading.Lock()
 
 
-def _validator_for(schema: Any) -> Draft4Validator:
+def _validator_for(schema: Any) -> tuple[Draft4Validator, bool]:
+    """The schema's validator, and whether the schema is `type: string` and nothing else.
+
+    Path, header and cookie values are strings, and most of their schemas say just that, so
+    for those the common case skips jsonschema with the verdict it would give: valid.
+    """
     entry = _kept.get(id(schema))
     if entry is None or entry[0] is not schema:  # holding the schema keeps its id from being reused
-        entry = (schema, Draft4Validator(schema, format_checker=draft4_format_checker))
+        plain = isinstance(schema, dict) and schema.get("type") == "string" and not schema.keys() - ANNOTATIONS - {"type"}
+        entry = (schema, Draft4Validator(schema, format_checker=draft4_format_checker), plain)
         with _lock:
             if len(_kept) >= MAX_KEPT:
                 _kept.clear()
             _kept[id(schema)] = entry
-    return entry[1]
+    return entry[1], entry[2]
+
+
+def always_valid(parameters: list[dict[str, Any]]) -> bool:
+    """Whether no request that reached the operation's route can fail these parameters.
+
+    So when every parameter is a plain string that is either in the path (a matched route always
+    has it) or optional, which is how most vendor GETs look.
+    """
+    for param in parameters:
+        _validator, any_string = _validator_for(param.get("schema", param))
+        if not any_string or (param.get("in") != "path" and param.get("required")):
+            return False
+    return True
 
 
 class NamingParameterValidator(ParameterValidator):
@@ -38,8 +59,11 @@ class NamingParameterValidator(ParameterValidator):
         if is_nullable(param) and is_null(value):
             return None
         if value is not None:
+            validator, any_string = _validator_for(param.get("schema", param))
+            if any_string and isinstance(value, str):
+                return None
             try:
-                _validator_for(param.get("schema", param)).validate(value)
+                validator.validate(value)
             except ValidationError as exception:
                 reason = str(exception).strip().splitlines()[0]
                 return f"Invalid {parameter_type} parameter '{param.get('name', param_name)}': {reason}"

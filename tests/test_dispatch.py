@@ -152,11 +152,13 @@ def test_the_direct_dispatch_takes_the_contract_requests_and_leaves_the_rest(tmp
     found = vendor.route("GET", "/api/v1/activity_logs/abc")
     assert found is not None and found[0].op.operation_id == "findActivityLog" and found[1] == {"activity_id": "abc"}
     assert vendor.route("GET", "/activity-logs/7")[0].op.operation_id == "getActivityLogsById"
+    assert found[0].parameters is None  # a string id in the path: no request that routes here can fail it
     assert vendor.route("GET", "/api/v1/activity-logs/7") is None  # under Lago's mount, as in starlette
     assert vendor.route("HEAD", "/api/v1/activity_logs/abc") is None
     assert vendor.route("GET", "/api/v1/activity_logs/abc/") is None
     edge = dispatch_of(ServeConfig(quiet=True, specs=(EDGE,), fixtures_dir=tmp_path))
     assert edge.route("GET", "/things/t")[1] == {"thing_id": "t"}
+    assert edge.route("GET", "/things/t")[0].parameters is not None  # a required header, a bounded integer
     assert edge.route("GET", "/counts/5") is None  # typed path parameter: connexion converts it
     assert edge.route("POST", "/things") is None  # request body: connexion validates it
     assert edge.route("GET", "/openapi.json") is not None and edge.swagger_may_serve("/openapi.json")
