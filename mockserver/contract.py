@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
@@ -97,7 +97,7 @@ class Operation:
     header_params: tuple[str, ...]
     binding: IdBinding | None
 
-    @property
+    @cached_property
     def success(self) -> DeclaredResponse | None:
         codes = sorted(code for code in self.responses if 200 <= code < 300)
         return self.responses[codes[0]] if codes else None
