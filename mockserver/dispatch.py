@@ -120,7 +120,7 @@ class DirectDispatchMiddleware(SpecMiddleware):
         self.engine = engine
         self.mounts: list[Mount] = []
         self.swagger_paths: set[str] = set()  # served by connexion's Swagger UI layer
-        self.swagger_prefixes: list[str] = []  # ... and everything under these
+        self.swagger_prefixes: tuple[str, ...] = ()  # ... and everything under these
 
     def add_api(self, specification: Specification, base_path: str | None = None, **kwargs: Any) -> None:
         """Called by connexion at start-up, once per API, most specific base path first."""
@@ -128,8 +128,9 @@ class DirectDispatchMiddleware(SpecMiddleware):
         # Whether or not the spec and UI are switched on, as SwaggerUIAPI lays them out.
         swagger = SwaggerUIConfig(kwargs.get("swagger_ui_options"), oas_version=specification.version)
         spec_path = api.base_path + swagger.openapi_spec_path
-        self.swagger_paths |= {spec_path, spec_path.removesuffix("json") + "yaml"}
-        self.swagger_prefixes.append(api.base_path + swagger.swagger_ui_path.strip().rstrip("/"))
+        ui_path = api.base_path + swagger.swagger_ui_path.strip().rstrip("/")
+        self.swagger_paths |= {spec_path, spec_path.removesuffix("json") + "yaml", ui_path}
+        self.swagger_prefixes += (ui_path + "/",)
         for mount in self.mounts:
             if mount.base_path == api.base_path:  # connexion chains APIs that share a base path
                 mount.routes.extend(api.routes)
@@ -158,9 +159,7 @@ class DirectDispatchMiddleware(SpecMiddleware):
 
     def swagger_may_serve(self, path: str) -> bool:
         """Whether connexion's Swagger UI layer might answer this path (its files, or a redirect)."""
-        if path.rstrip("/") in self.swagger_paths:
-            return True
-        return any(path == prefix or path.startswith(prefix + "/") for prefix in self.swagger_prefixes)
+        return path.rstrip("/") in self.swagger_paths or path.startswith(self.swagger_prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, unquote_to_bytes
@@ -32,6 +33,7 @@ ROUTING = "connexion_routing"
 CONTEXT = "connexion_context"  # connexion hands this dict to the handler as connexion.context
 SCENARIO_KEY = "mock_scenario"
 access_log = logging.getLogger("mockserver.access")
+_PLAIN_PATH = re.compile(rb"[\x21-\x24\x26-\x7e]*")  # printable ASCII but '%' (and no space)
 
 
 def query_of(scope: Scope) -> dict[str, str]:
@@ -80,6 +82,8 @@ def path_problem(scope: Scope) -> str | None:
     is a valid character of a `type: string` id.
     """
     raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+    if _PLAIN_PATH.fullmatch(raw):  # printable ASCII, nothing percent-encoded: the usual case
+        return None
     decoded_bytes = unquote_to_bytes(raw)
     if any(b < 0x20 or b == 0x7F for b in decoded_bytes):
         return "the path holds control characters"
