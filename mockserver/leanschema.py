@@ -1,7 +1,7 @@
 """A response schema with the same verdicts and less for the validator to walk.
 
 openapi-core's schema validator (openapi-schema-validator's OAS 3.0 read validator, on
-jsonschema) spends about half of a new-id request. Two things in the contract cost it work
+jsonschema) spends about half of a new-id request. Three things in the contract cost it work
 and change no verdict:
 
 - `$ref`s: every one is resolved again on every validation through `referencing`. A local,
