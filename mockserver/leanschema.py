@@ -25,6 +25,7 @@ from typing import Any, Mapping
 
 from mockserver.contract import resolve
 
+# Keywords that annotate and check nothing (jsonschema Draft 4 and the OAS 3.0 validator alike).
 ANNOTATIONS = frozenset({"example", "examples", "xml", "externalDocs", "deprecated", "description", "title"})
 UNSAFE = frozenset({"discriminator", "readOnly", "writeOnly"})
 ONE_SCHEMA = frozenset({"items", "additionalProperties", "not"})

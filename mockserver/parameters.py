@@ -17,8 +17,9 @@ from connexion.utils import is_null, is_nullable
 from connexion.validators.parameter import ParameterValidator, draft4_format_checker
 from jsonschema import Draft4Validator, ValidationError
 
+from mockserver.leanschema import ANNOTATIONS  # keywords that check nothing, in any dialect here
+
 MAX_KEPT = 4096  # parameter schemas are few; reloads add more, so keep it bounded anyway
-ANNOTATIONS = frozenset({"description", "example", "examples", "title", "deprecated", "externalDocs"})
 _kept: dict[int, tuple[Any, Draft4Validator, bool]] = {}
 _lock = threading.Lock()
 
