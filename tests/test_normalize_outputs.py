@@ -8,6 +8,7 @@ committed files as the serving layer will.
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,15 @@ def test_normalizing_the_output_again_changes_nothing(vendor: str) -> None:
     """A fixpoint: every rule is a no-op on valid 3.0.3, so the output is its own normal form."""
     doc, warnings = normalize_documents([REPO / "openapi" / f"{vendor}.yaml"])
     assert warnings == [] and doc == _load(vendor)
+
+
+@pytest.mark.parametrize("vendor", ["lago", "sequence"])
+def test_every_overlay_action_cites_a_section_of_the_evidence_in_this_repository(vendor: str) -> None:
+    """A clone holds the evidence: each action names an EVIDENCE.md heading that exists."""
+    evidence = (REPO / "openapi" / "overlays" / "EVIDENCE.md").read_text(encoding="utf-8")
+    headings = set(re.findall(r"^## (.+)$", evidence, re.MULTILINE))
+    overlay = yaml.safe_load((REPO / "openapi" / "overlays" / f"{vendor}.yaml").read_text(encoding="utf-8"))
+    for index, action in enumerate(overlay["actions"]):
+        cited = re.findall(r'EVIDENCE\.md, "([^"]+)"', " ".join(action["description"].split()))
+        assert cited, f"{vendor} overlay action {index} cites no EVIDENCE.md section"
+        assert set(cited) <= headings, f"{vendor} overlay action {index} cites {cited}, not among {sorted(headings)}"
