@@ -1,74 +1,58 @@
 """The application factory: `create_app(config)` builds the same app for the CLI and tests.
 
-Every document becomes one connexion API mounted at its base path; connexion binds every
-operationId to the one generic handler through `OperationResolver`. Nothing here knows a
-vendor.
+Every document becomes one connexion API mounted at its base path. The layers, outermost first:
+
+    traffic (log + journal) -> CORS -> replay -> control API (/__mock) -> errors (connexion's)
+    -> Swagger UI (connexion's) -> router (connexion's) -> pipeline
+
+The pipeline (pipeline.py) answers every request the router passes on, routed or not, so
+connexion's request validation, context and handler layers are not in the list: the pipeline
+owns those stages (README, design). Nothing here knows a vendor.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import warnings
 from functools import partial
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # connexion imports starlette's test client at import time, which warns about httpx; that
 # warning is about connexion's internals, not anything a user of the mock can act on.
 warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
 
 import connexion  # noqa: E402
-from connexion.middleware.context import ContextMiddleware
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.request_validation import RequestValidationMiddleware
-from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.context import scope as current_scope
-from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from mockserver.contract import Api, load_api, route_conflicts
-from mockserver.dispatch import DirectDispatchMiddleware
-from mockserver.defaults import ALWAYS_ALLOWED_HEADERS
+from mockserver import problems
 from mockserver.config import ServeConfig
+from mockserver.contract import Api, load_api, route_conflicts
+from mockserver.control import ControlMiddleware, create_control_app
+from mockserver.defaults import ALWAYS_ALLOWED_HEADERS
+from mockserver.httpfacts import HTTP_METHODS
 from mockserver.engine import Engine
 from mockserver.errors import UserError
-from mockserver.control import ControlMiddleware, create_control_app
-from mockserver.middleware import (
-    ContractMiddleware, PathGuardMiddleware, TrafficMiddleware, respond,
-)
-from mockserver.state import Journal
 from mockserver.parameters import NamingParameterValidator
+from mockserver.pipeline import PipelineMiddleware
 from mockserver.records import seed_store
 from mockserver.replay import ReplayMiddleware
+from mockserver.reply import Reply
+from mockserver.routing import OperationResolver, Router
+from mockserver.state import Journal
+from mockserver.traffic import TrafficMiddleware
 from mockserver.validation import ResponseValidator
 
-
-class OperationResolver(Resolver):
-    """Binds each operationId of one API to the generic handler, with its `Operation`."""
-
-    def __init__(self, engine: Engine, api: Api) -> None:
-        super().__init__()
-        self.engine = engine
-        self.api = api
-
-    def resolve_function_from_operation_id(self, operation_id: str) -> Callable[..., Any]:
-        op = self.api.operations[operation_id]
-        engine = self.engine
-
-        async def handle(**_arguments: Any):
-            # CPU-only and fast: run on the event loop, no thread hop (see README, design).
-            # The scope is read once: connexion's `request` proxy builds a new request object
-            # on every attribute access.
-            return respond(engine, op, current_scope._get_current_object()).to_starlette()
-
-        handle.__name__ = f"handle_{operation_id}"
-        return handle
+log = logging.getLogger("mockserver")
 
 
-def spec_files(config: ServeConfig) -> list[Path]:
+def spec_files(config: ServeConfig) -> list:
     if config.specs:
         return list(config.specs)
     files = sorted(config.specs_dir.glob("*.yaml")) + sorted(config.specs_dir.glob("*.yml"))
@@ -84,7 +68,7 @@ def load_apis(config: ServeConfig) -> list[Api]:
         if name not in names:
             raise UserError(f"--mount {name}=...", f"no document named {name} (have: {', '.join(sorted(names))})")
     apis = [load_api(path, config.mounts.get(path.stem)) for path in files]
-    seen: dict[str, Path] = {}
+    seen: dict[str, Any] = {}
     for api in apis:
         if api.name in seen:
             raise UserError(str(api.source), f"two documents are named {api.name} (also {seen[api.name]})")
@@ -100,8 +84,8 @@ def build_engine(config: ServeConfig, journal: Journal | None = None) -> Engine:
     """Load and check everything; any user mistake stops here with a UserError."""
     apis = load_apis(config)
     validators = {api.name: ResponseValidator(api) for api in apis}
-    store = seed_store(apis, validators, config.fixtures_dir)
-    return Engine(apis, store, validators, config, journal)
+    records = seed_store(apis, validators, config.fixtures_dir)
+    return Engine(apis, records, validators, config, journal)
 
 
 def secret_headers(engine: Engine) -> frozenset[str]:
@@ -117,43 +101,70 @@ def allowed_headers(engine: Engine) -> list[str]:
     return sorted(declared | set(ALWAYS_ALLOWED_HEADERS))
 
 
+def _as_connexion(reply: Reply) -> ConnexionResponse:
+    return ConnexionResponse(status_code=reply.status, mimetype=reply.media_type, body=reply.body,
+                             headers=dict(reply.headers))
+
+
+def method_not_allowed(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """connexion's router found the path but not the method: 405 with `Allow`, from the catalogue."""
+    headers = getattr(exc, "headers", None) or {}
+    allowed = [method for method in headers.get("Allow", "").split(", ") if method]
+    return _as_connexion(problems.method_not_allowed(request.method, request.url.path, allowed))
+
+
+def internal_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """A bug of the mock: logged with its traceback, answered as a problem that says so."""
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _as_connexion(problems.internal_error(f"{type(exc).__name__} while answering; see the server log"))
+
+
 def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.AsyncApp:
     engine = engine or build_engine(config)
-    engine.journal.secret = secret_headers(engine)
-    middlewares: list[Any] = [partial(TrafficMiddleware, journal=engine.journal, quiet=config.quiet)]
+    engine.state.journal.secret = secret_headers(engine)
+    router = Router()
+    replay: list[ReplayMiddleware] = []  # filled when connexion builds the stack
+
+    def replay_layer(app: Any) -> ReplayMiddleware:
+        replay.append(ReplayMiddleware(app, engine=engine))
+        return replay[-1]
+
+    middlewares: list[Any] = [partial(TrafficMiddleware, journal=engine.state.journal, quiet=config.quiet)]
     if config.cors:
         middlewares.append(partial(
             CORSMiddleware,
             allow_origins=["*"],
             allow_credentials=True,  # with "*" this makes starlette echo the Origin back
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
+            allow_methods=[method.upper() for method in HTTP_METHODS if method != "trace"],
             allow_headers=allowed_headers(engine),
             max_age=600,
         ))
-    middlewares.append(partial(ReplayMiddleware, engine=engine))
+    middlewares.append(replay_layer)
     if config.control:
-        middlewares.append(partial(ControlMiddleware, control_app=create_control_app(engine, config.control_token)))
-    middlewares += [ServerErrorMiddleware, ExceptionMiddleware, partial(PathGuardMiddleware, engine=engine)]
-    if config.direct_dispatch:
-        middlewares.append(partial(DirectDispatchMiddleware, engine=engine))  # most contract requests end here
+        control = create_control_app(engine, router, lambda: replay[-1] if replay else None, config.control_token)
+        middlewares.append(partial(ControlMiddleware, control_app=control))
     middlewares += [
+        ServerErrorMiddleware,
+        ExceptionMiddleware,
         SwaggerUIMiddleware,
-        RoutingMiddleware,
-        partial(ContractMiddleware, engine=engine),
-        RequestValidationMiddleware,
+        router.middleware,
+        partial(PipelineMiddleware, engine=engine),
         LifespanMiddleware,
-        ContextMiddleware,
     ]
     app = connexion.AsyncApp(__name__, middlewares=middlewares)
+    app.add_error_handler(405, method_not_allowed)
+    app.add_error_handler(Exception, internal_error)
     for api in engine.apis:
         app.add_api(
             copy.deepcopy(api.document),
             base_path=api.base_path,
             name=api.name,
-            resolver=OperationResolver(engine, api),
+            resolver=OperationResolver(engine, api.name),
             strict_validation=False,
             validator_map={"parameter": NamingParameterValidator},
-            validate_responses=False,  # we validate every reply ourselves, with openapi-core
+            validate_responses=False,  # the pipeline validates every reply itself, with openapi-core
         )
     app.engine = engine  # type: ignore[attr-defined]
+    app.router = router  # type: ignore[attr-defined]
+    app.replay = replay  # type: ignore[attr-defined]
     return app

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Mapping
 
 from mockserver import defaults
-from mockserver.security import Credentials
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The credentials the mock accepts; empty sets mean "any well-formed one"."""
+
+    api_keys: frozenset[str] = frozenset()
+    basic: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,6 @@ class ServeConfig:
     journal_size: int = defaults.JOURNAL_SIZE
     latency_ms: tuple[int, int] | None = None  # (min, max) added to every reply
     reload: bool = False
-    direct_dispatch: bool = True  # answer contract requests ahead of connexion's per-request stack
 
 
 def with_bundled_fallback(config: ServeConfig) -> ServeConfig:

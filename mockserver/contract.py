@@ -9,19 +9,20 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from mockserver.errors import UserError
+from mockserver.httpfacts import HTTP_METHODS, is_json
 from mockserver import pointer
+from mockserver.pointer import resolve
 from mockserver.yamlfile import load_yaml_file
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")  # as connexion's router takes an integer path parameter
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,6 @@ class Operation:
     def route(self) -> str:
         return f"{self.method.upper()} {self.base_path}{self.path}"
 
-    def serves(self, method: str, path: str) -> bool:
-        """Whether a request (method, full path) is for this operation; ids may hold anything but '/'."""
-        return method.lower() == self.method and route_pattern(self.base_path + self.path).match(path) is not None
-
     def credential_places(self) -> set[str]:
         """Where the operation's API keys are sent (`header`, `query`, `cookie`)."""
         return {str(scheme.get("in")) for requirement in self.security for _n, scheme in requirement
@@ -151,21 +148,6 @@ class Api:
     server_url: str
     base_path: str
     operations: dict[str, Operation] = field(default_factory=dict)
-
-
-def resolve(document: Mapping[str, Any], node: Any) -> Any:
-    """Follow local `$ref`s ('#/components/...') until a node that is not a reference."""
-    seen: set[str] = set()
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if not ref.startswith("#/") or ref in seen:
-            raise KeyError(f"unsupported or circular $ref {ref!r}")
-        seen.add(ref)
-        target: Any = document
-        for part in ref[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
 
 
 def schema_properties(document: Mapping[str, Any], schema: Any) -> dict[str, Any]:
@@ -212,7 +194,7 @@ def _pick_media_type(content: Mapping[str, Any]) -> str | None:
     if not content:
         return None
     for media_type in content:
-        if media_type == "application/json" or media_type.endswith("+json"):
+        if is_json(media_type):
             return media_type
     return next(iter(content))
 
@@ -353,13 +335,6 @@ def route_conflicts(apis: Iterable[Api]) -> list[tuple[Api, str]]:
             if owner is not api:
                 conflicts.append((api, f"{op.method.upper()} {api.base_path}{op.path} is also served by {owner.source}"))
     return conflicts
-
-
-@lru_cache(maxsize=None)
-def route_pattern(template: str) -> re.Pattern[str]:
-    """A path template as a regex: each `{param}` is one segment, of any characters but '/'."""
-    parts = re.split(r"(\{[^}]+\})", template)
-    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + r"\Z", re.DOTALL)
 
 
 def example_auth_flag(op: Operation) -> str:

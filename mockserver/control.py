@@ -19,11 +19,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockserver import __version__, problems
-from mockserver.contract import Operation, example_curl, route_pattern
+from mockserver.contract import Operation, example_curl
 from mockserver.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER, MAX_CONTROL_BODY
 from mockserver.engine import Engine
 from mockserver.records import prepare_record
 from mockserver.reply import Reply
+from mockserver.routing import Router
 
 SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times"}
 MAX_DELAY_MS = 60_000
@@ -38,11 +39,11 @@ class ControlError(Exception):
 
 
 def _unprocessable(detail: str, **extra: Any) -> ControlError:
-    return ControlError(problems.problem(422, "invalid-control-request", "Invalid control request", detail, **extra))
+    return ControlError(problems.invalid_control_request(detail, **extra))
 
 
 def _not_found(detail: str) -> ControlError:
-    return ControlError(problems.problem(404, "not-found", "Not Found", detail))
+    return ControlError(problems.control_not_found(detail))
 
 
 def _response(reply: Reply) -> Response:
@@ -54,7 +55,7 @@ def _json(payload: Any, status: int = 200) -> Response:
 
 
 async def _read_json(request: Request) -> Any:
-    too_large = ControlError(problems.problem(413, "too-large", "Payload Too Large", f"at most {MAX_CONTROL_BODY} bytes"))
+    too_large = ControlError(problems.too_large(MAX_CONTROL_BODY))
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_CONTROL_BODY:
         raise too_large
@@ -66,25 +67,25 @@ async def _read_json(request: Request) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ControlError(problems.problem(400, "invalid-json", "Bad Request", f"the body is not JSON: {exc}")) from None
+        raise ControlError(problems.invalid_json(str(exc))) from None
 
 
 class ControlApi:
     """Endpoints bound to one engine (rebuilt with it on reload)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, router: Router, replay: Callable[[], Any]) -> None:
         self.engine = engine
+        self.state = engine.state
+        self.router = router  # the requests' own router answers "which operations serve this path?"
+        self.replay = replay  # the replay layer, once the app is built (for its statistics)
 
     # -- lookups ------------------------------------------------------------------------
 
     def _by_operation_id(self, operation_id: Any) -> list[Operation]:
         return [op for op in self.engine.operations() if op.operation_id == operation_id]
 
-    def _by_path(self, path: str) -> list[Operation]:
-        return [
-            op for op in self.engine.operations()
-            if path == op.base_path + op.path or route_pattern(op.base_path + op.path).match(path)
-        ]
+    async def _by_path(self, path: str) -> list[Operation]:
+        return [route.op for route in await self.router.routes_for(path)]
 
     def _record_operation(self, operation_id: str) -> Operation:
         ops = self._by_operation_id(operation_id)
@@ -100,7 +101,12 @@ class ControlApi:
 
     async def health(self, request: Request) -> Response:
         apis = [{"name": a.name, "base_path": a.base_path or "/", "operations": len(a.operations)} for a in self.engine.apis]
-        return _json({"status": "ok", "version": __version__, "apis": apis, "records": self.engine.store.count()})
+        replay = self.replay()
+        return _json({
+            "status": "ok", "version": __version__, "apis": apis, "records": self.state.records.count(),
+            "replay": {"entries": len(replay), "hits": replay.stats.hits, "misses": replay.stats.misses}
+            if replay is not None else None,
+        })
 
     async def routes(self, request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
@@ -120,40 +126,36 @@ class ControlApi:
 
     async def requests(self, request: Request) -> Response:
         if request.method == "DELETE":
-            self.engine.journal.clear()
+            self.state.journal.clear()
             return Response(status_code=204)
-        return _json({"requests": self.engine.journal.entries()})
+        return _json({"requests": self.state.journal.entries()})
 
     async def scenarios(self, request: Request) -> Response:
         if request.method == "GET":
-            return _json({"scenarios": [s.to_json() for s in self.engine.scenarios.all()]})
+            return _json({"scenarios": [s.to_json() for s in self.state.scenarios.all()]})
         if request.method == "DELETE":
-            self.engine.scenarios.clear()
-            self.engine.changed()
+            self.state.scenarios.clear()
             return Response(status_code=204)
-        scenario = self.engine.scenarios.add(self._scenario_fields(await _read_json(request)))
-        self.engine.changed()
+        scenario = self.state.scenarios.add(await self._scenario_fields(await _read_json(request)))
         return _json(scenario.to_json(), 201)
 
     async def scenario(self, request: Request) -> Response:
-        if not self.engine.scenarios.remove(request.path_params["scenario_id"]):
+        if not self.state.scenarios.remove(request.path_params["scenario_id"]):
             raise _not_found(f"no scenario {request.path_params['scenario_id']!r}")
-        self.engine.changed()
         return Response(status_code=204)
 
     async def record(self, request: Request) -> Response:
         op = self._record_operation(request.path_params["operation_id"])
         record_id = request.path_params["record_id"]
         if request.method == "GET":
-            record = self.engine.store.get(op, record_id)
+            record = self.state.records.get(op, record_id)
             if record is None:
                 raise _not_found(f"{op.operation_id} has no record {record_id!r}")
             return _json(record)
         if request.method == "DELETE":
             # Only where a 404 is declared can a deleted id answer "not found"; elsewhere it is
             # generated again, like any unknown id.
-            self.engine.store.delete(op, record_id, tombstone=404 in op.responses)
-            self.engine.changed()
+            self.state.records.delete(op, record_id, tombstone=404 in op.responses)
             return Response(status_code=204)
         record = prepare_record(op, record_id, await _read_json(request))
         if isinstance(record, str):
@@ -162,18 +164,17 @@ class ControlApi:
         violations = self.engine.validators[op.api].check_body(op, op.success.status, op.binding.wrap(record))
         if violations:
             raise _unprocessable(f"the record does not match {op.operation_id}'s contract", violations=list(violations))
-        existed = self.engine.store.get(op, record_id) is not None
-        self.engine.store.put(op, record_id, record)
-        self.engine.changed()
+        existed = self.state.records.get(op, record_id) is not None
+        self.state.records.put(op, record_id, record)
         return _json(record, 200 if existed else 201)
 
     async def reset(self, request: Request) -> Response:
-        self.engine.reset()
+        self.state.reset()
         return Response(status_code=204)
 
     # -- scenario checks ----------------------------------------------------------------
 
-    def _scenario_fields(self, payload: Any) -> dict[str, Any]:
+    async def _scenario_fields(self, payload: Any) -> dict[str, Any]:
         if not isinstance(payload, dict):
             raise _unprocessable("a scenario is a JSON object: {operationId | path, status, example?, delay_ms?, times?}")
         unknown = sorted(set(payload) - SCENARIO_FIELDS)
@@ -190,7 +191,7 @@ class ControlApi:
         else:
             if not isinstance(path, str) or not path.startswith("/"):
                 raise _unprocessable("path must be a request path such as /api/v1/activity_logs/abc")
-            ops = self._by_path(path)
+            ops = await self._by_path(path)
             if not ops:
                 known = sorted({op.base_path + op.path for op in self.engine.operations()})
                 raise _unprocessable(f"no operation serves {path!r}", declared_paths=known)
@@ -224,8 +225,9 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def create_control_app(engine: Engine, token: str | None = None) -> Starlette:
-    api = ControlApi(engine)
+def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any],
+                       token: str | None = None) -> Starlette:
+    api = ControlApi(engine, router, replay)
     p = CONTROL_PREFIX
     routes = [
         Route(f"{p}/health", api.health, methods=["GET"]),
@@ -243,8 +245,12 @@ def create_control_app(engine: Engine, token: str | None = None) -> Starlette:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        reply = problems.problem(exc.status_code, "control-api", str(exc.detail), f"{request.method} {request.url.path}")
-        return Response(reply.body, status_code=exc.status_code, media_type=reply.media_type, headers=exc.headers)
+        if exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "").split(", ")
+            reply = problems.control_method_not_allowed(request.method, request.url.path, allowed)
+        else:
+            reply = problems.control_not_found(f"no control endpoint {request.method} {request.url.path}")
+        return _response(reply)
 
     app = Starlette(routes=routes, exception_handlers={ControlError: control_error, HTTPException: http_error})
     if token is None:
@@ -253,8 +259,7 @@ def create_control_app(engine: Engine, token: str | None = None) -> Starlette:
     async def guarded(scope, receive, send) -> None:
         given = dict(scope.get("headers") or []).get(CONTROL_TOKEN_HEADER.encode(), b"")
         if not hmac.compare_digest(given, token.encode()):
-            reply = problems.problem(401, "control-token", "Unauthorized",
-                                     f"the control API needs the {CONTROL_TOKEN_HEADER} header")
+            reply = problems.control_token(CONTROL_TOKEN_HEADER)
             await reply.send(send)
             return
         await app(scope, receive, send)

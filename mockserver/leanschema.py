@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from mockserver.contract import resolve
+from mockserver.pointer import resolve
 
 # Keywords that annotate and check nothing (jsonschema Draft 4 and the OAS 3.0 validator alike).
 ANNOTATIONS = frozenset({"example", "examples", "xml", "externalDocs", "deprecated", "description", "title"})

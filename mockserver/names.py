@@ -1,4 +1,4 @@
-"""Turning path segments and titles into identifiers (CamelCase, singular nouns)."""
+"""Turning path segments, titles and property names into identifiers (CamelCase, singular nouns)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ def camel(text: str) -> str:
 
 
 def singular(noun: str) -> str:
-    """Naive English singular, enough for REST collection names: logs -> log, entries ->
-    entry, statuses -> status, boxes -> box. Only the last word of `api_logs` changes."""
+    """Naive English singular, enough for REST collection names and array properties: logs ->
+    log, entries -> entry, statuses -> status, boxes -> box. Only the last word of `api_logs`
+    (or of `activityLogItems`) changes."""
     for pattern, replacement in _SINGULAR_RULES:
         result, count = pattern.subn(replacement, noun)
         if count:

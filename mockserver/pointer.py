@@ -1,10 +1,13 @@
-"""JSON pointers (RFC 6901) for naming a place in a document in warnings and errors.
+"""JSON pointers (RFC 6901): naming a place in a document, and following local `$ref`s.
 
 Path keys such as `/activity_logs/{activity_id}` contain `/`, so tokens must be escaped
-or a pointer would name the wrong place.
+or a pointer would name the wrong place. Every `$ref` the contract, the generator and the
+normalizer follow is followed here, so they agree on what a reference points at.
 """
 
 from __future__ import annotations
+
+from typing import Any, Mapping
 
 ROOT = "#"
 
@@ -17,3 +20,40 @@ def escape(token: object) -> str:
 def join(base: str, *tokens: object) -> str:
     """Extend `base` (e.g. `#/paths`) by the escaped `tokens`."""
     return base + "".join("/" + escape(token) for token in tokens)
+
+
+def unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+class RefError(KeyError, ValueError):
+    """A `$ref` that cannot be followed: not local, pointing at nothing, or circular."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+def lookup(document: Any, ref: str) -> Any:
+    """What a local `$ref` ('#/components/schemas/X') points at."""
+    if not ref.startswith("#/"):
+        raise RefError(f"only local $refs are supported, got {ref!r}")
+    node = document
+    for token in ref[2:].split("/"):
+        try:
+            node = node[int(token)] if isinstance(node, list) else node[unescape(token)]
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise RefError(f"$ref {ref!r} points at nothing") from None
+    return node
+
+
+def resolve(document: Any, node: Any) -> Any:
+    """Follow `$ref`s until a node that is not a reference (siblings of a `$ref` are ignored,
+    as OpenAPI 3.0 says)."""
+    seen: set[str] = set()
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if ref in seen:
+            raise RefError(f"circular $ref {ref!r}")
+        seen.add(ref)
+        node = lookup(document, ref)
+    return node

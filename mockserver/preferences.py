@@ -9,9 +9,17 @@ ignored, as RFC 7240 asks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+from mockserver import problems
+from mockserver.reply import Reply
+from mockserver.request import MockRequest
+
+if TYPE_CHECKING:
+    from mockserver.state import Scenario
 
 QUERY_PREFIX = "__"
+READS = ("prefer",)  # request headers this stage reads (the replay key includes them)
 KNOWN = ("code", "example", "dynamic")
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -67,3 +75,19 @@ def parse_preferences(prefer: str | None, query: Mapping[str, str]) -> Preferenc
         dynamic = value in _TRUE
     example = raw.get("example") or None
     return Preferences(code=code, example=example, dynamic=dynamic)
+
+
+def choose(request: MockRequest, scenario: "Scenario | None") -> Preferences | Reply:
+    """The preferences for this request, or the problem that says how they are misspelled.
+
+    A scenario set through the control API wins over the request's own wishes.
+    """
+    if scenario is not None:
+        return Preferences(code=scenario.status, example=scenario.example)
+    prefer = request.headers.get("prefer")
+    if prefer is None and not request.query_string:
+        return NO_PREFERENCES
+    try:
+        return parse_preferences(prefer, request.query)
+    except PreferenceError as exc:
+        return problems.invalid_preference(str(exc))

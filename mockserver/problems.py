@@ -1,7 +1,8 @@
-"""The catalogue of errors the mock itself produces, as RFC 9457 problem+json replies.
+"""The catalogue of every error the mock itself produces, as RFC 9457 problem+json replies.
 
-One place for every title and status, so a client sees the same shape for every mistake,
-and the README can list them.
+One place for every type, title and status, so a client sees the same shape for every mistake
+and the README's table can list them all (a test checks that it does). Replies an operation
+declares (its 401, 400, 404) are not here: they are the contract's, built by respond.py.
 """
 
 from __future__ import annotations
@@ -13,45 +14,111 @@ from mockserver.reply import Reply, encode_json
 
 PROBLEM_BASE = "https://mockserver.invalid/problems/"
 
+# kind -> (status, title): the catalogue, in the README's order
+CATALOGUE: dict[str, tuple[int, str]] = {
+    "not-found": (404, "Not Found"),
+    "method-not-allowed": (405, "Method Not Allowed"),
+    "unusable-path": (400, "Bad Request"),
+    "unauthorized": (401, "Unauthorized"),
+    "invalid-request": (400, "Bad Request"),
+    "unsupported-media-type": (415, "Unsupported Media Type"),
+    "invalid-preference": (422, "Malformed response preference"),
+    "undeclared-preference": (422, "The requested response is not declared by the contract"),
+    "not-acceptable": (406, "Not Acceptable"),
+    "contract-violation": (500, "The mock produced a response its contract does not allow"),
+    "internal-error": (500, "Internal Server Error"),
+    "invalid-control-request": (422, "Invalid control request"),
+    "control-not-found": (404, "Not Found"),
+    "control-method-not-allowed": (405, "Method Not Allowed"),
+    "invalid-json": (400, "Bad Request"),
+    "too-large": (413, "Payload Too Large"),
+    "control-token": (401, "Unauthorized"),
+}
 
-def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> Reply:
+
+def problem(kind: str, detail: str, headers: tuple[tuple[str, str], ...] = (), status: int | None = None,
+            **extra: Any) -> Reply:
+    catalogued_status, title = CATALOGUE[kind]
+    status = status or catalogued_status
     payload = {"type": PROBLEM_BASE + kind, "title": title, "status": status, "detail": detail}
     payload.update(extra)
-    return Reply(status, PROBLEM_JSON, encode_json(payload))
+    return Reply(status, PROBLEM_JSON, encode_json(payload), headers)
+
+
+def not_found(method: str, path: str) -> Reply:
+    return problem("not-found", f"no operation serves {method} {path}")
+
+
+def method_not_allowed(method: str, path: str, allowed: list[str]) -> Reply:
+    allow = ", ".join(sorted(set(allowed)))
+    return problem("method-not-allowed", f"{path} does not take {method}; it takes {allow}", (("allow", allow),))
+
+
+def unusable_path(detail: str) -> Reply:
+    """A path no operation can take (control characters, not UTF-8) that the router could not
+    route either: refused as a strict URL decoder refuses it, before routing."""
+    return problem("unusable-path", detail)
+
+
+def unauthorized(detail: str, challenge: str | None) -> Reply:
+    return problem("unauthorized", detail, (("www-authenticate", challenge),) if challenge else ())
+
+
+def invalid_request(status: int, detail: str) -> Reply:
+    """A parameter or body the contract rejects, where the operation declares no reply for it."""
+    kind = "unsupported-media-type" if status == 415 else "invalid-request"
+    return problem(kind, detail, status=status)
 
 
 def undeclared_preference(operation_id: str, detail: str, declared: dict[str, Any]) -> Reply:
     """`declared` is `Operation.declared_summary()`: the statuses and examples one may ask for."""
-    return problem(
-        422,
-        "undeclared-preference",
-        "The requested response is not declared by the contract",
-        detail,
-        operationId=operation_id,
-        **declared,
-    )
+    return problem("undeclared-preference", detail, operationId=operation_id, **declared)
 
 
 def invalid_preference(detail: str) -> Reply:
-    return problem(422, "invalid-preference", "Malformed response preference", detail)
+    return problem("invalid-preference", detail)
+
+
+def not_acceptable(offered: str) -> Reply:
+    return problem("not-acceptable", f"this operation only answers {offered}")
 
 
 def contract_violation(operation_id: str, status: int, violations: list[str]) -> Reply:
     return problem(
-        500,
         "contract-violation",
-        "The mock produced a response its contract does not allow",
         f"{operation_id}: the {status} response failed validation; this is a bug in the mock or its data",
         operationId=operation_id,
         violations=violations,
     )
 
 
-def unauthorized(detail: str) -> Reply:
-    reply = problem(401, "unauthorized", "Unauthorized", detail)
-    return Reply(reply.status, reply.media_type, reply.body, (("www-authenticate", "Bearer"),))
+def internal_error(detail: str) -> Reply:
+    return problem("internal-error", detail)
 
 
-def not_acceptable(offered: str) -> Reply:
-    return problem(406, "not-acceptable", "Not Acceptable", f"this operation only answers {offered}")
+# -- the control API ----------------------------------------------------------------------
 
+def invalid_control_request(detail: str, **extra: Any) -> Reply:
+    return problem("invalid-control-request", detail, **extra)
+
+
+def control_not_found(detail: str) -> Reply:
+    return problem("control-not-found", detail)
+
+
+def control_method_not_allowed(method: str, path: str, allowed: list[str]) -> Reply:
+    allow = ", ".join(sorted(set(allowed)))
+    return problem("control-method-not-allowed", f"{path} does not take {method}; it takes {allow}",
+                   (("allow", allow),))
+
+
+def invalid_json(detail: str) -> Reply:
+    return problem("invalid-json", f"the body is not JSON: {detail}")
+
+
+def too_large(limit: int) -> Reply:
+    return problem("too-large", f"at most {limit} bytes")
+
+
+def control_token(header: str) -> Reply:
+    return problem("control-token", f"the control API needs the {header} header")

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from mockserver.contract import Api, Operation
 from mockserver.errors import UserError
+from mockserver.state import Version
 from mockserver.validation import ResponseValidator
 from mockserver.yamlfile import load_yaml_file
 
@@ -25,10 +26,12 @@ class RecordStore:
     """Records by operation and id; thread-safe, since the control API and reloads may change them.
 
     A deleted id is remembered (a tombstone), so it answers the declared 404 even when
-    unknown ids are generated. `reset()` goes back to what start-up seeded.
+    unknown ids are generated. `reset()` goes back to what start-up seeded. Every change bumps
+    `version` from in here, so no caller can forget to.
     """
 
     def __init__(self) -> None:
+        self.version = Version()
         self._records: dict[RecordKey, dict[str, Any]] = {}
         self._deleted: set[tuple[RecordKey, str]] = set()
         self._seeded: dict[RecordKey, dict[str, Any]] = {}
@@ -47,6 +50,7 @@ class RecordStore:
         with self._lock:
             self._records.setdefault(key, {})[record_id] = record
             self._deleted.discard((key, record_id))
+            self.version.bump()
 
     def delete(self, op: Operation, record_id: str, *, tombstone: bool) -> bool:
         """Remove a record; True when there was one."""
@@ -55,6 +59,7 @@ class RecordStore:
             existed = self._records.get(key, {}).pop(record_id, None) is not None
             if tombstone:
                 self._deleted.add((key, record_id))
+            self.version.bump()
             return existed
 
     def mark_seeded(self) -> None:
@@ -66,6 +71,7 @@ class RecordStore:
         with self._lock:
             self._records = copy.deepcopy(self._seeded)
             self._deleted.clear()
+            self.version.bump()
 
     def count(self) -> int:
         with self._lock:

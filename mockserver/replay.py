@@ -1,66 +1,85 @@
-"""Replaying replies that are already known, ahead of connexion's middleware stack.
+"""Replaying replies that are already known, ahead of routing and the pipeline.
 
 The mock is deterministic: the same request against the same state gives the same bytes. So
-once a GET to an operation has been answered — routed, authorized, validated, generated and
-checked against the contract — an identical request can be answered with the same bytes.
-"Identical" is everything that can change the reply: method, raw path, query string, the
-headers the pipeline reads (credentials, `Prefer`, `Accept`, cookies, declared header
-parameters) and the version of the runtime state, which every control-API change bumps.
-Scenarios consume uses, so while any is set nothing is replayed. Bounded (LRU), so memory
-does not grow with traffic.
+once a GET to an operation has been answered (routed, authorized, generated, validated), an
+identical request can be answered with the same bytes. "Identical" is what the stages read:
+method, raw path, query string, the request headers each stage declares it reads (`READS` of
+preferences and respond, `reads(op)` of security, the declared header parameters) and the
+version of the runtime state, which every change to records or scenarios bumps from inside
+the state object. Scenarios consume uses, so while any is set nothing is replayed. Bounded
+(LRU), so memory does not grow with traffic; `stats` makes hits observable (`/__mock/health`).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
-from typing import Any
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.defaults import CONTROL_PREFIX, REPLAY_BODY_LIMIT, REPLAY_CACHE_SIZE
+from mockserver import preferences, respond, security
+from mockserver.defaults import REPLAY_BODY_LIMIT, REPLAY_CACHE_SIZE
 from mockserver.engine import Engine
-from mockserver.middleware import ROUTING
-ALWAYS_RELEVANT = (b"authorization", b"prefer", b"accept", b"cookie")
+from mockserver.pipeline import hold
+from mockserver.routing import OPERATION
+from mockserver.traffic import is_control_path
+
+
+def read_headers(engine: Engine) -> frozenset[bytes]:
+    """Every request header some stage reads for some operation: the replay key's headers."""
+    names = set(preferences.READS) | set(respond.READS)
+    for op in engine.operations():
+        names |= security.reads(op)
+        names |= {name.lower() for name in op.header_params}
+    return frozenset(name.encode("latin-1") for name in names)
+
+
+@dataclass
+class ReplayStats:
+    hits: int = 0
+    misses: int = 0
 
 
 class ReplayMiddleware:
     def __init__(self, app: ASGIApp, *, engine: Engine, size: int = REPLAY_CACHE_SIZE) -> None:
         self.app = app
         self.engine = engine
+        self.state = engine.state
         self.size = size
-        self.relevant = frozenset(ALWAYS_RELEVANT) | frozenset(
-            name.lower().encode("latin-1") for op in engine.operations() for name in op.credential_and_header_params()
-        )
+        self.relevant = read_headers(engine)
+        self.stats = ReplayStats()
         # One event loop runs every request, so no lock is needed around the dict.
-        self._entries: OrderedDict[tuple, tuple[int, list, bytes, dict[str, Any]]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[int, list, bytes, str]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def _key(self, scope: Scope) -> tuple:
         headers = tuple((name, value) for name, value in scope["headers"] if name.lower() in self.relevant)
-        return (self.engine.version, scope.get("raw_path") or scope["path"], scope["query_string"], headers)
+        return (self.state.version.value, scope.get("raw_path") or scope["path"], scope["query_string"], headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
             or scope["method"] != "GET"
-            or scope["path"].startswith(CONTROL_PREFIX)
-            or self.engine.scenarios.active()
+            or is_control_path(scope["path"])
+            or self.state.scenarios.active()
         ):
             await self.app(scope, receive, send)
             return
         key = self._key(scope)
         hit = self._entries.get(key)
-        if hit is not None:
-            self._entries.move_to_end(key)
-            status, headers, body, routing = hit
-            scope.setdefault("extensions", {})[ROUTING] = routing  # for the request log and journal
-            delay = self.engine.delay_seconds(None)
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+        if hit is None:
+            self.stats.misses += 1
+            await self._answer_and_keep(scope, receive, send, key)
             return
-        await self._answer_and_keep(scope, receive, send, key)
+        self.stats.hits += 1
+        self._entries.move_to_end(key)
+        status, headers, body, operation_id = hit
+        scope.setdefault("extensions", {})[OPERATION] = operation_id  # for the request log and journal
+        await hold(self.engine.config.latency_ms)
+        await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+        await send({"type": "http.response.body", "body": body})
 
     async def _answer_and_keep(self, scope: Scope, receive: Receive, send: Send, key: tuple) -> None:
         start: Message | None = None
@@ -71,7 +90,8 @@ class ReplayMiddleware:
         async def keep(message: Message) -> None:
             nonlocal start, size, complete
             if message["type"] == "http.response.start":
-                start = message
+                # a copy before outer layers (CORS) add their headers to the message in place
+                start = {**message, "headers": list(message.get("headers", []))}
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 size += len(chunks[-1])
@@ -79,14 +99,13 @@ class ReplayMiddleware:
             await send(message)
 
         await self.app(scope, receive, keep)
-        routing = scope.get("extensions", {}).get(ROUTING) or {}
+        operation_id = scope.get("extensions", {}).get(OPERATION)
         # Only replies of routed operations, produced while nothing could change them
         if (
-            start is None or not complete or size > REPLAY_BODY_LIMIT
-            or not routing.get("operation_id") or self.engine.version != key[0]
-            or self.engine.scenarios.active()
+            start is None or not complete or size > REPLAY_BODY_LIMIT or operation_id is None
+            or self.state.version.value != key[0] or self.state.scenarios.active()
         ):
             return
-        self._entries[key] = (start["status"], list(start.get("headers", [])), b"".join(chunks), dict(routing))
+        self._entries[key] = (start["status"], start["headers"], b"".join(chunks), operation_id)
         if len(self._entries) > self.size:
             self._entries.popitem(last=False)

@@ -1,16 +1,21 @@
 """A finished HTTP reply, independent of the framework that sends it.
 
-The engine decides replies; the connexion handler and our ASGI middleware (401, 400,
-errors before the handler) only send them, so both paths produce the same bytes.
+Every stage of the pipeline that answers (path guard, security, preferences, parameters,
+respond) returns one; the validate stage checks those marked `contract` against the document,
+and the send stage writes it. Problems the mock writes itself are not the contract's, so they
+are not marked.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from starlette.types import Send
+
+
+PROBLEM_HEADER = "x-mock-problem"
 
 
 def encode_json(payload: Any) -> bytes:
@@ -24,6 +29,14 @@ class Reply:
     media_type: str | None = None
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    contract: bool = False  # a response the operation declares: validated before it is sent
+
+    def with_header(self, name: str, value: str) -> Reply:
+        return replace(self, headers=self.headers + ((name, value),))
+
+    def explained(self, detail: str) -> Reply:
+        """With the reason a person needs in a header (for declared, often bodiless, errors)."""
+        return self.with_header(PROBLEM_HEADER, detail.encode("ascii", "replace").decode("ascii")[:300])
 
     def header_list(self) -> list[tuple[str, str]]:
         headers = list(self.headers)
@@ -41,8 +54,3 @@ class Reply:
             }
         )
         await send({"type": "http.response.body", "body": self.body})
-
-    def to_starlette(self):  # -> starlette Response, what connexion's AsyncApp sends as is
-        from starlette.responses import Response
-
-        return Response(self.body, status_code=self.status, headers=dict(self.header_list()))

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
+from mockserver import problems
 from mockserver.contract import Operation
+from mockserver.reply import Reply
+from mockserver.request import MockRequest
+from mockserver.config import Credentials
 
-
-@dataclass(frozen=True)
-class Credentials:
-    """The credentials the mock accepts; empty sets mean "any well-formed one"."""
-
-    api_keys: frozenset[str] = frozenset()
-    basic: frozenset[tuple[str, str]] = frozenset()
+if TYPE_CHECKING:
+    from mockserver.respond import Responder
 
 
 def parse_basic_auth(value: str) -> tuple[str, str]:
@@ -53,10 +51,9 @@ def _basic(authorization: str | None) -> tuple[str, str] | None:
     return (user, password) if sep and user else None
 
 
-def _satisfies(scheme: Mapping[str, Any], headers: Mapping[str, str], query: Mapping[str, str],
-               cookies: Mapping[str, str], credentials: Credentials) -> bool:
+def _satisfies(scheme: Mapping[str, Any], request: MockRequest, credentials: Credentials) -> bool:
     kind = scheme.get("type")
-    authorization = headers.get("authorization")
+    authorization = request.headers.get("authorization")
     if kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
         pair = _basic(authorization)
         return pair is not None and (not credentials.basic or pair in credentials.basic)
@@ -66,21 +63,61 @@ def _satisfies(scheme: Mapping[str, Any], headers: Mapping[str, str], query: Map
     if kind == "http":
         return _scheme_token(authorization, str(scheme.get("scheme", "")).lower()) is not None
     if kind == "apiKey":
-        source = {"header": headers, "query": query, "cookie": cookies}.get(scheme.get("in", ""), {})
-        key = source.get(scheme.get("name", "") if scheme.get("in") != "header" else str(scheme.get("name", "")).lower())
+        where, name = scheme.get("in"), str(scheme.get("name", ""))
+        if where == "header":
+            key = request.headers.get(name.lower())
+        elif where == "query":
+            key = request.query.get(name)  # parsed only now, for the few APIs that need it
+        elif where == "cookie":
+            key = request.cookies.get(name)
+        else:
+            key = None
         return bool(key) and (not credentials.api_keys or key in credentials.api_keys)
     return False
 
 
-def is_authorized(op: Operation, headers: Mapping[str, str], query: Mapping[str, str],
-                  cookies: Mapping[str, str], credentials: Credentials) -> bool:
-    """True when any one security requirement of the operation is met in full.
-
-    `headers` must be looked up by lower-case name (starlette's Headers is).
-    """
+def is_authorized(op: Operation, request: MockRequest, credentials: Credentials) -> bool:
+    """True when any one security requirement of the operation is met in full."""
     if not op.security:
         return True
     return any(
-        all(_satisfies(scheme, headers, query, cookies, credentials) for _name, scheme in requirement)
+        all(_satisfies(scheme, request, credentials) for _name, scheme in requirement)
         for requirement in op.security
     )
+
+
+def challenge(scheme: Mapping[str, Any]) -> str | None:
+    """The `WWW-Authenticate` challenge for a scheme that was not met (RFC 9110 11.6.1)."""
+    kind, word = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+    if kind == "http" and word == "basic":
+        return 'Basic realm="mockserver"'
+    if kind in ("oauth2", "openIdConnect") or (kind == "http" and word == "bearer"):
+        return "Bearer"
+    if kind == "http" and word:
+        return word.capitalize()
+    return None  # an API key has no registered challenge
+
+
+def check(op: Operation, request: MockRequest, credentials: Credentials, responder: "Responder") -> Reply | None:
+    """None when the request may go on; else the operation's declared 401, byte for byte, or
+    (none declared) a 401 problem whose challenge names the scheme that was not met."""
+    if is_authorized(op, request, credentials):
+        return None
+    if 401 in op.responses:
+        return responder.declared(op, 401)
+    first = next((scheme for requirement in op.security for _name, scheme in requirement), {})
+    return problems.unauthorized(f"{op.operation_id} requires credentials", challenge(first))
+
+
+def reads(op: Operation) -> set[str]:
+    """Request headers this stage reads for `op` (the replay key includes them)."""
+    names = set()
+    for requirement in op.security:
+        for _name, scheme in requirement:
+            if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                names.add(str(scheme.get("name", "")).lower())
+            elif scheme.get("type") == "apiKey" and scheme.get("in") == "cookie":
+                names.add("cookie")
+            elif scheme.get("type") != "apiKey":
+                names.add("authorization")
+    return names

@@ -20,7 +20,8 @@ from mockserver import defaults
 from mockserver.contract import Api, example_curl
 from mockserver.config import ServeConfig, with_bundled_fallback
 from mockserver.errors import UserError
-from mockserver.security import Credentials, parse_basic_auth
+from mockserver.config import Credentials
+from mockserver.security import parse_basic_auth
 
 
 def _mount(value: str) -> tuple[str, str]:
@@ -98,9 +99,6 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
                        help="delay every reply by MS, or by a random MIN..MAX, milliseconds")
     serve.add_argument("--reload", action="store_true",
                        help="reload when documents or fixtures change (a bad change keeps the old version)")
-    serve.add_argument("--no-direct-dispatch", dest="direct_dispatch", action="store_false",
-                       help="route every request through connexion's whole per-request stack "
-                            "(same replies, slower; for comparing)")
     serve.set_defaults(func=run)
 
 
@@ -122,7 +120,6 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         journal_size=args.journal_size,
         latency_ms=args.latency,
         reload=args.reload,
-        direct_dispatch=args.direct_dispatch,
     )
 
 
@@ -208,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
     shown = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown}:{port}"
     print(banner(app.engine.apis, base_url), flush=True)
-    print(f"Listening on {base_url} (records: {app.engine.store.count()}, seed: {config.seed}; Ctrl-C to stop)", flush=True)
+    print(f"Listening on {base_url} (records: {app.engine.state.records.count()}, seed: {config.seed}; Ctrl-C to stop)", flush=True)
 
     server = uvicorn_server(app)
     # Documents, validators and vocabularies live as long as the process: keep the cyclic GC

@@ -1,9 +1,11 @@
 """Runtime state a test or a frontend developer changes through the control API.
 
-The request journal (a bounded ring), scenarios (declared responses forced for matching
-requests) and the version counter that every change bumps, so anything cached from the state
-can tell it is stale. All of it is thread-safe (the pytest plugin and tests call it from
-other threads).
+`State` holds the request journal (a bounded ring), scenarios (declared responses forced for
+matching requests) and the runtime records, and one `Version` that every change to scenarios
+or records bumps from inside the object that changed, so a cache of replies (replay.py) can
+never serve bytes from before a change, whoever made it. The journal is not part of the
+version: no reply depends on it. All of it is thread-safe (the pytest plugin and tests call it
+from other threads).
 """
 
 from __future__ import annotations
@@ -13,10 +15,29 @@ import threading
 from collections import deque
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from mockserver.contract import Operation
 from mockserver.defaults import CONTROL_TOKEN_HEADER
+
+if TYPE_CHECKING:
+    from mockserver.records import RecordStore
+
+
+class Version:
+    """A counter bumped by every change to the state replies are made from."""
+
+    def __init__(self) -> None:
+        self._value = 0
+        self._lock = threading.Lock()
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+    def bump(self) -> None:
+        with self._lock:
+            self._value += 1
 
 
 @dataclass(frozen=True)
@@ -97,15 +118,19 @@ class Scenario:
 
 
 class Scenarios:
-    def __init__(self) -> None:
+    """The scenarios set through the control API, newest last; each change bumps `version`."""
+
+    def __init__(self, version: Version) -> None:
         self._items: list[Scenario] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self.version = version
 
     def add(self, scenario_fields: dict[str, Any]) -> Scenario:
         with self._lock:
             scenario = Scenario(id=str(next(self._ids)), **scenario_fields)
             self._items.append(scenario)
+            self.version.bump()
             return scenario
 
     def active(self) -> bool:
@@ -119,11 +144,15 @@ class Scenarios:
         with self._lock:
             before = len(self._items)
             self._items = [s for s in self._items if s.id != scenario_id]
-            return len(self._items) != before
+            removed = len(self._items) != before
+            if removed:
+                self.version.bump()
+            return removed
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.version.bump()
 
     def take(self, op: Operation, path: str) -> Scenario | None:
         """The newest matching scenario, using up one of its `times`."""
@@ -137,6 +166,7 @@ class Scenarios:
                         del self._items[index]
                     else:
                         self._items[index] = replace(scenario, times=scenario.times - 1)
+                    self.version.bump()
                 return scenario
             return None
 
@@ -152,3 +182,19 @@ def redact_headers(headers: Iterable[tuple[str, str]], secret: frozenset[str]) -
         name = name.lower()
         kept[name] = REDACTED if name in ALWAYS_SECRET or name in secret else value
     return kept
+
+
+class State:
+    """Everything a test changes at run time, and the one version every reply cache keys on."""
+
+    def __init__(self, records: "RecordStore", journal: Journal) -> None:
+        self.records = records
+        self.journal = journal
+        self.version = records.version
+        self.scenarios = Scenarios(self.version)
+
+    def reset(self) -> None:
+        """Journal, scenarios and runtime records back to the start-up state."""
+        self.journal.clear()
+        self.scenarios.clear()
+        self.records.reset()

@@ -1,4 +1,5 @@
-"""Validating every reply against the contract with openapi-core, before it leaves.
+"""The validate stage: every reply the contract declares is checked with openapi-core before
+it leaves.
 
 openapi-core's `validate_response` finds the server, path and operation again on every call
 (about 1.4 ms here). The mock already knows the operation, so for JSON bodies it builds
@@ -12,6 +13,7 @@ schema with the same verdicts (leanschema.py), and checks status and content typ
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -24,9 +26,15 @@ from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.schemas import oas30_read_schema_validators_factory
 
-from mockserver.contract import Api, Operation, resolve
+from mockserver import problems
+from mockserver.contract import Api, Operation
+from mockserver.pointer import resolve
 from mockserver.defaults import VALIDATION_CACHE_SIZE
+from mockserver.httpfacts import is_json
 from mockserver.leanschema import lean_schema
+from mockserver.reply import Reply, encode_json
+
+log = logging.getLogger("mockserver")
 
 _PARAM = re.compile(r"\{[^}]+\}")
 
@@ -59,6 +67,17 @@ class ResponseValidator:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
+    def check(self, op: Operation, reply: Reply) -> Reply:
+        """The validate stage: a reply the contract declares goes out only if it is what the
+        contract says; one that is not is the mock's bug, answered as a 500 that names it."""
+        if not reply.contract:
+            return reply
+        violations = self.violations(op, reply.status, reply.media_type, reply.body)
+        if not violations:
+            return reply
+        log.error("contract violation in %s %d: %s", op.operation_id, reply.status, "; ".join(violations))
+        return problems.contract_violation(op.operation_id, reply.status, list(violations))
+
     def violations(self, op: Operation, status: int, media_type: str | None, body: bytes) -> tuple[str, ...]:
         """Empty when the reply is what the contract declares."""
         key = (op.operation_id, status, media_type, body)
@@ -84,7 +103,7 @@ class ResponseValidator:
                 raw = resolve(api.document, raw_responses[str(status)])
                 if declared.media_type is None or declared.schema is None or raw.get("headers"):
                     continue
-                if not (declared.media_type == "application/json" or declared.media_type.endswith("+json")):
+                if not is_json(declared.media_type):
                     continue
                 lean = lean_schema(api.document, declared.schema)
                 if lean is not None:  # same verdicts, less to walk (leanschema.py)
@@ -121,8 +140,6 @@ class ResponseValidator:
 
     def check_body(self, op: Operation, status: int, payload: Any) -> tuple[str, ...]:
         """Validate a Python value as the body of `status` (used for fixtures and records)."""
-        from mockserver.reply import encode_json
-
         declared = op.responses.get(status)
         media_type = declared.media_type if declared else None
         return self.violations(op, status, media_type, encode_json(payload))

@@ -17,6 +17,8 @@ from .nodes import (
 )
 from .runtime import Ctx, Run, key_styled, words
 from .vocab import META_KEYS
+from mockserver.names import singular
+from mockserver.pointer import lookup
 
 _META_KEYS = frozenset(("description", "title", "example", "examples", "externalDocs", "xml", "deprecated",
                         "discriminator", "default"))
@@ -24,15 +26,9 @@ INT32 = (-(2**31) + 1, 2**31 - 1)
 INT64 = (-(2**63) + 1, 2**63 - 1)
 
 
-def singular(name: str | None) -> str | None:
+def item_name(name: str | None) -> str | None:
     """'activityLogItems' -> 'activityLogItem': array items are named after their array."""
-    if not name:
-        return name
-    if name.endswith("ies"):
-        return name[:-3] + "y"
-    if name.endswith("s") and not name.endswith("ss"):
-        return name[:-1]
-    return name
+    return singular(name) if name else name
 
 
 def entity_of(name: str | None) -> str:
@@ -57,11 +53,7 @@ class Compiler:
     # --- resolution -------------------------------------------------------------------------------
 
     def deref(self, ref: str) -> dict[str, Any]:
-        if not ref.startswith("#/"):
-            raise ValueError(f"only local $refs are supported, got {ref!r}")
-        node: Any = self.doc
-        for part in ref[2:].split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
+        node = lookup(self.doc, ref)
         if not isinstance(node, dict):
             raise ValueError(f"$ref {ref!r} does not point at a schema")
         return node
@@ -188,7 +180,7 @@ class Compiler:
 
     def _compile_array(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...]) -> Node:
         items = s.get("items") or {}
-        item = self.compile(items, singular(name), parent)
+        item = self.compile(items, item_name(name), parent)
         lo = int(s.get("minItems", 0))
         hi = s.get("maxItems")
         unique = bool(s.get("uniqueItems"))
@@ -225,7 +217,7 @@ class Compiler:
                 node = self.compile(ap_schema, rname, child_parent, sibs) if ap_schema is not None \
                     else self._compile_kind({}, rname, child_parent, sibs, None)
                 nodes.append(Prop(rname, node, True))
-        extra = self.compile(ap_schema, singular(name), child_parent) if ap_schema is not None else None
+        extra = self.compile(ap_schema, item_name(name), child_parent) if ap_schema is not None else None
         style = self.ctx.key_style
 
         def extra_key(run: Run) -> str:

@@ -13,16 +13,18 @@ from typing import Any
 
 from mockserver.errors import UserError
 from mockserver.normalize.operations import iter_operations
+from mockserver.pointer import RefError, resolve
 
 _BASIC = re.compile(r"\bbasic\b", re.IGNORECASE)
 
 
 def _resolve(doc: dict[str, Any], param: Any) -> Any:
-    """A parameter, following one local `$ref` to components.parameters."""
-    ref = param.get("$ref") if isinstance(param, dict) else None
-    if isinstance(ref, str) and ref.startswith("#/components/parameters/"):
-        return (doc.get("components") or {}).get("parameters", {}).get(ref.rsplit("/", 1)[-1], param)
-    return param
+    """A parameter, following local `$ref`s (one that cannot be followed is left as it is:
+    validation names it later)."""
+    try:
+        return resolve(doc, param)
+    except RefError:
+        return param
 
 
 def _is_authorization(doc: dict[str, Any], param: Any) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 from mockserver.errors import UserError
 from mockserver import pointer
 from mockserver.normalize.extract import PageInfo
-from mockserver.normalize.names import camel
+from mockserver.names import camel
 
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
 _SECURITY_LOCATIONS = ("query", "header", "cookie")

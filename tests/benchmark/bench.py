@@ -893,9 +893,9 @@ LAYERS = [
     ("Flask / Werkzeug", ("flask/", "werkzeug/")),
     ("Faker", ("faker/",)),
     ("mockserver: generator", ("mockserver/generate",)),
-    ("mockserver: ASGI layers (traffic log/journal, auth, control)", (
-        "mockserver/middleware.py", "mockserver/control.py", "mockserver/state.py", "mockserver/security.py")),
-    ("mockserver: engine (handler, records, preferences, reply)", ("mockserver/",)),
+    ("mockserver: ASGI layers (traffic log/journal, replay, control)", (
+        "mockserver/traffic.py", "mockserver/replay.py", "mockserver/control.py", "mockserver/state.py")),
+    ("mockserver: pipeline stages (guard, security, preferences, checks, respond, validate)", ("mockserver/",)),
     ("Starlette (CORS, datastructures)", ("starlette/",)),
     ("uvicorn / HTTP parsing", ("uvicorn/", "httptools", "h11/")),
     ("asyncio / uvloop / anyio", ("asyncio/", "uvloop", "anyio/")),

@@ -1,0 +1,16 @@
+"""HTTP facts the mock relies on, each written once: the methods an OpenAPI path item may hold,
+and which media types carry JSON."""
+
+from __future__ import annotations
+
+# The operations of an OpenAPI 3.0 path item, in the order the specification lists them.
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def is_json(media_type: str | None) -> bool:
+    """`application/json` and the structured `+json` suffix (`application/problem+json`),
+    parameters (`; charset=utf-8`) aside."""
+    if not media_type:
+        return False
+    essence = media_type.split(";", 1)[0].strip().lower()
+    return essence == "application/json" or essence.endswith("+json")

@@ -1,0 +1,61 @@
+"""One request as the pipeline's stages read it: parsed once at the edge, never changed after.
+
+Prism parses a request's preferences once, at the edge, into an immutable value; this is that
+value for every stage. The query and cookies are parsed only when a stage first asks, since most
+requests have neither and the stages that need them (security for API keys in the query or a
+cookie, preferences for `__code`) are few.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from http.cookies import SimpleCookie
+from typing import Any, Mapping
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import Headers
+from starlette.types import Scope
+
+
+def first_values(query_string: bytes) -> dict[str, str]:
+    """First value of each query parameter (the mock reads no repeated ones)."""
+    query: dict[str, str] = {}
+    if query_string:
+        for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+            query.setdefault(key, value)
+    return query
+
+
+@dataclass(frozen=True)
+class MockRequest:
+    method: str
+    path: str
+    raw_path: bytes
+    query_string: bytes
+    headers: Headers  # looked up by lower-case name
+    path_params: Mapping[str, Any]  # as connexion's router named and converted them
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> MockRequest:
+        return cls(
+            method=scope["method"],
+            path=scope["path"],
+            raw_path=scope.get("raw_path") or scope["path"].encode("utf-8"),
+            query_string=scope.get("query_string", b""),
+            headers=Headers(scope=scope),
+            path_params=scope.get("path_params") or {},
+        )
+
+    @cached_property
+    def query(self) -> dict[str, str]:
+        return first_values(self.query_string)
+
+    @cached_property
+    def cookies(self) -> dict[str, str]:
+        cookie = SimpleCookie()
+        try:
+            cookie.load(self.headers.get("cookie", ""))
+        except Exception:  # a malformed cookie header is no credential, not a crash
+            return {}
+        return {key: morsel.value for key, morsel in cookie.items()}

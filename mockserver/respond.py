@@ -1,0 +1,123 @@
+"""The respond stage: the handler connexion binds to every operationId.
+
+    example | declared status | stored record | 404 | generated record
+
+It works on plain values (an `Operation`, the request, the chosen `Preferences`) and returns a
+`Reply` marked as the contract's, for the validate stage to check. The stages before it also
+answer with declared responses (the 401, the 400, the path guard's 404): `declared` is the one
+place that builds those.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Any, Mapping
+
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from mockserver import problems
+from mockserver.config import ServeConfig
+from mockserver.contract import Operation
+from mockserver.generate import RecordGenerator
+from mockserver.preferences import Preferences
+from mockserver.records import RecordStore
+from mockserver.reply import Reply, encode_json
+from mockserver.request import MockRequest
+
+READS = ("accept",)  # request headers this stage reads (the replay key includes them)
+
+
+@lru_cache(maxsize=256)
+def _accepts(accept: str, media_type: str) -> bool:
+    """Clients send the same few Accept headers over and over: parse each once."""
+    return parse_accept_header(accept, MIMEAccept).best_match([media_type]) is not None
+
+
+class Responder:
+    """Builds the replies of every operation of one server, from records or generated."""
+
+    def __init__(self, generators: Mapping[str, RecordGenerator], records: RecordStore, config: ServeConfig) -> None:
+        self.generators = generators
+        self.records = records
+        self.config = config
+
+    def respond(self, op: Operation, request: MockRequest, prefs: Preferences) -> Reply:
+        undeclared = self._check_declared(op, prefs)
+        if undeclared is not None:
+            return undeclared
+        success = op.success
+        status = prefs.code or (success.status if success else min(op.responses))
+        declared = op.responses[status]
+        if declared.media_type is not None:
+            accept = request.headers.get("accept")
+            if accept and accept.strip() and not _accepts(accept, declared.media_type):
+                return problems.not_acceptable(declared.media_type)
+        if prefs.example is not None:
+            return self._reply(op, status, copy.deepcopy(declared.examples[prefs.example]))
+        if success is None or status != success.status:
+            return self.declared(op, status, request.path_params)
+        return self._success(op, prefs, request.path_params)
+
+    def declared(self, op: Operation, status: int, path_params: Mapping[str, Any] | None = None,
+                 detail: str | None = None) -> Reply:
+        """A non-record status: its first declared example, else generated, else no body."""
+        declared = op.responses[status]
+        if declared.media_type is None:
+            reply = self._reply(op, status, None)
+        elif declared.examples:
+            reply = self._reply(op, status, copy.deepcopy(next(iter(declared.examples.values()))))
+        else:
+            record_id = str((path_params or {}).get(op.binding.route_key, "")) if op.binding else ""
+            reply = self._reply(op, status, self._generate(op, status, record_id))
+        return reply if detail is None else reply.explained(detail)
+
+    def _success(self, op: Operation, prefs: Preferences, path_params: Mapping[str, Any]) -> Reply:
+        success = op.success
+        assert success is not None
+        binding = op.binding
+        record_id = str(path_params.get(binding.route_key, "")) if binding else ""
+        if binding and not prefs.dynamic:
+            record = self.records.get(op, record_id)
+            if record is not None:
+                return self._reply(op, success.status, binding.wrap(copy.deepcopy(record)))
+            unknown_is_404 = self.config.unknown_ids == "404" or self.records.is_deleted(op, record_id)
+            if unknown_is_404 and 404 in op.responses:
+                return self.declared(op, 404, path_params)
+        return self._reply(op, success.status, self._generate(op, success.status, record_id))
+
+    def _generate(self, op: Operation, status: int, record_id: str) -> Any:
+        declared = op.responses[status]
+        if declared.schema is None:
+            return None
+        pins = {}
+        if op.binding is not None and status == (op.success.status if op.success else None):
+            value = op.binding.pin(record_id)
+            if value is not None:
+                pins = {op.binding.envelope + (op.binding.field,): value}
+        key = (op.operation_id, str(status), record_id)
+        return self.generators[op.api].generate(declared.schema, key=key, pins=pins)
+
+    def _check_declared(self, op: Operation, prefs: Preferences) -> Reply | None:
+        if prefs.empty:
+            return None
+        if prefs.code is not None and prefs.code not in op.responses:
+            return problems.undeclared_preference(
+                op.operation_id, f"{op.operation_id} does not declare status {prefs.code}", op.declared_summary())
+        if prefs.example is not None:
+            status = prefs.code or (op.success.status if op.success else op.declared_statuses()[0])
+            if prefs.example not in op.responses[status].examples:
+                return problems.undeclared_preference(
+                    op.operation_id,
+                    f"{op.operation_id} declares no example {prefs.example[:40]!r} for status {status}",
+                    op.declared_summary())
+        return None
+
+    @staticmethod
+    def _reply(op: Operation, status: int, payload: Any) -> Reply:
+        media_type = op.responses[status].media_type
+        body = b"" if payload is None or media_type is None else encode_json(payload)
+        return Reply(status, media_type, body, contract=True)
+
+

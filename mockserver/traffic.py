@@ -1,0 +1,79 @@
+"""The outermost layer: one log line per request (never a header value) and one journal entry
+per contract request (credentials redacted when read).
+
+The operationId comes from the pipeline (or the replay layer), under the scope extension
+`routing.OPERATION`; the extensions dict is made here, before connexion's router copies the
+scope, so that what the inner layers write there is seen here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.defaults import CONTROL_PREFIX
+from mockserver.request import first_values
+from mockserver.routing import OPERATION
+from mockserver.state import Journal, JournalEntry
+
+access_log = logging.getLogger("mockserver.access")
+
+
+def printable(text: str) -> str:
+    """Text safe for a one-line log: control characters escaped, so a request cannot forge lines."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def is_control_path(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+class TrafficMiddleware:
+    def __init__(self, app: ASGIApp, *, journal: Journal, quiet: bool = False) -> None:
+        self.app = app
+        self.journal = journal
+        self.quiet = quiet
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extensions = scope.setdefault("extensions", {})
+        started = time.perf_counter()
+        status = 0
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            recorded = True
+            operation_id = extensions.get(OPERATION)
+            millis = (time.perf_counter() - started) * 1000
+            if not self.quiet:
+                access_log.info("%s %s %s %d %.1fms", scope["method"], printable(scope["path"]),
+                                operation_id or "-", status, millis)
+            path = scope["path"]
+            if not is_control_path(path):
+                self.journal.add(JournalEntry(
+                    time.time(), scope["method"], path, first_values(scope.get("query_string", b"")),
+                    operation_id, status, millis, scope.get("headers", []),
+                ))
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False) and not recorded:
+                # Journal before the client can see the end of the reply, so a test that asks
+                # the journal right after its request always finds it.
+                record()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            if not recorded:
+                record()
