@@ -3,11 +3,12 @@
 Every document becomes one connexion API mounted at its base path. The layers, outermost first:
 
     traffic (log + journal) -> CORS -> replay -> control API (/__mock) -> errors (connexion's)
-    -> Swagger UI (connexion's) -> router (connexion's) -> pipeline
+    -> router (connexion's) -> pipeline -> Swagger UI (connexion's) -> leftovers (404)
 
-The pipeline (pipeline.py) answers every request the router passes on, routed or not, so
-connexion's request validation, context and handler layers are not in the list: the pipeline
-owns those stages (README, design). Nothing here knows a vendor.
+The pipeline (pipeline.py) answers every routed request, so connexion's request validation,
+context and handler layers are not in the list: the pipeline owns those stages (README,
+design). Swagger UI comes after it, for the requests the pipeline passes on (pipeline.py says
+how it keeps connexion's precedence). Nothing here knows a vendor.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import copy
 import logging
 import warnings
 from functools import partial
-from typing import Any
+from typing import Any, Callable
 
 # connexion imports starlette's test client at import time, which warns about httpx; that
 # warning is about connexion's internals, not anything a user of the mock can act on.
@@ -40,7 +41,7 @@ from mockserver.httpfacts import HTTP_METHODS
 from mockserver.engine import Engine
 from mockserver.errors import UserError
 from mockserver.parameters import NamingParameterValidator
-from mockserver.pipeline import PipelineMiddleware
+from mockserver.pipeline import Leftovers, PipelineMiddleware
 from mockserver.records import seed_store
 from mockserver.replay import ReplayMiddleware
 from mockserver.reply import Reply
@@ -123,11 +124,16 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     engine = engine or build_engine(config)
     engine.state.journal.secret = secret_headers(engine)
     router = Router()
-    replay: list[ReplayMiddleware] = []  # filled when connexion builds the stack
+    # Layers connexion builds that others need to reach, filled when it builds the stack.
+    replay: list[ReplayMiddleware] = []
+    pipeline: list[PipelineMiddleware] = []
+    swagger: list[SwaggerUIMiddleware] = []
 
-    def replay_layer(app: Any) -> ReplayMiddleware:
-        replay.append(ReplayMiddleware(app, engine=engine))
-        return replay[-1]
+    def kept(layer: type, into: list, **kwargs: Any) -> Callable[[Any], Any]:
+        def build(app: Any) -> Any:
+            into.append(layer(app, **kwargs))
+            return into[-1]
+        return build
 
     middlewares: list[Any] = [partial(TrafficMiddleware, journal=engine.state.journal, quiet=config.quiet)]
     if config.cors:
@@ -139,16 +145,17 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
             allow_headers=allowed_headers(engine),
             max_age=600,
         ))
-    middlewares.append(replay_layer)
+    middlewares.append(kept(ReplayMiddleware, replay, engine=engine))
     if config.control:
         control = create_control_app(engine, router, lambda: replay[-1] if replay else None, config.control_token)
         middlewares.append(partial(ControlMiddleware, control_app=control))
     middlewares += [
         ServerErrorMiddleware,
         ExceptionMiddleware,
-        SwaggerUIMiddleware,
         router.middleware,
-        partial(PipelineMiddleware, engine=engine),
+        kept(PipelineMiddleware, pipeline, engine=engine, router=router, swagger=swagger),
+        kept(SwaggerUIMiddleware, swagger),
+        partial(Leftovers, pipeline=pipeline),
         LifespanMiddleware,
     ]
     app = connexion.AsyncApp(__name__, middlewares=middlewares)

@@ -1,4 +1,4 @@
-"""The request pipeline: one path for every request connexion's router routed, written down once.
+"""The request pipeline: one path for every request, its stages written down once.
 
     route -> path guard -> security -> preferences and scenario -> parameters and body
           -> respond -> validate -> send
@@ -18,28 +18,43 @@ from __future__ import annotations
 import asyncio
 import random
 
+from typing import Any
+
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import guard, preferences, problems, security
 from mockserver.engine import Engine
 from mockserver.reply import Reply
 from mockserver.request import MockRequest
-from mockserver.routing import OPERATION, PROBE, PipelineAPI, Route
+from mockserver.routing import OPERATION, PROBE, PipelineAPI, Route, Router
 from mockserver.state import Scenario
 
 
 class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
-    """The last middleware a request passes: it answers every request, routed or not."""
+    """Answers every routed request, right after connexion's router.
+
+    Swagger UI comes after it in the middleware list (its router costs as much as routing, on
+    every request it does not serve), so what the pipeline passes on is what Swagger UI may
+    serve: unrouted requests, and requests routed to an operation whose path template also
+    matches one of Swagger UI's paths (a catch-all `/{name}` and `/openapi.json`). Those
+    operations are found once, by asking connexion's router about each path Swagger UI's router
+    serves, so Swagger UI keeps the precedence connexion gives it. What Swagger UI does not
+    serve reaches `Leftovers`, at the end of the list.
+    """
 
     api_cls = PipelineAPI
 
-    def __init__(self, app: ASGIApp, *, engine: Engine) -> None:
+    def __init__(self, app: ASGIApp, *, engine: Engine, router: Router, swagger: list[Any]) -> None:
         super().__init__(app)
         self.engine = engine
         self.responder = engine.responder
         self.credentials = engine.config.credentials
         self.routes: dict[tuple[str, str], Route] = {}
+        self.router = router
+        self.swagger = swagger  # connexion's SwaggerUIMiddleware, once connexion has built it
+        self.swagger_first: frozenset[Route] | None = None  # routes whose paths Swagger UI may serve
 
     def add_api(self, specification, **kwargs) -> PipelineAPI:  # type: ignore[override]
         """Called by connexion at start-up, once per API, most specific base path first."""
@@ -53,18 +68,39 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
             await self.app(scope, receive, send)
             return
         extensions = scope.setdefault("extensions", {})
-        routing = extensions.get(ROUTING_CONTEXT) or {}
-        route = self.routes.get((routing.get("api_base_path"), routing.get("operation_id")))
+        route = self.route_of(scope)
         if PROBE in extensions:
             extensions[PROBE].append(route)
             return
+        if self.swagger_first is None:
+            self.swagger_first = frozenset(await self.routes_behind_swagger())
+        if route is None or route in self.swagger_first:
+            await self.app(scope, receive, send)  # Swagger UI, then Leftovers
+            return
+        await self.run(route, scope, receive, send)
+
+    async def run(self, route: Route | None, scope: Scope, receive: Receive, send: Send) -> None:
         request = MockRequest.from_scope(scope)
         if route is None:
             reply = guard.check(None, request, self.responder) or problems.not_found(request.method, request.path)
         else:
-            extensions[OPERATION] = route.op.operation_id
+            scope["extensions"][OPERATION] = route.op.operation_id
             reply = await self.answer(route, request, scope, receive)
         await reply.send(send)
+
+    def route_of(self, scope: Scope) -> Route | None:
+        routing = scope.get("extensions", {}).get(ROUTING_CONTEXT) or {}
+        return self.routes.get((routing.get("api_base_path"), routing.get("operation_id")))
+
+    async def routes_behind_swagger(self) -> list[Route]:
+        """Operations connexion's router picks for a path Swagger UI's router serves."""
+        found: list[Route] = []
+        for swagger in self.swagger:
+            for mount in swagger.router.routes:  # one mount per API, then its spec, UI and files
+                for route in getattr(mount.app, "routes", ()):
+                    path = mount.path + route.path + ("/swagger-ui.css" if isinstance(route, Mount) else "")
+                    found += await self.router.routes_for(path)
+        return found
 
     async def answer(self, route: Route, request: MockRequest, scope: Scope, receive: Receive) -> Reply:
         """Every stage after routing, in order; the first that answers decides the reply."""
@@ -78,6 +114,27 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         if reply is None:
             reply = route.handler(request, prefs)
         return self.engine.validators[op.api].check(op, reply)
+
+
+
+class Leftovers:
+    """The end of the list: what neither the pipeline nor Swagger UI answered.
+
+    A request routed to an operation that shares a path with Swagger UI, which Swagger UI did
+    not serve, goes through the pipeline now; a request connexion's router did not route gets
+    the 404 problem (or the path guard's 400).
+    """
+
+    def __init__(self, app: ASGIApp, *, pipeline: list[PipelineMiddleware]) -> None:
+        self.app = app
+        self.pipeline = pipeline
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        pipeline = self.pipeline[-1]
+        await pipeline.run(pipeline.route_of(scope), scope, receive, send)
 
 
 async def hold(latency_ms: tuple[int, int] | None, scenario: Scenario | None = None) -> None:

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import preferences, respond, security
-from mockserver.defaults import REPLAY_BODY_LIMIT, REPLAY_CACHE_SIZE
+from mockserver.defaults import CONTROL_PREFIX, REPLAY_BODY_LIMIT, REPLAY_CACHE_SIZE
 from mockserver.engine import Engine
 from mockserver.pipeline import hold
 from mockserver.routing import OPERATION
-from mockserver.traffic import is_control_path
 
 
 def read_headers(engine: Engine) -> frozenset[bytes]:
@@ -47,6 +46,7 @@ class ReplayMiddleware:
         self.state = engine.state
         self.size = size
         self.relevant = read_headers(engine)
+        self.latency_ms = engine.config.latency_ms
         self.stats = ReplayStats()
         # One event loop runs every request, so no lock is needed around the dict.
         self._entries: OrderedDict[tuple, tuple[int, list, bytes, str]] = OrderedDict()
@@ -62,7 +62,7 @@ class ReplayMiddleware:
         if (
             scope["type"] != "http"
             or scope["method"] != "GET"
-            or is_control_path(scope["path"])
+            or scope["path"].startswith(CONTROL_PREFIX)
             or self.state.scenarios.active()
         ):
             await self.app(scope, receive, send)
@@ -77,7 +77,8 @@ class ReplayMiddleware:
         self._entries.move_to_end(key)
         status, headers, body, operation_id = hit
         scope.setdefault("extensions", {})[OPERATION] = operation_id  # for the request log and journal
-        await hold(self.engine.config.latency_ms)
+        if self.latency_ms is not None:
+            await hold(self.latency_ms)
         await send({"type": "http.response.start", "status": status, "headers": list(headers)})
         await send({"type": "http.response.body", "body": body})
 

@@ -40,7 +40,7 @@ OPERATION = "mockserver.operation"  # scope extension: the operationId that answ
 Handler = Callable[[MockRequest, Preferences], Reply]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per operation: compared and hashed by identity
 class Route:
     """One operation, ready to answer: what its stages need, built once at start-up."""
 

@@ -25,19 +25,19 @@ if TYPE_CHECKING:
 
 
 class Version:
-    """A counter bumped by every change to the state replies are made from."""
+    """A counter bumped by every change to the state replies are made from.
+
+    `value` is a plain attribute, read on every request (a property costs more); only `bump`
+    writes it.
+    """
 
     def __init__(self) -> None:
-        self._value = 0
+        self.value = 0
         self._lock = threading.Lock()
-
-    @property
-    def value(self) -> int:
-        return self._value
 
     def bump(self) -> None:
         with self._lock:
-            self._value += 1
+            self.value += 1
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,8 @@ class Scenarios:
 
     def take(self, op: Operation, path: str) -> Scenario | None:
         """The newest matching scenario, using up one of its `times`."""
+        if not self._items:  # the usual case, without the lock: a list's truth is atomic
+            return None
         with self._lock:
             for index in range(len(self._items) - 1, -1, -1):
                 scenario = self._items[index]

@@ -57,8 +57,9 @@ class TrafficMiddleware:
                                 operation_id or "-", status, millis)
             path = scope["path"]
             if not is_control_path(path):
+                query_string = scope.get("query_string")
                 self.journal.add(JournalEntry(
-                    time.time(), scope["method"], path, first_values(scope.get("query_string", b"")),
+                    time.time(), scope["method"], path, first_values(query_string) if query_string else {},
                     operation_id, status, millis, scope.get("headers", []),
                 ))
 

@@ -325,3 +325,11 @@ def test_every_change_to_records_or_scenarios_bumps_the_version(bundled: InProce
     assert bumped()
     state.reset()
     assert bumped()
+
+
+# -- the problem catalogue -------------------------------------------------------------------
+
+def test_the_readme_lists_every_problem_the_mock_writes() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for kind, (status, _title) in problems.CATALOGUE.items():
+        assert f"| {status} | `{kind}` |" in readme, f"README's problem table lacks {status} {kind}"
