@@ -20,14 +20,13 @@ from starlette.routing import Route
 
 from mockserver import __version__, problems
 from mockserver.contract import Operation, example_curl
-from mockserver.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER, MAX_CONTROL_BODY
+from mockserver.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER, MAX_CONTROL_BODY, MAX_DELAY_MS
 from mockserver.engine import Engine
 from mockserver.records import prepare_record
 from mockserver.reply import Reply
 from mockserver.routing import Router
 
 SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times"}
-MAX_DELAY_MS = 60_000
 
 
 class ControlError(Exception):

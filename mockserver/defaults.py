@@ -15,11 +15,17 @@ CONTROL_PREFIX = "/__mock"
 CONTROL_TOKEN_HEADER = "x-mock-control-token"
 JOURNAL_SIZE = 1000
 MAX_CONTROL_BODY = 1024 * 1024  # bytes; a record is a few kB
+MAX_DELAY_MS = 60_000  # the longest delay a scenario or --latency may ask for
+START_TIMEOUT_S = 30  # the pytest plugin's wait for its server to listen
 
 # Bounded caches: memory must not grow with traffic.
 VALIDATION_CACHE_SIZE = 4096
 REPLAY_CACHE_SIZE = 2048  # replies kept for identical requests
 REPLAY_BODY_LIMIT = 64 * 1024  # bytes; larger replies are not kept
+PARAMETER_VALIDATORS_KEPT = 4096  # parameter schemas are few; reloads add more
+BODY_VALIDATORS_KEPT = 64  # per operation, by content type (clients choose content types)
+ACCEPT_HEADERS_KEPT = 256  # parsed Accept headers (clients send the same few)
+GENERATOR_PLANS_KEPT = 512  # compiled schemas, by identity
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"

@@ -31,6 +31,7 @@ from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Receive, Scope
 
 from mockserver import problems
+from mockserver.defaults import BODY_VALIDATORS_KEPT, PARAMETER_VALIDATORS_KEPT
 from mockserver.contract import Operation
 from mockserver.reply import Reply
 from typing import TYPE_CHECKING
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 from mockserver.leanschema import ANNOTATIONS  # keywords that check nothing, in any dialect here
 
-MAX_KEPT = 4096  # parameter schemas are few; reloads add more, so keep it bounded anyway
 _kept: dict[int, tuple[Any, Draft4Validator, bool]] = {}
 _lock = threading.Lock()
 
@@ -55,7 +55,7 @@ def _validator_for(schema: Any) -> tuple[Draft4Validator, bool]:
         plain = isinstance(schema, dict) and schema.get("type") == "string" and not schema.keys() - ANNOTATIONS - {"type"}
         entry = (schema, Draft4Validator(schema, format_checker=draft4_format_checker), plain)
         with _lock:
-            if len(_kept) >= MAX_KEPT:
+            if len(_kept) >= PARAMETER_VALIDATORS_KEPT:
                 _kept.clear()
             _kept[id(schema)] = entry
     return entry[1], entry[2]
@@ -152,6 +152,6 @@ class RequestChecks:
                 strict_validation=self._strict,
                 uri_parser=operation.uri_parser_class(operation.parameters, operation.body_definition()),
             )
-            if len(self._body_validators) > 64:  # clients choose content types: keep it bounded
+            if len(self._body_validators) > BODY_VALIDATORS_KEPT:
                 self._body_validators.pop(next(iter(self._body_validators)))
         return self._body_validators[key]

@@ -19,9 +19,8 @@ from urllib.parse import quote
 
 import pytest
 
-from mockserver.defaults import CONTROL_PREFIX
+from mockserver.defaults import CONTROL_PREFIX, START_TIMEOUT_S
 
-START_TIMEOUT_S = 30
 
 
 class MockServerError(AssertionError):

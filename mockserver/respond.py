@@ -19,6 +19,7 @@ from werkzeug.http import parse_accept_header
 
 from mockserver import problems
 from mockserver.config import ServeConfig
+from mockserver.defaults import ACCEPT_HEADERS_KEPT
 from mockserver.contract import Operation
 from mockserver.generate import RecordGenerator
 from mockserver.preferences import Preferences
@@ -29,7 +30,7 @@ from mockserver.request import MockRequest
 READS = ("accept",)  # request headers this stage reads (the replay key includes them)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=ACCEPT_HEADERS_KEPT)
 def _accepts(accept: str, media_type: str) -> bool:
     """Clients send the same few Accept headers over and over: parse each once."""
     return parse_accept_header(accept, MIMEAccept).best_match([media_type]) is not None

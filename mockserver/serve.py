@@ -44,8 +44,8 @@ def _latency(value: str) -> tuple[int, int]:
         bounds = (int(low), int(high) if sep else int(low))
     except ValueError:
         raise argparse.ArgumentTypeError("expected MS or MIN-MAX in milliseconds, e.g. 200 or 100-800") from None
-    if not 0 <= bounds[0] <= bounds[1] <= 60_000:
-        raise argparse.ArgumentTypeError("latency must be 0..60000 ms, MIN not above MAX")
+    if not 0 <= bounds[0] <= bounds[1] <= defaults.MAX_DELAY_MS:
+        raise argparse.ArgumentTypeError(f"latency must be 0..{defaults.MAX_DELAY_MS} ms, MIN not above MAX")
     return bounds
 
 

@@ -39,6 +39,19 @@ def test_health(http: httpx.Client) -> None:
         ("lago", "/api/v1", 2), ("sequence", "/", 1)]
 
 
+def test_health_counts_replayed_replies(http: httpx.Client) -> None:
+    """An identical GET is answered from the replay cache (a hit), a changed record is not."""
+    before = http.get("/__mock/health").json()["replay"]
+    first = http.get("/api/v1/activity_logs/replay-1", headers=BEARER)
+    second = http.get("/api/v1/activity_logs/replay-1", headers=BEARER)
+    after = http.get("/__mock/health").json()["replay"]
+    assert (after["hits"], after["misses"]) == (before["hits"] + 1, before["misses"] + 1)
+    assert second.content == first.content and second.headers.get_list("vary") == ["Origin"]
+    record = {**first.json()["activity_log"], "activity_source": "system"}
+    assert http.put("/__mock/records/findActivityLog/replay-1", json=record).status_code == 201
+    assert http.get("/api/v1/activity_logs/replay-1", headers=BEARER).json() == {"activity_log": record}
+
+
 def test_routes(http: httpx.Client, control_server: RunningServer) -> None:
     routes = {r["operationId"]: r for r in http.get("/__mock/routes").json()["routes"]}
     assert set(routes) == {"findActivityLog", "findApiLog", "getActivityLogsById"}

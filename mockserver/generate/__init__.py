@@ -26,6 +26,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from mockserver.defaults import GENERATOR_PLANS_KEPT
+
 from .compiler import Compiler
 from .nodes import Node
 from .runtime import UNSET, Ctx, Run, build_pins, words
@@ -33,7 +35,6 @@ from .runtime import UNSET, Ctx, Run, build_pins, words
 __all__ = ["DEFAULT_ANCHOR", "RecordGenerator"]
 
 DEFAULT_ANCHOR = _dt.datetime(2026, 11, 1, tzinfo=_dt.UTC)
-_PLAN_CACHE_SIZE = 512  # schemas are cached by identity; bounded in case callers build them per request
 
 
 class RecordGenerator:
@@ -87,7 +88,7 @@ class RecordGenerator:
             # and compilation happens once per schema, so serializing it costs nothing in steady state.
             node = self._compiler.compile(schema, None, (), ref_name=self._compiler.root_name(schema))
             self._plans[sid] = (schema, node)  # holding the schema keeps its id from being reused
-            if len(self._plans) > _PLAN_CACHE_SIZE:
+            if len(self._plans) > GENERATOR_PLANS_KEPT:
                 self._plans.popitem(last=False)
             return node
 
