@@ -2,7 +2,7 @@
 
 Every document becomes one connexion API mounted at its base path. The layers, outermost first:
 
-    traffic (log + journal) -> CORS -> replay -> control API (/__mock) -> errors (connexion's)
+    traffic (log + journal) -> control API (/__mock, access.py) -> CORS -> replay -> errors (connexion's)
     -> router (connexion's) -> pipeline -> Swagger UI (connexion's) -> leftovers (404)
 
 The pipeline (pipeline.py) answers every routed request, so connexion's request validation,
@@ -29,14 +29,13 @@ from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from mockserver import problems
 from mockserver.config import ServeConfig
 from mockserver.contract import Api, load_api, route_conflicts
 from mockserver.control import ControlMiddleware, create_control_app
-from mockserver.defaults import ALWAYS_ALLOWED_HEADERS
+from mockserver.access import ControlAccess, is_loopback
 from mockserver.httpfacts import HTTP_METHODS
 from mockserver.engine import Engine
 from mockserver.errors import UserError
@@ -97,9 +96,13 @@ def secret_headers(engine: Engine) -> frozenset[str]:
     )
 
 
-def allowed_headers(engine: Engine) -> list[str]:
-    declared = {name.lower() for api in engine.apis for op in api.operations.values() for name in op.header_params}
-    return sorted(declared | set(ALWAYS_ALLOWED_HEADERS))
+def control_access(config: ServeConfig) -> ControlAccess:
+    return ControlAccess(
+        loopback=is_loopback(config.host),
+        token=config.control_token,
+        allowed_hosts=frozenset(host.lower() for host in config.allowed_hosts),
+        origins=frozenset(config.control_origins),
+    )
 
 
 def _as_connexion(reply: Reply) -> ConnexionResponse:
@@ -136,19 +139,19 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
         return build
 
     middlewares: list[Any] = [partial(TrafficMiddleware, journal=engine.state.journal, quiet=config.quiet)]
+    if config.control:
+        control = create_control_app(engine, router, lambda: replay[-1] if replay else None)
+        middlewares.append(partial(ControlMiddleware, control_app=control, access=control_access(config)))
     if config.cors:
         middlewares.append(partial(
             CORSMiddleware,
             allow_origins=["*"],
             allow_credentials=True,  # with "*" this makes starlette echo the Origin back
             allow_methods=[method.upper() for method in HTTP_METHODS if method != "trace"],
-            allow_headers=allowed_headers(engine),
+            allow_headers=["*"],  # whatever a preflight asks for (tracing headers...), as Prism does
             max_age=600,
         ))
     middlewares.append(kept(ReplayMiddleware, replay, engine=engine))
-    if config.control:
-        control = create_control_app(engine, router, lambda: replay[-1] if replay else None, config.control_token)
-        middlewares.append(partial(ControlMiddleware, control_app=control))
     middlewares += [
         ServerErrorMiddleware,
         ExceptionMiddleware,

@@ -34,6 +34,8 @@ class ServeConfig:
     quiet: bool = False
     control: bool = True
     control_token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()  # Host names the control API answers on loopback, beside loopback ones
+    control_origins: tuple[str, ...] = ()  # origins the control API answers, beside its own
     journal_size: int = defaults.JOURNAL_SIZE
     latency_ms: tuple[int, int] | None = None  # (min, max) added to every reply
     reload: bool = False

@@ -8,7 +8,6 @@ JSON in and out; every error is application/problem+json.
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any, Callable
 
@@ -20,7 +19,8 @@ from starlette.routing import Route
 
 from mockserver import __version__, problems
 from mockserver.contract import Operation, example_curl
-from mockserver.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER, MAX_CONTROL_BODY, MAX_DELAY_MS
+from mockserver.access import ControlAccess
+from mockserver.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS
 from mockserver.engine import Engine
 from mockserver.records import prepare_record
 from mockserver.reply import Reply
@@ -224,8 +224,7 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any],
-                       token: str | None = None) -> Starlette:
+def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]) -> Starlette:
     api = ControlApi(engine, router, replay)
     p = CONTROL_PREFIX
     routes = [
@@ -251,31 +250,28 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
             reply = problems.control_not_found(f"no control endpoint {request.method} {request.url.path}")
         return _response(reply)
 
-    app = Starlette(routes=routes, exception_handlers={ControlError: control_error, HTTPException: http_error})
-    if token is None:
-        return app
-
-    async def guarded(scope, receive, send) -> None:
-        given = dict(scope.get("headers") or []).get(CONTROL_TOKEN_HEADER.encode(), b"")
-        if not hmac.compare_digest(given, token.encode()):
-            reply = problems.control_token(CONTROL_TOKEN_HEADER)
-            await reply.send(send)
-            return
-        await app(scope, receive, send)
-
-    return guarded  # type: ignore[return-value]
+    return Starlette(routes=routes, exception_handlers={ControlError: control_error, HTTPException: http_error})
 
 
 class ControlMiddleware:
-    """Sends `/__mock/...` to the control API and everything else to the contracts."""
+    """Sends `/__mock/...` to the control API, once `access` lets it in, and everything else on.
 
-    def __init__(self, app: Callable, *, control_app: Callable) -> None:
+    It sits before CORS, so no `/__mock` reply carries CORS headers: the control API is for
+    tools and the mock's own pages, never for other origins.
+    """
+
+    def __init__(self, app: Callable, *, control_app: Callable, access: ControlAccess) -> None:
         self.app = app
         self.control_app = control_app
+        self.access = access
 
     async def __call__(self, scope, receive, send) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")):
+            refusal = self.access.check(scope)
+            if refusal is not None:
+                await refusal.send(send)
+                return
             await self.control_app(scope, receive, send)
             return
         await self.app(scope, receive, send)

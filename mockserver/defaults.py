@@ -29,6 +29,3 @@ GENERATOR_PLANS_KEPT = 512  # compiled schemas, by identity
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"
-
-# Headers a browser may always send to the mock on top of the declared ones (CORS).
-ALWAYS_ALLOWED_HEADERS = ("authorization", "prefer", "content-type", "accept", CONTROL_TOKEN_HEADER)

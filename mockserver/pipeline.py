@@ -3,7 +3,7 @@
     route -> path guard -> security -> preferences and scenario -> parameters and body
           -> respond -> validate -> send
 
-`Pipeline.answer` is that line, in that order; each stage is a small module with one job
+`PipelineMiddleware.answer` is that line, in that order; each stage is a small module with one job
 (guard.py, security.py, preferences.py with the scenarios of state.py, parameters.py,
 respond.py, validation.py) that returns a `Reply` when it answers and None when the request
 goes on. connexion stays in its role: its router chose the operation (routing.py), its Resolver
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-
 from typing import Any
 
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
@@ -114,7 +113,6 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         if reply is None:
             reply = route.handler(request, prefs)
         return self.engine.validators[op.api].check(op, reply)
-
 
 
 class Leftovers:

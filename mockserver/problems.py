@@ -33,6 +33,8 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "invalid-json": (400, "Bad Request"),
     "too-large": (413, "Payload Too Large"),
     "control-token": (401, "Unauthorized"),
+    "control-forbidden": (403, "Forbidden"),
+    "control-media-type": (415, "Unsupported Media Type"),
 }
 
 
@@ -122,3 +124,13 @@ def too_large(limit: int) -> Reply:
 
 def control_token(header: str) -> Reply:
     return problem("control-token", f"the control API needs the {header} header")
+
+
+def control_forbidden(detail: str) -> Reply:
+    return problem("control-forbidden", detail)
+
+
+def control_media_type(given: str | None) -> Reply:
+    return problem("control-media-type",
+                   f"control-API writes take Content-Type: application/json, not {given or 'none'} "
+                   "(curl: --json, or -H 'Content-Type: application/json')")

@@ -7,10 +7,8 @@ The socket is bound before anything is served, so a port already in use is a one
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import errno
 import gc
-import ipaddress
 import logging
 import socket
 import sys
@@ -18,6 +16,7 @@ from pathlib import Path
 
 from mockserver import defaults
 from mockserver.contract import Api, example_curl
+from mockserver.access import is_loopback, origin_of
 from mockserver.config import ServeConfig, with_bundled_fallback
 from mockserver.errors import UserError
 from mockserver.config import Credentials
@@ -53,6 +52,13 @@ def _port(value: str) -> int:
     if not value.isdigit() or int(value) > 65535:
         raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value!r}")
     return int(value)
+
+
+def _origin(value: str) -> str:
+    origin = origin_of(value)
+    if origin is None:
+        raise argparse.ArgumentTypeError(f"expected an origin such as http://localhost:3000, got {value!r}")
+    return origin
 
 
 def _positive(value: str) -> int:
@@ -93,6 +99,12 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--control-token", metavar="TOKEN",
                        help=f"require this token in the {defaults.CONTROL_TOKEN_HEADER} header for the control API "
                             "(needed to keep it on when --host is not loopback)")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="HOST",
+                       help=f"also answer {defaults.CONTROL_PREFIX} for this Host name when listening on loopback "
+                            "(repeatable; e.g. a name in /etc/hosts)")
+    serve.add_argument("--control-origin", action="append", type=_origin, default=[], metavar="ORIGIN",
+                       help=f"also answer {defaults.CONTROL_PREFIX} for browser requests from this origin "
+                            "(repeatable; e.g. http://localhost:3000)")
     serve.add_argument("--journal-size", type=_positive, default=defaults.JOURNAL_SIZE, metavar="N",
                        help=f"requests kept in the journal (default: {defaults.JOURNAL_SIZE})")
     serve.add_argument("--latency", type=_latency, metavar="MS|MIN-MAX",
@@ -117,29 +129,19 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         quiet=args.quiet,
         control=args.control,
         control_token=args.control_token,
+        allowed_hosts=tuple(args.allowed_host),
+        control_origins=tuple(args.control_origin),
         journal_size=args.journal_size,
         latency_ms=args.latency,
         reload=args.reload,
     )
 
 
-def is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def safe_config(config: ServeConfig) -> ServeConfig:
+def control_note(config: ServeConfig) -> str | None:
     """Off loopback, the control API (which rewrites what the mock answers) needs a token."""
     if config.control and not config.control_token and not is_loopback(config.host):
-        return dataclasses.replace(config, control=False)
-    return config
-
-
-def control_note(asked: ServeConfig, used: ServeConfig) -> str | None:
-    if asked.control and not used.control:
-        return f"note: control API off because {used.host} is not loopback; pass --control-token TOKEN to keep it"
+        return (f"note: {config.host} is not loopback, so the control API answers only "
+                f"{defaults.CONTROL_PREFIX}/health; pass --control-token TOKEN for the rest")
     return None
 
 
@@ -183,8 +185,7 @@ def uvicorn_server(app):  # -> uvicorn.Server
 
 
 def run(args: argparse.Namespace) -> int:
-    asked = with_bundled_fallback(config_from_args(args))
-    config = safe_config(asked)
+    config = with_bundled_fallback(config_from_args(args))
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     # connexion logs every problem it answers and every spec it adds; our access log already
     # has one line per request, so keep only its errors.
@@ -198,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
 
         app = create_app(config)
     sock = bind(config.host, config.port)
-    note = control_note(asked, config)
+    note = control_note(config)
     if note:
         print(note, file=sys.stderr)
     host, port = sock.getsockname()[:2]

@@ -153,7 +153,8 @@ def test_control_errors_are_problem_json(http: httpx.Client) -> None:
     assert wrong_method.headers["content-type"] == "application/problem+json"
     unknown = http.get("/__mock/nothing-here")
     assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
-    too_big = http.put("/__mock/records/findActivityLog/big", content=b"x" * (2 * 1024 * 1024))
+    too_big = http.put("/__mock/records/findActivityLog/big", content=b"x" * (2 * 1024 * 1024),
+                       headers={"content-type": "application/json"})
     assert too_big.status_code == 413 and too_big.headers["content-type"] == "application/problem+json"
 
 

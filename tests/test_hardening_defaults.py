@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import socket
 from pathlib import Path
 
 import pytest
@@ -14,26 +13,36 @@ from tests.hardening_support import raw_request, serve_expecting_failure
 from tests.mockserver_process import RunningServer, run_cli
 
 
-def _non_loopback_ipv4() -> str | None:
-    """This machine's address on its default route (a UDP connect sends nothing), if any."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only picks the outgoing interface
-            address = probe.getsockname()[0]
-    except OSError:
-        return None
-    return None if ipaddress.ip_address(address).is_loopback or address == "0.0.0.0" else address
+def _listeners(port: int) -> list[str]:
+    """The local addresses that listen on `port`, read from the kernel's socket tables.
+
+    Read, not probed: a connection attempt to this machine's other addresses would be traffic
+    to a non-loopback address, which tests here never send.
+    """
+    found = []
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(address)
+                # the kernel writes each 32-bit word in host (little-endian) order
+                words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                found.append(str(ipaddress.ip_address(words if width == 32 else raw[::-1])))
+    return found
 
 
 def test_the_default_host_is_loopback_only(server: RunningServer) -> None:
     assert server.url.startswith("http://127.0.0.1:"), server.banner
     assert "Listening on http://127.0.0.1:" in server.banner
-    address = _non_loopback_ipv4()
-    if address is None:
-        pytest.skip("this machine has no non-loopback IPv4 address to try")
     port = int(server.url.rsplit(":", 1)[1])
-    with pytest.raises(OSError):  # refused: nothing listens on that interface
-        socket.create_connection((address, port), timeout=5).close()
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("no /proc/net/tcp to read the listening sockets from")
+    assert _listeners(port) == ["127.0.0.1"]
     # and the server itself is fine on loopback
     assert raw_request(server.url, "GET", "/api/v1/activity_logs/loopback", [("Authorization", "Bearer k")]).status == 200
 

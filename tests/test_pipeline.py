@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from mockserver import guard, preferences, problems, security
-from mockserver.app import build_engine, create_app
+from mockserver.app import create_app
 from mockserver.config import Credentials, ServeConfig
 from mockserver.preferences import NO_PREFERENCES, Preferences
 from mockserver.reply import Reply
