@@ -25,6 +25,7 @@ warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testcl
 
 import connexion  # noqa: E402
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.utils import sort_routes
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
@@ -47,7 +48,7 @@ from mockserver.reply import Reply
 from mockserver.routing import OperationResolver, Router
 from mockserver.state import Journal
 from mockserver.traffic import TrafficMiddleware
-from mockserver.validation import ResponseValidator
+from mockserver.validation import ResponseValidator, drop_broken_examples
 
 log = logging.getLogger("mockserver")
 
@@ -55,7 +56,7 @@ log = logging.getLogger("mockserver")
 def spec_files(config: ServeConfig) -> list:
     if config.specs:
         return list(config.specs)
-    files = sorted(config.specs_dir.glob("*.yaml")) + sorted(config.specs_dir.glob("*.yml"))
+    files = sorted(path for pattern in ("*.yaml", "*.yml", "*.json") for path in config.specs_dir.glob(pattern))
     if not files:
         raise UserError(str(config.specs_dir), "no OpenAPI documents (*.yaml) found; use --spec or --specs-dir")
     return files
@@ -84,6 +85,9 @@ def build_engine(config: ServeConfig, journal: Journal | None = None) -> Engine:
     """Load and check everything; any user mistake stops here with a UserError."""
     apis = load_apis(config)
     validators = {api.name: ResponseValidator(api) for api in apis}
+    for api in apis:
+        for warning in drop_broken_examples(api, validators[api.name]):
+            log.warning("warning: %s", warning)
     records = seed_store(apis, validators, config.fixtures_dir)
     return Engine(apis, records, validators, config, journal)
 
@@ -94,6 +98,17 @@ def secret_headers(engine: Engine) -> frozenset[str]:
         name.lower() for op in engine.operations()
         for name in op.credential_and_header_params() - set(op.header_params)
     )
+
+
+def in_route_order(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the document with its paths from most to least specific, as connexion's own
+    `sort_routes` orders them for starlette: `/invoices/summary` before `/invoices/{id}`, which
+    OpenAPI requires of concrete and templated paths, whatever order the document lists them in
+    (connexion sorts APIs by base path, not the routes inside one)."""
+    document = copy.deepcopy(document)
+    paths = document.get("paths") or {}
+    document["paths"] = {path: paths[path] for path in sort_routes(list(paths))}
+    return document
 
 
 def control_access(config: ServeConfig) -> ControlAccess:
@@ -166,7 +181,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     app.add_error_handler(Exception, internal_error)
     for api in engine.apis:
         app.add_api(
-            copy.deepcopy(api.document),
+            in_route_order(api.document),
             base_path=api.base_path,
             name=api.name,
             resolver=OperationResolver(engine, api.name),

@@ -7,6 +7,7 @@ The index is built at start-up so that the request path only does dictionary loo
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,7 +19,9 @@ from mockserver.errors import UserError
 from mockserver.httpfacts import HTTP_METHODS, is_json
 from mockserver import pointer
 from mockserver.pointer import resolve
-from mockserver.yamlfile import load_yaml_file
+from mockserver.documents import load_for_serving
+
+log = logging.getLogger("mockserver")
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")  # as connexion's router takes an integer path parameter
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -48,6 +51,7 @@ class IdBinding:
     envelope: tuple[str, ...]
     field: str
     field_type: str | None = None  # the id field's schema type
+    field_check: Any = field(default=None, compare=False, repr=False)  # a validator of the id field, or None
 
     def pin(self, record_id: str) -> Any:
         """The id as the body's id field holds it (an integer id is a number), or None when that
@@ -59,6 +63,14 @@ class IdBinding:
         if self.field_type == "number" and _NUMBER.fullmatch(record_id):
             return float(record_id)
         return None
+
+    def holds(self, record_id: str) -> bool:
+        """Whether the record's id field can carry this id: its type, format (`uuid`, `date`),
+        pattern and length. If not, no such record can exist: the answer is a 404."""
+        value = self.pin(record_id)
+        if value is None:
+            return False
+        return self.field_check is None or self.field_check.is_valid(value)
 
     @property
     def route_key(self) -> str:
@@ -175,13 +187,31 @@ def find_binding(document: Mapping[str, Any], params: Iterable[str], schema: Any
     param = params[-1]
     top = schema_properties(document, schema)
     if param in top:
-        return IdBinding(param, (), param, _type_of(document, top[param]))
+        return IdBinding(param, (), param, _type_of(document, top[param]), _field_check(document, top[param]))
     if len(top) == 1:
         (envelope, inner), = top.items()
         fields = schema_properties(document, inner)
         if param in fields:
-            return IdBinding(param, (envelope,), param, _type_of(document, fields[param]))
+            return IdBinding(param, (envelope,), param, _type_of(document, fields[param]),
+                             _field_check(document, fields[param]))
     return None
+
+
+_ID_CONSTRAINTS = ("type", "format", "pattern", "minLength", "maxLength", "enum", "minimum", "maximum")
+
+
+def _field_check(document: Mapping[str, Any], schema: Any) -> Any:
+    """A validator of the id field's own constraints, with the formats path ids are checked
+    with; None when the field is too complex to check alone (then any id of its type is taken)."""
+    from jsonschema import Draft4Validator
+
+    from mockserver.parameters import FORMATS
+
+    resolved = resolve(document, schema)
+    if not isinstance(resolved, Mapping) or any(key in resolved for key in ("allOf", "anyOf", "oneOf", "$ref")):
+        return None
+    own = {key: value for key, value in resolved.items() if key in _ID_CONSTRAINTS}
+    return Draft4Validator(own, format_checker=FORMATS)
 
 
 def _type_of(document: Mapping[str, Any], schema: Any) -> str | None:
@@ -258,13 +288,10 @@ def prepare_for_serving(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_api(source: Path, mount: str | None = None) -> Api:
-    """Read one normalized document and index its operations."""
-    document = load_yaml_file(source)
-    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0"):
-        raise UserError(
-            str(source),
-            "not an OpenAPI 3.0 document (run `mockserver normalize` on vendor documents first)",
-        )
+    """Read one document (normalized in memory unless it already is) and index its operations."""
+    document, warnings = load_for_serving(source)
+    for warning in warnings:
+        log.warning("warning: %s", warning)
     _check_document(source, document)
     document = prepare_for_serving(document)
     servers = document.get("servers") or [{"url": "/"}]

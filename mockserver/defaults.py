@@ -6,6 +6,7 @@ HOST = "127.0.0.1"
 PORT = 4010
 SEED = 0
 SPECS_DIR = "openapi"
+CACHE_DIR_ENV = "MOCKSERVER_CACHE_DIR"  # where documents normalized at start-up are cached
 FIXTURES_DIR = "fixtures"
 UNKNOWN_IDS = "generate"  # or "404"
 UNKNOWN_IDS_CHOICES = ("generate", "404")

@@ -18,6 +18,7 @@ validator class and format checker connexion uses, so the verdicts are the same)
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -27,7 +28,7 @@ from connexion.operations import AbstractOperation
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP
 from connexion.validators.parameter import ParameterValidator, draft4_format_checker
-from jsonschema import Draft4Validator, ValidationError
+from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from starlette.types import Receive, Scope
 
 from mockserver import problems
@@ -41,6 +42,16 @@ if TYPE_CHECKING:
 from mockserver.leanschema import ANNOTATIONS  # keywords that check nothing, in any dialect here
 
 _kept: dict[int, tuple[Any, Draft4Validator, bool]] = {}
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DATE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
+
+# connexion's draft-4 format checker, plus the OpenAPI formats path ids use most (`uuid`, `date`):
+# a request for /events/1 where `eventId` is `format: uuid` is the client's mistake, a 400.
+FORMATS = FormatChecker(formats=())
+FORMATS.checkers = dict(draft4_format_checker.checkers)
+FORMATS.checks("uuid")(lambda value: not isinstance(value, str) or bool(_UUID.fullmatch(value)))
+FORMATS.checks("date")(lambda value: not isinstance(value, str) or bool(_DATE.fullmatch(value)))
 _lock = threading.Lock()
 
 
@@ -53,7 +64,7 @@ def _validator_for(schema: Any) -> tuple[Draft4Validator, bool]:
     entry = _kept.get(id(schema))
     if entry is None or entry[0] is not schema:  # holding the schema keeps its id from being reused
         plain = isinstance(schema, dict) and schema.get("type") == "string" and not schema.keys() - ANNOTATIONS - {"type"}
-        entry = (schema, Draft4Validator(schema, format_checker=draft4_format_checker), plain)
+        entry = (schema, Draft4Validator(schema, format_checker=FORMATS), plain)
         with _lock:
             if len(_kept) >= PARAMETER_VALIDATORS_KEPT:
                 _kept.clear()

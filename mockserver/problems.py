@@ -22,6 +22,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "unauthorized": (401, "Unauthorized"),
     "invalid-request": (400, "Bad Request"),
     "unsupported-media-type": (415, "Unsupported Media Type"),
+    "unknown-record": (404, "Not Found"),
     "invalid-preference": (422, "Malformed response preference"),
     "undeclared-preference": (422, "The requested response is not declared by the contract"),
     "not-acceptable": (406, "Not Acceptable"),
@@ -70,6 +71,11 @@ def invalid_request(status: int, detail: str) -> Reply:
     """A parameter or body the contract rejects, where the operation declares no reply for it."""
     kind = "unsupported-media-type" if status == 415 else "invalid-request"
     return problem(kind, detail, status=status)
+
+
+def unknown_record(operation_id: str, field: str, record_id: str) -> Reply:
+    """An id the record's id field cannot hold, where the operation declares no 404."""
+    return problem("unknown-record", f"{operation_id}: no record can have {field} {record_id[:80]!r}")
 
 
 def undeclared_preference(operation_id: str, detail: str, declared: dict[str, Any]) -> Reply:

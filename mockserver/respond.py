@@ -79,6 +79,10 @@ class Responder:
         assert success is not None
         binding = op.binding
         record_id = str(path_params.get(binding.route_key, "")) if binding else ""
+        if binding and not binding.holds(record_id):  # no record can have this id
+            if 404 in op.responses:
+                return self.declared(op, 404, path_params, detail=f"{binding.field} cannot hold {record_id[:80]!r}")
+            return problems.unknown_record(op.operation_id, binding.field, record_id)
         if binding and not prefs.dynamic:
             record = self.records.get(op, record_id)
             if record is not None:

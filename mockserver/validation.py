@@ -143,3 +143,21 @@ class ResponseValidator:
         declared = op.responses.get(status)
         media_type = declared.media_type if declared else None
         return self.violations(op, status, media_type, encode_json(payload))
+
+
+def drop_broken_examples(api: Api, validator: ResponseValidator) -> list[str]:
+    """Remove every response example that breaks its own schema; one warning for each.
+
+    Documents do ship such examples; serving one would be a contract violation (a 500) on a
+    request the contract allows, so the mock generates a value there instead, and says so.
+    """
+    warnings = []
+    for op in api.operations.values():
+        for status, declared in op.responses.items():
+            for name, value in list(declared.examples.items()):
+                violations = validator.check_body(op, status, value)
+                if violations:
+                    del declared.examples[name]
+                    warnings.append(f"{api.source}: {op.method.upper()} {op.path} {status}: example {name!r} "
+                                    f"breaks its own schema ({violations[0]}); generated values are served instead")
+    return warnings

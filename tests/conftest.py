@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 import base64
+import os
+import tempfile
 from typing import Iterator
 
 import httpx
 import pytest
 
 from tests.mockserver_process import RunningServer, start_server
+
+# Documents normalized at start-up are cached; the tests' cache is their own, never the user's.
+os.environ.setdefault("MOCKSERVER_CACHE_DIR", tempfile.mkdtemp(prefix="mockserver-test-cache-"))
 
 BEARER = {"Authorization": "Bearer test-key"}
 BASIC = {"Authorization": "Basic " + base64.b64encode(b"client:secret").decode()}

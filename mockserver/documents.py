@@ -1,0 +1,98 @@
+"""Any document a user hands `serve`, as the server needs it: normalized OpenAPI 3.0.3.
+
+A document that is already what `mockserver normalize` writes (OpenAPI 3.0, an operationId on
+every operation) is served as it is, like the bundled contracts. Anything else (OpenAPI 3.1,
+operations without ids, a docs page, JSON) goes through the same normalizer in memory at
+start-up, with its warnings printed once. Normalizing a large document takes seconds, so the
+result is cached on disk, keyed by the input's bytes and the normalizer's own code: an
+unchanged document starts as fast as a normalized one, and a new version of either misses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from mockserver import __version__
+from mockserver.defaults import CACHE_DIR_ENV
+from mockserver.httpfacts import HTTP_METHODS
+from mockserver.yamlfile import load_yaml_file
+
+log = logging.getLogger("mockserver")
+
+_PAGE_SUFFIXES = {".md", ".markdown", ".mdx"}
+
+
+def cache_dir() -> Path:
+    """`$MOCKSERVER_CACHE_DIR`, else `$XDG_CACHE_HOME/mockserver`, else `~/.cache/mockserver`."""
+    configured = os.environ.get(CACHE_DIR_ENV)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mockserver"
+
+
+@lru_cache(maxsize=1)
+def _normalizer_fingerprint() -> str:
+    """Changes whenever the normalizer's code does, so a cached result is never stale."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).with_name("normalize").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def is_served_as_is(document: Any) -> bool:
+    """What `mockserver normalize` writes: OpenAPI 3.0 with an operationId on every operation."""
+    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0"):
+        return False
+    for item in (document.get("paths") or {}).values():
+        for method in HTTP_METHODS:
+            operation = item.get(method) if isinstance(item, dict) else None
+            if isinstance(operation, dict) and not operation.get("operationId"):
+                return False
+    return True
+
+
+def load_for_serving(source: Path) -> tuple[dict[str, Any], list[str]]:
+    """The document to serve and the warnings its normalization gave (cached)."""
+    if source.suffix.lower() not in _PAGE_SUFFIXES:
+        document = load_yaml_file(source)  # JSON is YAML; this reports syntax errors with the line
+        if is_served_as_is(document):
+            return document, []
+    raw = source.read_bytes()
+    key = hashlib.sha256(raw).hexdigest()[:32] + "-" + _normalizer_fingerprint()
+    cached = _read_cache(key)
+    if cached is not None:
+        return cached["document"], cached["warnings"]
+    from mockserver.normalize import normalize_documents  # the normalizer's imports cost start-up time
+
+    document, warnings = normalize_documents([source])
+    _write_cache(key, {"document": document, "warnings": warnings})
+    return document, warnings
+
+
+def _read_cache(key: str) -> dict[str, Any] | None:
+    path = cache_dir() / f"{key}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, or unreadable: normalize again
+        return None
+
+
+def _write_cache(key: str, entry: dict[str, Any]) -> None:
+    """Atomically, and never a reason to fail: without a writable cache the mock still serves."""
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False) as handle:
+            json.dump(entry, handle)
+        os.replace(handle.name, folder / f"{key}.json")
+    except OSError as exc:
+        log.warning("warning: cannot cache the normalized document in %s (%s); it is normalized on every start",
+                    folder, exc.strerror or exc)

@@ -1,0 +1,108 @@
+"""Any OpenAPI document, served as it is: `serve --spec FILE` with no normalize step, and no 500
+for a request the contract allows.
+
+Real public documents (tests/data/specs/, with their licence lines): Swagger's Petstore
+(OpenAPI 3.0) and Redocly's Museum (OpenAPI 3.1); beside them a hand-written 3.1 `todos`
+document without operationIds, and `edges.yaml` for the requests that used to end in a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from tests.mockserver_process import REPO, RunningServer, start_server
+
+SPECS = REPO / "tests" / "data" / "specs"
+ANYDOC = REPO / "tests" / "data" / "anydoc"
+CREDENTIALS = {  # every scheme the documents declare: petstore's api_key and OAuth2, museum's basic
+    "api_key": "k",
+    "Authorization": "Basic " + base64.b64encode(b"user:pass").decode(),
+}
+BEARER = {"api_key": "k", "Authorization": "Bearer k"}
+
+
+@pytest.fixture(scope="module")
+def documents() -> Iterator[RunningServer]:
+    running = start_server("--spec", str(SPECS / "petstore-3.0.yaml"), "--spec", str(SPECS / "museum-3.1.yaml"),
+                           "--spec", str(ANYDOC / "todos-3.1.yaml"), "--spec", str(ANYDOC / "edges.yaml"))
+    yield running
+    running.stop()
+
+
+def path_value(route: dict, name: str) -> str:
+    """A value the path parameter's own schema allows (a uuid where it says `format: uuid`)."""
+    return "3be6453c-03eb-4357-ae5a-984a0e574a54" if name.lower().endswith(("eventid", "ticketid")) else "1"
+
+
+def test_documents_start_with_no_normalize_step(documents: RunningServer) -> None:
+    banner = documents.banner
+    assert "petstore-3.0: " in banner and "museum-3.1: " in banner and "todos-3.1: " in banner
+    # the 3.1 todos document had no operationIds: they were assigned as `normalize` assigns them
+    assert "GET    /todos-api/todos  -> listTodos" in banner
+    assert "GET    /todos-api/todos/{todoId}  -> findTodo" in banner
+    # what 3.0 cannot express is one warning, not a failure
+    assert "#/webhooks: 'webhooks' cannot be expressed in OpenAPI 3.0; dropped" in documents.log()
+
+
+@pytest.mark.parametrize("api", ["petstore-3.0", "museum-3.1", "todos-3.1"])
+def test_every_get_answers_a_contract_valid_2xx(documents: RunningServer, api: str) -> None:
+    routes = [r for r in httpx.get(documents.url + "/__mock/routes").json()["routes"]
+              if r["api"] == api and r["method"] == "GET"]
+    assert routes
+    for route in routes:
+        path = re.sub(r"\{([^}]+)\}", lambda m: path_value(route, m.group(1)), route["path"])
+        headers = BEARER if api == "petstore-3.0" else CREDENTIALS
+        response = httpx.get(documents.url + path, headers=headers)
+        # the mock validates every reply before it leaves: a 2xx is a contract-valid one
+        assert 200 <= response.status_code < 300, (route["operationId"], response.status_code, response.text[:300])
+        if "json" in (response.headers.get("content-type") or ""):
+            response.json()
+
+
+def test_a_normalized_document_is_cached_by_the_inputs_hash(documents: RunningServer) -> None:
+    cache = Path(os.environ["MOCKSERVER_CACHE_DIR"])
+    assert len(list(cache.glob("*.json"))) >= 2  # museum and todos were normalized, petstore served as is
+    again = start_server("--spec", str(SPECS / "museum-3.1.yaml"))
+    try:
+        assert "#/webhooks: 'webhooks' cannot be expressed" in again.log()  # warnings come from the cache too
+    finally:
+        again.stop()
+
+
+def test_a_concrete_path_matches_before_its_templated_sibling(documents: RunningServer) -> None:
+    summary = httpx.get(documents.url + "/edges/invoices/summary")
+    assert summary.status_code == 200 and set(summary.json()) == {"count"}
+    assert httpx.get(documents.url + "/edges/invoices/inv_12").json() == {"id": "inv_12"}
+
+
+def test_a_path_id_that_breaks_the_parameters_format_is_the_declared_400(documents: RunningServer) -> None:
+    response = httpx.get(documents.url + "/edges/events/1")
+    assert (response.status_code, response.json()) == (400, {"error": "bad_request"})
+    assert "is not a 'uuid'" in response.headers["x-mock-problem"]
+    good = "123e4567-e89b-12d3-a456-426614174000"
+    assert httpx.get(documents.url + f"/edges/events/{good}").json() == {"eventId": good}
+
+
+def test_an_id_the_records_field_cannot_hold_is_a_404(documents: RunningServer) -> None:
+    declared = httpx.get(documents.url + "/edges/invoices/abc")  # the id field's pattern is ^inv_[0-9]+$
+    assert (declared.status_code, declared.json()) == (404, {"error": "not_found"})
+    assert declared.headers["x-mock-problem"] == "id cannot hold 'abc'"
+    undeclared = httpx.get(documents.url + "/edges/counters/seven")  # an integer id field, no 404 declared
+    assert undeclared.status_code == 404 and undeclared.headers["content-type"] == "application/problem+json"
+    assert undeclared.json()["type"].endswith("/unknown-record")
+    assert httpx.get(documents.url + "/edges/counters/7").json() == {"id": 7}
+
+
+def test_an_example_that_breaks_its_own_schema_is_skipped_with_one_warning(documents: RunningServer) -> None:
+    log = documents.log()
+    warning = ("edges.yaml: GET /invoices/summary 200: example 'example' breaks its own schema "
+               "(/count: 'many' is not of type 'integer'); generated values are served instead")
+    assert log.count(warning) == 1
+    assert isinstance(httpx.get(documents.url + "/edges/invoices/summary").json()["count"], int)
