@@ -28,6 +28,7 @@ from typing import Any
 
 from mockserver.defaults import GENERATOR_PLANS_KEPT
 
+from . import vocab
 from .compiler import Compiler
 from .nodes import Node
 from .runtime import UNSET, Ctx, Run, build_pins, words
@@ -48,7 +49,7 @@ class RecordGenerator:
         self.seed = seed
         self.anchor = anchor
         key_style, id_key = _sniff_conventions(document)
-        self._ctx = Ctx(seed, int(anchor.timestamp()), key_style, id_key)
+        self._ctx = Ctx(seed, int(anchor.timestamp()), key_style, id_key, vocab.for_document(document))
         self._compiler = Compiler(document, self._ctx)
         self._plans: OrderedDict[int, tuple[dict[str, Any], Node]] = OrderedDict()
         self._lock = threading.Lock()

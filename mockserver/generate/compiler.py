@@ -12,11 +12,12 @@ import math
 from typing import Any
 
 from . import hints
+from jsonschema import Draft4Validator
+
 from .nodes import (
-    Arr, Bool, Const, DateTime, Enum, FreeForm, Int, Node, Num, Obj, OneOf, Prop, Ref, Str,
+    Arr, Bool, Const, DateTime, Enum, Examples, FreeForm, Int, Node, Num, Obj, OneOf, Prop, Ref, Str,
 )
 from .runtime import Ctx, Run, key_styled, words
-from .vocab import META_KEYS
 from mockserver.names import singular
 from mockserver.pointer import lookup
 
@@ -158,9 +159,24 @@ class Compiler:
                 or hints.is_datetime_example(ex) or (ws[-1:] == ("date",) and hints.is_date_example(ex)))):
             date_only = fmt == "date" or (fmt is None and hints.is_date_example(ex))
             return DateTime(hints.is_created_name(ws), date_only)
+        examples = self._own_examples(s, ws) if self.ctx.vocab.examples_first else ()
+        if examples:
+            return Examples(examples)
         fn, prio = hints.string_hint(name, parent, sibs, s, self.ctx)
         patterns = tuple(s.get("x-patterns", ())) + ((s["pattern"],) if "pattern" in s else ())
         return Str(fn, prio, int(s.get("minLength", 0)), s.get("maxLength"), patterns, ex)
+
+    @staticmethod
+    def _own_examples(s: dict[str, Any], ws: tuple[str, ...]) -> tuple[str, ...]:
+        """A descriptive string field's examples that its own constraints allow (`Buy milk` for a
+        todo's title). Not for ids, which must differ between records, nor for fields with a
+        format, whose makers already give realistic, varied values."""
+        if s.get("format") or ws[-1:] in (("id",), ("uuid",), ("guid",)):
+            return ()
+        candidates = [s.get("example"), *(s.get("x-examples") or ())]
+        own = {k: v for k, v in s.items() if k in ("type", "minLength", "maxLength", "pattern", "enum")}
+        checker = Draft4Validator(own)
+        return tuple(dict.fromkeys(v for v in candidates if isinstance(v, str) and checker.is_valid(v)))
 
     def _compile_int(self, s: dict[str, Any], name: str | None, sibs: frozenset[str]) -> Node:
         lo, lo_strict, hi, hi_strict = _bounds(s)
@@ -220,8 +236,10 @@ class Compiler:
         extra = self.compile(ap_schema, item_name(name), child_parent) if ap_schema is not None else None
         style = self.ctx.key_style
 
+        meta_keys = self.ctx.vocab.meta_keys
+
         def extra_key(run: Run) -> str:
-            return key_styled(run.rng.choice(META_KEYS), style)
+            return key_styled(run.rng.choice(meta_keys), style)
 
         return Obj(entity, nodes, extra, extra_key, int(s.get("minProperties", 0)), s.get("maxProperties"), closed)
 

@@ -97,18 +97,19 @@ def string_hint(name: str | None, parent: tuple[str, ...], sibs: frozenset[str],
     if last == "version":
         return _version_hint(ex_s), PRIO_PLAIN
     if last == "name" or last == "title" or last == "label":
-        return _name_hint(ws, parent, ex_s), PRIO_PLAIN
+        return _name_hint(ws, parent, ex_s, ctx), PRIO_PLAIN
     if last in _SENTENCE_WORDS:
         return summary, PRIO_PLAIN
     if last == "reason":
-        return (lambda run: run.rng.choice(vocab.REASONS)), PRIO_PLAIN
+        reasons = ctx.vocab.reasons
+        return (lambda run: run.rng.choice(reasons)), PRIO_PLAIN
     if last in ("verb", "action"):
         style = detect_style(ex_s, "snake")
         return (lambda run: styled(words(run.theme().verb), style)), PRIO_PLAIN
     if last in ("type", "kind", "category"):
-        return _type_hint(ws, parent, ex_s), PRIO_PLAIN
+        return _type_hint(ws, parent, ex_s, ctx), PRIO_PLAIN
     if last in ("origin", "source", "channel"):
-        return _pick_styled(vocab.SOURCES, ex_s, keep=0.6), PRIO_PLAIN
+        return _pick_styled(ctx.vocab.sources, ex_s, keep=0.6), PRIO_PLAIN
     if "currency" in ws:
         return (lambda run: run.rng.choice(vocab.CURRENCIES)), PRIO_PLAIN
     if last == "country" or ws[-2:] == ("country", "code"):
@@ -199,7 +200,7 @@ def _version_hint(ex_s: str | None) -> Fn:
     return lambda run: value
 
 
-def _name_hint(ws: tuple[str, ...], parent: tuple[str, ...], ex_s: str | None) -> Fn:
+def _name_hint(ws: tuple[str, ...], parent: tuple[str, ...], ex_s: str | None, ctx: Ctx) -> Fn:
     if ws[-1] != "name":
         return lambda run: run.theme().label(run)
     if "first" in ws or "given" in ws:
@@ -213,25 +214,25 @@ def _name_hint(ws: tuple[str, ...], parent: tuple[str, ...], ex_s: str | None) -
         return lambda run: " ".join(run.person())
     if ex_s:
         ex_words = ex_s.split()
-        if len(ex_words) >= 2 and ex_words[-1].lower() in vocab.ALL_VERBS:  # "Invoice Created"
+        if len(ex_words) >= 2 and ex_words[-1].lower() in ctx.vocab.all_verbs:  # "Invoice Created"
             return lambda run: styled(words(run.theme().res.snake) + (run.theme().verb,), "title")
         if len(ex_words) == 2 and ex_words[0] in vocab.FIRST_NAME_SET:
             return lambda run: " ".join(run.person())
     return lambda run: run.theme().label(run)
 
 
-def _type_hint(ws: tuple[str, ...], parent: tuple[str, ...], ex_s: str | None) -> Fn:
+def _type_hint(ws: tuple[str, ...], parent: tuple[str, ...], ex_s: str | None, ctx: Ctx) -> Fn:
     style = detect_style(ex_s, "snake")
     qualifiers = set(ws[:-1])
     if style == "dotted":  # billing_metric.created
         return lambda run: f"{run.theme().res.event}.{run.theme().verb}"
     if "actor" in parent or "actor" in qualifiers:
-        return _pick_styled(vocab.ACTOR_TYPES, None, keep=0.0, style=style)
+        return _pick_styled(ctx.vocab.actor_types, None, keep=0.0, style=style)
     if "target" in parent or "target" in qualifiers:
-        return _pick_styled(vocab.TARGET_TYPES, ex_s, keep=0.4, style=style)
+        return _pick_styled(ctx.vocab.target_types, ex_s, keep=0.4, style=style)
     if qualifiers & {"resource", "entity", "object", "item", "subject", "model"} or (not qualifiers and parent):
         return lambda run: styled(words(run.theme().res.snake), style)
-    return _pick_styled(vocab.CATEGORY_TYPES, ex_s, keep=0.6, style=style)
+    return _pick_styled(ctx.vocab.category_types, ex_s, keep=0.6, style=style)
 
 
 def _pick_styled(choices: tuple[str, ...], ex_s: str | None, keep: float, style: str | None = None) -> Fn:
@@ -249,7 +250,8 @@ def _pick_styled(choices: tuple[str, ...], ex_s: str | None, keep: float, style:
 def summary(run: Run) -> str:
     """A short sentence about the record's theme: 'A new invoice was created for customer Acme Inc'."""
     th = run.theme()
-    templates = vocab.SUMMARY_TEMPLATES.get(th.verb, vocab.SUMMARY_DEFAULT)
+    words_of = run.ctx.vocab
+    templates = words_of.summary_templates.get(th.verb, words_of.summary_default)
     template = run.rng.choice(templates)
     res = " ".join(words(th.res.snake))
     return template.format(res=res, Res=res.capitalize(), verb=th.verb,
@@ -345,8 +347,9 @@ def freeform_hint(name: str | None, schema: dict[str, Any]) -> Fn:
 
 def meta_dict(run: Run) -> dict[str, Any]:
     rng = run.rng
-    keys = rng.sample(vocab.META_KEYS, rng.randint(1, 2))
-    return {key_styled(k, run.ctx.key_style): rng.choice(vocab.META_VALUES[k]) for k in keys}
+    words_of = run.ctx.vocab
+    keys = rng.sample(words_of.meta_keys, rng.randint(1, 2))
+    return {key_styled(k, run.ctx.key_style): rng.choice(words_of.meta_values[k]) for k in keys}
 
 
 def record_dict(run: Run) -> dict[str, Any]:

@@ -59,6 +59,20 @@ class Enum(Node):
         return apply_pin(clone(run.rng.choice(self.choices)), pin)
 
 
+class Examples(Node):
+    """A field's own examples (generic documents): one of them per record, chosen by the record's RNG."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        super().__init__(PRIO_PLAIN)
+        self.values = values
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        value = self.values[0] if len(self.values) == 1 else run.rng.choice(self.values)
+        return apply_pin(clone(value), pin)
+
+
 class Str(Node):
     """A string from a hint maker, then fitted to minLength/maxLength/pattern."""
 
@@ -318,7 +332,7 @@ class Obj(Node):
         rng = run.rng
         kids = pin.kids if pin is not None else None
         parent = run.frames[-1] if run.frames else None
-        theme = Theme(rng) if run.elem else (parent.theme if parent is not None else run.root_theme)
+        theme = Theme(rng, run.ctx.vocab.resources) if run.elem else (parent.theme if parent is not None else run.root_theme)
         run.elem = False
         frame = Frame(self.entity, theme)
         if self.created_names:

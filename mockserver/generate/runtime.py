@@ -96,7 +96,9 @@ def slug(label: str) -> str:
 class Ctx:
     """Everything that depends only on (document, seed, anchor): built once, read by all threads."""
 
-    def __init__(self, seed: int, anchor_ts: int, key_style: str, id_key: str) -> None:
+    def __init__(self, seed: int, anchor_ts: int, key_style: str, id_key: str,
+                 vocabulary: vocab.Vocabulary = vocab.BILLING) -> None:
+        self.vocab = vocabulary
         self.seed = seed
         self.anchor_ts = anchor_ts
         self.key_style = key_style
@@ -179,8 +181,8 @@ class Theme:
 
     __slots__ = ("res", "verb", "fields", "_label", "_ident", "_company")
 
-    def __init__(self, rng: random.Random) -> None:
-        self.res: vocab.Resource = rng.choice(vocab.RESOURCES)
+    def __init__(self, rng: random.Random, resources: tuple[vocab.Resource, ...]) -> None:
+        self.res: vocab.Resource = rng.choice(resources)
         self.verb: str = self.res.verbs[0] if rng.random() < 0.5 else rng.choice(self.res.verbs)
         self.fields: dict[str, Any] = {}  # payload field values, shared by request and response bodies
         self._label: str | None = None
@@ -234,7 +236,7 @@ class Run:
         self.depth = 0
         self.recursion = 0  # self-references followed so far (recursive schemas)
         self.elem = False  # set by arrays: the next object is a new element and gets its own theme
-        self.root_theme = Theme(rng)
+        self.root_theme = Theme(rng, ctx.vocab.resources)
 
     # context lookups
     def theme(self) -> Theme:

@@ -6,14 +6,21 @@ per-thread care. So Faker is used as a *data source*: its en_US tables are read 
 every draw goes through the per-call ``random.Random`` (deterministic, thread-safe by construction).
 Faker is pinned in pyproject.toml, so these tables, and therefore the output, do not drift.
 
-The billing vocabulary (resources, verbs, reasons) is what both target vendors (Lago, Sequence)
-talk about; it keeps an activity log's type, path, payload, name and summary about the same thing.
+A `Vocabulary` is what records talk about: resources, verbs, reasons, sources, tags. The billing
+vocabulary (what Lago and Sequence talk about) keeps an activity log's type, path, payload, name
+and summary about the same thing; it applies only to documents that say so
+(`x-mock-vocabulary: billing` at the document's root, set by their overlays). Any other document
+gets a generic vocabulary made from its own nouns (its schemas and collection paths), with no
+vendor's words, and its own field examples first.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
 
 from faker.providers.company.en_US import Provider as _Company
 from faker.providers.person.en_US import Provider as _Person
@@ -123,3 +130,105 @@ HTTP_REASONS: dict[int, tuple[str, str]] = {
     422: ("Unprocessable Entity", "validation_errors"), 429: ("Too Many Requests", "too_many_requests"),
     500: ("Internal Server Error", "internal_error"),
 }
+
+
+VOCABULARY_KEY = "x-mock-vocabulary"  # at a document's root: the name of its vocabulary
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The domain words of one document's records."""
+
+    name: str
+    resources: tuple[Resource, ...]
+    reasons: tuple[str, ...]
+    summary_templates: dict[str, tuple[str, ...]]
+    summary_default: tuple[str, ...]
+    actor_types: tuple[str, ...]
+    target_types: tuple[str, ...]
+    category_types: tuple[str, ...]
+    sources: tuple[str, ...]
+    meta_values: dict[str, tuple[str, ...]]
+    examples_first: bool  # a field's own example before any hint (generic documents)
+    all_verbs: frozenset[str] = field(init=False)
+    meta_keys: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "all_verbs", frozenset(v for r in self.resources for v in r.verbs))
+        object.__setattr__(self, "meta_keys", tuple(self.meta_values))
+
+
+BILLING = Vocabulary("billing", RESOURCES, REASONS, SUMMARY_TEMPLATES, SUMMARY_DEFAULT, ACTOR_TYPES, TARGET_TYPES,
+                     CATEGORY_TYPES, SOURCES, META_VALUES, examples_first=False)
+
+# Words for display names in a generic document ("Ticket Harbor"): neutral, in no vendor's language.
+NEUTRAL_NAMES: tuple[str, ...] = (
+    "Alpha", "Atlas", "Aurora", "Beacon", "Cedar", "Delta", "Ember", "Harbor", "Horizon", "Juniper", "Maple",
+    "Meridian", "Nova", "Orion", "Summit", "Willow")
+GENERIC_REASONS: tuple[str, ...] = (
+    "Requested by the user", "Scheduled update", "Manual correction", "Imported from a file",
+    "Requested via the API", "Duplicate removed", "Expired", "Updated by an administrator")
+GENERIC_SUMMARIES: dict[str, tuple[str, ...]] = {
+    "created": ("A new {res} was created", "{Res} {ident} was created"),
+    "updated": ("{Res} {ident} was updated", "{Res} details were updated"),
+    "deleted": ("{Res} {ident} was deleted", "{Res} {ident} was removed by {person}"),
+}
+GENERIC_SOURCES: tuple[str, ...] = ("api", "api", "web", "mobile", "system", "import")
+GENERIC_META: dict[str, tuple[str, ...]] = {
+    "source": ("web", "api", "csv_import", "mobile"),
+    "region": ("eu-west-1", "us-east-1", "us-west-2", "ap-southeast-1"),
+    "channel": ("web", "email", "mobile", "partner"),
+    "environment": ("production", "staging"),
+}
+_NOT_NOUNS = re.compile(r"(?i)(response|request|error|errors|problem|list|page|paginated|result|results|input|"
+                        r"output|body|payload|params|query|dto|meta|links)$")
+
+
+def document_nouns(document: dict[str, Any]) -> tuple[str, ...]:
+    """What a document is about, in snake_case: its object schemas' names, then the collections its paths
+    address items of (`/special-events/{eventId}`: special_event; not actions such as `/login`)."""
+    from mockserver.names import singular
+
+    nouns: list[str] = []
+    for name, schema in ((document.get("components") or {}).get("schemas") or {}).items():
+        is_object = isinstance(schema, dict) and (schema.get("type") == "object" or "properties" in schema)
+        if is_object and not _NOT_NOUNS.search(str(name)):  # records, not their scalar fields
+            nouns.append(str(name))
+    for path in (document.get("paths") or {}):
+        parts = [part for part in str(path).split("/") if part]
+        nouns += [singular(part) for part, after in zip(parts, parts[1:])
+                  if not part.startswith("{") and after.startswith("{")]
+    seen: dict[str, None] = {}
+    for noun in nouns:
+        snake = "_".join(re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", noun.replace("-", "_"))).lower()
+        if snake and not snake.isdigit():
+            seen.setdefault(snake, None)
+    return tuple(seen)[:24] or ("item",)
+
+
+def generic_vocabulary(document: dict[str, Any]) -> Vocabulary:
+    """A vocabulary from the document's own nouns, with no vendor's words."""
+    resources = tuple(
+        Resource(noun, noun, noun + "s", tuple(f"{noun.replace('_', ' ').title()} {word}" for word in NEUTRAL_NAMES),
+                 "uuid", ("created", "updated", "deleted"), ("name",))
+        for noun in document_nouns(document))
+    targets = tuple(r.snake for r in resources[:5])
+    return Vocabulary("generic", resources, GENERIC_REASONS, GENERIC_SUMMARIES, ("{Res} {ident} was {verb}",),
+                      ("user", "user", "api_key", "system"), targets,
+                      ("notification", "user_action", "system_event"), GENERIC_SOURCES, GENERIC_META,
+                      examples_first=True)
+
+
+VOCABULARIES = {"billing": BILLING}
+
+
+def for_document(document: dict[str, Any]) -> Vocabulary:
+    """The vocabulary a document names at its root, else a generic one from its own nouns."""
+    named = document.get(VOCABULARY_KEY)
+    if named in VOCABULARIES:
+        return VOCABULARIES[named]
+    if named is not None:
+        logging.getLogger("mockserver").warning(
+            "warning: %s: %r is no vocabulary (known: %s); a generic one is used",
+            VOCABULARY_KEY, named, ", ".join(sorted(VOCABULARIES)))
+    return generic_vocabulary(document)

@@ -80,13 +80,15 @@ def _const(schema: dict[str, Any], where: str, note: Note) -> dict[str, Any]:
 
 
 def _examples(schema: dict[str, Any], where: str, note: Note) -> dict[str, Any]:
-    """Schema `examples: [a, b]` -> `example: a` (3.0 schemas have one example)."""
+    """Schema `examples: [a, b]` -> `example: a` (3.0 schemas have one example), the whole list
+    kept as `x-examples` when it has more than one, so generated records can vary among them."""
     examples = schema.get("examples")
     if not isinstance(examples, list):
         return schema  # not a JSON-schema examples list: reported as inexpressible below
     if not examples or "example" in schema:
         return {k: v for k, v in schema.items() if k != "examples"}
-    return _replace(schema, "examples", [("example", examples[0])])
+    kept = [("x-examples", examples)] if len(examples) > 1 else []
+    return _replace(schema, "examples", [("example", examples[0]), *kept])
 
 
 def _exclusive_bounds(schema: dict[str, Any], where: str, note: Note) -> dict[str, Any]:
