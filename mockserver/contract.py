@@ -38,6 +38,10 @@ class DeclaredResponse:
     schema: Mapping[str, Any] | None
     examples: Mapping[str, Any]  # name -> value, in document order
 
+    @cached_property
+    def json(self) -> bool:
+        return is_json(self.media_type)
+
 
 @dataclass(frozen=True)
 class IdBinding:

@@ -30,6 +30,7 @@ class Reply:
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     contract: bool = False  # a response the operation declares: validated before it is sent
+    value_json: bytes | None = None  # for a body rendered from a value (CSV, XML): that value, as JSON
 
     def with_header(self, name: str, value: str) -> Reply:
         return replace(self, headers=self.headers + ((name, value),))

@@ -17,11 +17,12 @@ from typing import Any, Mapping
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from mockserver import problems
+from mockserver import media, problems
 from mockserver.config import ServeConfig
 from mockserver.defaults import ACCEPT_HEADERS_KEPT
 from mockserver.contract import Operation
 from mockserver.generate import RecordGenerator
+from mockserver.pointer import resolve
 from mockserver.preferences import Preferences
 from mockserver.records import RecordStore
 from mockserver.reply import Reply, encode_json
@@ -94,8 +95,8 @@ class Responder:
 
     def _generate(self, op: Operation, status: int, record_id: str) -> Any:
         declared = op.responses[status]
-        if declared.schema is None:
-            return None
+        if declared.schema is None:  # a media type with an example and no schema serves the example
+            return copy.deepcopy(next(iter(declared.examples.values()), None))
         pins = {}
         if op.binding is not None and status == (op.success.status if op.success else None):
             value = op.binding.pin(record_id)
@@ -119,10 +120,17 @@ class Responder:
                     op.declared_summary())
         return None
 
-    @staticmethod
-    def _reply(op: Operation, status: int, payload: Any) -> Reply:
-        media_type = op.responses[status].media_type
-        body = b"" if payload is None or media_type is None else encode_json(payload)
-        return Reply(status, media_type, body, contract=True)
+    def _reply(self, op: Operation, status: int, payload: Any) -> Reply:
+        """The body in the declared media type (media.py), marked for the validate stage."""
+        declared = op.responses[status]
+        media_type = declared.media_type
+        if media_type is None or (payload is None and media.essence(media_type) not in media.FILES):
+            return Reply(status, media_type, b"", contract=True)
+        if declared.json:  # the usual case, on every request: no look-ups
+            return Reply(status, media_type, encode_json(payload), contract=True)
+        # the schema as written (its `xml.name` names an XML root), through any `$ref`
+        body = media.render(media_type, payload, resolve(self.generators[op.api].document, declared.schema))
+        value_json = encode_json(payload) if media.is_rendering(media_type) else None
+        return Reply(status, media_type, body, contract=True, value_json=value_json)
 
 

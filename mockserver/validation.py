@@ -31,6 +31,7 @@ from mockserver.contract import Api, Operation
 from mockserver.pointer import resolve
 from mockserver.defaults import VALIDATION_CACHE_SIZE
 from mockserver.httpfacts import is_json
+from mockserver.media import is_rendering, render
 from mockserver.leanschema import lean_schema
 from mockserver.reply import Reply, encode_json
 
@@ -72,21 +73,23 @@ class ResponseValidator:
         contract says; one that is not is the mock's bug, answered as a 500 that names it."""
         if not reply.contract:
             return reply
-        violations = self.violations(op, reply.status, reply.media_type, reply.body)
+        violations = self.violations(op, reply.status, reply.media_type, reply.body, reply.value_json)
         if not violations:
             return reply
         log.error("contract violation in %s %d: %s", op.operation_id, reply.status, "; ".join(violations))
         return problems.contract_violation(op.operation_id, reply.status, list(violations))
 
-    def violations(self, op: Operation, status: int, media_type: str | None, body: bytes) -> tuple[str, ...]:
-        """Empty when the reply is what the contract declares."""
-        key = (op.operation_id, status, media_type, body)
+    def violations(self, op: Operation, status: int, media_type: str | None, body: bytes,
+                   value_json: bytes | None = None) -> tuple[str, ...]:
+        """Empty when the reply is what the contract declares. A body rendered from a value
+        (CSV, XML) is checked as that value (`value_json`): openapi-core reads neither format."""
+        key = (op.operation_id, status, media_type, body, value_json)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        verdict = tuple(self._validate(op, status, media_type, body))
+        verdict = tuple(self._validate(op, status, media_type, body, value_json))
         with self._lock:
             self._cache[key] = verdict
             if len(self._cache) > self._cache_size:
@@ -103,7 +106,7 @@ class ResponseValidator:
                 raw = resolve(api.document, raw_responses[str(status)])
                 if declared.media_type is None or declared.schema is None or raw.get("headers"):
                     continue
-                if not is_json(declared.media_type):
+                if not (is_json(declared.media_type) or is_rendering(declared.media_type)):
                     continue
                 lean = lean_schema(api.document, declared.schema)
                 if lean is not None:  # same verdicts, less to walk (leanschema.py)
@@ -114,7 +117,8 @@ class ResponseValidator:
                 validators[(op.operation_id, status)] = oas30_read_schema_validators_factory.create(root, schema)
         return validators
 
-    def _validate(self, op: Operation, status: int, media_type: str | None, body: bytes) -> list[str]:
+    def _validate(self, op: Operation, status: int, media_type: str | None, body: bytes,
+                  value_json: bytes | None = None) -> list[str]:
         declared = op.responses.get(status)
         if declared is None:
             return [f"status {status} is not declared (declared: {op.declared_statuses()})"]
@@ -125,7 +129,7 @@ class ResponseValidator:
             if media_type != declared.media_type:
                 return [f"content type {media_type!r} is not the declared {declared.media_type!r}"]
             try:
-                validator.validate(json.loads(body))
+                validator.validate(json.loads(body if value_json is None else value_json))
             except (ValueError, OpenAPIError) as exc:  # not JSON; or openapi-core's InvalidSchemaValue
                 return _violations(exc)
             return []
@@ -142,7 +146,10 @@ class ResponseValidator:
         """Validate a Python value as the body of `status` (used for fixtures and records)."""
         declared = op.responses.get(status)
         media_type = declared.media_type if declared else None
-        return self.violations(op, status, media_type, encode_json(payload))
+        if media_type is None:
+            return self.violations(op, status, None, encode_json(payload))
+        value_json = encode_json(payload) if is_rendering(media_type) else None
+        return self.violations(op, status, media_type, render(media_type, payload, declared.schema), value_json)
 
 
 def drop_broken_examples(api: Api, validator: ResponseValidator) -> list[str]:

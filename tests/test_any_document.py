@@ -106,3 +106,53 @@ def test_an_example_that_breaks_its_own_schema_is_skipped_with_one_warning(docum
                "(/count: 'many' is not of type 'integer'); generated values are served instead")
     assert log.count(warning) == 1
     assert isinstance(httpx.get(documents.url + "/edges/invoices/summary").json()["count"], int)
+
+
+# -- media types ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def media() -> Iterator[RunningServer]:
+    running = start_server("--spec", str(ANYDOC / "media.yaml"))
+    yield running
+    running.stop()
+
+
+def test_pdf_and_png_bodies_are_real_files(media: RunningServer) -> None:
+    pdf = httpx.get(media.url + "/media/report.pdf")
+    assert (pdf.status_code, pdf.headers["content-type"]) == (200, "application/pdf")
+    assert pdf.content.startswith(b"%PDF-1.4\n") and pdf.content.endswith(b"%%EOF\n")
+    offset = int(pdf.content.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    assert pdf.content[offset:].startswith(b"xref\n")  # the cross-reference table is where it says
+    png = httpx.get(media.url + "/media/badge.png")
+    assert (png.status_code, png.headers["content-type"]) == (200, "image/png")
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR") and png.content.endswith(b"IEND\xaeB`\x82")
+
+
+def test_csv_is_built_from_the_schema(media: RunningServer) -> None:
+    import csv
+    import io
+
+    response = httpx.get(media.url + "/media/people.csv")
+    assert (response.status_code, response.headers["content-type"]) == (200, "text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert rows and all(row["name"] == "Ada" and 0 <= int(row["age"]) <= 120 for row in rows)
+
+
+def test_xml_is_built_from_the_schema(media: RunningServer) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    response = httpx.get(media.url + "/media/pet.xml")
+    assert (response.status_code, response.headers["content-type"]) == (200, "application/xml")
+    root = ElementTree.fromstring(response.content)
+    assert root.tag == "pet" and root.findtext("name") == "Rex"
+
+
+def test_text_bodies_and_example_only_media_types(media: RunningServer) -> None:
+    text = httpx.get(media.url + "/media/hello")
+    assert (text.status_code, text.headers["content-type"], text.text) == (200, "text/plain", "hello there")
+    html = httpx.get(media.url + "/media/page")
+    assert (html.status_code, html.headers["content-type"], html.text) == (200, "text/html", "<h1>Hi</h1>")
+    example_only = httpx.get(media.url + "/media/greeting")  # an example and no schema: served, not a 500
+    assert (example_only.status_code, example_only.json()) == (200, "hello")
+    nothing = httpx.get(media.url + "/media/nothing")
+    assert (nothing.status_code, nothing.content) == (204, b"")
