@@ -199,10 +199,10 @@ class ControlApi:
             raise _unprocessable("status must be an integer HTTP status")
         example = payload.get("example")
         for op in ops:
-            if status not in op.responses:
+            if op.declared(status) is None:
                 raise _unprocessable(f"{op.operation_id} does not declare status {status}",
                                      operationId=op.operation_id, **op.declared_summary())
-            if example is not None and example not in op.responses[status].examples:
+            if example is not None and example not in op.declared(status).examples:
                 raise _unprocessable(f"{op.operation_id} declares no example {example!r} for status {status}",
                                      operationId=op.operation_id, **op.declared_summary())
         delay_ms, times = payload.get("delay_ms"), payload.get("times")

@@ -1,7 +1,7 @@
 """Any document a user hands `serve`, as the server needs it: normalized OpenAPI 3.0.3.
 
-A document that is already what `mockserver normalize` writes (OpenAPI 3.0, an operationId on
-every operation) is served as it is, like the bundled contracts. Anything else (OpenAPI 3.1,
+A document that is already what `mockserver normalize` writes (valid OpenAPI 3.0, an
+operationId on every operation) is served as it is, like the bundled contracts. Anything else (OpenAPI 3.1,
 operations without ids, a docs page, JSON) goes through the same normalizer in memory at
 start-up, with its warnings printed once. Normalizing a large document takes seconds, so the
 result is cached on disk, keyed by the input's bytes and the normalizer's own code: an
@@ -63,7 +63,7 @@ def load_for_serving(source: Path) -> tuple[dict[str, Any], list[str]]:
     """The document to serve and the warnings its normalization gave (cached)."""
     if source.suffix.lower() not in _PAGE_SUFFIXES:
         document = load_yaml_file(source)  # JSON is YAML; this reports syntax errors with the line
-        if is_served_as_is(document):
+        if is_served_as_is(document) and _is_valid(document):
             return document, []
     raw = source.read_bytes()
     key = hashlib.sha256(raw).hexdigest()[:32] + "-" + _normalizer_fingerprint()
@@ -75,6 +75,16 @@ def load_for_serving(source: Path) -> tuple[dict[str, Any], list[str]]:
     document, warnings = normalize_documents([source])
     _write_cache(key, {"document": document, "warnings": warnings})
     return document, warnings
+
+
+def _is_valid(document: dict[str, Any]) -> bool:
+    """Valid OpenAPI 3.0 as it is; else the normalizer repairs what it can, or says what is wrong."""
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
+    try:
+        return next(OpenAPIV30SpecValidator(document).iter_errors(), None) is None
+    except Exception:  # an unresolvable $ref, for one: the normalizer reports it with its place
+        return False
 
 
 def _read_cache(key: str) -> dict[str, Any] | None:

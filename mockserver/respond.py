@@ -50,8 +50,9 @@ class Responder:
         if undeclared is not None:
             return undeclared
         success = op.success
-        status = prefs.code or (success.status if success else min(op.responses))
-        declared = op.responses[status]
+        status = prefs.code or (success.status if success else op.first_status())
+        declared = op.declared(status)
+        assert declared is not None  # _check_declared let only declared statuses through
         if declared.media_type is not None:
             accept = request.headers.get("accept")
             if accept and accept.strip() and not _accepts(accept, declared.media_type):
@@ -65,7 +66,8 @@ class Responder:
     def declared(self, op: Operation, status: int, path_params: Mapping[str, Any] | None = None,
                  detail: str | None = None) -> Reply:
         """A non-record status: its first declared example, else generated, else no body."""
-        declared = op.responses[status]
+        declared = op.declared(status)
+        assert declared is not None
         if declared.media_type is None:
             reply = self._reply(op, status, None)
         elif declared.examples:
@@ -79,6 +81,9 @@ class Responder:
         success = op.success
         assert success is not None
         binding = op.binding
+        if binding is None and success.examples and self.generators[op.api].examples_first and not prefs.dynamic:
+            # not a record by id: a document of the user's own answers with its example, as written
+            return self._reply(op, success.status, copy.deepcopy(next(iter(success.examples.values()))))
         record_id = str(path_params.get(binding.route_key, "")) if binding else ""
         if binding and not binding.holds(record_id):  # no record can have this id
             if 404 in op.responses:
@@ -94,7 +99,8 @@ class Responder:
         return self._reply(op, success.status, self._generate(op, success.status, record_id))
 
     def _generate(self, op: Operation, status: int, record_id: str) -> Any:
-        declared = op.responses[status]
+        declared = op.declared(status)
+        assert declared is not None
         if declared.schema is None:  # a media type with an example and no schema serves the example
             return copy.deepcopy(next(iter(declared.examples.values()), None))
         pins = {}
@@ -108,12 +114,13 @@ class Responder:
     def _check_declared(self, op: Operation, prefs: Preferences) -> Reply | None:
         if prefs.empty:
             return None
-        if prefs.code is not None and prefs.code not in op.responses:
+        if prefs.code is not None and op.declared(prefs.code) is None:
             return problems.undeclared_preference(
                 op.operation_id, f"{op.operation_id} does not declare status {prefs.code}", op.declared_summary())
         if prefs.example is not None:
-            status = prefs.code or (op.success.status if op.success else op.declared_statuses()[0])
-            if prefs.example not in op.responses[status].examples:
+            status = prefs.code or (op.success.status if op.success else op.first_status())
+            declared = op.declared(status)
+            if declared is None or prefs.example not in declared.examples:
                 return problems.undeclared_preference(
                     op.operation_id,
                     f"{op.operation_id} declares no example {prefs.example[:40]!r} for status {status}",
@@ -122,7 +129,8 @@ class Responder:
 
     def _reply(self, op: Operation, status: int, payload: Any) -> Reply:
         """The body in the declared media type (media.py), marked for the validate stage."""
-        declared = op.responses[status]
+        declared = op.declared(status)
+        assert declared is not None
         media_type = declared.media_type
         if media_type is None or (payload is None and media.essence(media_type) not in media.FILES):
             return Reply(status, media_type, b"", contract=True)

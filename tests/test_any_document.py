@@ -156,3 +156,79 @@ def test_text_bodies_and_example_only_media_types(media: RunningServer) -> None:
     assert (example_only.status_code, example_only.json()) == (200, "hello")
     nothing = httpx.get(media.url + "/media/nothing")
     assert (nothing.status_code, nothing.content) == (204, b"")
+
+
+# -- lenient loading -------------------------------------------------------------------------------
+
+QUIRKS = [  # (what a tiny hand-written document does, the warning it gets)
+    ("paths:\n  /things/{id}:\n    get:\n      parameters: [{name: id, in: path, schema: {type: string}}]\n"
+     "      responses: {'200': {description: ok}}\n",
+     "#/paths/~1things~1{id}/get/parameters/0: path parameter 'id' lacks required: true; taken as required"),
+    ("paths:\n  /things:\n    get:\n      parameters: [{name: q, in: query}]\n"
+     "      responses: {'200': {description: ok}}\n",
+     "#/paths/~1things/get/parameters/0: parameter 'q' has no schema; taken as a string"),
+    ("paths:\n  /things:\n    get:\n      responses: {'200': {content: {application/json: {schema: {type: object}}}}}\n",
+     "#/paths/~1things/get/responses/200: a response without a description; an empty one is assumed"),
+    ("paths:\n  /things:\n    get:\n      summary: all\n      owner: team-a\n      responses: {'200': {description: ok}}\n",
+     "#/paths/~1things/get/owner: not an OpenAPI 3.0 field here; ignored"),
+    ("paths:\n  /things:\n    get:\n      summary: no responses at all\n",
+     "#/paths/~1things/get: no responses; taken as a bodiless default response"),
+]
+
+
+@pytest.mark.parametrize("body, warning", QUIRKS, ids=["path-param-required", "no-schema", "no-description",
+                                                        "stray-key", "no-responses"])
+def test_a_small_violation_loads_with_one_warning(tmp_path: Path, body: str, warning: str) -> None:
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text("openapi: 3.0.3\ninfo: {title: tiny, version: '1'}\n" + body)
+    running = start_server("--spec", str(spec))
+    try:
+        log = running.log()
+        assert log.count(warning) == 1, log
+        route = httpx.get(running.url + "/__mock/routes").json()["routes"][0]
+        path = route["path"].replace("{id}", "7")
+        assert httpx.get(running.url + path).status_code < 500
+    finally:
+        running.stop()
+
+
+def test_a_document_without_info_loads_with_one_warning_each(tmp_path: Path) -> None:
+    spec = tmp_path / "noinfo.yaml"
+    spec.write_text("openapi: 3.0.3\npaths:\n  /ping:\n    get:\n      responses: {'200': {description: pong}}\n")
+    running = start_server("--spec", str(spec))
+    try:
+        log = running.log()
+        assert "#/info/title: missing;" in log and "#/info/version: missing; '0.0.0' is assumed" in log, log
+        assert httpx.get(running.url + "/ping").status_code == 200
+    finally:
+        running.stop()
+
+
+# -- default and range responses ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ranges() -> Iterator[RunningServer]:
+    running = start_server("--spec", str(ANYDOC / "ranges.yaml"))
+    yield running
+    running.stop()
+
+
+def test_a_default_response_is_the_reply_when_nothing_more_specific_is_declared(ranges: RunningServer) -> None:
+    response = httpx.get(ranges.url + "/ranges/only-default")
+    assert (response.status_code, response.json()) == (200, {"ok": True})
+
+
+def test_range_responses_answer_their_statuses(ranges: RunningServer) -> None:
+    ok = httpx.get(ranges.url + "/ranges/ranged")
+    assert ok.status_code == 200 and isinstance(ok.json()["n"], int)
+    for status in (404, 409):
+        refused = httpx.get(ranges.url + "/ranges/ranged", headers={"Prefer": f"code={status}"})
+        assert (refused.status_code, refused.json()) == (status, {"error": "client_error"})
+    undeclared = httpx.get(ranges.url + "/ranges/ranged", headers={"Prefer": "code=503"})
+    assert undeclared.status_code == 422 and undeclared.json()["type"].endswith("/undeclared-preference")
+
+
+def test_prefer_an_undeclared_status_gets_the_default_response_with_that_status(ranges: RunningServer) -> None:
+    assert httpx.get(ranges.url + "/ranges/with-default").json() == {"n": 1}
+    teapot = httpx.get(ranges.url + "/ranges/with-default?__code=418")
+    assert (teapot.status_code, teapot.json()) == (418, {"message": "something went wrong"})

@@ -54,6 +54,11 @@ class RecordGenerator:
         self._plans: OrderedDict[int, tuple[dict[str, Any], Node]] = OrderedDict()
         self._lock = threading.Lock()
 
+    @property
+    def examples_first(self) -> bool:
+        """Whether this document's own examples come before generated values (not a vendor's)."""
+        return self._ctx.vocab.examples_first
+
     def generate(self, schema: dict[str, Any], *, key: tuple[str, ...],
                  pins: dict[tuple[str, ...], object] | None = None) -> object:
         """Return a JSON-compatible value valid against `schema`.

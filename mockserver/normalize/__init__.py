@@ -2,7 +2,8 @@
 
 Pipeline (one module per step): load (docs page / YAML / JSON) -> forms (resolved endpoint
 or OpenAPI) -> downconvert (3.1 -> 3.0.3) -> merge (pages of one vendor) -> auth
-(`Authorization` header parameters -> security) -> tidy (no-op empties, info) ->
+(`Authorization` header parameters -> security) -> tidy (no-op empties, info) -> lenient
+(small violations repaired, one warning each) ->
 operation_ids -> overlay -> validate (openapi-spec-validator + connexion) -> dump.
 
 Every user mistake raises `UserError(source, problem)`; nothing is written unless the
@@ -19,6 +20,7 @@ from mockserver.normalize.auth import lift_authorization_headers
 from mockserver.normalize.downconvert import downconvert
 from mockserver.normalize.dump import render, write_text_atomically
 from mockserver.normalize.forms import to_openapi
+from mockserver.normalize.lenient import repair
 from mockserver.normalize.load import display_path, load_document
 from mockserver.normalize.merge import merge_documents
 from mockserver.normalize.operation_ids import assign_operation_ids
@@ -43,7 +45,9 @@ def normalize_documents(inputs: Sequence[Path], overlays: Sequence[Path] = ()) -
     doc["openapi"] = "3.0.3"
     lift_authorization_headers(doc)
     drop_noop_empties(doc)
-    ensure_info(doc, [Path(p) for p in inputs])
+    pages = all(Path(p).suffix.lower() in (".md", ".markdown", ".mdx") for p in inputs)
+    ensure_info(doc, [Path(p) for p in inputs], None if pages else warnings)
+    repair(doc, " + ".join(display_path(Path(p)) for p in inputs), warnings)
     assign_operation_ids(doc)  # before overlays, so their targets can name operations
     for overlay in overlays:
         apply_overlay(doc, Path(overlay))

@@ -31,11 +31,12 @@ def drop_noop_empties(doc: dict[str, Any]) -> None:
                 del operation[key]
 
 
-def ensure_info(doc: dict[str, Any], inputs: Sequence[Path]) -> None:
+def ensure_info(doc: dict[str, Any], inputs: Sequence[Path], warnings: list[str] | None = None) -> None:
     """Give the document an `info` with a non-empty title and a version (3.0 requires both).
 
     The title defaults to the inputs' common folder (`openapi/vendor/lago/*.md` -> "Lago
-    API"); the vendor's overlay is the place to set the real one.
+    API"); the vendor's overlay is the place to set the real one. `warnings`, when given (a
+    user's own OpenAPI file, not a docs page, which never carries one), gets one line per gap.
     """
     info = doc.get("info")
     if not isinstance(info, dict):
@@ -46,3 +47,8 @@ def ensure_info(doc: dict[str, Any], inputs: Sequence[Path]) -> None:
     title = info.get("title") if isinstance(info.get("title"), str) and info.get("title").strip() else default_title
     version = str(info["version"]) if info.get("version") not in (None, "") else "0.0.0"
     doc["info"] = {"title": title, **{k: v for k, v in info.items() if k not in ("title", "version")}, "version": version}
+    if warnings is not None:
+        source = " + ".join(str(path) for path in inputs)
+        for key, value in (("title", title), ("version", version)):
+            if info.get(key) in (None, ""):
+                warnings.append(f"{source}: #/info/{key}: missing; {value!r} is assumed")
