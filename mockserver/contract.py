@@ -233,6 +233,8 @@ def _field_check(document: Mapping[str, Any], schema: Any) -> Any:
     if not isinstance(resolved, Mapping) or any(key in resolved for key in ("allOf", "anyOf", "oneOf", "$ref")):
         return None
     own = {key: value for key, value in resolved.items() if key in _ID_CONSTRAINTS}
+    if set(own) <= {"type"}:
+        return None  # the type alone: `pin` already checked it (and this runs on every request)
     return Draft4Validator(own, format_checker=FORMATS)
 
 
