@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 from typing import Sequence
 
+from mockserver import __version__
 from mockserver.errors import EXIT_USER_ERROR, UserError
 
 
@@ -20,11 +22,49 @@ def _normalize(args: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """A command line argparse refused: the parser that refused it (its usage) and why."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so callers that are not the command line (the
+    pytest plugin's `mockserver_args`) can report a mistake cleanly, and unknown flags are
+    reported by the subcommand they were given to, with the closest flag it has."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(self, message)
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = self._subcommands.get(getattr(parsed, "command", None) or "") if hasattr(self, "_subcommands") else None
+            target = command or self
+            hints = [_closest(target, extra) for extra in extras]
+            detail = "; ".join(f"{extra} (did you mean {hint}?)" if hint else extra for extra, hint in zip(extras, hints))
+            raise UsageError(target, f"unrecognized arguments: {detail}")
+        return parsed
+
+
+def _closest(parser: argparse.ArgumentParser, given: str) -> str | None:
+    flag = given.split("=", 1)[0]
+    if not flag.startswith("-"):
+        return None
+    known = [option for action in parser._actions for option in action.option_strings]
+    match = difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mockserver", description="Contract-first mock server for vendor APIs."
+    parser = Parser(
+        prog="mockserver", description="Contract-first mock server for OpenAPI documents (and the Lago and Sequence APIs)."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     norm = sub.add_parser(
         "normalize",
@@ -41,11 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     from mockserver.serve import add_serve_parser
 
     add_serve_parser(sub)
+    parser._subcommands = dict(sub.choices)  # type: ignore[attr-defined]
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        exc.parser.print_usage(sys.stderr)
+        print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
     try:
         return int(args.func(args) or 0)
     except UserError as exc:

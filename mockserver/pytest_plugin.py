@@ -123,10 +123,14 @@ def _start(args: list[str]) -> tuple[MockServer, Any, threading.Thread]:
 @pytest.fixture(scope="session")
 def mock_server_session(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The session's one server; use `mock_server` in tests, which also resets it."""
+    from mockserver.cli import UsageError
     from mockserver.errors import UserError
 
+    args = pytestconfig.getini("mockserver_args") or ""
     try:
-        running, server, thread = _start(shlex.split(pytestconfig.getini("mockserver_args") or ""))
+        running, server, thread = _start(shlex.split(args))
+    except UsageError as exc:
+        pytest.fail(f"mockserver_args {args!r}: {exc.message}", pytrace=False)
     except UserError as exc:
         pytest.fail(f"mockserver could not start: {exc}", pytrace=False)
     yield running

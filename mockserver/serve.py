@@ -115,6 +115,10 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> ServeConfig:
+    for flag, folder, default in (("--fixtures-dir", args.fixtures_dir, defaults.FIXTURES_DIR),
+                                  ("--specs-dir", args.specs_dir, defaults.SPECS_DIR)):
+        if folder != default and not Path(folder).is_dir():  # a folder the user named must exist
+            raise UserError(f"{flag} {folder}", "no such folder")
     return ServeConfig(
         specs=tuple(Path(p) for p in args.spec),
         specs_dir=Path(args.specs_dir),

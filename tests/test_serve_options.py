@@ -7,8 +7,10 @@ import socket
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
+from mockserver import __version__
 from tests.conftest import BASIC, BEARER
 from tests.mockserver_process import REPO, RunningServer, run_cli
 
@@ -168,3 +170,34 @@ def test_port_in_use_is_a_one_line_error() -> None:
         result = run_cli("serve", "--port", str(port))
     line = _one_line_error(result)
     assert f"127.0.0.1:{port}" in line and "in use" in line
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert (result.returncode, result.stdout.strip()) == (0, f"mockserver {__version__}")
+
+
+def test_an_unknown_serve_flag_names_the_closest_one_with_serves_usage() -> None:
+    result = run_cli("serve", "--unkown-ids", "404")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("usage: mockserver serve ")
+    assert "mockserver serve: error: unrecognized arguments: --unkown-ids (did you mean --unknown-ids?)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_folder_the_user_names_must_exist(tmp_path: Path) -> None:
+    for flag in ("--fixtures-dir", "--specs-dir"):
+        result = run_cli("serve", flag, str(tmp_path / "nope"), "--port", "0")
+        assert result.returncode == 2
+        assert result.stderr.strip() == f"mockserver: error: {flag} {tmp_path / 'nope'}: no such folder"
+
+
+def test_the_pytest_plugin_reports_bad_mockserver_args_without_exiting() -> None:
+    from mockserver.cli import UsageError
+    from mockserver.pytest_plugin import _start
+
+    with pytest.raises(UsageError) as refused:
+        _start(["--unkown-ids", "404"])
+    assert "did you mean --unknown-ids?" in refused.value.message
