@@ -23,7 +23,7 @@ from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver import guard, preferences, problems, security
+from mockserver import guard, landing, preferences, problems, security
 from mockserver.engine import Engine
 from mockserver.reply import Reply
 from mockserver.request import MockRequest
@@ -81,11 +81,19 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
     async def run(self, route: Route | None, scope: Scope, receive: Receive, send: Send) -> None:
         request = MockRequest.from_scope(scope)
         if route is None:
-            reply = guard.check(None, request, self.responder) or problems.not_found(request.method, request.path)
+            reply = guard.check(None, request, self.responder) or self.unrouted(request)
         else:
             scope["extensions"][OPERATION] = route.op.operation_id
             reply = await self.answer(route, request, scope, receive)
         await reply.send(send)
+
+    def unrouted(self, request: MockRequest) -> Reply:
+        """The landing page for `/`, else a 404 that names the closest routes served."""
+        if request.path == "/" and request.method in ("GET", "HEAD"):
+            host = request.headers.get("host", "127.0.0.1")
+            return landing.page(self.engine.apis, f"http://{host}", self.engine.config.control)
+        closest = landing.closest_routes(self.engine.apis, request.method, request.path)
+        return problems.not_found(request.method, request.path, closest)
 
     def route_of(self, scope: Scope) -> Route | None:
         routing = scope.get("extensions", {}).get(ROUTING_CONTEXT) or {}

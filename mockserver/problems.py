@@ -48,8 +48,11 @@ def problem(kind: str, detail: str, headers: tuple[tuple[str, str], ...] = (), s
     return Reply(status, PROBLEM_JSON, encode_json(payload), headers)
 
 
-def not_found(method: str, path: str) -> Reply:
-    return problem("not-found", f"no operation serves {method} {path}")
+def not_found(method: str, path: str, closest: list[str] | None = None) -> Reply:
+    """No operation serves the path: the closest ones that do, and where to see them all."""
+    hint = f"; the closest served: {', '.join(closest)}" if closest else ""
+    return problem("not-found", f"no operation serves {method} {path}{hint} (every route: GET /)",
+                   **({"closest": closest} if closest else {}))
 
 
 def method_not_allowed(method: str, path: str, allowed: list[str]) -> Reply:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mockserver import defaults
 from mockserver.contract import Api, example_curl
+from mockserver.landing import SWAGGER_UI
 from mockserver.access import is_loopback, origin_of
 from mockserver.config import ServeConfig, with_bundled_fallback
 from mockserver.errors import UserError
@@ -164,7 +165,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def banner(apis: list[Api], base_url: str) -> str:
+def banner(apis: list[Api], base_url: str, control: bool = True) -> str:
     lines = []
     for api in apis:
         lines.append(f"{api.name}: {base_url}{api.base_path}/  ({api.source})")
@@ -173,6 +174,10 @@ def banner(apis: list[Api], base_url: str) -> str:
         first = next(iter(api.operations.values()), None)
         if first is not None:
             lines.append(f"  try:  {example_curl(first, base_url)}")
+        lines.append(f"  Swagger UI: {base_url}{api.base_path}{SWAGGER_UI}")
+    lines.append(f"Every API on one page: {base_url}/")
+    if control:
+        lines.append(f"Control API: {base_url}{defaults.CONTROL_PREFIX}/health, /routes, /requests, /scenarios, /reset")
     return "\n".join(lines)
 
 
@@ -209,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown}:{port}"
-    print(banner(app.engine.apis, base_url), flush=True)
+    print(banner(app.engine.apis, base_url, config.control), flush=True)
     print(f"Listening on {base_url} (records: {app.engine.state.records.count()}, seed: {config.seed}; Ctrl-C to stop)", flush=True)
 
     server = uvicorn_server(app)

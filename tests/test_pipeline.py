@@ -226,8 +226,12 @@ def test_validate_turns_a_contract_reply_that_breaks_the_contract_into_a_500(bun
 def test_unknown_paths_are_404_and_other_methods_405_from_the_router(bundled: InProcess) -> None:
     missing = bundled.get("/api/v1/customers/abc")
     assert (missing.status_code, missing.headers["content-type"]) == (404, "application/problem+json")
-    assert missing.json() == {"type": problems.PROBLEM_BASE + "not-found", "title": "Not Found", "status": 404,
-                              "detail": "no operation serves GET /api/v1/customers/abc"}
+    closest = ["GET /api/v1/activity_logs/{activity_id}", "GET /api/v1/api_logs/{request_id}", "GET /activity-logs/{id}"]
+    assert missing.json() == {
+        "type": problems.PROBLEM_BASE + "not-found", "title": "Not Found", "status": 404,
+        "detail": f"no operation serves GET /api/v1/customers/abc; the closest served: {', '.join(closest)} "
+                  "(every route: GET /)",
+        "closest": closest}
     other = bundled.request("DELETE", "/api/v1/activity_logs/abc", BEARER)
     assert (other.status_code, other.headers["allow"]) == (405, "GET, HEAD")
     assert other.json()["type"] == problems.PROBLEM_BASE + "method-not-allowed"

@@ -1,0 +1,53 @@
+"""What a person who opens the mock in a browser, or mistypes a path, is shown.
+
+`GET /` (when no document serves `/` itself) is a small HTML page: every API with its base URL,
+its operations, its Swagger UI, and the control API's links. A path nothing serves gets a 404
+problem that names the closest routes the mock does serve. The page is plain HTML with no
+script and no external asset, so it works offline.
+"""
+
+from __future__ import annotations
+
+import difflib
+from html import escape
+
+from mockserver.contract import Api, example_curl
+from mockserver.defaults import CONTROL_PREFIX
+from mockserver.reply import Reply
+
+SWAGGER_UI = "/ui/"  # connexion's default Swagger UI path under each API's base path
+
+
+def closest_routes(apis: list[Api], method: str, path: str, count: int = 3) -> list[str]:
+    """The served routes most like the request, `GET /api/v1/activity_logs/{activity_id}`-style."""
+    routes = [f"{op.method.upper()} {op.base_path}{op.path}" for api in apis for op in api.operations.values()]
+    templates = {route.split(" ", 1)[1]: route for route in routes}
+    near = difflib.get_close_matches(path, list(templates), n=count, cutoff=0.3)
+    return [templates[template] for template in near]
+
+
+def page(apis: list[Api], base_url: str, control: bool) -> Reply:
+    sections = []
+    for api in apis:
+        rows = "".join(
+            f"<tr><td><code>{escape(op.method.upper())}</code></td><td><code>{escape(op.base_path + op.path)}</code></td>"
+            f"<td>{escape(op.operation_id)}</td><td><code>{escape(example_curl(op, base_url))}</code></td></tr>"
+            for op in api.operations.values())
+        title = escape(str((api.document.get("info") or {}).get("title") or api.name))
+        sections.append(
+            f"<section><h2>{title} <small>({escape(api.name)})</small></h2>"
+            f"<p>Base URL: <code>{escape(base_url + api.base_path)}/</code> · "
+            f"<a href=\"{escape(api.base_path + SWAGGER_UI)}\">Swagger UI</a></p>"
+            f"<table><tr><th>method</th><th>path</th><th>operation</th><th>try</th></tr>{rows}</table></section>")
+    links = "".join(
+        f"<li><a href=\"{CONTROL_PREFIX}/{name}\"><code>{CONTROL_PREFIX}/{name}</code></a> {what}</li>"
+        for name, what in (("health", "is the mock up"), ("routes", "every operation, declared statuses, examples"),
+                           ("requests", "the request journal"), ("scenarios", "forced responses")))
+    control_part = f"<h2>Control API</h2><ul>{links}</ul>" if control else ""
+    html = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>mockserver</title>"
+            "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}"
+            "table{border-collapse:collapse}td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #ddd}"
+            "</style></head><body><h1>mockserver</h1>"
+            f"<p>{len(apis)} API(s), every reply validated against its contract.</p>"
+            + "".join(sections) + control_part + "</body></html>")
+    return Reply(200, "text/html; charset=utf-8", html.encode("utf-8"))
