@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 import importlib.util
 from pathlib import Path
@@ -22,8 +21,8 @@ class Credentials:
 @dataclass(frozen=True)
 class ServeConfig:
     specs: tuple[Path, ...] = ()
-    specs_dir: Path = Path(defaults.SPECS_DIR)
-    fixtures_dir: Path = Path(defaults.FIXTURES_DIR)
+    specs_dir: Path = field(default_factory=lambda: bundled("mockserver.bundled_openapi", defaults.SPECS_DIR))
+    fixtures_dir: Path = field(default_factory=lambda: bundled("mockserver.bundled_fixtures", defaults.FIXTURES_DIR))
     host: str = defaults.HOST
     port: int = defaults.PORT
     mounts: Mapping[str, str] = field(default_factory=dict)
@@ -41,22 +40,13 @@ class ServeConfig:
     reload: bool = False
 
 
-def with_bundled_fallback(config: ServeConfig) -> ServeConfig:
-    """Use the contracts and fixtures shipped in the package when the default folders are absent.
+def bundled(package: str, folder: str) -> Path:
+    """Where the contracts or fixtures shipped with the package are: a wheel maps the folder into
+    `package`, an editable install leaves it in the checkout.
 
-    So `mockserver serve` and the pytest plugin work after a plain `pip install`, anywhere;
-    a folder the user named is never replaced.
-    """
-    changes: dict[str, Path] = {}
-    if not config.specs and config.specs_dir == Path(defaults.SPECS_DIR) and not config.specs_dir.is_dir():
-        changes["specs_dir"] = _shipped("mockserver.bundled_openapi", defaults.SPECS_DIR)
-    if config.fixtures_dir == Path(defaults.FIXTURES_DIR) and not config.fixtures_dir.is_dir():
-        changes["fixtures_dir"] = _shipped("mockserver.bundled_fixtures", defaults.FIXTURES_DIR)
-    return dataclasses.replace(config, **changes) if changes else config
-
-
-def _shipped(package: str, folder: str) -> Path:
-    """A wheel maps the folder into `package`; an editable install leaves it in the checkout."""
+    They are the default wherever the mock runs: a project's own `openapi/` or `fixtures/`
+    folder is served only when named (`--specs-dir`, `--fixtures-dir`), never picked up from
+    the current folder by surprise."""
     try:
         spec = importlib.util.find_spec(package)
     except ModuleNotFoundError:

@@ -101,11 +101,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def _start(args: list[str]) -> tuple[MockServer, Any, threading.Thread]:
     from mockserver.app import create_app
     from mockserver.cli import build_parser
-    from mockserver.config import with_bundled_fallback
     from mockserver.serve import bind, config_from_args, uvicorn_server
 
     namespace = build_parser().parse_args(["serve", "--port", "0", "--quiet", *args])
-    config = with_bundled_fallback(config_from_args(namespace))
+    config = config_from_args(namespace)
     app = create_app(config)
     sock = bind(config.host, config.port)
     host, port = sock.getsockname()[:2]

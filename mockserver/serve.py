@@ -18,7 +18,7 @@ from mockserver import defaults
 from mockserver.contract import Api, example_curl
 from mockserver.landing import SWAGGER_UI
 from mockserver.access import is_loopback, origin_of
-from mockserver.config import ServeConfig, with_bundled_fallback
+from mockserver.config import ServeConfig
 from mockserver.errors import UserError
 from mockserver.config import Credentials
 from mockserver.security import parse_basic_auth
@@ -76,10 +76,10 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
     )
     serve.add_argument("--spec", action="append", default=[], metavar="FILE",
                        help="document to serve (repeatable; default: every *.yaml in --specs-dir)")
-    serve.add_argument("--specs-dir", default=defaults.SPECS_DIR, metavar="DIR",
-                       help=f"folder of normalized documents (default: {defaults.SPECS_DIR})")
-    serve.add_argument("--fixtures-dir", default=defaults.FIXTURES_DIR, metavar="DIR",
-                       help=f"folder of seeded records, one subfolder per document (default: {defaults.FIXTURES_DIR})")
+    serve.add_argument("--specs-dir", metavar="DIR",
+                       help="folder of documents to serve (default: the bundled Lago and Sequence contracts)")
+    serve.add_argument("--fixtures-dir", metavar="DIR",
+                       help="folder of seeded records, one subfolder per document (default: the bundled ones)")
     serve.add_argument("--host", default=defaults.HOST, help=f"address to listen on (default: {defaults.HOST})")
     serve.add_argument("--port", type=_port, default=defaults.PORT,
                        help=f"port to listen on, 0 for any free one (default: {defaults.PORT})")
@@ -116,14 +116,14 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> ServeConfig:
-    for flag, folder, default in (("--fixtures-dir", args.fixtures_dir, defaults.FIXTURES_DIR),
-                                  ("--specs-dir", args.specs_dir, defaults.SPECS_DIR)):
-        if folder != default and not Path(folder).is_dir():  # a folder the user named must exist
+    for flag, folder in (("--fixtures-dir", args.fixtures_dir), ("--specs-dir", args.specs_dir)):
+        if folder is not None and not Path(folder).is_dir():  # a folder the user named must exist
             raise UserError(f"{flag} {folder}", "no such folder")
+    folders = {name: Path(value) for name, value in (("specs_dir", args.specs_dir), ("fixtures_dir", args.fixtures_dir))
+               if value is not None}  # otherwise the bundled ones (ServeConfig's defaults)
     return ServeConfig(
         specs=tuple(Path(p) for p in args.spec),
-        specs_dir=Path(args.specs_dir),
-        fixtures_dir=Path(args.fixtures_dir),
+        **folders,
         host=args.host,
         port=args.port,
         mounts=dict(args.mount),
@@ -194,7 +194,7 @@ def uvicorn_server(app):  # -> uvicorn.Server
 
 
 def run(args: argparse.Namespace) -> int:
-    config = with_bundled_fallback(config_from_args(args))
+    config = config_from_args(args)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     # connexion logs every problem it answers and every spec it adds; our access log already
     # has one line per request, so keep only its errors.

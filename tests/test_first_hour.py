@@ -33,3 +33,21 @@ def test_the_banner_names_swagger_ui_the_page_and_the_control_api(server: Runnin
     assert f"  Swagger UI: {server.url}/ui/" in server.banner
     assert f"Every API on one page: {server.url}/" in server.banner
     assert f"Control API: {server.url}/__mock/health" in server.banner
+
+
+def test_a_projects_own_folders_are_not_picked_up_by_surprise(tmp_path) -> None:
+    """Run from a project that has `openapi/` and `fixtures/` of its own: the bundled contracts
+    and records are served until the project names its folders."""
+    from tests.mockserver_process import start_server
+
+    (tmp_path / "openapi").mkdir()
+    (tmp_path / "openapi" / "unrelated.yaml").write_text("not: an openapi document\n")
+    (tmp_path / "fixtures" / "lago").mkdir(parents=True)
+    running = start_server(cwd=tmp_path)
+    try:
+        assert "lago: " in running.banner and "sequence: " in running.banner and "unrelated" not in running.banner
+        record = httpx.get(running.url + "/api/v1/activity_logs/7d4f2c1e-8b3a-4e6f-9a10-2b5c8d7e6f01",
+                           headers={"Authorization": "Bearer k"})
+        assert record.json()["activity_log"]["activity_source"] == "front"  # the bundled fixture
+    finally:
+        running.stop()
