@@ -127,7 +127,11 @@ class ControlApi:
         if request.method == "DELETE":
             self.state.journal.clear()
             return Response(status_code=204)
-        return _json({"requests": self.state.journal.entries()})
+        wanted = {key: request.query_params[key] for key in ("operationId", "method", "path", "status")
+                  if key in request.query_params}
+        entries = [entry for entry in self.state.journal.entries()
+                   if all(str(entry.get(key)) == value for key, value in wanted.items())]
+        return _json({"requests": entries})
 
     async def scenarios(self, request: Request) -> Response:
         if request.method == "GET":
@@ -148,15 +152,21 @@ class ControlApi:
         record_id = request.path_params["record_id"]
         if request.method == "GET":
             record = self.state.records.get(op, record_id)
+            if record is None and request.query_params.get("generated") in ("1", "true"):
+                record = self._generated(op, record_id)  # what the mock serves for it: a start to tweak
             if record is None:
-                raise _not_found(f"{op.operation_id} has no record {record_id!r}")
+                raise _not_found(f"{op.operation_id} has no record {record_id!r} (?generated=true shows the generated one)")
             return _json(record)
         if request.method == "DELETE":
             # Only where a 404 is declared can a deleted id answer "not found"; elsewhere it is
             # generated again, like any unknown id.
             self.state.records.delete(op, record_id, tombstone=404 in op.responses)
             return Response(status_code=204)
-        record = prepare_record(op, record_id, await _read_json(request))
+        payload = await _read_json(request)
+        if request.method == "PATCH":  # JSON Merge Patch (RFC 7396) over the record served today
+            current = self.state.records.get(op, record_id) or self._generated(op, record_id)
+            payload = merge_patch(current, payload)
+        record = prepare_record(op, record_id, payload)
         if isinstance(record, str):
             raise _unprocessable(record)
         assert op.binding is not None and op.success is not None
@@ -166,6 +176,12 @@ class ControlApi:
         existed = self.state.records.get(op, record_id) is not None
         self.state.records.put(op, record_id, record)
         return _json(record, 200 if existed else 201)
+
+    def _generated(self, op: Operation, record_id: str) -> Any:
+        """The record a request for this id gets when nothing is stored (unwrapped)."""
+        assert op.binding is not None and op.success is not None
+        body = self.engine.responder.generated(op, record_id)
+        return op.binding.unwrap(body)
 
     async def reset(self, request: Request) -> Response:
         self.state.reset()
@@ -195,10 +211,14 @@ class ControlApi:
                 known = sorted({op.base_path + op.path for op in self.engine.operations()})
                 raise _unprocessable(f"no operation serves {path!r}", declared_paths=known)
         status = payload.get("status")
-        if not isinstance(status, int) or isinstance(status, bool):
+        if status is None and payload.get("delay_ms") is None:
+            raise _unprocessable("a scenario sets a status, a delay_ms, or both")
+        if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
             raise _unprocessable("status must be an integer HTTP status")
         example = payload.get("example")
-        for op in ops:
+        if example is not None and status is None:
+            raise _unprocessable("an example goes with the status it is declared for")
+        for op in ([] if status is None else ops):
             if op.declared(status) is None:
                 raise _unprocessable(f"{op.operation_id} does not declare status {status}",
                                      operationId=op.operation_id, **op.declared_summary())
@@ -233,7 +253,7 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
         Route(f"{p}/requests", api.requests, methods=["GET", "DELETE"]),
         Route(f"{p}/scenarios", api.scenarios, methods=["GET", "POST", "DELETE"]),
         Route(f"{p}/scenarios/{{scenario_id}}", api.scenario, methods=["DELETE"]),
-        Route(f"{p}/records/{{operation_id}}/{{record_id}}", api.record, methods=["GET", "PUT", "DELETE"]),
+        Route(f"{p}/records/{{operation_id}}/{{record_id}}", api.record, methods=["GET", "PUT", "PATCH", "DELETE"]),
         Route(f"{p}/reset", api.reset, methods=["POST"]),
     ]
 
@@ -275,3 +295,16 @@ class ControlMiddleware:
             await self.control_app(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: objects merge key by key, `null` removes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result

@@ -82,7 +82,7 @@ def choose(request: MockRequest, scenario: "Scenario | None") -> Preferences | R
 
     A scenario set through the control API wins over the request's own wishes.
     """
-    if scenario is not None:
+    if scenario is not None and scenario.status is not None:
         return Preferences(code=scenario.status, example=scenario.example)
     prefer = request.headers.get("prefer")
     if prefer is None and not request.query_string:

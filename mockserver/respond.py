@@ -98,6 +98,11 @@ class Responder:
                 return self.declared(op, 404, path_params)
         return self._reply(op, success.status, self._generate(op, success.status, record_id))
 
+    def generated(self, op: Operation, record_id: str) -> Any:
+        """The success body generated for this id (what an unknown id gets)."""
+        assert op.success is not None
+        return self._generate(op, op.success.status, record_id)
+
     def _generate(self, op: Operation, status: int, record_id: str) -> Any:
         declared = op.declared(status)
         assert declared is not None

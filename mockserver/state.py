@@ -100,7 +100,7 @@ class Scenario:
     id: str
     operation_ids: tuple[str, ...]  # the operations it applies to (several when set by path)
     path: str | None
-    status: int
+    status: int | None  # None: a delay only; the request's own preferences still apply
     example: str | None = None
     delay_ms: int | None = None
     times: int | None = None

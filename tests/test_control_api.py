@@ -251,3 +251,41 @@ def test_a_repeated_reply_never_outlives_a_change(http: httpx.Client) -> None:
     assert http.get(url, headers=BEARER).content == first.content
     journal = http.get("/__mock/requests").json()["requests"]
     assert [(e["operationId"], e["status"]) for e in journal] == [("findActivityLog", 200)]
+
+
+# -- partial updates, generated records, delay-only scenarios, a filtered journal -----------------
+
+def test_a_record_can_be_patched_starting_from_the_generated_one(http: httpx.Client) -> None:
+    generated = http.get("/__mock/records/findActivityLog/patch-1?generated=true")
+    assert generated.status_code == 200 and generated.json()["activity_id"] == "patch-1"
+    served = http.get("/api/v1/activity_logs/patch-1", headers=BEARER).json()["activity_log"]
+    assert generated.json() == served  # exactly what the mock serves for that id
+    patched = http.patch("/__mock/records/findActivityLog/patch-1",
+                         json={"activity_source": "system", "user_email": None})
+    assert patched.status_code == 201
+    expected = {k: v for k, v in {**served, "activity_source": "system"}.items() if k != "user_email"}
+    assert patched.json() == expected
+    assert http.get("/api/v1/activity_logs/patch-1", headers=BEARER).json() == {"activity_log": expected}
+    bad = http.patch("/__mock/records/findActivityLog/patch-1", json={"activity_source": "nowhere"})
+    assert bad.status_code == 422 and bad.json()["violations"]
+    assert http.get("/__mock/records/findActivityLog/none-stored").status_code == 404
+
+
+def test_a_scenario_may_only_delay(http: httpx.Client) -> None:
+    created = http.post("/__mock/scenarios", json={"operationId": "findActivityLog", "delay_ms": 300, "times": 1})
+    assert created.status_code == 201 and "status" not in created.json()
+    response = http.get("/api/v1/activity_logs/slow-1", headers={**BEARER, "Prefer": "code=404"})
+    assert response.status_code == 404  # the request's own preference still applies
+    assert http.get("/__mock/scenarios").json() == {"scenarios": []}  # used up
+    refused = http.post("/__mock/scenarios", json={"operationId": "findActivityLog"})
+    assert refused.status_code == 422
+
+
+def test_the_journal_can_be_filtered(http: httpx.Client) -> None:
+    http.get("/api/v1/activity_logs/f1", headers=BEARER)
+    http.get("/activity-logs/f2", headers=BASIC)
+    http.get("/api/v1/api_logs/f3")
+    only = http.get("/__mock/requests", params={"operationId": "getActivityLogsById"}).json()["requests"]
+    assert [entry["path"] for entry in only] == ["/activity-logs/f2"]
+    refused = http.get("/__mock/requests", params={"status": "401"}).json()["requests"]
+    assert [entry["path"] for entry in refused] == ["/api/v1/api_logs/f3"]
