@@ -123,6 +123,10 @@ class Operation:
         """The status to answer with when no 2xx is declared: the lowest declared one."""
         return min(self.responses, default=None) or min(d.status for d in self.fallbacks.values())
 
+    def declares(self, status: int) -> bool:
+        """Whether the contract has a reply for `status` (itself, its range or `default`)."""
+        return self.declared(status) is not None
+
     def declared(self, status: int) -> DeclaredResponse | None:
         """The response the contract declares for `status`: the status itself, else its range
         (`4XX`), else `default`, as OpenAPI says."""

@@ -160,7 +160,7 @@ class ControlApi:
         if request.method == "DELETE":
             # Only where a 404 is declared can a deleted id answer "not found"; elsewhere it is
             # generated again, like any unknown id.
-            self.state.records.delete(op, record_id, tombstone=404 in op.responses)
+            self.state.records.delete(op, record_id, tombstone=op.declares(404))
             return Response(status_code=204)
         payload = await _read_json(request)
         if request.method == "PATCH":  # JSON Merge Patch (RFC 7396) over the record served today

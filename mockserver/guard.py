@@ -9,13 +9,14 @@ controls included, is a valid character of a `type: string` id.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
 from mockserver import problems
 from mockserver.contract import Operation
 from mockserver.reply import Reply
 from mockserver.request import MockRequest
-from typing import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from mockserver.respond import Responder
 
@@ -44,6 +45,6 @@ def check(op: Operation | None, request: MockRequest, responder: Responder) -> R
     if problem is None:
         return None
     for status in (404, 400):
-        if op is not None and status in op.responses:
+        if op is not None and op.declares(status):
             return responder.declared(op, status, detail=problem)
     return problems.unusable_path(problem)

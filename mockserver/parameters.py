@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connexion.exceptions import ProblemException
 from connexion.middleware.request_validation import RequestValidationOperation
@@ -35,7 +35,7 @@ from mockserver import problems
 from mockserver.defaults import BODY_VALIDATORS_KEPT, PARAMETER_VALIDATORS_KEPT
 from mockserver.contract import Operation
 from mockserver.reply import Reply
-from typing import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from mockserver.respond import Responder
 
@@ -137,7 +137,7 @@ class RequestChecks:
         except ProblemException as exc:
             detail = str(exc.detail or exc.title).strip()
             reason = detail.splitlines()[0] if detail else "invalid request"  # jsonschema's report: its first line
-            if exc.status in op.responses:
+            if op.declares(exc.status):
                 return responder.declared(op, exc.status, detail=reason)
             return problems.invalid_request(exc.status, reason)
         return None

@@ -80,7 +80,8 @@ def parse_preferences(prefer: str | None, query: Mapping[str, str]) -> Preferenc
 def choose(request: MockRequest, scenario: "Scenario | None") -> Preferences | Reply:
     """The preferences for this request, or the problem that says how they are misspelled.
 
-    A scenario set through the control API wins over the request's own wishes.
+    A scenario set through the control API wins over the request's own wishes, unless it only
+    sets a delay.
     """
     if scenario is not None and scenario.status is not None:
         return Preferences(code=scenario.status, example=scenario.example)

@@ -86,7 +86,7 @@ class Responder:
             return self._reply(op, success.status, copy.deepcopy(next(iter(success.examples.values()))))
         record_id = str(path_params.get(binding.route_key, "")) if binding else ""
         if binding and not binding.holds(record_id):  # no record can have this id
-            if 404 in op.responses:
+            if op.declares(404):
                 return self.declared(op, 404, path_params, detail=f"{binding.field} cannot hold {record_id[:80]!r}")
             return problems.unknown_record(op.operation_id, binding.field, record_id)
         if binding and not prefs.dynamic:
@@ -94,7 +94,7 @@ class Responder:
             if record is not None:
                 return self._reply(op, success.status, binding.wrap(copy.deepcopy(record)))
             unknown_is_404 = self.config.unknown_ids == "404" or self.records.is_deleted(op, record_id)
-            if unknown_is_404 and 404 in op.responses:
+            if unknown_is_404 and op.declares(404):
                 return self.declared(op, 404, path_params)
         return self._reply(op, success.status, self._generate(op, success.status, record_id))
 

@@ -103,7 +103,7 @@ def check(op: Operation, request: MockRequest, credentials: Credentials, respond
     (none declared) a 401 problem whose challenge names the scheme that was not met."""
     if is_authorized(op, request, credentials):
         return None
-    if 401 in op.responses:
+    if op.declares(401):
         return responder.declared(op, 401)
     first = next((scheme for requirement in op.security for _name, scheme in requirement), {})
     return problems.unauthorized(f"{op.operation_id} requires credentials", challenge(first))

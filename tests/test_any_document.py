@@ -232,3 +232,11 @@ def test_prefer_an_undeclared_status_gets_the_default_response_with_that_status(
     assert httpx.get(ranges.url + "/ranges/with-default").json() == {"n": 1}
     teapot = httpx.get(ranges.url + "/ranges/with-default?__code=418")
     assert (teapot.status_code, teapot.json()) == (418, {"message": "something went wrong"})
+
+
+def test_every_stage_answers_with_a_declared_range_when_the_status_itself_is_not_declared(ranges: RunningServer) -> None:
+    """Security's 401 here: the document declares 4XX, not 401, so the 401 is that reply."""
+    refused = httpx.get(ranges.url + "/ranges/secured")
+    assert (refused.status_code, refused.json()) == (401, {"error": "client_error"})
+    assert "www-authenticate" not in refused.headers  # the contract's reply, not the mock's problem
+    assert httpx.get(ranges.url + "/ranges/secured", auth=("a", "b")).status_code == 200
