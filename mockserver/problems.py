@@ -55,9 +55,10 @@ def not_found(method: str, path: str, closest: list[str] | None = None) -> Reply
                    **({"closest": closest} if closest else {}))
 
 
-def method_not_allowed(method: str, path: str, allowed: list[str]) -> Reply:
+def method_not_allowed(method: str, path: str, allowed: list[str], kind: str = "method-not-allowed") -> Reply:
+    """405 with `Allow` (sorted: starlette lists it from a set, whose order changes per process)."""
     allow = ", ".join(sorted(set(allowed)))
-    return problem("method-not-allowed", f"{path} does not take {method}; it takes {allow}", (("allow", allow),))
+    return problem(kind, f"{path} does not take {method}; it takes {allow}", (("allow", allow),))
 
 
 def unusable_path(detail: str) -> Reply:
@@ -118,9 +119,7 @@ def control_not_found(detail: str) -> Reply:
 
 
 def control_method_not_allowed(method: str, path: str, allowed: list[str]) -> Reply:
-    allow = ", ".join(sorted(set(allowed)))
-    return problem("control-method-not-allowed", f"{path} does not take {method}; it takes {allow}",
-                   (("allow", allow),))
+    return method_not_allowed(method, path, allowed, kind="control-method-not-allowed")
 
 
 def invalid_json(detail: str) -> Reply:
