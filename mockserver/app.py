@@ -125,11 +125,20 @@ def _as_connexion(reply: Reply) -> ConnexionResponse:
                              headers=dict(reply.headers))
 
 
-def method_not_allowed(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    """connexion's router found the path but not the method: 405 with `Allow`, from the catalogue."""
-    headers = getattr(exc, "headers", None) or {}
-    allowed = [method for method in headers.get("Allow", "").split(", ") if method]
-    return _as_connexion(problems.method_not_allowed(request.method, request.url.path, allowed))
+def method_not_allowed(router: Router) -> Callable[[ConnexionRequest, Exception], Any]:
+    """connexion's router found the path but not the method: 405 with `Allow`, from the catalogue.
+
+    `Allow` lists every method of every operation on the path. Starlette's own header names the
+    methods of the first route that matched the path only, and connexion adds one route per
+    operation, so `/pet/{petId}` would say `GET, HEAD` while the document also declares DELETE.
+    """
+    async def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        allowed = await router.allowed_methods(request.url.path)
+        if not allowed:  # not ours to know better: the router's own header
+            headers = getattr(exc, "headers", None) or {}
+            allowed = [method for method in headers.get("Allow", "").split(", ") if method]
+        return _as_connexion(problems.method_not_allowed(request.method, request.url.path, allowed))
+    return handle
 
 
 def internal_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -177,7 +186,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
         LifespanMiddleware,
     ]
     app = connexion.AsyncApp(__name__, middlewares=middlewares)
-    app.add_error_handler(405, method_not_allowed)
+    app.add_error_handler(405, method_not_allowed(router))
     app.add_error_handler(Exception, internal_error)
     for api in engine.apis:
         app.add_api(

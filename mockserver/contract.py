@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
+from mockserver import pagination
 from mockserver.errors import UserError
 from mockserver.httpfacts import HTTP_METHODS, is_json
-from mockserver.pointer import resolve
+from mockserver.names import id_field_candidates
+from mockserver.pagination import Pagination
+from mockserver.pointer import resolve, schema_properties
 from mockserver.documents import load_for_serving
 
 log = logging.getLogger("mockserver")
@@ -37,14 +40,29 @@ class DeclaredResponse:
     schema: Mapping[str, Any] | None
     examples: Mapping[str, Any]  # name -> value, in document order
     key: str = ""  # the document's key when not the status itself: `default`, `2XX` ...
+    # The other media types declared for this status, for content negotiation; this one (JSON
+    # when declared, else the first) is what a client that states no preference gets.
+    alternatives: tuple["DeclaredResponse", ...] = ()
 
     @property
     def doc_key(self) -> str:
         return self.key or str(self.status)
 
+    @property
+    def variants(self) -> tuple["DeclaredResponse", ...]:
+        return (self, *self.alternatives)
+
+    def variant(self, sent_type: str | None) -> "DeclaredResponse | None":
+        """The declared media type a reply of `sent_type` was served as (a concrete type for a
+        declared wildcard such as `*/*`)."""
+        for variant in self.variants:
+            if variant.media_type == sent_type or served_type(variant.media_type) == sent_type:
+                return variant
+        return None
+
     @cached_property
     def json(self) -> bool:
-        return is_json(self.media_type)
+        return is_json(served_type(self.media_type))
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,10 @@ class Operation:
     header_params: tuple[str, ...]
     binding: IdBinding | None
     fallbacks: Mapping[str, DeclaredResponse] = field(default_factory=dict)  # `2XX`... and `default`
+    # Full paths of concrete path items this template also matches (`/user/login` for
+    # `/user/{username}`): OpenAPI gives those to their own path item, whatever the method.
+    shadowed: frozenset[str] = frozenset()
+    pagination: Pagination | None = None  # how a list operation pages (pagination.py)
 
     def first_status(self) -> int:
         """The status to answer with when no 2xx is declared: the lowest declared one."""
@@ -188,38 +210,26 @@ class Api:
     operations: dict[str, Operation] = field(default_factory=dict)
 
 
-def schema_properties(document: Mapping[str, Any], schema: Any) -> dict[str, Any]:
-    """The properties a schema declares, looking through `$ref` and `allOf`."""
-    schema = resolve(document, schema)
-    if not isinstance(schema, Mapping):
-        return {}
-    properties = dict(schema.get("properties") or {})
-    for part in schema.get("allOf") or ():
-        for name, sub in schema_properties(document, part).items():
-            properties.setdefault(name, sub)
-    return properties
-
-
 def find_binding(document: Mapping[str, Any], params: Iterable[str], schema: Any) -> IdBinding | None:
     """Work out which body property carries the record id named by a path parameter.
 
-    The last path parameter names the resource. It is looked for in the body itself
-    (`id` <-> `id`) and then inside a single-property envelope
-    (`activity_id` <-> `activity_log.activity_id`), so no table of vendor names is needed.
+    The last path parameter names the resource. Its field (the same name, else what
+    `names.id_field_candidates` derives: `petId` -> `id`) is looked for in the body itself and
+    then inside a single-property envelope (`activity_id` <-> `activity_log.activity_id`), so
+    no table of vendor names is needed.
     """
     params = list(params)
     if not params or schema is None:
         return None
     param = params[-1]
     top = schema_properties(document, schema)
-    if param in top:
-        return IdBinding(param, (), param, _type_of(document, top[param]), _field_check(document, top[param]))
-    if len(top) == 1:
-        (envelope, inner), = top.items()
-        fields = schema_properties(document, inner)
-        if param in fields:
-            return IdBinding(param, (envelope,), param, _type_of(document, fields[param]),
-                             _field_check(document, fields[param]))
+    fields, envelope = top, ()
+    if len(top) == 1 and not any(name in top for name in id_field_candidates(param)):
+        (key, inner), = top.items()
+        fields, envelope = schema_properties(document, inner), (key,)
+    for name in id_field_candidates(param):
+        if name in fields:
+            return IdBinding(param, envelope, name, _type_of(document, fields[name]), _field_check(document, fields[name]))
     return None
 
 
@@ -248,13 +258,23 @@ def _type_of(document: Mapping[str, Any], schema: Any) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def _pick_media_type(content: Mapping[str, Any]) -> str | None:
-    if not content:
-        return None
-    for media_type in content:
-        if is_json(media_type):
-            return media_type
-    return next(iter(content))
+def _media_types_in_order(content: Mapping[str, Any]) -> list[str]:
+    """The declared media types, the one served by default first: JSON when declared."""
+    types = list(content or {})
+    json_first = next((media_type for media_type in types if is_json(media_type)), None)
+    if json_first is not None:
+        types.remove(json_first)
+        types.insert(0, json_first)
+    return types
+
+
+def served_type(media_type: str | None) -> str | None:
+    """The concrete type sent for a declared one: a wildcard (`*/*`, `application/*`) is sent as
+    JSON, `text/*` as plain text, `image/*` as PNG; concrete types as declared."""
+    if media_type is None or "*" not in media_type:
+        return media_type
+    kind = media_type.split(";", 1)[0].strip().lower()
+    return {"text/*": "text/plain", "image/*": "image/png"}.get(kind, "application/json")
 
 
 def _examples(document: Mapping[str, Any], media: Mapping[str, Any]) -> dict[str, Any]:
@@ -286,16 +306,18 @@ def _responses(document: Mapping[str, Any], raw: Mapping[str, Any]
             continue
         response = resolve(document, response)
         content = response.get("content") or {}
-        media_type = _pick_media_type(content)
-        media = resolve(document, content[media_type]) if media_type else {}
-        declared = DeclaredResponse(
-            status=status,
-            description=response.get("description", ""),
-            media_type=media_type,
-            schema=media.get("schema"),
-            examples=_examples(document, media),
-            key=key,
-        )
+        variants = [
+            DeclaredResponse(
+                status=status,
+                description=response.get("description", ""),
+                media_type=media_type,
+                schema=media.get("schema"),
+                examples=_examples(document, media),
+                key=key,
+            )
+            for media_type, media in ((t, resolve(document, content[t])) for t in _media_types_in_order(content))
+        ] or [DeclaredResponse(status, response.get("description", ""), None, None, {}, key)]
+        declared = replace(variants[0], alternatives=tuple(variants[1:]))
         if key:
             fallbacks[key if key == "default" else key.upper()] = declared
         else:
@@ -370,12 +392,66 @@ def load_api(source: Path, mount: str | None = None) -> Api:
                 fallbacks=fallbacks,
             )
             success = op.success
-            op = replace(op, binding=find_binding(
-                document, [p["name"] for p in params if p.get("in") == "path"], success.schema if success else None))
+            schema = success.schema if success else None
+            binding = find_binding(document, [p["name"] for p in params if p.get("in") == "path"], schema)
+            pages = pagination.infer(document, params, schema) if method == "get" and binding is None else None
+            op = replace(op, binding=binding, pagination=pages)
             if op.operation_id in api.operations:
                 raise UserError(str(source), f"operationId {op.operation_id} is used twice")
             api.operations[op.operation_id] = op
+    _mark_shadowed(api)
+    added = _declare_enforced_401s(api)
+    if added:
+        log.warning("warning: %s: %d operation(s) require credentials but declare no 401 (%s); the mock "
+                    "answers a 401 problem+json and the document it serves declares it", source, len(added),
+                    ", ".join(added[:5]) + (", ..." if len(added) > 5 else ""))
     return api
+
+
+def _template_regex(path: str) -> re.Pattern[str]:
+    return re.compile("".join(
+        "[^/]+" if part.startswith("{") else re.escape(part) for part in re.split(r"(\{[^}/]*\})", path)))
+
+
+def _mark_shadowed(api: Api) -> None:
+    """Record on each templated operation the concrete paths of the document it also matches."""
+    paths = list(api.document.get("paths") or {})
+    concrete = [path for path in paths if "{" not in path]
+    for op_id, op in list(api.operations.items()):
+        if "{" not in op.path:
+            continue
+        pattern = _template_regex(op.path)
+        shadowed = frozenset(api.base_path + path for path in concrete if pattern.fullmatch(path))
+        if shadowed:
+            api.operations[op_id] = replace(op, shadowed=shadowed)
+
+
+_ENFORCED_401 = {
+    "description": "Unauthorized. Added by the mock: the operation requires credentials and the mock enforces them.",
+    "content": {"application/problem+json": {"schema": {
+        "type": "object", "required": ["type", "title", "status"],
+        "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                       "detail": {"type": "string"}},
+    }}},
+}
+
+
+def _declare_enforced_401s(api: Api) -> list[str]:
+    """Declare, in the document the mock serves, the 401 it answers for missing credentials.
+
+    A document that requires credentials and declares no 401 (nor `4XX`, nor `default`) still
+    gets one from the mock, as from any real server; its served copy says so, so that clients
+    and contract testers reading it (`/openapi.json`, schemathesis) see what is answered. The
+    operations keep their declared responses: the security stage answers its own problem.
+    """
+    added = []
+    for op in api.operations.values():
+        enforced = op.security and all(requirement for requirement in op.security)
+        if enforced and not op.declares(401):
+            responses = api.document["paths"][op.path][op.method].setdefault("responses", {})
+            responses["401"] = copy.deepcopy(_ENFORCED_401)
+            added.append(op.operation_id)
+    return added
 
 
 def route_conflicts(apis: Iterable[Api]) -> list[tuple[Api, str]]:

@@ -39,8 +39,7 @@ def path_problem(raw_path: bytes) -> str | None:
 
 def check(op: Operation | None, request: MockRequest, responder: Responder) -> Reply | None:
     """None for a path an id may have; else the operation's declared 404 (the vendor would not
-    find such a record), else its declared 400, else a 400 problem, as a strict URL decoder
-    refuses it."""
+    find such a record), else its declared 400, else a 404 problem (no route serves such a path)."""
     problem = path_problem(request.raw_path)
     if problem is None:
         return None

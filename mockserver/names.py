@@ -27,3 +27,22 @@ def singular(noun: str) -> str:
         if count:
             return result
     return noun
+
+
+_ID_SUFFIX = re.compile(r"^(?:(?P<prefix>external|lago)[_-]?)?(?P<noun>[A-Za-z0-9]+?)[_-]?(?:id|Id|ID)$")
+
+
+def id_field_candidates(param: str) -> list[str]:
+    """The record fields a path parameter may name, most literal first.
+
+    `{id}` and `{activity_id}` name themselves; `{customer_id}` and `{petId}` name a record's
+    `id`; `{external_customer_id}` names its `external_id`, as Lago spells client-chosen keys.
+    """
+    candidates = [param]
+    match = _ID_SUFFIX.match(param)
+    if match and match.group("noun"):
+        prefix = match.group("prefix")
+        candidates.append(f"{prefix.lower()}_id" if prefix else "id")
+        if prefix:
+            candidates.append(f"{prefix.lower()}Id")
+    return candidates

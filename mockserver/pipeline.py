@@ -112,6 +112,8 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
     async def answer(self, route: Route, request: MockRequest, scope: Scope, receive: Receive) -> Reply:
         """Every stage after routing, in order; the first that answers decides the reply."""
         op, responder = route.op, self.responder
+        if op.shadowed and request.path in op.shadowed:  # `DELETE /user/login` beside `/user/{username}`
+            return problems.method_not_allowed(request.method, request.path, await self.router.allowed_methods(request.path))
         reply = guard.check(op, request, responder) or security.check(op, request, self.credentials, responder)
         scenario = None if reply else self.engine.state.scenarios.take(op, request.path)
         await hold(self.engine.config.latency_ms, scenario)

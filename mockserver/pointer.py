@@ -57,3 +57,15 @@ def resolve(document: Any, node: Any) -> Any:
         seen.add(ref)
         node = lookup(document, ref)
     return node
+
+
+def schema_properties(document: Mapping[str, Any], schema: Any) -> dict[str, Any]:
+    """The properties a schema declares, looking through `$ref` and `allOf`."""
+    schema = resolve(document, schema)
+    if not isinstance(schema, Mapping):
+        return {}
+    properties = dict(schema.get("properties") or {})
+    for part in schema.get("allOf") or ():
+        for name, sub in schema_properties(document, part).items():
+            properties.setdefault(name, sub)
+    return properties

@@ -18,7 +18,7 @@ PROBLEM_BASE = "https://mockserver.invalid/problems/"
 CATALOGUE: dict[str, tuple[int, str]] = {
     "not-found": (404, "Not Found"),
     "method-not-allowed": (405, "Method Not Allowed"),
-    "unusable-path": (400, "Bad Request"),
+    "unusable-path": (404, "Not Found"),
     "unauthorized": (401, "Unauthorized"),
     "invalid-request": (400, "Bad Request"),
     "unsupported-media-type": (415, "Unsupported Media Type"),
@@ -63,7 +63,8 @@ def method_not_allowed(method: str, path: str, allowed: list[str], kind: str = "
 
 def unusable_path(detail: str) -> Reply:
     """A path no operation can take (control characters, not UTF-8) that the router could not
-    route either: refused as a strict URL decoder refuses it, before routing."""
+    route either. A 404, not a 400: the request is well formed for a `type: string` id (a
+    schema-valid request is not the client's mistake), and no resource lives at such a path."""
     return problem("unusable-path", detail)
 
 

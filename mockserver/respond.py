@@ -20,8 +20,10 @@ from werkzeug.http import parse_accept_header
 from mockserver import media, problems
 from mockserver.config import ServeConfig
 from mockserver.defaults import ACCEPT_HEADERS_KEPT
-from mockserver.contract import Operation
+from mockserver.contract import DeclaredResponse, Operation, served_type
 from mockserver.generate import RecordGenerator
+from mockserver.generate.runtime import stable_int
+from mockserver.pagination import GENERATED_TOTAL
 from mockserver.pointer import resolve
 from mockserver.preferences import Preferences
 from mockserver.records import RecordStore
@@ -32,9 +34,24 @@ READS = ("accept",)  # request headers this stage reads (the replay key includes
 
 
 @lru_cache(maxsize=ACCEPT_HEADERS_KEPT)
-def _accepts(accept: str, media_type: str) -> bool:
-    """Clients send the same few Accept headers over and over: parse each once."""
-    return parse_accept_header(accept, MIMEAccept).best_match([media_type]) is not None
+def _best(accept: str, offered: tuple[str, ...]) -> int | None:
+    """Which offered type the Accept header prefers (q-values, wildcards), or None.
+
+    Clients send the same few Accept headers over and over: each is parsed once. On equal
+    preference the first offered wins, which is the contract's JSON when it declares one.
+    """
+    best = parse_accept_header(accept, MIMEAccept).best_match(offered)
+    return None if best is None else offered.index(best)
+
+
+def negotiate(declared: DeclaredResponse, accept: str | None) -> DeclaredResponse | None:
+    """The declared media type to answer with, by the request's Accept (RFC 9110 12.5.1)."""
+    if declared.media_type is None or not accept or not accept.strip():
+        return declared
+    variants = declared.variants
+    # matched on the essence: `application/json; charset=utf-8` is what `Accept: application/json` asks for
+    index = _best(accept, tuple(media.essence(served_type(variant.media_type) or "") for variant in variants))
+    return None if index is None else variants[index]
 
 
 class Responder:
@@ -53,37 +70,38 @@ class Responder:
         status = prefs.code or (success.status if success else op.first_status())
         declared = op.declared(status)
         assert declared is not None  # _check_declared let only declared statuses through
-        if declared.media_type is not None:
-            accept = request.headers.get("accept")
-            if accept and accept.strip() and not _accepts(accept, declared.media_type):
-                return problems.not_acceptable(declared.media_type)
+        chosen = negotiate(declared, request.headers.get("accept"))
+        if chosen is None:
+            return problems.not_acceptable(", ".join(str(served_type(v.media_type)) for v in declared.variants))
         if prefs.example is not None:
-            return self._reply(op, status, copy.deepcopy(declared.examples[prefs.example]))
+            examples = chosen.examples if prefs.example in chosen.examples else declared.examples
+            return self._reply(op, status, chosen, copy.deepcopy(examples[prefs.example]))
         if success is None or status != success.status:
-            return self.declared(op, status, request.path_params)
-        return self._success(op, prefs, request.path_params)
+            return self.declared(op, status, request.path_params, variant=chosen)
+        if op.pagination is not None and not prefs.dynamic:
+            return self._page(op, request, chosen)
+        return self._success(op, prefs, request.path_params, chosen)
 
     def declared(self, op: Operation, status: int, path_params: Mapping[str, Any] | None = None,
-                 detail: str | None = None) -> Reply:
+                 detail: str | None = None, variant: DeclaredResponse | None = None) -> Reply:
         """A non-record status: its first declared example, else generated, else no body."""
-        declared = op.declared(status)
+        declared = variant or op.declared(status)
         assert declared is not None
         if declared.media_type is None:
-            reply = self._reply(op, status, None)
+            reply = self._reply(op, status, declared, None)
         elif declared.examples:
-            reply = self._reply(op, status, copy.deepcopy(next(iter(declared.examples.values()))))
+            reply = self._reply(op, status, declared, copy.deepcopy(next(iter(declared.examples.values()))))
         else:
             record_id = str((path_params or {}).get(op.binding.route_key, "")) if op.binding else ""
-            reply = self._reply(op, status, self._generate(op, status, record_id))
+            reply = self._reply(op, status, declared, self._generate(op, status, declared, record_id))
         return reply if detail is None else reply.explained(detail)
 
-    def _success(self, op: Operation, prefs: Preferences, path_params: Mapping[str, Any]) -> Reply:
-        success = op.success
-        assert success is not None
+    def _success(self, op: Operation, prefs: Preferences, path_params: Mapping[str, Any],
+                 success: DeclaredResponse) -> Reply:
         binding = op.binding
         if binding is None and success.examples and self.generators[op.api].examples_first and not prefs.dynamic:
             # not a record by id: a document of the user's own answers with its example, as written
-            return self._reply(op, success.status, copy.deepcopy(next(iter(success.examples.values()))))
+            return self._reply(op, success.status, success, copy.deepcopy(next(iter(success.examples.values()))))
         record_id = str(path_params.get(binding.route_key, "")) if binding else ""
         if binding and not binding.holds(record_id):  # no record can have this id
             if op.declares(404):
@@ -92,20 +110,31 @@ class Responder:
         if binding and not prefs.dynamic:
             record = self.records.get(op, record_id)
             if record is not None:
-                return self._reply(op, success.status, binding.wrap(copy.deepcopy(record)))
+                return self._reply(op, success.status, success, binding.wrap(copy.deepcopy(record)))
             unknown_is_404 = self.config.unknown_ids == "404" or self.records.is_deleted(op, record_id)
             if unknown_is_404 and op.declares(404):
                 return self.declared(op, 404, path_params)
-        return self._reply(op, success.status, self._generate(op, success.status, record_id))
+        return self._reply(op, success.status, success, self._generate(op, success.status, success, record_id))
+
+    def _page(self, op: Operation, request: MockRequest, success: DeclaredResponse) -> Reply:
+        """A page of a generated collection, its items and page fields agreeing with the query."""
+        pages = op.pagination
+        assert pages is not None
+        low, high = GENERATED_TOTAL
+        total = low + stable_int(op.operation_id, self.generators[op.api].seed) % (high - low)
+        window = pages.window(request.query, total)
+        key = (op.operation_id, str(success.status), "", str(window.offset), str(window.size))
+        body = self.generators[op.api].generate(success.schema, key=key, pins=pages.pins(window)) \
+            if success.schema is not None else None
+        return self._reply(op, success.status, success, pages.shape(body, window))
 
     def generated(self, op: Operation, record_id: str) -> Any:
         """The success body generated for this id (what an unknown id gets)."""
         assert op.success is not None
-        return self._generate(op, op.success.status, record_id)
+        return self._generate(op, op.success.status, op.success, record_id)
 
-    def _generate(self, op: Operation, status: int, record_id: str) -> Any:
-        declared = op.declared(status)
-        assert declared is not None
+    def _generate(self, op: Operation, status: int, declared: DeclaredResponse, record_id: str) -> Any:
+        """The value for a reply; every media type of one status gets the same value."""
         if declared.schema is None:  # a media type with an example and no schema serves the example
             return copy.deepcopy(next(iter(declared.examples.values()), None))
         pins = {}
@@ -132,11 +161,10 @@ class Responder:
                     op.declared_summary())
         return None
 
-    def _reply(self, op: Operation, status: int, payload: Any) -> Reply:
-        """The body in the declared media type (media.py), marked for the validate stage."""
-        declared = op.declared(status)
-        assert declared is not None
-        media_type = declared.media_type
+    def _reply(self, op: Operation, status: int, declared: DeclaredResponse, payload: Any) -> Reply:
+        """The body in the declared media type (media.py), marked for the validate stage.
+        `status` is the one sent: a `4XX` or `default` response answers several."""
+        media_type = served_type(declared.media_type)
         if media_type is None or (payload is None and media.essence(media_type) not in media.FILES):
             return Reply(status, media_type, b"", contract=True)
         if declared.json:  # the usual case, on every request: no look-ups

@@ -118,3 +118,17 @@ class Router:
             if route is not None and route not in routes:
                 routes.append(route)
         return routes
+
+    async def allowed_methods(self, path: str) -> list[str]:
+        """The methods of the path item that owns `path` (its `Allow`), HEAD with GET.
+
+        A concrete path item owns its path: `DELETE /user/login` is not `deleteUser` when the
+        document also has `/user/login`, so templated routes that only shadow it are left out.
+        """
+        allowed = set()
+        for route in await self.routes_for(path):
+            if path not in route.op.shadowed:
+                allowed.add(route.op.method.upper())
+                if route.op.method == "get":
+                    allowed.add("HEAD")
+        return sorted(allowed)

@@ -96,17 +96,18 @@ class ResponseValidator:
                 self._cache.popitem(last=False)
         return verdict
 
-    def _build_body_validators(self, api: Api) -> dict[tuple[str, int], Any]:
+    def _build_body_validators(self, api: Api) -> dict[tuple[str, str, str], Any]:
         """openapi-core schema validators for JSON bodies of responses that declare no headers."""
         spec = self._openapi.spec
         validators = {}
         for op in api.operations.values():
             raw_responses = api.document["paths"][op.path][op.method]["responses"]
-            for declared in [*op.responses.values(), *op.fallbacks.values()]:
+            for declared in [variant for response in [*op.responses.values(), *op.fallbacks.values()]
+                             for variant in response.variants]:
                 raw = resolve(api.document, raw_responses[declared.doc_key])
                 if declared.media_type is None or declared.schema is None or raw.get("headers"):
                     continue
-                if not (is_json(declared.media_type) or is_rendering(declared.media_type)):
+                if not (declared.json or is_rendering(declared.media_type)):
                     continue
                 lean = lean_schema(api.document, declared.schema)
                 if lean is not None:  # same verdicts, less to walk (leanschema.py)
@@ -114,7 +115,8 @@ class ResponseValidator:
                 else:
                     root = spec
                     schema = spec / "paths" / op.path / op.method / "responses" / declared.doc_key / "content" / declared.media_type / "schema"
-                validators[(op.operation_id, declared.doc_key)] = oas30_read_schema_validators_factory.create(root, schema)
+                validators[(op.operation_id, declared.doc_key, declared.media_type)] = \
+                    oas30_read_schema_validators_factory.create(root, schema)
         return validators
 
     def _validate(self, op: Operation, status: int, media_type: str | None, body: bytes,
@@ -124,10 +126,12 @@ class ResponseValidator:
             return [f"status {status} is not declared (declared: {op.declared_statuses()})"]
         if declared.media_type is None:
             return [] if not body else ["the contract declares no body for this status"]
-        validator = self._body_validators.get((op.operation_id, declared.doc_key))
+        variant = declared.variant(media_type)
+        if variant is None:
+            return [f"content type {media_type!r} is not declared for {status} "
+                    f"({', '.join(str(v.media_type) for v in declared.variants)})"]
+        validator = self._body_validators.get((op.operation_id, variant.doc_key, variant.media_type))
         if validator is not None:
-            if media_type != declared.media_type:
-                return [f"content type {media_type!r} is not the declared {declared.media_type!r}"]
             try:
                 validator.validate(json.loads(body if value_json is None else value_json))
             except (ValueError, OpenAPIError) as exc:  # not JSON; or openapi-core's InvalidSchemaValue
@@ -156,7 +160,7 @@ class ResponseValidator:
         return self.violations(op, status, media_type, render(media_type, payload, declared.schema), value_json)
 
     def _check_value(self, op: Operation, declared: DeclaredResponse, payload: Any) -> tuple[str, ...]:
-        validator = self._body_validators.get((op.operation_id, declared.doc_key))
+        validator = self._body_validators.get((op.operation_id, declared.doc_key, declared.media_type))
         if validator is None:
             return ()  # not JSON: openapi-core's full check needs a concrete status; served examples are checked then
         try:
@@ -174,7 +178,8 @@ def drop_broken_examples(api: Api, validator: ResponseValidator) -> list[str]:
     """
     warnings = []
     for op in api.operations.values():
-        for declared in [*op.responses.values(), *op.fallbacks.values()]:
+        for declared in [variant for response in [*op.responses.values(), *op.fallbacks.values()]
+                         for variant in response.variants]:
             status = declared.status
             for name, value in list(declared.examples.items()):
                 violations = validator.check_body(op, status, value, declared)

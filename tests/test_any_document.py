@@ -82,6 +82,38 @@ def test_a_concrete_path_matches_before_its_templated_sibling(documents: Running
     assert httpx.get(documents.url + "/edges/invoices/inv_12").json() == {"id": "inv_12"}
 
 
+def test_a_concrete_path_owns_every_method_and_allow_lists_its_path_items_methods(documents: RunningServer) -> None:
+    """Found by schemathesis (ST205): `/user/login` declares only GET, so DELETE there is no
+    `deleteUser` of user "login", and `Allow` names every method of the path item."""
+    shadowed = httpx.delete(documents.url + "/api/v3/user/login", headers=BEARER)
+    assert (shadowed.status_code, shadowed.headers["allow"]) == (405, "GET, HEAD")
+    assert shadowed.headers["content-type"] == "application/problem+json"
+    options = httpx.options(documents.url + "/api/v3/pet/1", headers=BEARER)
+    assert (options.status_code, options.headers["allow"]) == (405, "DELETE, GET, HEAD, POST")
+    assert httpx.delete(documents.url + "/api/v3/user/ada", headers=BEARER).status_code != 405
+
+
+def test_an_integer_beyond_its_format_is_the_declared_400(documents: RunningServer) -> None:
+    """Found by schemathesis (ST201): an `int64` id of 22 digits is not a valid request."""
+    response = httpx.get(documents.url + "/api/v3/store/order/7979570105738892148736", headers=BEARER)
+    assert response.status_code == 400 and "int64" in response.headers["x-mock-problem"]
+    assert httpx.get(documents.url + "/api/v3/store/order/9223372036854775807", headers=BEARER).status_code == 200
+
+
+def test_an_enforced_401_the_document_omits_is_declared_in_the_served_document(documents: RunningServer) -> None:
+    """Museum requires credentials and declares no 401: the mock still answers one, and the
+    document it serves says so, with one start-up warning."""
+    base = documents.url + "/_mock/docs/openapi/museum-api"
+    refused = httpx.get(base + "/museum-hours")
+    assert (refused.status_code, refused.headers["www-authenticate"]) == (401, 'Basic realm="mockserver"')
+    assert refused.json()["detail"] == "getMuseumHours requires credentials"
+    served = httpx.get(base + "/openapi.json").json()
+    assert "application/problem+json" in served["paths"]["/museum-hours"]["get"]["responses"]["401"]["content"]
+    assert documents.log().count("require credentials but declare no 401") == 1
+    petstore = httpx.get(documents.url + "/api/v3/openapi.json").json()  # its `default` covers the 401
+    assert "401" not in petstore["paths"]["/pet/{petId}"]["get"]["responses"]
+
+
 def test_a_path_id_that_breaks_the_parameters_format_is_the_declared_400(documents: RunningServer) -> None:
     response = httpx.get(documents.url + "/edges/events/1")
     assert (response.status_code, response.json()) == (400, {"error": "bad_request"})
@@ -240,3 +272,101 @@ def test_every_stage_answers_with_a_declared_range_when_the_status_itself_is_not
     assert (refused.status_code, refused.json()) == (401, {"error": "client_error"})
     assert "www-authenticate" not in refused.headers  # the contract's reply, not the mock's problem
     assert httpx.get(ranges.url + "/ranges/secured", auth=("a", "b")).status_code == 200
+
+
+# -- content negotiation -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def negotiation() -> Iterator[RunningServer]:
+    running = start_server("--spec", str(ANYDOC / "negotiation.yaml"))
+    yield running
+    running.stop()
+
+
+def test_no_accept_gets_the_json_a_declared_xml_alternative_does_not_displace(negotiation: RunningServer) -> None:
+    response = httpx.get(negotiation.url + "/neg/pets/7")
+    assert (response.status_code, response.headers["content-type"]) == (200, "application/json")
+    assert response.json() == {"id": 7, "name": "Rex"}
+    assert response.headers["vary"].lower().count("accept") <= 1
+
+
+@pytest.mark.parametrize("accept, served", [
+    ("application/xml", "application/xml"),
+    ("application/xml;q=0.9, application/json;q=0.5", "application/xml"),
+    ("application/json;q=0.5, application/xml;q=0.9", "application/xml"),
+    ("application/*;q=0.2, application/xml", "application/xml"),
+    ("*/*", "application/json"),
+    ("text/html, */*;q=0.1", "application/json"),
+    ("application/json", "application/json"),
+])
+def test_accept_with_q_values_and_wildcards_picks_the_declared_media_type(
+        negotiation: RunningServer, accept: str, served: str) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    response = httpx.get(negotiation.url + "/neg/pets/7", headers={"Accept": accept})
+    assert (response.status_code, response.headers["content-type"]) == (200, served)
+    if served == "application/xml":  # the same record, in the other media type
+        root = ElementTree.fromstring(response.content)
+        assert (root.tag, root.findtext("id"), root.findtext("name")) == ("pet", "7", "Rex")
+    else:
+        assert response.json() == {"id": 7, "name": "Rex"}
+
+
+def test_an_accept_no_declared_type_satisfies_is_a_406_naming_the_declared_ones(negotiation: RunningServer) -> None:
+    response = httpx.get(negotiation.url + "/neg/pets/7", headers={"Accept": "text/csv"})
+    assert (response.status_code, response.headers["content-type"]) == (406, "application/problem+json")
+    assert response.json()["detail"] == "this operation only answers application/json, application/xml"
+
+
+def test_a_wildcard_media_type_is_served_as_json_and_a_charset_parameter_as_declared(
+        negotiation: RunningServer) -> None:
+    anything = httpx.get(negotiation.url + "/neg/anything")
+    assert (anything.status_code, anything.headers["content-type"]) == (200, "application/json")
+    assert isinstance(anything.json()["ok"], bool)
+    charset = httpx.get(negotiation.url + "/neg/charset", headers={"Accept": "application/json"})
+    assert (charset.status_code, charset.headers["content-type"], charset.json()) == (
+        200, "application/json; charset=utf-8", {"name": "Rex"})
+    assert "contract violation" not in negotiation.log()
+
+
+# -- pagination and distinct items ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[RunningServer]:
+    running = start_server("--spec", str(ANYDOC / "pages.yaml"))
+    yield running
+    running.stop()
+
+
+def test_page_numbers_and_meta_agree_with_the_query_and_the_items(pages: RunningServer) -> None:
+    first = httpx.get(pages.url + "/pages/invoices?page=1&per_page=3").json()
+    total = first["meta"]["total_count"]
+    last_page = -(-total // 3)
+    assert len(first["invoices"]) == 3
+    assert first["meta"] == {"current_page": 1, "next_page": 2, "prev_page": None,
+                             "total_pages": last_page, "total_count": total}
+    second = httpx.get(pages.url + "/pages/invoices?page=2&per_page=3").json()
+    assert second["meta"]["current_page"] == 2 and second["meta"]["prev_page"] == 1
+    assert not {i["id"] for i in first["invoices"]} & {i["id"] for i in second["invoices"]}  # other records
+    last = httpx.get(pages.url + f"/pages/invoices?page={last_page}&per_page=3").json()
+    assert len(last["invoices"]) == total - 3 * (last_page - 1) and last["meta"]["next_page"] is None
+    beyond = httpx.get(pages.url + f"/pages/invoices?page={last_page + 1}&per_page=3").json()
+    assert beyond["invoices"] == [] and beyond["meta"]["total_count"] == total
+    default = httpx.get(pages.url + "/pages/invoices").json()  # per_page's declared default, 20
+    assert len(default["invoices"]) == min(20, total) and default["meta"]["current_page"] == 1
+    assert httpx.get(pages.url + "/pages/invoices?page=1&per_page=3").json() == first  # deterministic
+
+
+def test_offset_and_limit_agree_with_the_items_and_has_more(pages: RunningServer) -> None:
+    body = httpx.get(pages.url + "/pages/events?offset=5&limit=4").json()
+    assert (len(body["data"]), body["offset"], body["limit"]) == (4, 5, 4)
+    assert body["has_more"] is (5 + 4 < body["total"])
+    end = httpx.get(pages.url + f"/pages/events?offset={body['total'] - 1}&limit=4").json()
+    assert (len(end["data"]), end["has_more"]) == (1, False)
+
+
+def test_array_items_are_distinct_and_a_bare_array_is_sized_by_limit(pages: RunningServer) -> None:
+    five = httpx.get(pages.url + "/pages/tags?limit=5").json()
+    assert len(five) == 5 and len(set(five)) == 5 and "urgent" in five  # the example, then others
+    ten = httpx.get(pages.url + "/pages/tags").json()  # limit's declared default
+    assert len(ten) == 10 and len(set(ten)) == 10

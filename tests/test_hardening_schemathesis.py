@@ -37,8 +37,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.hardening_support import API_KEY, BASIC_PASSWORD, BASIC_USER, restricted_server
-from tests.mockserver_process import REPO, RunningServer
+from tests.hardening_support import API_KEY, BASIC_PASSWORD, BASIC_USER, RESTRICTED_FLAGS, restricted_server
+from tests.mockserver_process import REPO, RunningServer, start_server
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (test extra)")
 
@@ -52,7 +52,18 @@ bearer = "{API_KEY}"
 [auth.openapi.basicAuth]
 username = "{BASIC_USER}"
 password = "{BASIC_PASSWORD}"
+
+[auth.openapi.petstore_auth]
+bearer = "{API_KEY}"
+
+[auth.openapi.api_key]
+api_key = "{API_KEY}"
+
+[auth.openapi.MuseumPlaceholderAuth]
+username = "{BASIC_USER}"
+password = "{BASIC_PASSWORD}"
 """
+SPECS = REPO / "tests" / "data" / "specs"
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +100,7 @@ def _summarize(ndjson: Path) -> tuple[collections.Counter, list[str]]:
         if not finished:
             continue
         recorder = finished["recorder"]
-        for case_id, checks in recorder["checks"].items():
+        for case_id, checks in (recorder.get("checks") or {}).items():
             for check in checks:
                 counts[(check["name"], check["status"])] += 1
                 if check["status"] == "failure":
@@ -106,13 +117,38 @@ def _summarize(ndjson: Path) -> tuple[collections.Counter, list[str]]:
 @pytest.mark.parametrize("document, base_path", [("lago", "/api/v1"), ("sequence", "")])
 def test_schemathesis_finds_nothing_with_every_check(hardened: RunningServer, tmp_path: Path,
                                                       document: str, base_path: str) -> None:
+    _run_schemathesis(hardened, tmp_path, str(REPO / "openapi" / f"{document}.yaml"), hardened.url + base_path)
+
+
+@pytest.mark.parametrize("spec, base_path, read_from", [
+    # Petstore declares a 401-less `default`, so the document as written is what is checked.
+    ("petstore-3.0.yaml", "/api/v3", "file"),
+    # Museum requires credentials and declares no 401: the mock answers one, and the document it
+    # serves (its 3.1 normalized to 3.0, plus that 401) is the one that describes the replies.
+    ("museum-3.1.yaml", "/_mock/docs/openapi/museum-api", "served"),
+])
+def test_schemathesis_finds_nothing_on_public_documents(tmp_path: Path, spec: str, base_path: str,
+                                                         read_from: str) -> None:
+    """Issue 11: every check over the read operations of two public documents, served as is."""
+    server = start_server(*RESTRICTED_FLAGS, "--spec", str(SPECS / spec))
+    try:
+        url = server.url + base_path
+        _run_schemathesis(server, tmp_path, str(SPECS / spec) if read_from == "file" else url + "/openapi.json",
+                          url, "--include-method", "GET")
+    finally:
+        server.stop()
+
+
+def _run_schemathesis(server: RunningServer, tmp_path: Path, schema: str, url: str, *extra: str) -> None:
+    document = Path(schema).stem if not schema.startswith("http") else schema
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG, encoding="utf-8")
     report = tmp_path / "events.ndjson"
     command = _schemathesis_command() + [
         "--config-file", str(config), "--no-color",
-        "run", str(REPO / "openapi" / f"{document}.yaml"),
-        "--url", hardened.url + base_path,
+        "run", schema,
+        "--url", url,
+        *extra,
         "--checks", "all",
         "--mode", "all",
         "--seed", str(SEED),
@@ -134,4 +170,4 @@ def test_schemathesis_finds_nothing_with_every_check(hardened: RunningServer, tm
         f"schemathesis exit {result.returncode} on {document}:\n{summary}\n\n{output[-6000:]}")
     ran = {name for (name, status) in counts if status in ("success", "failure")}
     assert MUST_RUN <= ran, f"checks never evaluated on {document}: {sorted(MUST_RUN - ran)}\n{output[-3000:]}"
-    assert "Traceback" not in hardened.log()
+    assert "Traceback" not in server.log()

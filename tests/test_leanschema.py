@@ -68,7 +68,7 @@ def test_lean_and_original_schema_agree_on_valid_and_broken_bodies(api, op, stat
     lean_path = SchemaPath.from_dict(lean)
     leaner = factory.create(lean_path, lean_path)
     bodies = [copy.deepcopy(example) for example in declared.examples.values()]
-    bodies += [ENGINE.responder._generate(op, status, f"id-{n}") for n in range(5)]
+    bodies += [ENGINE.responder._generate(op, status, declared, f"id-{n}") for n in range(5)]
     compared = broken = 0
     for body in bodies:
         assert verdict(original, body) == verdict(leaner, body) == []

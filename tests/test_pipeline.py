@@ -96,7 +96,7 @@ def test_guard_answers_the_declared_404_else_a_400_problem(bundled: InProcess) -
     assert ("x-mock-problem", "the path holds control characters") in reply.headers
     unrouted = guard.check(None, bad, bundled.engine.responder)
     assert (unrouted.status, unrouted.media_type, json.loads(unrouted.body)["detail"]) == (
-        400, "application/problem+json", "the path holds control characters")
+        404, "application/problem+json", "the path holds control characters")
     assert guard.check(lago_op(bundled.engine), request_for("/api/v1/activity_logs/ok"), bundled.engine.responder) is None
 
 

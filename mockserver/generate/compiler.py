@@ -160,11 +160,13 @@ class Compiler:
             date_only = fmt == "date" or (fmt is None and hints.is_date_example(ex))
             return DateTime(hints.is_created_name(ws), date_only)
         examples = self._own_examples(s, ws) if self.ctx.vocab.examples_first else ()
-        if examples:
-            return Examples(examples)
+        if examples:  # the generated alternative to the examples must not mimic them
+            s = {key: value for key, value in s.items() if key not in ("example", "x-examples")}
+            ex = None
         fn, prio = hints.string_hint(name, parent, sibs, s, self.ctx)
         patterns = tuple(s.get("x-patterns", ())) + ((s["pattern"],) if "pattern" in s else ())
-        return Str(fn, prio, int(s.get("minLength", 0)), s.get("maxLength"), patterns, ex)
+        generated = Str(fn, prio, int(s.get("minLength", 0)), s.get("maxLength"), patterns, ex)
+        return Examples(examples, generated) if examples else generated
 
     @staticmethod
     def _own_examples(s: dict[str, Any], ws: tuple[str, ...]) -> tuple[str, ...]:

@@ -60,15 +60,19 @@ class Enum(Node):
 
 
 class Examples(Node):
-    """A field's own examples (generic documents): one of them per record, chosen by the record's RNG."""
+    """A field's own examples (generic documents): one of them per record, chosen by the record's
+    RNG; in an array whose items came out as repeats, a generated value (`fallback`) instead."""
 
-    __slots__ = ("values",)
+    __slots__ = ("values", "fallback")
 
-    def __init__(self, values: tuple[Any, ...]) -> None:
+    def __init__(self, values: tuple[Any, ...], fallback: Node) -> None:
         super().__init__(PRIO_PLAIN)
         self.values = values
+        self.fallback = fallback
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
+        if run.retry >= len(self.values):
+            return self.fallback.gen(run, pin)
         value = self.values[0] if len(self.values) == 1 else run.rng.choice(self.values)
         return apply_pin(clone(value), pin)
 
@@ -249,6 +253,13 @@ class FreeForm(Node):
         return apply_pin(self.fn(run), pin)
 
 
+def _signature(value: Any) -> Any:
+    """A hashable stand-in for a generated value, to tell repeats apart (scalars as themselves)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return (type(value), value)
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 class Arr(Node):
     __slots__ = ("item", "lo", "hi", "pick_lo", "pick_hi", "unique", "empty_bias")
 
@@ -276,24 +287,30 @@ class Arr(Node):
             want = max((k + 1 for k in kids if isinstance(k, int)), default=0)
             n = max(n, want if self.hi is None else min(want, self.hi))
         out: list[Any] = []
-        seen: set[str] = set()
+        seen: set[Any] = set()
         item = self.item
         for i in range(n):
             kp = kids.get(i) if kids else None
-            for _attempt in range(10 if self.unique else 1):
-                run.elem = True
+            # Items are distinct where the schema allows: `["Invoice", "Invoice", "Invoice"]`
+            # reads as a bug. A few more tries, then a shorter array beats a repeat, unless
+            # `minItems` needs the repeat (and `uniqueItems` does not forbid it).
+            for attempt in range(10 if self.unique else 4):
+                run.elem, run.retry = True, attempt
+                if attempt:  # a repeat: what the item is about (its theme) is drawn again
+                    run.frames.append(Frame(run.frames[-1].entity if run.frames else "", Theme(rng, run.ctx.vocab.resources)))
                 v = item.gen(run, kp)
-                run.elem = False
+                if attempt:
+                    run.frames.pop()
+                run.elem, run.retry = False, 0
                 if kp is not None and kp.value is not UNSET:
                     v = kp.value
-                if not self.unique:
-                    break
-                sig = json.dumps(v, sort_keys=True, default=str)
+                sig = _signature(v)
                 if sig not in seen:
                     seen.add(sig)
                     break
             else:
-                continue  # couldn't find a distinct item: a shorter array beats a duplicate
+                if self.unique or len(out) >= self.lo:
+                    continue
             out.append(v)
         return out
 

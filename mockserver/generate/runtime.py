@@ -227,7 +227,7 @@ class Frame:
 class Run:
     """State of one generate() call."""
 
-    __slots__ = ("rng", "ctx", "frames", "depth", "recursion", "elem", "root_theme")
+    __slots__ = ("rng", "ctx", "frames", "depth", "recursion", "elem", "root_theme", "retry")
 
     def __init__(self, rng: random.Random, ctx: Ctx) -> None:
         self.rng = rng
@@ -237,6 +237,7 @@ class Run:
         self.recursion = 0  # self-references followed so far (recursive schemas)
         self.elem = False  # set by arrays: the next object is a new element and gets its own theme
         self.root_theme = Theme(rng, ctx.vocab.resources)
+        self.retry = 0  # set by arrays: how many items in a row came out as repeats
 
     # context lookups
     def theme(self) -> Theme:
