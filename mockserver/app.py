@@ -30,6 +30,7 @@ from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
 
 from mockserver import problems
@@ -197,6 +198,9 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
             strict_validation=False,
             validator_map={"parameter": NamingParameterValidator},
             validate_responses=False,  # the pipeline validates every reply itself, with openapi-core
+            # the pipeline serves `openapi.json` itself: connexion's copy has its `$ref`s resolved
+            # into Python objects, which a recursive schema makes impossible to write (landing.py)
+            swagger_ui_options=SwaggerUIOptions(serve_spec=False),
         )
     app.engine = engine  # type: ignore[attr-defined]
     app.router = router  # type: ignore[attr-defined]

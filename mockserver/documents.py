@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +28,8 @@ from mockserver.yamlfile import load_yaml_file
 log = logging.getLogger("mockserver")
 
 _PAGE_SUFFIXES = {".md", ".markdown", ".mdx"}
+# A `$ref` to something other than `#...` (YAML or JSON spelling): a reference to another file.
+_EXTERNAL_REF = re.compile(rb"""["']?\$ref["']?\s*:\s*["']?(?!#)[^\s"'#]""")
 
 
 def cache_dir() -> Path:
@@ -66,6 +69,10 @@ def load_for_serving(source: Path) -> tuple[dict[str, Any], list[str]]:
         if is_served_as_is(document) and _is_valid(document):
             return document, []
     raw = source.read_bytes()
+    if _EXTERNAL_REF.search(raw):  # the result depends on other files too: not keyed by this one
+        from mockserver.normalize import normalize_documents
+
+        return normalize_documents([source])
     key = hashlib.sha256(raw).hexdigest()[:32] + "-" + _normalizer_fingerprint()
     cached = _read_cache(key)
     if cached is not None:

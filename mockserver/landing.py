@@ -9,6 +9,7 @@ script and no external asset, so it works offline.
 from __future__ import annotations
 
 import difflib
+import json
 from html import escape
 
 from mockserver.contract import Api, example_curl
@@ -51,3 +52,22 @@ def page(apis: list[Api], base_url: str, control: bool) -> Reply:
             f"<p>{len(apis)} API(s), every reply validated against its contract.</p>"
             + "".join(sections) + control_part + "</body></html>")
     return Reply(200, "text/html; charset=utf-8", html.encode("utf-8"))
+
+
+def document(api: Api, kind: str) -> Reply:
+    """The document the mock serves for `api`, at `{base}/openapi.json` (and `.yaml`).
+
+    Served here rather than by connexion's Swagger UI layer, which serves the document with
+    every `$ref` resolved into Python objects: a recursive schema (a tree node whose children
+    are nodes) cannot be written as JSON from that, and the reply was a 500. This is the
+    document as written, normalized, with what the mock adds (the 401s it enforces), mounted
+    where the mock serves it.
+    """
+    served = dict(api.document)
+    served["servers"] = [{"url": api.base_path or "/"}]
+    text = json.dumps(served, ensure_ascii=False, default=str)  # YAML dates as their text
+    if kind == "yaml":
+        import yaml
+
+        return Reply(200, "text/yaml", yaml.safe_dump(json.loads(text), sort_keys=False, allow_unicode=True).encode("utf-8"))
+    return Reply(200, "application/json", text.encode("utf-8"))

@@ -54,6 +54,9 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         self.router = router
         self.swagger = swagger  # connexion's SwaggerUIMiddleware, once connexion has built it
         self.swagger_first: frozenset[Route] | None = None  # routes whose paths Swagger UI may serve
+        # `{base}/openapi.json` and `.yaml`: the document as the mock serves it (landing.py)
+        self.documents = {api.base_path + suffix: (api, kind) for api in engine.apis
+                          for suffix, kind in (("/openapi.json", "json"), ("/openapi.yaml", "yaml"))}
 
     def add_api(self, specification, **kwargs) -> PipelineAPI:  # type: ignore[override]
         """Called by connexion at start-up, once per API, most specific base path first."""
@@ -70,6 +73,10 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         route = self.route_of(scope)
         if PROBE in extensions:
             extensions[PROBE].append(route)
+            return
+        served = self.documents.get(scope["path"])
+        if served is not None and scope["method"] in ("GET", "HEAD"):  # before any operation, as connexion's own
+            await landing.document(*served).send(send)
             return
         if self.swagger_first is None:
             self.swagger_first = frozenset(await self.routes_behind_swagger())

@@ -9,6 +9,7 @@ document without operationIds, and `edges.yaml` for the requests that used to en
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 from pathlib import Path
@@ -370,3 +371,84 @@ def test_array_items_are_distinct_and_a_bare_array_is_sized_by_limit(pages: Runn
     assert len(five) == 5 and len(set(five)) == 5 and "urgent" in five  # the example, then others
     ten = httpx.get(pages.url + "/pages/tags").json()  # limit's declared default
     assert len(ten) == 10 and len(set(ten)) == 10
+
+
+# -- external references -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def split() -> Iterator[RunningServer]:
+    running = start_server("--spec", str(ANYDOC / "split" / "api.yaml"))
+    yield running
+    running.stop()
+
+
+def test_a_document_split_over_files_is_served(split: RunningServer) -> None:
+    todo = httpx.get(split.url + "/split/todos/t1")  # path item and schemas from two other files
+    assert (todo.status_code, todo.json()) == (200, {"todoId": "t1", "title": "Buy milk", "owner": {"name": "Ada"}})
+    node = httpx.get(split.url + "/split/nodes/n1")  # a recursive schema in its own file
+    assert (node.status_code, node.json()["id"]) == (200, "n1")
+    warning = "api.yaml: $ref './docs/nope.md' cannot be read (no such file); left empty"
+    assert split.log().count(warning) == 1
+
+
+def test_the_served_document_has_every_reference_local_and_markdown_inlined(split: RunningServer) -> None:
+    served = httpx.get(split.url + "/split/openapi.json")
+    assert served.status_code == 200  # a recursive schema once made this a 500
+    document = served.json()
+    assert document["info"]["x-logo-description"] == "# Intro\n\nThis API is split over files.\n"
+    assert document["servers"] == [{"url": "/split"}]
+    schemas = document["components"]["schemas"]
+    assert set(schemas) == {"Todo", "Owner", "node", "Error"}
+    assert schemas["node"]["properties"]["children"]["items"] == {"$ref": "#/components/schemas/node"}
+    assert "$ref': '." not in str(document) and "'$ref': 'common" not in str(document)
+    assert httpx.get(split.url + "/split/openapi.yaml").text.startswith("openapi: 3.0.3\n")
+
+
+def test_a_swagger_2_document_stops_start_up_with_how_to_convert_it(tmp_path: Path) -> None:
+    from tests.hardening_support import serve_expecting_failure
+
+    legacy = tmp_path / "legacy.yaml"
+    legacy.write_text('swagger: "2.0"\ninfo: {title: t, version: "1"}\npaths: {}\n', encoding="utf-8")
+    failed = serve_expecting_failure("--spec", str(legacy))
+    assert failed.returncode == 2
+    assert "legacy.yaml: Swagger 2.0 documents are not served; convert it to OpenAPI 3 first, for instance: " \
+           "npx swagger2openapi" in failed.stderr
+
+
+def _huge_document(paths: int) -> str:
+    """A 3.1 document of `2 * paths` operations whose schemas use what real documents do:
+    recursion, `oneOf` with null, `const`, type arrays and `examples` arrays."""
+    schemas = {
+        "Category": {"type": "object", "required": ["id", "name"], "properties": {
+            "id": {"type": "string"}, "name": {"type": "string", "examples": ["Books", "Games"]},
+            "parent": {"oneOf": [{"$ref": "#/components/schemas/Category"}, {"type": "null"}]},
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Category"}},
+            "kind": {"const": "category"}, "rank": {"type": ["integer", "null"], "minimum": 0}}},
+    }
+    document: dict = {"openapi": "3.1.0", "info": {"title": "huge", "version": "1"},
+                      "servers": [{"url": "/huge"}], "paths": {}, "components": {"schemas": schemas}}
+    for n in range(paths):
+        ref = {"$ref": "#/components/schemas/Category"}
+        document["paths"][f"/r{n}/categories/{{id}}"] = {
+            "get": {"parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "one", "content": {"application/json": {"schema": ref}}}}},
+            "delete": {"parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                       "responses": {"204": {"description": "gone"}}},
+        }
+    return json.dumps(document)
+
+
+def test_a_huge_document_with_recursive_nullable_and_const_schemas_is_served(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.json"
+    huge.write_text(_huge_document(200), encoding="utf-8")
+    server = start_server("--spec", str(huge))
+    try:
+        routes = httpx.get(server.url + "/__mock/routes").json()["routes"]
+        assert len(routes) == 400
+        for n in (0, 99, 199):
+            body = httpx.get(server.url + f"/huge/r{n}/categories/c{n}").json()
+            assert body["id"] == f"c{n}" and body["kind"] == "category" and body["name"] in ("Books", "Games")
+        assert httpx.delete(server.url + "/huge/r5/categories/c5").status_code == 204
+        assert "contract violation" not in server.log()
+    finally:
+        server.stop()

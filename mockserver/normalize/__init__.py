@@ -1,6 +1,7 @@
 """Build time: vendor documents -> one valid, deterministic OpenAPI 3.0.3 document per vendor.
 
-Pipeline (one module per step): load (docs page / YAML / JSON) -> forms (resolved endpoint
+Pipeline (one module per step): load (docs page / YAML / JSON) -> bundle (external `$ref`s
+made local) -> forms (resolved endpoint
 or OpenAPI) -> downconvert (3.1 -> 3.0.3) -> merge (pages of one vendor) -> auth
 (`Authorization` header parameters -> security) -> tidy (no-op empties, info) -> lenient
 (small violations repaired, one warning each) ->
@@ -12,11 +13,13 @@ result is valid.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from mockserver.errors import UserError
 from mockserver.normalize.auth import lift_authorization_headers
+from mockserver.normalize.bundle import bundle
 from mockserver.normalize.downconvert import downconvert
 from mockserver.normalize.dump import render, write_text_atomically
 from mockserver.normalize.forms import to_openapi
@@ -40,6 +43,7 @@ def normalize_documents(inputs: Sequence[Path], overlays: Sequence[Path] = ()) -
     documents = []
     for path in inputs:
         loaded = load_document(Path(path))
+        loaded = replace(loaded, data=bundle(loaded.data, Path(path), warnings))
         documents.append((loaded.source, downconvert(to_openapi(loaded, warnings), loaded.source, warnings)))
     doc = merge_documents(documents, warnings)
     doc["openapi"] = "3.0.3"

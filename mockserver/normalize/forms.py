@@ -27,7 +27,10 @@ def to_openapi(loaded: Loaded, warnings: list[str]) -> dict[str, Any]:
             raise UserError(source, f"unsupported OpenAPI version {version!r} (3.0.x and 3.1.x are supported)")
         return data
     if "swagger" in data:
-        raise UserError(source, "Swagger 2.0 documents are not supported; convert to OpenAPI 3 first")
+        # No maintained Python converter exists (prance sends the document to a web service), so
+        # the user converts once, with the converter Swagger's own tools use.
+        raise UserError(source, "Swagger 2.0 documents are not served; convert it to OpenAPI 3 first, "
+                                f"for instance: npx swagger2openapi {source} -o openapi.yaml")
     if resolved.is_resolved(data):
         return resolved.to_openapi(data, source, loaded.page, warnings)
     raise UserError(
