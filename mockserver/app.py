@@ -89,7 +89,7 @@ def build_engine(config: ServeConfig, journal: Journal | None = None) -> Engine:
     for api in apis:
         for warning in drop_broken_examples(api, validators[api.name]):
             log.warning("warning: %s", warning)
-    records = seed_store(apis, validators, config.fixtures_dir)
+    records = seed_store(apis, validators, config.fixtures_dir, config.records_per_resource)
     return Engine(apis, records, validators, config, journal)
 
 

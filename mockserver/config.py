@@ -36,6 +36,7 @@ class ServeConfig:
     allowed_hosts: tuple[str, ...] = ()  # Host names the control API answers on loopback, beside loopback ones
     control_origins: tuple[str, ...] = ()  # origins the control API answers, beside its own
     journal_size: int = defaults.JOURNAL_SIZE
+    records_per_resource: int = defaults.RECORDS_PER_RESOURCE
     latency_ms: tuple[int, int] | None = None  # (min, max) added to every reply
     reload: bool = False
 

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
-from mockserver import pagination
+from mockserver import pagination, resources
 from mockserver.errors import UserError
 from mockserver.httpfacts import HTTP_METHODS, is_json
 from mockserver.names import id_field_candidates
 from mockserver.pagination import Pagination
+from mockserver.resources import Role
 from mockserver.pointer import resolve, schema_properties
 from mockserver.documents import load_for_serving
 
@@ -140,6 +141,7 @@ class Operation:
     # `/user/{username}`): OpenAPI gives those to their own path item, whatever the method.
     shadowed: frozenset[str] = frozenset()
     pagination: Pagination | None = None  # how a list operation pages (pagination.py)
+    resource: Role | None = None  # what it does to which stored records (resources.py)
 
     def first_status(self) -> int:
         """The status to answer with when no 2xx is declared: the lowest declared one."""
@@ -399,6 +401,8 @@ def load_api(source: Path, mount: str | None = None) -> Api:
             if op.operation_id in api.operations:
                 raise UserError(str(source), f"operationId {op.operation_id} is used twice")
             api.operations[op.operation_id] = op
+    for operation_id, role in resources.infer(api).items():
+        api.operations[operation_id] = replace(api.operations[operation_id], resource=role)
     _mark_shadowed(api)
     added = _declare_enforced_401s(api)
     if added:

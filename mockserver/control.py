@@ -103,6 +103,7 @@ class ControlApi:
         replay = self.replay()
         return _json({
             "status": "ok", "version": __version__, "apis": apis, "records": self.state.records.count(),
+            "records_evicted": self.state.records.evicted, "records_per_resource": self.state.records.limit,
             "replay": {"entries": len(replay), "hits": replay.stats.hits, "misses": replay.stats.misses}
             if replay is not None else None,
         })
@@ -122,6 +123,15 @@ class ControlApi:
                 "curl": example_curl(op, base),
             })
         return _json({"routes": routes})
+
+    async def resources(self, request: Request) -> Response:
+        """What resources.py inferred for every operation, so a user can check it (and fix it
+        with `x-mock-resource` / `x-mock-id` in an overlay)."""
+        return _json({"operations": [
+            {"api": op.api, "operationId": op.operation_id, "method": op.method.upper(), "path": op.base_path + op.path,
+             **(op.resource.describe() if op.resource is not None else {"resource": None})}
+            for op in self.engine.operations()
+        ]})
 
     async def requests(self, request: Request) -> Response:
         if request.method == "DELETE":
@@ -250,6 +260,7 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
     routes = [
         Route(f"{p}/health", api.health, methods=["GET"]),
         Route(f"{p}/routes", api.routes, methods=["GET"]),
+        Route(f"{p}/resources", api.resources, methods=["GET"]),
         Route(f"{p}/requests", api.requests, methods=["GET", "DELETE"]),
         Route(f"{p}/scenarios", api.scenarios, methods=["GET", "POST", "DELETE"]),
         Route(f"{p}/scenarios/{{scenario_id}}", api.scenario, methods=["DELETE"]),

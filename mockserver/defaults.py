@@ -27,6 +27,8 @@ PARAMETER_VALIDATORS_KEPT = 4096  # parameter schemas are few; reloads add more
 BODY_VALIDATORS_KEPT = 64  # per operation, by content type (clients choose content types)
 ACCEPT_HEADERS_KEPT = 256  # parsed Accept headers (clients send the same few)
 GENERATOR_PLANS_KEPT = 512  # compiled schemas, by identity
+RECORDS_PER_RESOURCE = 1000  # stored records per resource; the oldest is evicted beyond
+MAX_REQUEST_BODY = 1024 * 1024  # bytes of a request body the mock reads (413 beyond)
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"

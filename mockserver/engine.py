@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from mockserver.config import ServeConfig
 from mockserver.contract import Api, Operation
+from mockserver.crud import Crud
 from mockserver.generate import RecordGenerator
 from mockserver.records import RecordStore
 from mockserver.respond import Responder
@@ -28,6 +29,7 @@ class Engine:
         self._operations = {
             (api.base_path, op.operation_id): op for api in apis for op in api.operations.values()
         }
+        self.responder.crud = Crud(self.responder, validators, self._operations)
 
     def operation(self, base_path: str | None, operation_id: str | None) -> Operation | None:
         if operation_id is None:

@@ -150,7 +150,7 @@ def infer(document: Mapping[str, Any], parameters: Iterable[Mapping[str, Any]], 
     offset = next((query[name] for name in query if name in _OFFSET_PARAMS), None)
     if schema is None or (page is None and size is None and offset is None):
         return None
-    found = _items(document, schema)
+    found = items_path(document, schema)
     if found is None:
         return None
     items, array = found
@@ -175,7 +175,7 @@ def infer(document: Mapping[str, Any], parameters: Iterable[Mapping[str, Any]], 
     )
 
 
-def _items(document: Mapping[str, Any], schema: Any) -> tuple[tuple[str, ...], Mapping[str, Any]] | None:
+def items_path(document: Mapping[str, Any], schema: Any) -> tuple[tuple[str, ...], Mapping[str, Any]] | None:
     """Where the records are: the body itself, or its one array property (`data`, `invoices`)."""
     resolved = resolve(document, schema)
     if not isinstance(resolved, Mapping):

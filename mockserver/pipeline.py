@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import replace
 from typing import Any
 
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
@@ -26,7 +27,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver import guard, landing, preferences, problems, security
 from mockserver.engine import Engine
 from mockserver.reply import Reply
-from mockserver.request import MockRequest
+from mockserver.defaults import MAX_REQUEST_BODY
+from mockserver.request import BodyTooLarge, MockRequest, read_body
 from mockserver.routing import OPERATION, PROBE, PipelineAPI, Route, Router
 from mockserver.state import Scenario
 
@@ -126,6 +128,12 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         await hold(self.engine.config.latency_ms, scenario)
         if reply is None:
             prefs = preferences.choose(request, scenario)
+            if not isinstance(prefs, Reply) and route.checks.has_body:
+                try:
+                    body, receive = await read_body(receive, MAX_REQUEST_BODY)
+                except BodyTooLarge:
+                    return problems.too_large(MAX_REQUEST_BODY)
+                request = replace(request, body=body)
             reply = prefs if isinstance(prefs, Reply) else await route.checks.check(op, scope, receive, responder)
         if reply is None:
             reply = route.handler(request, prefs)

@@ -14,63 +14,104 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from mockserver.contract import Api, Operation
+from mockserver.defaults import RECORDS_PER_RESOURCE
 from mockserver.errors import UserError
 from mockserver.state import Version
 from mockserver.validation import ResponseValidator
 from mockserver.yamlfile import load_yaml_file
 
-RecordKey = tuple[str, str]  # (api name, operationId)
+RecordKey = tuple[str, str]  # (api name, resource name), else (api name, operationId)
+
+
+def record_key(op: Operation) -> RecordKey:
+    """Where an operation's records live: its resource's (so create, read, list, update and
+    delete share them, resources.py), else its own."""
+    return (op.api, op.resource.resource.name) if op.resource is not None else (op.api, op.operation_id)
 
 
 class RecordStore:
-    """Records by operation and id; thread-safe, since the control API and reloads may change them.
+    """Records by resource and id, in the order they were stored; thread-safe, since the
+    control API and reloads may change them.
 
     A deleted id is remembered (a tombstone), so it answers the declared 404 even when
     unknown ids are generated. `reset()` goes back to what start-up seeded. Every change bumps
-    `version` from in here, so no caller can forget to.
+    `version` from in here, so no caller can forget to. Each resource holds at most `limit`
+    records: storing one more evicts the oldest, counted in `evicted`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = RECORDS_PER_RESOURCE) -> None:
         self.version = Version()
+        self.limit = limit
+        self.evicted = 0
         self._records: dict[RecordKey, dict[str, Any]] = {}
         self._deleted: set[tuple[RecordKey, str]] = set()
+        self._written: set[RecordKey] = set()  # resources a client wrote to since the last reset
+        self._created: dict[RecordKey, int] = {}  # creates per resource since the last reset
         self._seeded: dict[RecordKey, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def get(self, op: Operation, record_id: str) -> Any | None:
         with self._lock:
-            return self._records.get((op.api, op.operation_id), {}).get(record_id)
+            return self._records.get(record_key(op), {}).get(record_id)
 
     def is_deleted(self, op: Operation, record_id: str) -> bool:
         with self._lock:
-            return ((op.api, op.operation_id), record_id) in self._deleted
+            return (record_key(op), record_id) in self._deleted
 
     def put(self, op: Operation, record_id: str, record: Any) -> None:
-        key = (op.api, op.operation_id)
+        key = record_key(op)
         with self._lock:
-            self._records.setdefault(key, {})[record_id] = record
+            records = self._records.setdefault(key, {})
+            if record_id not in records and len(records) >= self.limit:
+                records.pop(next(iter(records)))
+                self.evicted += 1
+            records[record_id] = record
             self._deleted.discard((key, record_id))
+            self._written.add(key)
             self.version.bump()
 
     def delete(self, op: Operation, record_id: str, *, tombstone: bool) -> bool:
         """Remove a record; True when there was one."""
-        key = (op.api, op.operation_id)
+        key = record_key(op)
         with self._lock:
             existed = self._records.get(key, {}).pop(record_id, None) is not None
             if tombstone:
                 self._deleted.add((key, record_id))
+            self._written.add(key)
             self.version.bump()
             return existed
+
+    def items(self, op: Operation) -> list[tuple[str, Any]]:
+        """The resource's records, oldest first, as (store key, record)."""
+        with self._lock:
+            return list(self._records.get(record_key(op), {}).items())
+
+    def holds_state(self, op: Operation) -> bool:
+        """Whether the resource's records are what its lists show: it has records, or a client
+        has written to it since the last reset (then an empty list is the truth)."""
+        key = record_key(op)
+        with self._lock:
+            return bool(self._records.get(key)) or key in self._written
+
+    def next_number(self, op: Operation) -> int:
+        """1, 2, 3 ... per resource since the last reset: what new records are generated from."""
+        key = record_key(op)
+        with self._lock:
+            self._created[key] = self._created.get(key, 0) + 1
+            return self._created[key]
 
     def mark_seeded(self) -> None:
         """Remember the current records as the start-up state that `reset()` returns to."""
         with self._lock:
             self._seeded = copy.deepcopy(self._records)
+            self._written.clear()
 
     def reset(self) -> None:
         with self._lock:
             self._records = copy.deepcopy(self._seeded)
             self._deleted.clear()
+            self._written.clear()
+            self._created.clear()
             self.version.bump()
 
     def count(self) -> int:
@@ -78,9 +119,10 @@ class RecordStore:
             return sum(len(records) for records in self._records.values())
 
 
-def seed_store(apis: Iterable[Api], validators: dict[str, ResponseValidator], fixtures_dir: Path) -> RecordStore:
+def seed_store(apis: Iterable[Api], validators: dict[str, ResponseValidator], fixtures_dir: Path,
+               limit: int = RECORDS_PER_RESOURCE) -> RecordStore:
     """Build the start-up record store, or stop with the first bad fixture."""
-    store = RecordStore()
+    store = RecordStore(limit)
     for api in apis:
         for op in api.operations.values():
             _seed_examples(store, op)

@@ -8,6 +8,7 @@ cookie, preferences for `__code`) are few.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
 from http.cookies import SimpleCookie
@@ -15,7 +16,7 @@ from typing import Any, Mapping
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
-from starlette.types import Scope
+from starlette.types import Message, Receive, Scope
 
 
 def first_values(query_string: bytes) -> dict[str, str]:
@@ -35,6 +36,7 @@ class MockRequest:
     query_string: bytes
     headers: Headers  # looked up by lower-case name
     path_params: Mapping[str, Any]  # as connexion's router named and converted them
+    body: bytes = b""  # read by the pipeline for operations that declare a request body
 
     @classmethod
     def from_scope(cls, scope: Scope) -> MockRequest:
@@ -52,6 +54,22 @@ class MockRequest:
         return first_values(self.query_string)
 
     @cached_property
+    def fields(self) -> Any:
+        """The body as a value: JSON parsed, a form as its first values, else None. The
+        parameters stage has already checked it against the contract."""
+        if not self.body:
+            return None
+        kind = (self.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+        if kind == "application/x-www-form-urlencoded":
+            return first_values(self.body)
+        if kind == "application/json" or kind.endswith("+json"):
+            try:
+                return json.loads(self.body)
+            except ValueError:
+                return None
+        return None
+
+    @cached_property
     def cookies(self) -> dict[str, str]:
         cookie = SimpleCookie()
         try:
@@ -59,3 +77,33 @@ class MockRequest:
         except Exception:  # a malformed cookie header is no credential, not a crash
             return {}
         return {key: morsel.value for key, morsel in cookie.items()}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, Receive]:
+    """The whole request body (at most `limit` bytes), and a `receive` that replays it for the
+    stages after (connexion's body validators read it again)."""
+    body = bytearray()
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        body += message.get("body", b"")
+        if len(body) > limit:
+            raise BodyTooLarge()
+        more = message.get("more_body", False)
+    data = bytes(body)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": data, "more_body": False}
+
+    return data, replay

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
@@ -29,6 +29,9 @@ from mockserver.preferences import Preferences
 from mockserver.records import RecordStore
 from mockserver.reply import Reply, encode_json
 from mockserver.request import MockRequest
+
+if TYPE_CHECKING:
+    from mockserver.crud import Crud
 
 READS = ("accept",)  # request headers this stage reads (the replay key includes them)
 
@@ -61,6 +64,7 @@ class Responder:
         self.generators = generators
         self.records = records
         self.config = config
+        self.crud: Crud | None = None  # writes and lists of stored records (crud.py), set by the engine
 
     def respond(self, op: Operation, request: MockRequest, prefs: Preferences) -> Reply:
         undeclared = self._check_declared(op, prefs)
@@ -73,9 +77,14 @@ class Responder:
         chosen = negotiate(declared, request.headers.get("accept"))
         if chosen is None:
             return problems.not_acceptable(", ".join(str(served_type(v.media_type)) for v in declared.variants))
+        if op.resource is not None and op.resource.kind != "read" and prefs.code is None and prefs.example is None \
+                and self.crud is not None and success is not None and status == success.status:
+            written = self.crud.handle(op, request, chosen)
+            if written is not None:
+                return written
         if prefs.example is not None:
             examples = chosen.examples if prefs.example in chosen.examples else declared.examples
-            return self._reply(op, status, chosen, copy.deepcopy(examples[prefs.example]))
+            return self.reply(op, status, chosen, copy.deepcopy(examples[prefs.example]))
         if success is None or status != success.status:
             return self.declared(op, status, request.path_params, variant=chosen)
         if op.pagination is not None and not prefs.dynamic:
@@ -88,12 +97,12 @@ class Responder:
         declared = variant or op.declared(status)
         assert declared is not None
         if declared.media_type is None:
-            reply = self._reply(op, status, declared, None)
+            reply = self.reply(op, status, declared, None)
         elif declared.examples:
-            reply = self._reply(op, status, declared, copy.deepcopy(next(iter(declared.examples.values()))))
+            reply = self.reply(op, status, declared, copy.deepcopy(next(iter(declared.examples.values()))))
         else:
             record_id = str((path_params or {}).get(op.binding.route_key, "")) if op.binding else ""
-            reply = self._reply(op, status, declared, self._generate(op, status, declared, record_id))
+            reply = self.reply(op, status, declared, self._generate(op, status, declared, record_id))
         return reply if detail is None else reply.explained(detail)
 
     def _success(self, op: Operation, prefs: Preferences, path_params: Mapping[str, Any],
@@ -101,20 +110,21 @@ class Responder:
         binding = op.binding
         if binding is None and success.examples and self.generators[op.api].examples_first and not prefs.dynamic:
             # not a record by id: a document of the user's own answers with its example, as written
-            return self._reply(op, success.status, success, copy.deepcopy(next(iter(success.examples.values()))))
+            return self.reply(op, success.status, success, copy.deepcopy(next(iter(success.examples.values()))))
         record_id = str(path_params.get(binding.route_key, "")) if binding else ""
         if binding and not binding.holds(record_id):  # no record can have this id
             if op.declares(404):
                 return self.declared(op, 404, path_params, detail=f"{binding.field} cannot hold {record_id[:80]!r}")
             return problems.unknown_record(op.operation_id, binding.field, record_id)
         if binding and not prefs.dynamic:
-            record = self.records.get(op, record_id)
+            key = op.resource.record_key(path_params, record_id) if op.resource is not None else record_id
+            record = self.records.get(op, key)
             if record is not None:
-                return self._reply(op, success.status, success, binding.wrap(copy.deepcopy(record)))
-            unknown_is_404 = self.config.unknown_ids == "404" or self.records.is_deleted(op, record_id)
+                return self.reply(op, success.status, success, binding.wrap(copy.deepcopy(record)))
+            unknown_is_404 = self.config.unknown_ids == "404" or self.records.is_deleted(op, key)
             if unknown_is_404 and op.declares(404):
                 return self.declared(op, 404, path_params)
-        return self._reply(op, success.status, success, self._generate(op, success.status, success, record_id))
+        return self.reply(op, success.status, success, self._generate(op, success.status, success, record_id))
 
     def _page(self, op: Operation, request: MockRequest, success: DeclaredResponse) -> Reply:
         """A page of a generated collection, its items and page fields agreeing with the query."""
@@ -126,7 +136,7 @@ class Responder:
         key = (op.operation_id, str(success.status), "", str(window.offset), str(window.size))
         body = self.generators[op.api].generate(success.schema, key=key, pins=pages.pins(window)) \
             if success.schema is not None else None
-        return self._reply(op, success.status, success, pages.shape(body, window))
+        return self.reply(op, success.status, success, pages.shape(body, window))
 
     def generated(self, op: Operation, record_id: str) -> Any:
         """The success body generated for this id (what an unknown id gets)."""
@@ -161,7 +171,7 @@ class Responder:
                     op.declared_summary())
         return None
 
-    def _reply(self, op: Operation, status: int, declared: DeclaredResponse, payload: Any) -> Reply:
+    def reply(self, op: Operation, status: int, declared: DeclaredResponse, payload: Any) -> Reply:
         """The body in the declared media type (media.py), marked for the validate stage.
         `status` is the one sent: a `4XX` or `default` response answers several."""
         media_type = served_type(declared.media_type)

@@ -108,6 +108,9 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
                             "(repeatable; e.g. http://localhost:3000)")
     serve.add_argument("--journal-size", type=_positive, default=defaults.JOURNAL_SIZE, metavar="N",
                        help=f"requests kept in the journal (default: {defaults.JOURNAL_SIZE})")
+    serve.add_argument("--records-per-resource", type=_positive, default=defaults.RECORDS_PER_RESOURCE, metavar="N",
+                       help="records kept per resource; storing one more evicts the oldest "
+                            f"(default: {defaults.RECORDS_PER_RESOURCE})")
     serve.add_argument("--latency", type=_latency, metavar="MS|MIN-MAX",
                        help="delay every reply by MS, or by a random MIN..MAX, milliseconds")
     serve.add_argument("--reload", action="store_true",
@@ -137,6 +140,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         allowed_hosts=tuple(args.allowed_host),
         control_origins=tuple(args.control_origin),
         journal_size=args.journal_size,
+        records_per_resource=args.records_per_resource,
         latency_ms=args.latency,
         reload=args.reload,
     )

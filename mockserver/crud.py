@@ -1,0 +1,263 @@
+"""Writes and lists: the part of the respond stage that makes a document a working fake.
+
+An operation with a resource role (resources.py) other than `read` comes here: `create`
+stores a record built from the request over the record the mock would generate for its id,
+`list` answers the stored records (filtered by query parameters that name record fields,
+paged as the contract pages), `update` merges the request into the record, `delete` removes
+it (the next read is the declared 404), and `action` answers its declared reply for a record
+that exists. The record store is the control API's (records.py): what a test puts there is
+what a client lists, and what a client creates the control API shows.
+
+Every reply still goes through the validate stage; a record the request would make invalid
+against the contract's response schema is refused as the client's mistake, not stored.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any, Mapping
+
+from mockserver import problems
+from mockserver.contract import DeclaredResponse, Operation
+from mockserver.pointer import resolve, schema_properties
+from mockserver.request import MockRequest
+from mockserver.reply import Reply
+from mockserver.resources import Role
+
+if TYPE_CHECKING:
+    from mockserver.respond import Responder
+    from mockserver.validation import ResponseValidator
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge key by key, `null` removes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _unwrap(body: Any, envelope: tuple[str, ...] | None) -> Any:
+    for key in envelope or ():
+        if not isinstance(body, dict):
+            return None
+        body = body.get(key)
+    return body
+
+
+def _matches(value: Any, wanted: str) -> bool:
+    """A query parameter's text against a record field: equal as text, or one of a list's items."""
+    if isinstance(value, list):
+        return any(_matches(item, wanted) for item in value)
+    if isinstance(value, dict):
+        return any(_matches(item, wanted) for key, item in value.items() if key in ("name", "id", "code"))
+    if isinstance(value, bool):
+        return str(value).lower() == wanted.lower()
+    return value is not None and str(value) == wanted
+
+
+class Crud:
+    """Creates, lists, updates and deletes the records of every resource of one server."""
+
+    def __init__(self, responder: Responder, validators: Mapping[str, ResponseValidator],
+                 operations: Mapping[tuple[str, str], Operation]) -> None:
+        self.responder = responder
+        self.records = responder.records
+        self.generators = responder.generators
+        self.validators = validators
+        self.readers = {  # (api, resource name) -> the operation that reads its records
+            (op.api, op.resource.resource.name): op for op in operations.values()
+            if op.resource is not None and op.resource.kind == "read" and op.binding is not None
+        }
+
+    def handle(self, op: Operation, request: MockRequest, success: DeclaredResponse) -> Reply | None:
+        """The reply for a write or a list, or None to answer as a stateless mock would."""
+        role = op.resource
+        assert role is not None
+        reader = self.readers.get((op.api, role.resource.name))
+        if reader is None:
+            return None
+        if role.kind == "list":
+            return self._list(op, role, request, success)
+        if role.kind == "create":
+            return self._create(op, role, reader, request, success)
+        found = self._existing(op, role, reader, request)
+        if isinstance(found, Reply):
+            return found
+        key, record = found
+        if role.kind == "update":
+            return self._update(op, role, reader, request, success, key, record)
+        if role.kind == "delete":
+            self.records.delete(op, key, tombstone=True)
+        return self._render(op, role, success, record, request)
+
+    # -- the record a request names ---------------------------------------------------------
+
+    def _record_id(self, role: Role, request: MockRequest) -> str | None:
+        if role.id_param is not None:
+            value = request.path_params.get(role.id_param.replace("-", "_"))
+            return None if value is None else str(value)
+        fields = _unwrap(request.fields, role.request_envelope)  # `PUT /pet` names the pet in its body
+        value = fields.get(role.resource.id_field) if isinstance(fields, dict) else None
+        return None if value is None else str(value)
+
+    def _existing(self, op: Operation, role: Role, reader: Operation,
+                  request: MockRequest) -> tuple[str, Any] | Reply:
+        record_id = self._record_id(role, request)
+        if record_id is None:
+            return self.responder.declared(op, 400) if op.declares(400) else problems.invalid_request(
+                400, f"the request names no {role.resource.id_field}")
+        key = role.record_key(request.path_params, record_id)
+        record = self.records.get(op, key)
+        if record is not None:
+            return key, copy.deepcopy(record)
+        assert reader.binding is not None
+        generated = (self.responder.config.unknown_ids == "generate" and not self.records.is_deleted(op, key)
+                     and reader.binding.holds(record_id))
+        if generated:  # what a read of this id answers: the record exists, as far as a client can tell
+            return key, reader.binding.unwrap(self.responder.generated(reader, record_id))
+        if op.declares(404):
+            return self.responder.declared(op, 404, request.path_params)
+        return problems.unknown_record(op.operation_id, role.resource.id_field, record_id)
+
+    # -- create, update, list --------------------------------------------------------------
+
+    def _create(self, op: Operation, role: Role, reader: Operation, request: MockRequest,
+                success: DeclaredResponse) -> Reply:
+        fields = self._request_fields(op, role, request)
+        id_field = role.resource.id_field
+        number = self.records.next_number(op)
+        record_id = str(fields[id_field]) if fields.get(id_field) is not None else self._new_id(op, role, reader, number)
+        key = role.record_key(request.path_params, record_id)
+        if self.records.get(op, key) is not None:
+            return self._conflict(op, f"a record with {id_field} {record_id[:80]!r} exists")
+        assert reader.binding is not None
+        record = reader.binding.unwrap(self.responder.generated(reader, record_id))
+        record.update(fields)
+        refused = self._refuse_invalid(op, reader, record)
+        if refused is not None:
+            return refused
+        self.records.put(op, key, record)
+        return self._render(op, role, success, record, request)
+
+    def _update(self, op: Operation, role: Role, reader: Operation, request: MockRequest,
+                success: DeclaredResponse, key: str, record: dict[str, Any]) -> Reply:
+        fields = self._request_fields(op, role, request)
+        id_field = role.resource.id_field
+        kind = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+        if kind == MERGE_PATCH:
+            updated = merge_patch(record, fields)
+        else:
+            updated = {**record, **fields}
+        updated[id_field] = record.get(id_field)  # the id is the key: a body cannot move the record
+        refused = self._refuse_invalid(op, reader, updated)
+        if refused is not None:
+            return refused
+        self.records.put(op, key, updated)
+        return self._render(op, role, success, updated, request)
+
+    def _list(self, op: Operation, role: Role, request: MockRequest, success: DeclaredResponse) -> Reply | None:
+        if not self.records.holds_state(op):
+            return None  # nothing stored and nothing written yet: a generated page, as a stateless mock
+        prefix = "".join(parent + "\x1f" for parent in role.parent_ids(request.path_params))
+        records = [record for key, record in self.records.items(op) if key.startswith(prefix)]
+        document = self.generators[op.api].document
+        known = schema_properties(document, role.resource.record_schema)
+        paging = {name for name in (op.pagination.page_param, op.pagination.size_param, op.pagination.offset_param)
+                  if name} if op.pagination else set()
+        for name, wanted in request.query.items():
+            if name in known and name not in paging:
+                records = [record for record in records if _matches(record.get(name), wanted)]
+        pins: dict[tuple[Any, ...], Any] = {}
+        if op.pagination is not None:
+            window = op.pagination.window(request.query, len(records))
+            pins = {path: value for path, value in op.pagination.pins(window).items()
+                    if path[: len(op.pagination.items)] != op.pagination.items}
+            records = records[window.offset: window.offset + window.count]
+        assert role.items is not None
+        items_schema = (resolve(document, _array_at(document, success.schema, role.items)) or {}).get("items")
+        pins[role.items] = [self._project(document, items_schema, record) for record in records]
+        body = self.generators[op.api].generate(success.schema, key=(op.operation_id, "list"), pins=pins)
+        return self.responder.reply(op, success.status, success, body)
+
+    # -- replies ---------------------------------------------------------------------------
+
+    def _render(self, op: Operation, role: Role, success: DeclaredResponse, record: Any,
+                request: MockRequest) -> Reply:
+        """The declared success for this record: the record where the body holds one (in the
+        operation's own shape), else the declared reply."""
+        if success.media_type is None or success.schema is None or role.envelope is None:
+            return self.responder.declared(op, success.status, request.path_params, variant=success)
+        document = self.generators[op.api].document
+        inner = resolve(document, success.schema)
+        for key in role.envelope:
+            inner = schema_properties(document, inner).get(key)
+        projected = self._project(document, inner, record)
+        pins = {role.envelope + (name,): value for name, value in projected.items()}
+        record_id = str(record.get(role.resource.id_field, ""))
+        body = self.generators[op.api].generate(success.schema, key=(op.operation_id, record_id), pins=pins)
+        return self.responder.reply(op, success.status, success, body)
+
+    @staticmethod
+    def _project(document: Mapping[str, Any], schema: Any, record: Any) -> Any:
+        """The record's fields that `schema` has (all of them when it names none)."""
+        known = schema_properties(document, schema)
+        if not known or not isinstance(record, dict):
+            return copy.deepcopy(record)
+        return {name: copy.deepcopy(value) for name, value in record.items() if name in known}
+
+    def _request_fields(self, op: Operation, role: Role, request: MockRequest) -> dict[str, Any]:
+        """What the request says about the record: its body's fields that the record has (the
+        contract already checked their types), else query parameters that name record fields
+        (Petstore's `POST /pet/{petId}?name=...`)."""
+        document = self.generators[op.api].document
+        known = schema_properties(document, role.resource.record_schema)
+        fields = _unwrap(request.fields, role.request_envelope) if request.body else None
+        if not isinstance(fields, dict):
+            fields = {name: value for name, value in request.query.items() if name in known} if not request.body else {}
+        return {name: copy.deepcopy(value) for name, value in fields.items() if not known or name in known}
+
+    def _new_id(self, op: Operation, role: Role, reader: Operation, number: int) -> str:
+        """A server-assigned id of the id field's type: the next integer, else the id a
+        generated record for this creation has (its format and pattern respected)."""
+        if role.resource.id_type == "integer":
+            taken = [int(key.rsplit("\x1f", 1)[-1]) for key, _ in self.records.items(op)
+                     if key.rsplit("\x1f", 1)[-1].lstrip("-").isdigit()]
+            return str(max(taken, default=0) + 1)
+        assert reader.success is not None and reader.binding is not None
+        generated = self.generators[op.api].generate(reader.success.schema, key=(op.operation_id, "new", str(number)))
+        value = reader.binding.unwrap(generated)
+        value = value.get(role.resource.id_field) if isinstance(value, dict) else None
+        return str(value) if value is not None else f"{number}"
+
+    def _refuse_invalid(self, op: Operation, reader: Operation, record: Any) -> Reply | None:
+        """A record that breaks the contract's response schema is not stored: the request's fault."""
+        assert reader.success is not None and reader.binding is not None
+        violations = self.validators[op.api].check_body(reader, reader.success.status, reader.binding.wrap(record))
+        if not violations:
+            return None
+        reason = f"the record would not match {reader.operation_id}'s response: {violations[0]}"
+        for status in (422, 400):
+            if op.declares(status):
+                return self.responder.declared(op, status, detail=reason)
+        return problems.invalid_request(422, reason)
+
+    def _conflict(self, op: Operation, reason: str) -> Reply:
+        for status in (409, 422):
+            if status in op.responses:
+                return self.responder.declared(op, status, detail=reason)
+        return problems.conflict(reason)
+
+
+def _array_at(document: Mapping[str, Any], schema: Any, path: tuple[str, ...]) -> Any:
+    node = schema
+    for key in path:
+        node = schema_properties(document, node).get(key)
+    return node

@@ -1,0 +1,217 @@
+"""Resources, read from the contract: which operations create, read, list, update and delete
+the same records, and where a record sits in each one's request and response.
+
+No peer derives this; it is what makes a document a working fake. The rules, in order:
+
+- A `GET` on a path that ends in a parameter, whose response holds a record with that
+  parameter's field (`{petId}` -> `id`, see `names.id_field_candidates`), reads a resource.
+  The path without its last segment is the resource's collection (`/pet`,
+  `/customers/{customer_id}/wallets`; a parameter there names a parent record).
+- On the item path, `PUT`/`PATCH`/`POST` update and `DELETE` deletes; below it (`/pet/{id}/archive`)
+  `POST` is an action on the record. On the collection, `POST` creates, `GET` lists, `PUT`/`PATCH`
+  update the record the body names (Petstore's `PUT /pet`). Elsewhere, a `GET` whose response
+  is an array of the resource's records lists them (`/pet/findByStatus`).
+- A response holds the record as its body, or inside a single-property envelope
+  (`{"customer": {...}}`); a list holds them in its one array. Request bodies likewise.
+- Where inference cannot decide, an operation says `x-mock-resource: /collection/path` (its role
+  then follows from its method and path) and a reading operation may say `x-mock-id: field`.
+
+`GET /__mock/resources` shows what was inferred for every operation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from mockserver.pagination import items_path
+from mockserver.pointer import resolve, schema_properties
+
+KINDS = ("read", "list", "create", "update", "delete", "action")
+_PARAM = re.compile(r"\{([^}/]+)\}")
+PARENT_SEPARATOR = "\x1f"  # joins parent ids and the record id into one store key
+
+
+def _shape(path: str) -> str:
+    return _PARAM.sub("{}", path)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One kind of record an API stores: its collection path and its id field."""
+
+    name: str  # the collection path template: `/pet`, `/customers/{customer_id}/wallets`
+    id_field: str
+    id_type: str | None
+    record_schema: Any = field(compare=False, repr=False)
+    parents: tuple[str, ...] = ()  # the collection's own path parameters
+
+    @property
+    def item_shape(self) -> str:
+        return _shape(self.name.rstrip("/") + "/{}")
+
+
+@dataclass(frozen=True)
+class Role:
+    """What one operation does to a resource, and where the record is in its bodies."""
+
+    kind: str
+    resource: Resource
+    id_param: str | None  # the path parameter that holds the record id (item operations)
+    envelope: tuple[str, ...] | None  # where the record is in the success body; None: not there
+    items: tuple[str, ...] | None = None  # lists: where the array of records is
+    request_envelope: tuple[str, ...] | None = None  # where the record's fields are in the request body
+    declared: bool = False  # said by `x-mock-resource`, not inferred
+
+    def parent_ids(self, path_params: Mapping[str, Any]) -> tuple[str, ...]:
+        return tuple(str(path_params.get(name.replace("-", "_"), "")) for name in self.resource.parents)
+
+    def record_key(self, path_params: Mapping[str, Any], record_id: str) -> str:
+        """The store key: the parent records' ids, then the record's own."""
+        return PARENT_SEPARATOR.join((*self.parent_ids(path_params), record_id))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "resource": self.resource.name, "role": self.kind, "id_field": self.resource.id_field,
+            "id_parameter": self.id_param, "parents": list(self.resource.parents),
+            "response_envelope": None if self.envelope is None else list(self.envelope),
+            "items": None if self.items is None else list(self.items),
+            "request_envelope": None if self.request_envelope is None else list(self.request_envelope),
+            "source": "x-mock-resource" if self.declared else "inferred",
+        }
+
+
+def record_place(document: Mapping[str, Any], schema: Any, resource: Resource) -> tuple[str, ...] | None:
+    """Where a body of `schema` holds one record of `resource`: () for the body itself, a
+    one-key envelope, or None when the body is something else (a count, a message)."""
+    if schema is None:
+        return None
+    if resolve(document, schema) is resolve(document, resource.record_schema):
+        return ()
+    top = schema_properties(document, schema)
+    if resource.id_field in top:
+        return ()
+    if len(top) == 1:
+        (key, inner), = top.items()
+        if resource.id_field in schema_properties(document, inner):
+            return (key,)
+    return None
+
+
+def _request_schema(document: Mapping[str, Any], raw: Mapping[str, Any]) -> Any:
+    body = resolve(document, raw.get("requestBody") or {})
+    content = (body or {}).get("content") or {}
+    for media_type, media in content.items():
+        if "json" in media_type or media_type == "application/x-www-form-urlencoded":
+            return resolve(document, media).get("schema")
+    return None
+
+
+def _request_place(document: Mapping[str, Any], schema: Any, resource: Resource) -> tuple[str, ...] | None:
+    """Where a request body holds the record's fields: flat, or in a one-key envelope."""
+    if schema is None:
+        return None
+    top = schema_properties(document, schema)
+    record = schema_properties(document, resource.record_schema)
+    if len(top) == 1 and not set(top) & set(record):
+        (key, inner), = top.items()
+        if set(schema_properties(document, inner)) & set(record):
+            return (key,)
+    return () if set(top) & set(record) or not top else None
+
+
+def _array_of_records(document: Mapping[str, Any], schema: Any, resource: Resource) -> tuple[str, ...] | None:
+    found = items_path(document, schema)
+    if found is None:
+        return None
+    path, array = found
+    items = array.get("items")
+    if items is None:
+        return None
+    if resolve(document, items) is resolve(document, resource.record_schema):
+        return path
+    return path if resource.id_field in schema_properties(document, items) else None
+
+
+def infer(api: Any) -> dict[str, Role]:
+    """The role of every operation that touches a resource, by operationId."""
+    document = api.document
+    raws = {op.operation_id: document["paths"][op.path][op.method] for op in api.operations.values()}
+    resources: dict[str, Resource] = {}
+    roles: dict[str, Role] = {}
+    for op in api.operations.values():  # readers first: they define the resources
+        raw = raws[op.operation_id]
+        binding = op.binding
+        if op.method != "get" or binding is None or not op.path.endswith("{" + binding.param + "}"):
+            continue
+        collection = op.path[: op.path.rindex("/")] or "/"
+        name = str(raw.get("x-mock-resource") or collection)
+        id_field = str(raw.get("x-mock-id") or binding.field)
+        if name in resources:
+            continue
+        success = op.success
+        record_schema = success.schema if success else None
+        for key in binding.envelope:
+            record_schema = schema_properties(document, record_schema).get(key)
+        resources[name] = Resource(name, id_field, binding.field_type, record_schema,
+                                   tuple(_PARAM.findall(collection)))
+        roles[op.operation_id] = Role("read", resources[name], binding.param, binding.envelope,
+                                      declared="x-mock-resource" in raw)
+    by_item = {resource.item_shape: resource for resource in resources.values()}
+    by_collection = {_shape(resource.name): resource for resource in resources.values()}
+    for op in api.operations.values():
+        if op.operation_id in roles:
+            continue
+        raw = raws[op.operation_id]
+        declared = raw.get("x-mock-resource")
+        shape = _shape(op.path)
+        last = _PARAM.findall(op.path.rsplit("/", 1)[-1])
+        role = None
+        if declared is not None:
+            resource = resources.get(str(declared))
+            if resource is None:
+                continue
+            on_item = shape == resource.item_shape or shape.startswith(resource.item_shape + "/")
+            kind = _kind(op.method, on_item=shape == resource.item_shape, below_item=on_item and shape != resource.item_shape)
+        elif shape in by_item:
+            resource = by_item[shape]
+            kind = {"get": "read", "put": "update", "patch": "update", "post": "update", "delete": "delete"}.get(op.method)
+        elif shape in by_collection:
+            resource = by_collection[shape]
+            kind = {"post": "create", "get": "list", "put": "update", "patch": "update"}.get(op.method)
+        else:
+            resource = next((r for item, r in by_item.items() if shape.startswith(item + "/")), None)
+            kind = "action" if resource is not None and op.method in ("post", "put", "patch") else None
+            if kind is None and op.method == "get":
+                resource = next((r for r in resources.values()
+                                 if _array_of_records(document, op.success.schema if op.success else None, r) is not None), None)
+                kind = "list" if resource is not None else None
+        if resource is None or kind is None:
+            continue
+        success = op.success
+        schema = success.schema if success else None
+        id_param = None
+        if kind in ("read", "update", "delete", "action") and shape != _shape(resource.name):
+            params = _PARAM.findall(op.path)
+            id_param = params[len(resource.parents)] if len(params) > len(resource.parents) else (last[0] if last else None)
+        role = Role(
+            kind, resource, id_param,
+            envelope=record_place(document, schema, resource) if kind != "list" else None,
+            items=_array_of_records(document, schema, resource) if kind == "list" else None,
+            request_envelope=_request_place(document, _request_schema(document, raw), resource)
+            if kind in ("create", "update", "action") else None,
+            declared=declared is not None,
+        )
+        if kind == "list" and role.items is None:
+            continue  # a GET on the collection that is not a list of its records
+        roles[op.operation_id] = role
+    return roles
+
+
+def _kind(method: str, *, on_item: bool, below_item: bool) -> str | None:
+    if below_item:
+        return "action" if method != "get" else "read"
+    if on_item:
+        return {"get": "read", "put": "update", "patch": "update", "post": "update", "delete": "delete"}.get(method)
+    return {"post": "create", "get": "list", "put": "update", "patch": "update"}.get(method)
