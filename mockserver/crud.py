@@ -15,6 +15,8 @@ against the contract's response schema is refused as the client's mistake, not s
 from __future__ import annotations
 
 import copy
+import json
+import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from mockserver import problems
@@ -111,9 +113,10 @@ class Crud:
     def _existing(self, op: Operation, role: Role, reader: Operation,
                   request: MockRequest) -> tuple[str, Any] | Reply:
         record_id = self._record_id(role, request)
-        if record_id is None:
-            return self.responder.declared(op, 400) if op.declares(400) else problems.invalid_request(
-                400, f"the request names no {role.resource.id_field}")
+        if record_id is None:  # `PUT /pet` with no id in the body: no record it can name
+            reason = f"the request names no {role.resource.id_field}"
+            return self.responder.declared(op, 404, detail=reason) if op.declares(404) else problems.unknown_record(
+                op.operation_id, role.resource.id_field, "")
         key = role.record_key(request.path_params, record_id)
         record = self.records.get(op, key)
         if record is not None:
@@ -136,32 +139,42 @@ class Crud:
         number = self.records.next_number(op)
         record_id = str(fields[id_field]) if fields.get(id_field) is not None else self._new_id(op, role, reader, number)
         key = role.record_key(request.path_params, record_id)
-        if self.records.get(op, key) is not None:
-            return self._conflict(op, f"a record with {id_field} {record_id[:80]!r} exists")
+        conflict = _conflict_status(op)
+        if conflict is not None and self.records.get(op, key) is not None:
+            return self.responder.declared(op, conflict, detail=f"a record with {id_field} {record_id[:80]!r} exists")
+        # no conflict declared: the create replaces the record, as such APIs do (Petstore's POST /pet)
         assert reader.binding is not None
-        record = reader.binding.unwrap(self.responder.generated(reader, record_id))
-        record.update(fields)
-        refused = self._refuse_invalid(op, reader, record)
-        if refused is not None:
-            return refused
-        self.records.put(op, key, record)
-        return self._render(op, role, success, record, request)
+        base = reader.binding.unwrap(self.responder.generated(reader, record_id))
+        return self._store(op, role, reader, request, success, key, base, fields, merge=False)
 
     def _update(self, op: Operation, role: Role, reader: Operation, request: MockRequest,
                 success: DeclaredResponse, key: str, record: dict[str, Any]) -> Reply:
         fields = self._request_fields(op, role, request)
-        id_field = role.resource.id_field
+        fields.pop(role.resource.id_field, None)  # the id is the key: a body cannot move the record
         kind = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-        if kind == MERGE_PATCH:
-            updated = merge_patch(record, fields)
-        else:
-            updated = {**record, **fields}
-        updated[id_field] = record.get(id_field)  # the id is the key: a body cannot move the record
-        refused = self._refuse_invalid(op, reader, updated)
-        if refused is not None:
-            return refused
-        self.records.put(op, key, updated)
-        return self._render(op, role, success, updated, request)
+        return self._store(op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH)
+
+    def _store(self, op: Operation, role: Role, reader: Operation, request: MockRequest, success: DeclaredResponse,
+               key: str, base: dict[str, Any], fields: dict[str, Any], *, merge: bool) -> Reply:
+        """Store `base` changed by `fields` and answer with it. A field the request may send but
+        the record cannot hold (Petstore's `?status=None` for an enum) is left out, and the
+        reply says so in `x-mock-problem`; a record still invalid after that is refused."""
+        ignored: list[str] = []
+        while True:  # ends: each round leaves out at least one field
+            record = merge_patch(base, fields) if merge else {**base, **fields}
+            violations = self._violations(op, reader, record)
+            offending = {v[1:].split("/", 1)[0].split(":", 1)[0] for v in violations if v.startswith("/")} & set(fields)
+            if not violations or not offending:
+                break
+            ignored += sorted(offending)
+            fields = {name: value for name, value in fields.items() if name not in offending}
+        if violations:
+            return self._refuse(op, reader, violations)
+        self.records.put(op, key, record)
+        reply = self._render(op, role, success, record, request)
+        if ignored:
+            reply = reply.explained(f"ignored {', '.join(ignored)}: the record cannot hold the value sent")
+        return reply
 
     def _list(self, op: Operation, role: Role, request: MockRequest, success: DeclaredResponse) -> Reply | None:
         if not self.records.holds_state(op):
@@ -203,6 +216,11 @@ class Crud:
         pins = {role.envelope + (name,): value for name, value in projected.items()}
         record_id = str(record.get(role.resource.id_field, ""))
         body = self.generators[op.api].generate(success.schema, key=(op.operation_id, record_id), pins=pins)
+        shown = _unwrap(body, role.envelope)
+        if isinstance(shown, dict):  # the record as stored: no optional field it does not have
+            required = set((resolve(document, inner) or {}).get("required") or ())
+            for name in [name for name in shown if name not in projected and name not in required]:
+                del shown[name]
         return self.responder.reply(op, success.status, success, body)
 
     @staticmethod
@@ -222,7 +240,8 @@ class Crud:
         fields = _unwrap(request.fields, role.request_envelope) if request.body else None
         if not isinstance(fields, dict):
             fields = {name: value for name, value in request.query.items() if name in known} if not request.body else {}
-        return {name: copy.deepcopy(value) for name, value in fields.items() if not known or name in known}
+        return {name: typed(document, copy.deepcopy(value), known.get(name)) for name, value in fields.items()
+                if not known or name in known}
 
     def _new_id(self, op: Operation, role: Role, reader: Operation, number: int) -> str:
         """A server-assigned id of the id field's type: the next integer, else the id a
@@ -231,29 +250,68 @@ class Crud:
             taken = [int(key.rsplit("\x1f", 1)[-1]) for key, _ in self.records.items(op)
                      if key.rsplit("\x1f", 1)[-1].lstrip("-").isdigit()]
             return str(max(taken, default=0) + 1)
-        assert reader.success is not None and reader.binding is not None
-        generated = self.generators[op.api].generate(reader.success.schema, key=(op.operation_id, "new", str(number)))
-        value = reader.binding.unwrap(generated)
-        value = value.get(role.resource.id_field) if isinstance(value, dict) else None
+        document = self.generators[op.api].document
+        id_schema = schema_properties(document, role.resource.record_schema).get(role.resource.id_field)
+        value = self.generators[op.api].generate(id_schema, key=(op.operation_id, "new", str(number))) \
+            if isinstance(id_schema, Mapping) else None
         return str(value) if value is not None else f"{number}"
 
-    def _refuse_invalid(self, op: Operation, reader: Operation, record: Any) -> Reply | None:
-        """A record that breaks the contract's response schema is not stored: the request's fault."""
+    def _violations(self, op: Operation, reader: Operation, record: Any) -> tuple[str, ...]:
         assert reader.success is not None and reader.binding is not None
-        violations = self.validators[op.api].check_body(reader, reader.success.status, reader.binding.wrap(record))
-        if not violations:
-            return None
+        return self.validators[op.api].check_body(reader, reader.success.status, reader.binding.wrap(record))
+
+    def _refuse(self, op: Operation, reader: Operation, violations: tuple[str, ...]) -> Reply:
+        """A record that breaks the contract's response schema is not stored: the request's fault."""
         reason = f"the record would not match {reader.operation_id}'s response: {violations[0]}"
         for status in (422, 400):
             if op.declares(status):
                 return self.responder.declared(op, status, detail=reason)
         return problems.invalid_request(422, reason)
 
-    def _conflict(self, op: Operation, reason: str) -> Reply:
-        for status in (409, 422):
-            if status in op.responses:
-                return self.responder.declared(op, status, detail=reason)
-        return problems.conflict(reason)
+
+
+_CONFLICT_WORDS = re.compile(r"(?i)exist|taken|duplicate|already|conflict|unique")
+
+
+def _conflict_status(op: Operation) -> int | None:
+    """How the operation says "that key is taken": a declared 409, else a declared 422 whose
+    description or example says so (Lago's `value_already_exist`); None: it does not say,
+    and a create on a taken key replaces the record."""
+    if 409 in op.responses:
+        return 409
+    declared = op.responses.get(422)
+    if declared is not None and _CONFLICT_WORDS.search(declared.description + json.dumps(list(declared.examples.values()))):
+        return 422
+    return None
+
+
+def typed(document: Mapping[str, Any], value: Any, schema: Any) -> Any:
+    """A value from a form, XML or the query (text, a repeated name as a list) typed as
+    `schema` says; JSON values are already typed and pass through."""
+    schema = resolve(document, schema) or {}
+    kind = schema.get("type") if isinstance(schema, Mapping) else None
+    if kind == "array":
+        if isinstance(value, dict) and len(value) == 1:  # XML's wrapped array: <urls><url>a</url></urls>
+            value = next(iter(value.values()))
+        items = value if isinstance(value, list) else ([] if value in ("", None) else [value])
+        return [typed(document, item, schema.get("items")) for item in items]
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if kind == "object" and isinstance(value, dict):
+        properties = schema_properties(document, schema)
+        return {name: typed(document, item, properties.get(name)) for name, item in value.items()}
+    if not isinstance(value, str):
+        return value
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            return float(value)
+    except ValueError:
+        return value
+    if kind == "boolean" and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
 
 
 def _array_at(document: Mapping[str, Any], schema: Any, path: tuple[str, ...]) -> Any:

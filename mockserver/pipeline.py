@@ -134,7 +134,8 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
                 except BodyTooLarge:
                     return problems.too_large(MAX_REQUEST_BODY)
                 request = replace(request, body=body)
-            reply = prefs if isinstance(prefs, Reply) else await route.checks.check(op, scope, receive, responder)
+            reply = prefs if isinstance(prefs, Reply) else await route.checks.check(
+                op, scope, receive, responder, request.fields if request.body else None)
         if reply is None:
             reply = route.handler(request, prefs)
         return self.engine.validators[op.api].check(op, reply)

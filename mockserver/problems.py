@@ -33,7 +33,6 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "control-method-not-allowed": (405, "Method Not Allowed"),
     "invalid-json": (400, "Bad Request"),
     "too-large": (413, "Payload Too Large"),
-    "conflict": (409, "Conflict"),
     "control-token": (401, "Unauthorized"),
     "control-forbidden": (403, "Forbidden"),
     "control-media-type": (415, "Unsupported Media Type"),
@@ -145,7 +144,3 @@ def control_media_type(given: str | None) -> Reply:
                    f"control-API writes take Content-Type: application/json, not {given or 'none'} "
                    "(curl: --json, or -H 'Content-Type: application/json')")
 
-
-def conflict(detail: str) -> Reply:
-    """A create on a key a record already has, where the contract declares no 409 or 422."""
-    return problem("conflict", detail)

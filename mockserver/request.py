@@ -14,6 +14,7 @@ from functools import cached_property
 from http.cookies import SimpleCookie
 from typing import Any, Mapping
 from urllib.parse import parse_qsl
+from xml.etree import ElementTree
 
 from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope
@@ -55,18 +56,25 @@ class MockRequest:
 
     @cached_property
     def fields(self) -> Any:
-        """The body as a value: JSON parsed, a form as its first values, else None. The
-        parameters stage has already checked it against the contract."""
+        """The body as a value: JSON parsed; a form or XML as text values (a repeated name, a
+        list), for the caller to type by the schema; else None. The parameters stage has
+        already checked JSON against the contract."""
         if not self.body:
             return None
         kind = (self.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-        if kind == "application/x-www-form-urlencoded":
-            return first_values(self.body)
-        if kind == "application/json" or kind.endswith("+json"):
-            try:
+        try:
+            if kind == "application/x-www-form-urlencoded":
+                form: dict[str, Any] = {}
+                for key, value in parse_qsl(self.body.decode("utf-8"), keep_blank_values=True):
+                    form[key] = [*form[key], value] if isinstance(form.get(key), list) else (
+                        [form[key], value] if key in form else value)
+                return form
+            if kind == "application/json" or kind.endswith("+json"):
                 return json.loads(self.body)
-            except ValueError:
-                return None
+            if kind in ("application/xml", "text/xml") or kind.endswith("+xml"):
+                return _xml_value(ElementTree.fromstring(self.body))
+        except (ValueError, ElementTree.ParseError):
+            return None
         return None
 
     @cached_property
@@ -77,6 +85,21 @@ class MockRequest:
         except Exception:  # a malformed cookie header is no credential, not a crash
             return {}
         return {key: morsel.value for key, morsel in cookie.items()}
+
+
+def _xml_value(element: ElementTree.Element) -> Any:
+    """An element as a value: its text, or its children by tag (a repeated tag, a list)."""
+    children = list(element)
+    if not children:
+        return element.text or ""
+    value: dict[str, Any] = {}
+    for child in children:
+        item = _xml_value(child)
+        if child.tag in value:
+            value[child.tag] = [*value[child.tag], item] if isinstance(value[child.tag], list) else [value[child.tag], item]
+        else:
+            value[child.tag] = item
+    return value
 
 
 class BodyTooLarge(Exception):
