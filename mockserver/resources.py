@@ -167,26 +167,19 @@ def infer(api: Any) -> dict[str, Role]:
         declared = raw.get("x-mock-resource")
         shape = _shape(op.path)
         last = _PARAM.findall(op.path.rsplit("/", 1)[-1])
-        role = None
+        kind: str | None = None
         if declared is not None:
             resource = resources.get(str(declared))
-            if resource is None:
-                continue
-            on_item = shape == resource.item_shape or shape.startswith(resource.item_shape + "/")
-            kind = _kind(op.method, on_item=shape == resource.item_shape, below_item=on_item and shape != resource.item_shape)
-        elif shape in by_item:
-            resource = by_item[shape]
-            kind = {"get": "read", "put": "update", "patch": "update", "post": "update", "delete": "delete"}.get(op.method)
-        elif shape in by_collection:
-            resource = by_collection[shape]
-            kind = {"post": "create", "get": "list", "put": "update", "patch": "update"}.get(op.method)
         else:
-            resource = next((r for item, r in by_item.items() if shape.startswith(item + "/")), None)
-            kind = "action" if resource is not None and op.method in ("post", "put", "patch") else None
-            if kind is None and op.method == "get":
-                resource = next((r for r in resources.values()
-                                 if _array_of_records(document, op.success.schema if op.success else None, r) is not None), None)
-                kind = "list" if resource is not None else None
+            resource = by_item.get(shape) or by_collection.get(shape) or next(
+                (r for item, r in by_item.items() if shape.startswith(item + "/")), None)
+        if resource is not None:
+            kind = _kind(op.method, on_item=shape == resource.item_shape,
+                         below_item=shape.startswith(resource.item_shape + "/"))
+        elif op.method == "get":  # `/pet/findByStatus`: a list of a resource's records, elsewhere
+            resource = next((r for r in resources.values()
+                             if _array_of_records(document, op.success.schema if op.success else None, r) is not None), None)
+            kind = "list"
         if resource is None or kind is None:
             continue
         success = op.success
@@ -210,8 +203,9 @@ def infer(api: Any) -> dict[str, Role]:
 
 
 def _kind(method: str, *, on_item: bool, below_item: bool) -> str | None:
+    """The role of a method on a resource's item path, below it, or on its collection."""
     if below_item:
-        return "action" if method != "get" else "read"
+        return "action" if method in ("post", "put", "patch") else None
     if on_item:
         return {"get": "read", "put": "update", "patch": "update", "post": "update", "delete": "delete"}.get(method)
     return {"post": "create", "get": "list", "put": "update", "patch": "update"}.get(method)
