@@ -33,7 +33,7 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
 
-from mockserver import problems
+from mockserver import landing, problems
 from mockserver.config import ServeConfig
 from mockserver.contract import Api, load_api, route_conflicts
 from mockserver.control import ControlMiddleware, create_control_app
@@ -200,7 +200,8 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
             validate_responses=False,  # the pipeline validates every reply itself, with openapi-core
             # the pipeline serves `openapi.json` itself: connexion's copy has its `$ref`s resolved
             # into Python objects, which a recursive schema makes impossible to write (landing.py)
-            swagger_ui_options=SwaggerUIOptions(serve_spec=False),
+            swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_template_arguments={
+                "openapi_spec_url": api.base_path + "/openapi.json?" + landing.FOR_SWAGGER_UI}),
         )
     app.engine = engine  # type: ignore[attr-defined]
     app.router = router  # type: ignore[attr-defined]

@@ -142,6 +142,9 @@ class Operation:
     shadowed: frozenset[str] = frozenset()
     pagination: Pagination | None = None  # how a list operation pages (pagination.py)
     resource: Role | None = None  # what it does to which stored records (resources.py)
+    # The id parameter's documented examples: Swagger UI pre-fills them, so they answer a
+    # record even under --unknown-ids=404.
+    example_ids: frozenset[str] = frozenset()
 
     def first_status(self) -> int:
         """The status to answer with when no 2xx is declared: the lowest declared one."""
@@ -397,7 +400,7 @@ def load_api(source: Path, mount: str | None = None) -> Api:
             schema = success.schema if success else None
             binding = find_binding(document, [p["name"] for p in params if p.get("in") == "path"], schema)
             pages = pagination.infer(document, params, schema) if method == "get" and binding is None else None
-            op = replace(op, binding=binding, pagination=pages)
+            op = replace(op, binding=binding, pagination=pages, example_ids=_example_ids(document, params, binding))
             if op.operation_id in api.operations:
                 raise UserError(str(source), f"operationId {op.operation_id} is used twice")
             api.operations[op.operation_id] = op
@@ -410,6 +413,20 @@ def load_api(source: Path, mount: str | None = None) -> Api:
                     "answers a 401 problem+json and the document it serves declares it", source, len(added),
                     ", ".join(added[:5]) + (", ..." if len(added) > 5 else ""))
     return api
+
+
+def _example_ids(document: Mapping[str, Any], params: list[dict[str, Any]], binding: IdBinding | None) -> frozenset[str]:
+    if binding is None:
+        return frozenset()
+    found: set[str] = set()
+    for param in params:
+        if param.get("in") == "path" and param.get("name") == binding.param:
+            schema = resolve(document, param.get("schema") or {})
+            for value in (param.get("example"), schema.get("example") if isinstance(schema, Mapping) else None,
+                          *[resolve(document, ex).get("value") for ex in (param.get("examples") or {}).values()]):
+                if isinstance(value, (str, int)) and not isinstance(value, bool):
+                    found.add(str(value))
+    return frozenset(found)
 
 
 def _template_regex(path: str) -> re.Pattern[str]:

@@ -54,7 +54,10 @@ def page(apis: list[Api], base_url: str, control: bool) -> Reply:
     return Reply(200, "text/html; charset=utf-8", html.encode("utf-8"))
 
 
-def document(api: Api, kind: str) -> Reply:
+FOR_SWAGGER_UI = "swagger-ui"  # the query string of the document Swagger UI loads
+
+
+def document(api: Api, kind: str, for_swagger_ui: bool = False) -> Reply:
     """The document the mock serves for `api`, at `{base}/openapi.json` (and `.yaml`).
 
     Served here rather than by connexion's Swagger UI layer, which serves the document with
@@ -65,9 +68,34 @@ def document(api: Api, kind: str) -> Reply:
     """
     served = dict(api.document)
     served["servers"] = [{"url": api.base_path or "/"}]
+    if for_swagger_ui:
+        served = _with_prefer(api, served)
     text = json.dumps(served, ensure_ascii=False, default=str)  # YAML dates as their text
     if kind == "yaml":
         import yaml
 
         return Reply(200, "text/yaml", yaml.safe_dump(json.loads(text), sort_keys=False, allow_unicode=True).encode("utf-8"))
     return Reply(200, "application/json", text.encode("utf-8"))
+
+
+def _with_prefer(api: Api, served: dict) -> dict:
+    """Swagger UI's copy: every operation also takes a `Prefer` header, a list of what it
+    declares (`code=404`, `example=NAME`, `dynamic=true`), so the page can ask for any
+    declared response. Only the page's copy: the document itself is the contract."""
+    served = dict(served)
+    paths = {path: dict(item) for path, item in (served.get("paths") or {}).items()}
+    for op in api.operations.values():
+        choices = [f"code={status}" for status in op.declared_statuses()]
+        choices += [f"code={status}, example={name}" for status in op.declared_statuses()
+                    for name in op.declared_examples(status)]
+        if op.binding is not None:
+            choices.append("dynamic=true")
+        raw = dict(paths[op.path][op.method])
+        raw["parameters"] = [*(raw.get("parameters") or []), {
+            "name": "Prefer", "in": "header", "required": False,
+            "description": "mockserver: answer with this declared response instead (not part of the contract)",
+            "schema": {"type": "string", "enum": choices},
+        }]
+        paths[op.path][op.method] = raw
+    served["paths"] = paths
+    return served

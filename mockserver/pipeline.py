@@ -78,7 +78,8 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
             return
         served = self.documents.get(scope["path"])
         if served is not None and scope["method"] in ("GET", "HEAD"):  # before any operation, as connexion's own
-            await landing.document(*served).send(send)
+            for_ui = scope.get("query_string") == landing.FOR_SWAGGER_UI.encode()
+            await landing.document(*served, for_swagger_ui=for_ui).send(send)
             return
         if self.swagger_first is None:
             self.swagger_first = frozenset(await self.routes_behind_swagger())

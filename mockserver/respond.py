@@ -121,7 +121,8 @@ class Responder:
             record = self.records.get(op, key)
             if record is not None:
                 return self.reply(op, success.status, success, binding.wrap(copy.deepcopy(record)))
-            unknown_is_404 = self.config.unknown_ids == "404" or self.records.is_deleted(op, key)
+            unknown_is_404 = (self.config.unknown_ids == "404" and record_id not in op.example_ids) \
+                or self.records.is_deleted(op, key)
             if unknown_is_404 and op.declares(404):
                 return self.declared(op, 404, path_params)
         return self.reply(op, success.status, success, self._generate(op, success.status, success, record_id))

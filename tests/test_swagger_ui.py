@@ -90,9 +90,10 @@ def try_it_out(driver: WebDriver, block: WebElement, params: dict[str, str]) -> 
 
     Returns (status, body, request URL) as the UI shows them.
     """
-    block.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
-    wait_for(driver, lambda d: block.find_elements(By.CSS_SELECTOR, "button.try-out__btn"),
-             'the "Try it out" button').pop().click()
+    if not block.find_elements(By.CSS_SELECTOR, "button.execute"):  # not yet open and in "Try it out"
+        block.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+        wait_for(driver, lambda d: block.find_elements(By.CSS_SELECTOR, "button.try-out__btn"),
+                 'the "Try it out" button').pop().click()
     for name, value in params.items():
         field = wait_for(driver, lambda d: block.find_elements(
             By.CSS_SELECTOR, f"tr[data-param-name='{name}'] input"), f"the {name} input").pop()
@@ -147,3 +148,48 @@ def test_sequence_ui_lists_operation_and_try_it_out_calls_the_mock(launch, brows
     calls = [e for e in journal(server) if e["path"] == "/activity-logs/ui-seq"]
     assert [(e["method"], e["operationId"], e["status"]) for e in calls] == [("GET", "getActivityLogsById", 200)]
     assert calls[0]["headers"]["authorization"] == "[redacted]"  # the UI sent the basic credentials
+
+
+def test_sequence_ui_offers_the_mock_as_its_server(launch, browser: WebDriver) -> None:
+    """Issue 13 (10): the servers dropdown was empty for an API mounted at `/`."""
+    server = launch()
+    open_ui(browser, f"{server.url}/ui/", ["getActivityLogsById"])
+    options = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".servers select option"),
+                       "the servers dropdown")
+    assert [option.get_attribute("value") for option in options] == ["/"]
+
+
+def test_lagos_prefilled_id_answers_even_when_unknown_ids_are_404(launch, browser: WebDriver) -> None:
+    """Issue 13 (10): Swagger UI pre-fills the id parameter's documented example; that id is a
+    record, not the 404 every other unknown id gets under --unknown-ids=404."""
+    server = launch("--unknown-ids=404")
+    blocks = open_ui(browser, f"{server.url}/api/v1/ui/", ["findActivityLog", "findApiLog"])
+    authorize_bearer(browser, "ui-key")
+    status, body, url = try_it_out(browser, blocks["findActivityLog"], {})  # the pre-filled example id
+    assert url == f"{server.url}/api/v1/activity_logs/bdc0eda6-ea52-4f72-a46a-94f47a89b546"
+    assert status == "200", body
+    assert '"activity_id": "bdc0eda6-ea52-4f72-a46a-94f47a89b546"' in body
+    other = httpx.get(f"{server.url}/api/v1/activity_logs/another", headers={"Authorization": "Bearer k"})
+    assert other.status_code == 404
+
+
+def test_the_page_sends_prefer_to_choose_a_declared_response(launch, browser: WebDriver) -> None:
+    """Issue 13 (10): each operation offers a `Prefer` list of what it declares."""
+    from selenium.webdriver.support.select import Select
+
+    server = launch()
+    blocks = open_ui(browser, f"{server.url}/api/v1/ui/", ["findActivityLog", "findApiLog"])
+    authorize_bearer(browser, "ui-key")
+    block = blocks["findApiLog"]
+    block.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+    wait_for(browser, lambda d: block.find_elements(By.CSS_SELECTOR, "button.try-out__btn"), 'the "Try it out" button').pop().click()
+    prefer = wait_for(browser, lambda d: block.find_elements(By.CSS_SELECTOR, "tr[data-param-name='Prefer'] select"),
+                      "the Prefer list").pop()
+    choices = [option.text for option in Select(prefer).options]
+    assert {"code=404", "code=401", "dynamic=true"} <= set(choices), choices
+    Select(prefer).select_by_visible_text("code=404")
+    status, body, _url = try_it_out(browser, block, {"request_id": "from-the-page"})
+    assert status == "404", body
+    assert '"code": "api_log_not_found"' in body
+    calls = [e for e in journal(server) if e["path"] == "/api/v1/api_logs/from-the-page"]
+    assert calls[-1]["status"] == 404 and calls[-1]["headers"]["prefer"] == "code=404"
