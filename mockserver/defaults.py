@@ -15,6 +15,7 @@ UNKNOWN_IDS_CHOICES = ("generate", "404")
 CONTROL_PREFIX = "/__mock"
 CONTROL_TOKEN_HEADER = "x-mock-control-token"
 JOURNAL_SIZE = 1000
+JOURNAL_BODY_LIMIT = 16 * 1024  # bytes of each request and response body the journal keeps
 MAX_CONTROL_BODY = 1024 * 1024  # bytes; a record is a few kB
 MAX_DELAY_MS = 60_000  # the longest delay a scenario or --latency may ask for
 START_TIMEOUT_S = 30  # the pytest plugin's wait for its server to listen

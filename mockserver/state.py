@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -52,6 +52,9 @@ class JournalEntry:
     status: int
     duration_ms: float
     headers: list[tuple[bytes, bytes]]
+    request_body: bytes = b""  # at most JOURNAL_BODY_LIMIT bytes of each body
+    response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    response_body: bytes = b""
 
     def to_json(self, secret: frozenset[str]) -> dict[str, Any]:
         stamp = datetime.fromtimestamp(self.time, timezone.utc).isoformat(timespec="milliseconds")
@@ -64,7 +67,23 @@ class JournalEntry:
             "status": self.status,
             "duration_ms": round(self.duration_ms, 3),
             "headers": redact_headers(((k.decode("latin-1"), v.decode("latin-1")) for k, v in self.headers), secret),
+            "body": _text(self.request_body),
+            "response": {
+                "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in self.response_headers},
+                "body": _text(self.response_body),
+            },
         }
+
+
+def _text(body: bytes) -> str | None:
+    """A kept body as text for JSON readers (None when there was none); bytes that are not
+    UTF-8 (a PDF) are shown as their size."""
+    if not body:
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"<{len(body)} bytes, not UTF-8 text>"
 
 
 class Journal:

@@ -1,5 +1,6 @@
 """The outermost layer: one log line per request (never a header value) and one journal entry
-per contract request (credentials redacted when read).
+per contract request (credentials redacted when read), with the first bytes of its request and
+response bodies, for the dashboard and for tests that check what their client sent.
 
 The operationId comes from the pipeline (or the replay layer), under the scope extension
 `routing.OPERATION`; the extensions dict is made here, before connexion's router copies the
@@ -13,7 +14,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.defaults import CONTROL_PREFIX
+from mockserver.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT
 from mockserver.request import first_values
 from mockserver.routing import OPERATION
 from mockserver.state import Journal, JournalEntry
@@ -32,6 +33,10 @@ def is_control_path(path: str) -> bool:
     return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
 
 
+def _is_preflight(scope: Scope) -> bool:
+    return any(name == b"access-control-request-method" for name, _value in scope.get("headers", []))
+
+
 class TrafficMiddleware:
     def __init__(self, app: ASGIApp, *, journal: Journal, quiet: bool = False) -> None:
         self.app = app
@@ -46,6 +51,15 @@ class TrafficMiddleware:
         started = time.perf_counter()
         status = 0
         recorded = False
+        request_body = bytearray()
+        response_headers: list[tuple[bytes, bytes]] = []
+        response_body = bytearray()
+
+        async def receive_and_keep() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(request_body) < JOURNAL_BODY_LIMIT:
+                request_body.extend(message.get("body", b"")[: JOURNAL_BODY_LIMIT - len(request_body)])
+            return message
 
         def record() -> None:
             nonlocal recorded
@@ -55,26 +69,34 @@ class TrafficMiddleware:
             if not self.quiet:
                 access_log.info("%s %s %s %d %.1fms", scope["method"], printable(scope["path"]),
                                 operation_id or "-", status, millis)
+                if status == 400 and scope["method"] == "OPTIONS" and _is_preflight(scope):
+                    # starlette's CORS layer refuses a preflight with a bare 400; say why
+                    access_log.warning("CORS preflight refused: %s", printable(bytes(response_body).decode("utf-8", "replace")))
             path = scope["path"]
             if not is_control_path(path):
                 query_string = scope.get("query_string")
                 self.journal.add(JournalEntry(
                     time.time(), scope["method"], path, first_values(query_string) if query_string else {},
                     operation_id, status, millis, scope.get("headers", []),
+                    bytes(request_body), response_headers, bytes(response_body),
                 ))
 
         async def send_and_note(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_headers
             if message["type"] == "http.response.start":
                 status = message["status"]
-            elif message["type"] == "http.response.body" and not message.get("more_body", False) and not recorded:
-                # Journal before the client can see the end of the reply, so a test that asks
-                # the journal right after its request always finds it.
-                record()
+                response_headers = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                if len(response_body) < JOURNAL_BODY_LIMIT:
+                    response_body.extend(message.get("body", b"")[: JOURNAL_BODY_LIMIT - len(response_body)])
+                if not message.get("more_body", False) and not recorded:
+                    # Journal before the client can see the end of the reply, so a test that asks
+                    # the journal right after its request always finds it.
+                    record()
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_note)
+            await self.app(scope, receive_and_keep, send_and_note)
         finally:
             if not recorded:
                 record()

@@ -289,3 +289,20 @@ def test_the_journal_can_be_filtered(http: httpx.Client) -> None:
     assert [entry["path"] for entry in only] == ["/activity-logs/f2"]
     refused = http.get("/__mock/requests", params={"status": "401"}).json()["requests"]
     assert [entry["path"] for entry in refused] == ["/api/v1/api_logs/f3"]
+
+
+def test_the_journal_keeps_request_and_response_bodies(control_server: RunningServer) -> None:
+    """Issue 13 (9): what a client sent and what it got, for a test or the dashboard to show."""
+    created = httpx.put(control_server.url + "/__mock/records/findApiLog/b1", json={
+        "request_id": "b1", "api_version": "v1", "client": "c", "http_method": "post", "http_status": 200,
+        "logged_at": "2025-03-31T12:31:44Z", "request_body": {}, "request_origin": "o", "request_path": "/p",
+        "created_at": "2025-03-31T12:31:44Z"})
+    assert created.status_code in (200, 201)
+    sent = httpx.post(control_server.url + "/api/v1/api_logs/b1", headers=BEARER, content=b'{"hello": "body"}')
+    got = httpx.get(control_server.url + "/api/v1/api_logs/b1", headers=BEARER)
+    entries = httpx.get(control_server.url + "/__mock/requests").json()["requests"]
+    post = [e for e in entries if e["method"] == "POST" and e["path"] == "/api/v1/api_logs/b1"][-1]
+    assert post["body"] == '{"hello": "body"}' and post["status"] == sent.status_code == 405
+    get = [e for e in entries if e["method"] == "GET" and e["path"] == "/api/v1/api_logs/b1"][-1]
+    assert get["body"] is None
+    assert get["response"]["body"] == got.text and get["response"]["headers"]["content-type"] == "application/json"

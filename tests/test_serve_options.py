@@ -100,6 +100,15 @@ def test_no_cors(launch) -> None:
     assert "access-control-allow-origin" not in response.headers
 
 
+def test_a_refused_preflight_says_why_in_the_log(launch) -> None:
+    """Issue 13 (1): the log showed only `OPTIONS ... 400`."""
+    server = launch()
+    refused = httpx.options(server.url + "/api/v1/activity_logs/abc", headers={
+        "Origin": "http://app.test", "Access-Control-Request-Method": "TRACE"})
+    assert refused.status_code == 400
+    assert "CORS preflight refused: Disallowed CORS method" in server.wait_for_log("CORS preflight refused")
+
+
 def test_request_log_has_one_line_per_request_and_never_a_credential(launch) -> None:
     server = launch()
     get(server, "/api/v1/activity_logs/logged", {"Authorization": "Bearer secret-token-123"})
