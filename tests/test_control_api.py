@@ -291,18 +291,19 @@ def test_the_journal_can_be_filtered(http: httpx.Client) -> None:
     assert [entry["path"] for entry in refused] == ["/api/v1/api_logs/f3"]
 
 
-def test_the_journal_keeps_request_and_response_bodies(control_server: RunningServer) -> None:
+def test_the_journal_keeps_request_and_response_bodies() -> None:
     """Issue 13 (9): what a client sent and what it got, for a test or the dashboard to show."""
-    created = httpx.put(control_server.url + "/__mock/records/findApiLog/b1", json={
-        "request_id": "b1", "api_version": "v1", "client": "c", "http_method": "post", "http_status": 200,
-        "logged_at": "2025-03-31T12:31:44Z", "request_body": {}, "request_origin": "o", "request_path": "/p",
-        "created_at": "2025-03-31T12:31:44Z"})
-    assert created.status_code in (200, 201)
-    sent = httpx.post(control_server.url + "/api/v1/api_logs/b1", headers=BEARER, content=b'{"hello": "body"}')
-    got = httpx.get(control_server.url + "/api/v1/api_logs/b1", headers=BEARER)
-    entries = httpx.get(control_server.url + "/__mock/requests").json()["requests"]
-    post = [e for e in entries if e["method"] == "POST" and e["path"] == "/api/v1/api_logs/b1"][-1]
-    assert post["body"] == '{"hello": "body"}' and post["status"] == sent.status_code == 405
-    get = [e for e in entries if e["method"] == "GET" and e["path"] == "/api/v1/api_logs/b1"][-1]
-    assert get["body"] is None
-    assert get["response"]["body"] == got.text and get["response"]["headers"]["content-type"] == "application/json"
+    from tests.mockserver_process import REPO
+
+    server = start_server("--spec", str(REPO / "tests" / "data" / "anydoc" / "todos-crud.yaml"))
+    try:
+        sent = b'{"todo": {"code": "milk", "title": "Buy milk"}}'
+        created = httpx.post(server.url + "/todo-service/v2/todos", content=sent, headers={"content-type": "application/json"})
+        got = httpx.get(server.url + "/todo-service/v2/todos/milk")
+        entries = httpx.get(server.url + "/__mock/requests").json()["requests"]
+        post, get = entries[-2], entries[-1]
+        assert (post["method"], post["body"], post["response"]["body"]) == ("POST", sent.decode(), created.text)
+        assert post["response"]["headers"]["content-type"] == "application/json"
+        assert (get["method"], get["body"], get["response"]["body"]) == ("GET", None, got.text)
+    finally:
+        server.stop()
