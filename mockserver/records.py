@@ -118,6 +118,13 @@ class RecordStore:
         with self._lock:
             return sum(len(records) for records in self._records.values())
 
+    def changes(self) -> tuple[list[tuple[RecordKey, str, Any]], list[tuple[RecordKey, str]]]:
+        """What clients changed since start-up: (records stored or replaced, ids deleted)."""
+        with self._lock:
+            stored = [(key, record_id, copy.deepcopy(record)) for key, records in self._records.items()
+                      for record_id, record in records.items() if self._seeded.get(key, {}).get(record_id) != record]
+            return stored, sorted(self._deleted)
+
 
 def seed_store(apis: Iterable[Api], validators: dict[str, ResponseValidator], fixtures_dir: Path,
                limit: int = RECORDS_PER_RESOURCE) -> RecordStore:

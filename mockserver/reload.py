@@ -2,8 +2,8 @@
 
 The whole connexion app is rebuilt (routes come from the documents), then swapped in one
 assignment; a change that fails validation leaves the previous version serving and logs why.
-The journal is shared across versions; scenarios and runtime records start afresh, since
-they were checked against the old contract.
+The journal is shared across versions; runtime records and scenarios that still fit the new
+contract are carried over (carryover.py), and what was dropped is logged.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 
 from mockserver.app import build_engine, create_app
+from mockserver.carryover import carry_over
 from mockserver.config import ServeConfig
 from mockserver.errors import UserError
 from mockserver.state import Journal
@@ -49,8 +50,12 @@ class ReloadingApp:
         except UserError as exc:
             log.error("reload failed, still serving the previous version: %s", exc)
             return False
+        kept, dropped = carry_over(self.current.engine, app.engine)
         self.current = app
         log.info("reloaded: %s", ", ".join(f"{a.name} ({len(a.operations)} operations)" for a in app.engine.apis))
+        if kept or dropped:
+            log.info("reload kept %d runtime change(s)%s", len(kept),
+                     f"; dropped what no longer fits: {'; '.join(dropped)}" if dropped else "")
         return True
 
     def start_watching(self) -> None:

@@ -69,3 +69,25 @@ def test_reload_picks_up_changes_and_survives_bad_ones(launch, tmp_path: Path) -
     log = server.wait_for_log("reload failed", timeout=15)
     assert "broken.yaml" in log and "still serving the previous version" in log
     assert httpx.get(url, headers=BEARER).json()["activity_log"]["resource_type"] == "Reloaded"
+
+
+def test_reload_keeps_runtime_state_that_still_fits_and_says_what_it_dropped(launch, tmp_path: Path) -> None:
+    """Issue 13 (5): a save of the document no longer wipes records and scenarios."""
+    spec = tmp_path / "todos.yaml"
+    original = (REPO / "tests" / "data" / "anydoc" / "todos-crud.yaml").read_text()
+    spec.write_text(original)
+    server = launch("--reload", "--spec", str(spec))
+    base = server.url + "/todo-service/v2"
+    assert httpx.post(base + "/todos", json={"todo": {"code": "milk", "title": "Buy milk"}}).status_code == 201
+    control = server.url + "/__mock/scenarios"
+    assert httpx.post(control, json={"operationId": "destroyTodo", "status": 404}).status_code == 201
+    assert httpx.post(control, json={"operationId": "createTodo", "status": 409}).status_code == 201
+
+    edited = original.replace("        '409':\n          description: a todo with this code exists\n", "        '418':\n          description: a teapot\n")
+    assert edited != original
+    spec.write_text(edited)
+    log = server.wait_for_log("reload kept", timeout=15)
+    assert "reload kept 2 runtime change(s); dropped what no longer fits: scenario 2 (status 409 no longer declared)" in log
+    assert httpx.get(base + "/todos/milk").json()["todo"]["title"] == "Buy milk"  # the record survived
+    assert httpx.delete(base + "/todos/milk").status_code == 404  # and the scenario that still fits
+    assert [s["operationId"] for s in httpx.get(control).json()["scenarios"]] == ["destroyTodo"]
