@@ -36,6 +36,9 @@ from mockserver.reply import Reply
 log = logging.getLogger("mockserver")
 
 HEALTH = CONTROL_PREFIX + "/health"
+# The dashboard page holds no state (it asks the API, with the token the user types), so a
+# browser may load it without the token header it cannot send on navigation.
+DASHBOARD = frozenset((CONTROL_PREFIX, CONTROL_PREFIX + "/"))
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -94,6 +97,8 @@ class ControlAccess:
         if origin is not None and not self._origin_allowed(origin, host):
             return problems.control_forbidden(
                 f"the control API answers only its own origin, not {origin!r} (see --control-origin)")
+        if scope["path"] in DASHBOARD and scope["method"] in ("GET", "HEAD"):
+            return None
         if self.token is None and not self.loopback:
             return problems.control_forbidden(
                 "off loopback the control API needs --control-token; only /__mock/health answers without it")

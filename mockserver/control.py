@@ -9,6 +9,8 @@ JSON in and out; every error is application/problem+json.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable
 
 from starlette.applications import Starlette
@@ -18,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockserver import __version__, problems
+from mockserver.crud import merge_patch
 from mockserver.contract import Operation, example_curl
 from mockserver.access import ControlAccess
 from mockserver.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS
@@ -35,6 +38,11 @@ class ControlError(Exception):
     def __init__(self, reply: Reply) -> None:
         super().__init__(reply.body.decode("utf-8", "replace"))
         self.reply = reply
+
+
+@lru_cache(maxsize=1)
+def _dashboard() -> bytes:
+    return Path(__file__).with_name("dashboard.html").read_bytes()
 
 
 def _unprocessable(detail: str, **extra: Any) -> ControlError:
@@ -123,6 +131,12 @@ class ControlApi:
                 "curl": example_curl(op, base),
             })
         return _json({"routes": routes})
+
+    async def dashboard(self, request: Request) -> Response:
+        """The page at `/__mock/`: a view of this API for people (dashboard.html)."""
+        if request.url.path == CONTROL_PREFIX:
+            return Response(status_code=308, headers={"location": CONTROL_PREFIX + "/"})
+        return Response(_dashboard(), media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
 
     async def resources(self, request: Request) -> Response:
         """What resources.py inferred for every operation, so a user can check it (and fix it
@@ -258,6 +272,8 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
     api = ControlApi(engine, router, replay)
     p = CONTROL_PREFIX
     routes = [
+        Route(f"{p}", api.dashboard, methods=["GET"]),
+        Route(f"{p}/", api.dashboard, methods=["GET"]),
         Route(f"{p}/health", api.health, methods=["GET"]),
         Route(f"{p}/routes", api.routes, methods=["GET"]),
         Route(f"{p}/resources", api.resources, methods=["GET"]),
@@ -306,16 +322,3 @@ class ControlMiddleware:
             await self.control_app(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396: objects merge key by key, `null` removes a key, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result

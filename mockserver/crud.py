@@ -34,7 +34,8 @@ MERGE_PATCH = "application/merge-patch+json"
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386: objects merge key by key, `null` removes a key, anything else replaces."""
+    """RFC 7396 (JSON Merge Patch): objects merge key by key, `null` removes a key, anything
+    else replaces. Used by PATCH requests and the control API's record PATCH alike."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
     result = dict(target) if isinstance(target, dict) else {}

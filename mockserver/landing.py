@@ -44,7 +44,8 @@ def page(apis: list[Api], base_url: str, control: bool) -> Reply:
         f"<li><a href=\"{CONTROL_PREFIX}/{name}\"><code>{CONTROL_PREFIX}/{name}</code></a> {what}</li>"
         for name, what in (("health", "is the mock up"), ("routes", "every operation, declared statuses, examples"),
                            ("requests", "the request journal"), ("scenarios", "forced responses")))
-    control_part = f"<h2>Control API</h2><ul>{links}</ul>" if control else ""
+    control_part = (f"<h2>Control API</h2><p><a href=\"{CONTROL_PREFIX}/\">The dashboard</a>: live requests, "
+                    f"scenarios and records, in this browser.</p><ul>{links}</ul>") if control else ""
     html = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>mockserver</title>"
             "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}"
             "table{border-collapse:collapse}td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #ddd}"

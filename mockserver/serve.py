@@ -181,7 +181,8 @@ def banner(apis: list[Api], base_url: str, control: bool = True) -> str:
         lines.append(f"  Swagger UI: {base_url}{api.base_path}{SWAGGER_UI}")
     lines.append(f"Every API on one page: {base_url}/")
     if control:
-        lines.append(f"Control API: {base_url}{defaults.CONTROL_PREFIX}/health, /routes, /requests, /scenarios, /reset")
+        lines.append(f"Dashboard: {base_url}{defaults.CONTROL_PREFIX}/  (live requests, scenarios, records)")
+        lines.append(f"Control API: {base_url}{defaults.CONTROL_PREFIX}/health, /routes, /resources, /requests, /scenarios, /reset")
     return "\n".join(lines)
 
 
