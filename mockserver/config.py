@@ -37,6 +37,8 @@ class ServeConfig:
     control_origins: tuple[str, ...] = ()  # origins the control API answers, beside its own
     journal_size: int = defaults.JOURNAL_SIZE
     records_per_resource: int = defaults.RECORDS_PER_RESOURCE
+    max_sessions: int = defaults.MAX_SESSIONS
+    session_idle_s: float = defaults.SESSION_IDLE_S
     latency_ms: tuple[int, int] | None = None  # (min, max) added to every reply
     reload: bool = False
 

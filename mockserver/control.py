@@ -28,6 +28,8 @@ from mockserver.engine import Engine
 from mockserver.records import prepare_record
 from mockserver.reply import Reply
 from mockserver.routing import Router
+from mockserver.sessions import SessionError, session_name
+from mockserver.state import State
 
 SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times"}
 
@@ -82,7 +84,7 @@ class ControlApi:
 
     def __init__(self, engine: Engine, router: Router, replay: Callable[[], Any]) -> None:
         self.engine = engine
-        self.state = engine.state
+        self.sessions = engine.sessions
         self.router = router  # the requests' own router answers "which operations serve this path?"
         self.replay = replay  # the replay layer, once the app is built (for its statistics)
 
@@ -104,14 +106,24 @@ class ControlApi:
             raise _unprocessable(f"{operation_id} has no record id in its path, so it holds no records")
         return op
 
+    def _state(self, request: Request) -> State:
+        """The state of the session the call names (X-Mock-Session or /__session/NAME), created on
+        first use like a contract request's; the default session without either."""
+        try:
+            return self.sessions.get(session_name(request.scope))
+        except SessionError as refused:
+            raise ControlError(refused.reply) from None
+
     # -- endpoints ----------------------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
+        state = self._state(request)
         apis = [{"name": a.name, "base_path": a.base_path or "/", "operations": len(a.operations)} for a in self.engine.apis]
         replay = self.replay()
         return _json({
-            "status": "ok", "version": __version__, "apis": apis, "records": self.state.records.count(),
-            "records_evicted": self.state.records.evicted, "records_per_resource": self.state.records.limit,
+            "status": "ok", "version": __version__, "apis": apis, "records": state.records.count(),
+            "records_evicted": state.records.evicted, "records_per_resource": state.records.limit,
+            "sessions": self.sessions.count(),
             "replay": {"entries": len(replay), "hits": replay.stats.hits, "misses": replay.stats.misses}
             if replay is not None else None,
         })
@@ -138,6 +150,16 @@ class ControlApi:
             return Response(status_code=308, headers={"location": CONTROL_PREFIX + "/"})
         return Response(_dashboard(), media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
 
+    async def sessions_list(self, request: Request) -> Response:
+        return _json({"sessions": self.sessions.describe(), "max_sessions": self.sessions.limit,
+                      "idle_s": self.sessions.idle_s})
+
+    async def session(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if not self.sessions.remove(name):
+            raise _not_found(f"no session {name!r}")
+        return Response(status_code=204)
+
     async def resources(self, request: Request) -> Response:
         """What resources.py inferred for every operation, so a user can check it (and fix it
         with `x-mock-resource` / `x-mock-id` in an overlay)."""
@@ -148,34 +170,38 @@ class ControlApi:
         ]})
 
     async def requests(self, request: Request) -> Response:
+        state = self._state(request)
         if request.method == "DELETE":
-            self.state.journal.clear()
+            state.journal.clear()
             return Response(status_code=204)
         wanted = {key: request.query_params[key] for key in ("operationId", "method", "path", "status")
                   if key in request.query_params}
-        entries = [entry for entry in self.state.journal.entries()
+        entries = [entry for entry in state.journal.entries()
                    if all(str(entry.get(key)) == value for key, value in wanted.items())]
         return _json({"requests": entries})
 
     async def scenarios(self, request: Request) -> Response:
+        state = self._state(request)
         if request.method == "GET":
-            return _json({"scenarios": [s.to_json() for s in self.state.scenarios.all()]})
+            return _json({"scenarios": [s.to_json() for s in state.scenarios.all()]})
         if request.method == "DELETE":
-            self.state.scenarios.clear()
+            state.scenarios.clear()
             return Response(status_code=204)
-        scenario = self.state.scenarios.add(await self._scenario_fields(await _read_json(request)))
+        scenario = state.scenarios.add(await self._scenario_fields(await _read_json(request)))
         return _json(scenario.to_json(), 201)
 
     async def scenario(self, request: Request) -> Response:
-        if not self.state.scenarios.remove(request.path_params["scenario_id"]):
+        state = self._state(request)
+        if not state.scenarios.remove(request.path_params["scenario_id"]):
             raise _not_found(f"no scenario {request.path_params['scenario_id']!r}")
         return Response(status_code=204)
 
     async def record(self, request: Request) -> Response:
+        state = self._state(request)
         op = self._record_operation(request.path_params["operation_id"])
         record_id = request.path_params["record_id"]
         if request.method == "GET":
-            record = self.state.records.get(op, record_id)
+            record = state.records.get(op, record_id)
             if record is None and request.query_params.get("generated") in ("1", "true"):
                 record = self._generated(op, record_id)  # what the mock serves for it: a start to tweak
             if record is None:
@@ -184,11 +210,11 @@ class ControlApi:
         if request.method == "DELETE":
             # Only where a 404 is declared can a deleted id answer "not found"; elsewhere it is
             # generated again, like any unknown id.
-            self.state.records.delete(op, record_id, tombstone=op.declares(404))
+            state.records.delete(op, record_id, tombstone=op.declares(404))
             return Response(status_code=204)
         payload = await _read_json(request)
         if request.method == "PATCH":  # JSON Merge Patch (RFC 7396) over the record served today
-            current = self.state.records.get(op, record_id) or self._generated(op, record_id)
+            current = state.records.get(op, record_id) or self._generated(op, record_id)
             payload = merge_patch(current, payload)
         record = prepare_record(op, record_id, payload)
         if isinstance(record, str):
@@ -197,8 +223,8 @@ class ControlApi:
         violations = self.engine.validators[op.api].check_body(op, op.success.status, op.binding.wrap(record))
         if violations:
             raise _unprocessable(f"the record does not match {op.operation_id}'s contract", violations=list(violations))
-        existed = self.state.records.get(op, record_id) is not None
-        self.state.records.put(op, record_id, record)
+        existed = state.records.get(op, record_id) is not None
+        state.records.put(op, record_id, record)
         return _json(record, 200 if existed else 201)
 
     def _generated(self, op: Operation, record_id: str) -> Any:
@@ -208,7 +234,8 @@ class ControlApi:
         return op.binding.unwrap(body)
 
     async def reset(self, request: Request) -> Response:
-        self.state.reset()
+        state = self._state(request)
+        state.reset()
         return Response(status_code=204)
 
     # -- scenario checks ----------------------------------------------------------------
@@ -277,6 +304,8 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
         Route(f"{p}/health", api.health, methods=["GET"]),
         Route(f"{p}/routes", api.routes, methods=["GET"]),
         Route(f"{p}/resources", api.resources, methods=["GET"]),
+        Route(f"{p}/sessions", api.sessions_list, methods=["GET"]),
+        Route(f"{p}/sessions/{{name}}", api.session, methods=["DELETE"]),
         Route(f"{p}/requests", api.requests, methods=["GET", "DELETE"]),
         Route(f"{p}/scenarios", api.scenarios, methods=["GET", "POST", "DELETE"]),
         Route(f"{p}/scenarios/{{scenario_id}}", api.scenario, methods=["DELETE"]),

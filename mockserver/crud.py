@@ -27,6 +27,7 @@ from mockserver.reply import Reply
 from mockserver.resources import Role
 
 if TYPE_CHECKING:
+    from mockserver.records import RecordStore
     from mockserver.respond import Responder
     from mockserver.validation import ResponseValidator
 
@@ -72,7 +73,6 @@ class Crud:
     def __init__(self, responder: Responder, validators: Mapping[str, ResponseValidator],
                  operations: Mapping[tuple[str, str], Operation]) -> None:
         self.responder = responder
-        self.records = responder.records
         self.generators = responder.generators
         self.validators = validators
         self.readers = {  # (api, resource name) -> the operation that reads its records
@@ -87,18 +87,19 @@ class Crud:
         reader = self.readers.get((op.api, role.resource.name))
         if reader is None:
             return None
+        records = self.responder.sessions.get(request.session).records  # the request's session's
         if role.kind == "list":
-            return self._list(op, role, request, success)
+            return self._list(records, op, role, request, success)
         if role.kind == "create":
-            return self._create(op, role, reader, request, success)
-        found = self._existing(op, role, reader, request)
+            return self._create(records, op, role, reader, request, success)
+        found = self._existing(records, op, role, reader, request)
         if isinstance(found, Reply):
             return found
         key, record = found
         if role.kind == "update":
-            return self._update(op, role, reader, request, success, key, record)
+            return self._update(records, op, role, reader, request, success, key, record)
         if role.kind == "delete":
-            self.records.delete(op, key, tombstone=True)
+            records.delete(op, key, tombstone=True)
         return self._render(op, role, success, record, request)
 
     # -- the record a request names ---------------------------------------------------------
@@ -111,7 +112,7 @@ class Crud:
         value = fields.get(role.resource.id_field) if isinstance(fields, dict) else None
         return None if value is None else str(value)
 
-    def _existing(self, op: Operation, role: Role, reader: Operation,
+    def _existing(self, records: RecordStore, op: Operation, role: Role, reader: Operation,
                   request: MockRequest) -> tuple[str, Any] | Reply:
         record_id = self._record_id(role, request)
         if record_id is None:  # `PUT /pet` with no id in the body: no record it can name
@@ -119,11 +120,11 @@ class Crud:
             return self.responder.declared(op, 404, detail=reason) if op.declares(404) else problems.unknown_record(
                 op.operation_id, role.resource.id_field, "")
         key = role.record_key(request.path_params, record_id)
-        record = self.records.get(op, key)
+        record = records.get(op, key)
         if record is not None:
             return key, copy.deepcopy(record)
         assert reader.binding is not None
-        generated = (self.responder.config.unknown_ids == "generate" and not self.records.is_deleted(op, key)
+        generated = (self.responder.config.unknown_ids == "generate" and not records.is_deleted(op, key)
                      and reader.binding.holds(record_id))
         if generated:  # what a read of this id answers: the record exists, as far as a client can tell
             return key, reader.binding.unwrap(self.responder.generated(reader, record_id))
@@ -133,30 +134,31 @@ class Crud:
 
     # -- create, update, list --------------------------------------------------------------
 
-    def _create(self, op: Operation, role: Role, reader: Operation, request: MockRequest,
+    def _create(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
                 success: DeclaredResponse) -> Reply:
         fields = self._request_fields(op, role, request)
         id_field = role.resource.id_field
-        number = self.records.next_number(op)
-        record_id = str(fields[id_field]) if fields.get(id_field) is not None else self._new_id(op, role, reader, number)
+        number = records.next_number(op)
+        record_id = str(fields[id_field]) if fields.get(id_field) is not None \
+            else self._new_id(records, op, role, reader, number)
         key = role.record_key(request.path_params, record_id)
         conflict = _conflict_status(op)
-        if conflict is not None and self.records.get(op, key) is not None:
+        if conflict is not None and records.get(op, key) is not None:
             return self.responder.declared(op, conflict, detail=f"a record with {id_field} {record_id[:80]!r} exists")
         # no conflict declared: the create replaces the record, as such APIs do (Petstore's POST /pet)
         assert reader.binding is not None
         base = reader.binding.unwrap(self.responder.generated(reader, record_id))
-        return self._store(op, role, reader, request, success, key, base, fields, merge=False)
+        return self._store(records, op, role, reader, request, success, key, base, fields, merge=False)
 
-    def _update(self, op: Operation, role: Role, reader: Operation, request: MockRequest,
+    def _update(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
                 success: DeclaredResponse, key: str, record: dict[str, Any]) -> Reply:
         fields = self._request_fields(op, role, request)
         fields.pop(role.resource.id_field, None)  # the id is the key: a body cannot move the record
         kind = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-        return self._store(op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH)
+        return self._store(records, op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH)
 
-    def _store(self, op: Operation, role: Role, reader: Operation, request: MockRequest, success: DeclaredResponse,
-               key: str, base: dict[str, Any], fields: dict[str, Any], *, merge: bool) -> Reply:
+    def _store(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
+               success: DeclaredResponse, key: str, base: dict[str, Any], fields: dict[str, Any], *, merge: bool) -> Reply:
         """Store `base` changed by `fields` and answer with it. A field the request may send but
         the record cannot hold (Petstore's `?status=None` for an enum) is left out, and the
         reply says so in `x-mock-problem`; a record still invalid after that is refused."""
@@ -171,33 +173,34 @@ class Crud:
             fields = {name: value for name, value in fields.items() if name not in offending}
         if violations:
             return self._refuse(op, reader, violations)
-        self.records.put(op, key, record)
+        records.put(op, key, record)
         reply = self._render(op, role, success, record, request)
         if ignored:
             reply = reply.explained(f"ignored {', '.join(ignored)}: the record cannot hold the value sent")
         return reply
 
-    def _list(self, op: Operation, role: Role, request: MockRequest, success: DeclaredResponse) -> Reply | None:
-        if not self.records.holds_state(op):
+    def _list(self, records: RecordStore, op: Operation, role: Role, request: MockRequest,
+              success: DeclaredResponse) -> Reply | None:
+        if not records.holds_state(op):
             return None  # nothing stored and nothing written yet: a generated page, as a stateless mock
         prefix = "".join(parent + "\x1f" for parent in role.parent_ids(request.path_params))
-        records = [record for key, record in self.records.items(op) if key.startswith(prefix)]
+        found = [record for key, record in records.items(op) if key.startswith(prefix)]
         document = self.generators[op.api].document
         known = schema_properties(document, role.resource.record_schema)
         paging = {name for name in (op.pagination.page_param, op.pagination.size_param, op.pagination.offset_param)
                   if name} if op.pagination else set()
         for name, wanted in request.query.items():
             if name in known and name not in paging:
-                records = [record for record in records if _matches(record.get(name), wanted)]
+                found = [record for record in found if _matches(record.get(name), wanted)]
         pins: dict[tuple[Any, ...], Any] = {}
         if op.pagination is not None:
-            window = op.pagination.window(request.query, len(records))
+            window = op.pagination.window(request.query, len(found))
             pins = {path: value for path, value in op.pagination.pins(window).items()
                     if path[: len(op.pagination.items)] != op.pagination.items}
-            records = records[window.offset: window.offset + window.count]
+            found = found[window.offset: window.offset + window.count]
         assert role.items is not None
         items_schema = (resolve(document, _array_at(document, success.schema, role.items)) or {}).get("items")
-        pins[role.items] = [self._project(document, items_schema, record) for record in records]
+        pins[role.items] = [self._project(document, items_schema, record) for record in found]
         body = self.generators[op.api].generate(success.schema, key=(op.operation_id, "list"), pins=pins)
         return self.responder.reply(op, success.status, success, body)
 
@@ -244,11 +247,11 @@ class Crud:
         return {name: typed(document, copy.deepcopy(value), known.get(name)) for name, value in fields.items()
                 if not known or name in known}
 
-    def _new_id(self, op: Operation, role: Role, reader: Operation, number: int) -> str:
+    def _new_id(self, records: RecordStore, op: Operation, role: Role, reader: Operation, number: int) -> str:
         """A server-assigned id of the id field's type: the next integer, else the id a
         generated record for this creation has (its format and pattern respected)."""
         if role.resource.id_type == "integer":
-            taken = [int(key.rsplit("\x1f", 1)[-1]) for key, _ in self.records.items(op)
+            taken = [int(key.rsplit("\x1f", 1)[-1]) for key, _ in records.items(op)
                      if key.rsplit("\x1f", 1)[-1].lstrip("-").isdigit()]
             return str(max(taken, default=0) + 1)
         document = self.generators[op.api].document

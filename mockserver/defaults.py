@@ -29,6 +29,8 @@ BODY_VALIDATORS_KEPT = 64  # per operation, by content type (clients choose cont
 ACCEPT_HEADERS_KEPT = 256  # parsed Accept headers (clients send the same few)
 GENERATOR_PLANS_KEPT = 512  # compiled schemas, by identity
 RECORDS_PER_RESOURCE = 1000  # stored records per resource; the oldest is evicted beyond
+MAX_SESSIONS = 64  # named sessions kept besides the default one (X-Mock-Session)
+SESSION_IDLE_S = 1800  # a named session unused this long is removed
 MAX_REQUEST_BODY = 1024 * 1024  # bytes of a request body the mock reads (413 beyond)
 
 # Media type of every error the mock itself produces (RFC 9457).

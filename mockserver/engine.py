@@ -13,6 +13,7 @@ from mockserver.crud import Crud
 from mockserver.generate import RecordGenerator
 from mockserver.records import RecordStore
 from mockserver.respond import Responder
+from mockserver.sessions import Sessions
 from mockserver.state import Journal, State
 from mockserver.validation import ResponseValidator
 
@@ -24,8 +25,11 @@ class Engine:
         self.config = config
         self.validators = validators
         self.state = State(records, journal if journal is not None else Journal(config.journal_size))
+        self.sessions = Sessions(
+            self.state, lambda: State(records.fresh(), Journal(config.journal_size, self.state.journal.secret)),
+            config.max_sessions, config.session_idle_s)
         generators = {api.name: RecordGenerator(api.document, seed=config.seed) for api in apis}
-        self.responder = Responder(generators, records, config)
+        self.responder = Responder(generators, self.sessions, config)
         self._operations = {
             (api.base_path, op.operation_id): op for api in apis for op in api.operations.values()
         }

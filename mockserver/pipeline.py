@@ -30,6 +30,7 @@ from mockserver.reply import Reply
 from mockserver.defaults import MAX_REQUEST_BODY
 from mockserver.request import BodyTooLarge, MockRequest, read_body
 from mockserver.routing import OPERATION, PROBE, PipelineAPI, Route, Router
+from mockserver.sessions import SessionError
 from mockserver.state import Scenario
 
 
@@ -124,8 +125,12 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         op, responder = route.op, self.responder
         if op.shadowed and request.path in op.shadowed:  # `DELETE /user/login` beside `/user/{username}`
             return problems.method_not_allowed(request.method, request.path, await self.router.allowed_methods(request.path))
+        try:
+            state = self.engine.sessions.get(request.session)
+        except SessionError as refused:
+            return refused.reply
         reply = guard.check(op, request, responder) or security.check(op, request, self.credentials, responder)
-        scenario = None if reply else self.engine.state.scenarios.take(op, request.path)
+        scenario = None if reply else state.scenarios.take(op, request.path)
         await hold(self.engine.config.latency_ms, scenario)
         if reply is None:
             prefs = preferences.choose(request, scenario)

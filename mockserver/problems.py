@@ -33,6 +33,8 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "control-method-not-allowed": (405, "Method Not Allowed"),
     "invalid-json": (400, "Bad Request"),
     "too-large": (413, "Payload Too Large"),
+    "invalid-session": (400, "Bad Request"),
+    "session-limit": (503, "Service Unavailable"),
     "control-token": (401, "Unauthorized"),
     "control-forbidden": (403, "Forbidden"),
     "control-media-type": (415, "Unsupported Media Type"),
@@ -144,3 +146,10 @@ def control_media_type(given: str | None) -> Reply:
                    f"control-API writes take Content-Type: application/json, not {given or 'none'} "
                    "(curl: --json, or -H 'Content-Type: application/json')")
 
+
+def invalid_session(name: str) -> Reply:
+    return problem("invalid-session", f"a session name is 1 to 64 letters, digits, '.', '_' or '-', not {name[:80]!r}")
+
+
+def session_limit(detail: str) -> Reply:
+    return problem("session-limit", detail)

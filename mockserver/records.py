@@ -100,6 +100,14 @@ class RecordStore:
             self._created[key] = self._created.get(key, 0) + 1
             return self._created[key]
 
+    def fresh(self) -> RecordStore:
+        """A new store holding this one's start-up records: what a new session starts from."""
+        store = RecordStore(self.limit)
+        with self._lock:
+            store._seeded = copy.deepcopy(self._seeded)
+        store._records = copy.deepcopy(store._seeded)
+        return store
+
     def mark_seeded(self) -> None:
         """Remember the current records as the start-up state that `reset()` returns to."""
         with self._lock:

@@ -20,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver import preferences, respond, security
 from mockserver.defaults import CONTROL_PREFIX, REPLAY_BODY_LIMIT, REPLAY_CACHE_SIZE
 from mockserver.engine import Engine
+from mockserver.sessions import session_name
+from mockserver.state import State
 from mockserver.pipeline import hold
 from mockserver.routing import OPERATION
 
@@ -43,7 +45,7 @@ class ReplayMiddleware:
     def __init__(self, app: ASGIApp, *, engine: Engine, size: int = REPLAY_CACHE_SIZE) -> None:
         self.app = app
         self.engine = engine
-        self.state = engine.state
+        self.sessions = engine.sessions
         self.size = size
         self.relevant = read_headers(engine)
         self.latency_ms = engine.config.latency_ms
@@ -54,24 +56,24 @@ class ReplayMiddleware:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def _key(self, scope: Scope) -> tuple:
+    def _key(self, scope: Scope, session: str | None, state: State) -> tuple:
         headers = tuple((name, value) for name, value in scope["headers"] if name.lower() in self.relevant)
-        return (self.state.version.value, scope.get("raw_path") or scope["path"], scope["query_string"], headers)
+        return (state.version.value, session, scope.get("raw_path") or scope["path"], scope["query_string"], headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "GET"
-            or scope["path"].startswith(CONTROL_PREFIX)
-            or self.state.scenarios.active()
-        ):
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
-        key = self._key(scope)
+        session = session_name(scope)
+        state = self.sessions.existing(session)  # a session's first request creates it, further in
+        if state is None or state.scenarios.active():
+            await self.app(scope, receive, send)
+            return
+        key = self._key(scope, session, state)
         hit = self._entries.get(key)
         if hit is None:
             self.stats.misses += 1
-            await self._answer_and_keep(scope, receive, send, key)
+            await self._answer_and_keep(scope, receive, send, key, state)
             return
         self.stats.hits += 1
         self._entries.move_to_end(key)
@@ -82,7 +84,7 @@ class ReplayMiddleware:
         await send({"type": "http.response.start", "status": status, "headers": list(headers)})
         await send({"type": "http.response.body", "body": body})
 
-    async def _answer_and_keep(self, scope: Scope, receive: Receive, send: Send, key: tuple) -> None:
+    async def _answer_and_keep(self, scope: Scope, receive: Receive, send: Send, key: tuple, state: State) -> None:
         start: Message | None = None
         chunks: list[bytes] = []
         size = 0
@@ -104,7 +106,7 @@ class ReplayMiddleware:
         # Only replies of routed operations, produced while nothing could change them
         if (
             start is None or not complete or size > REPLAY_BODY_LIMIT or operation_id is None
-            or self.state.version.value != key[0] or self.state.scenarios.active()
+            or state.version.value != key[0] or state.scenarios.active()
         ):
             return
         self._entries[key] = (start["status"], start["headers"], b"".join(chunks), operation_id)

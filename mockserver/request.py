@@ -20,6 +20,9 @@ from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope
 
 
+SESSION = "mockserver.session"  # scope extension: the request's session name (sessions.py), None: default
+
+
 def first_values(query_string: bytes) -> dict[str, str]:
     """First value of each query parameter (the mock reads no repeated ones)."""
     query: dict[str, str] = {}
@@ -38,6 +41,7 @@ class MockRequest:
     headers: Headers  # looked up by lower-case name
     path_params: Mapping[str, Any]  # as connexion's router named and converted them
     body: bytes = b""  # read by the pipeline for operations that declare a request body
+    session: str | None = None  # the session it belongs to (sessions.py); None: the default
 
     @classmethod
     def from_scope(cls, scope: Scope) -> MockRequest:
@@ -48,6 +52,7 @@ class MockRequest:
             query_string=scope.get("query_string", b""),
             headers=Headers(scope=scope),
             path_params=scope.get("path_params") or {},
+            session=scope.get("extensions", {}).get(SESSION),
         )
 
     @cached_property

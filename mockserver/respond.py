@@ -26,12 +26,12 @@ from mockserver.generate.runtime import stable_int
 from mockserver.pagination import GENERATED_TOTAL
 from mockserver.pointer import resolve
 from mockserver.preferences import Preferences
-from mockserver.records import RecordStore
 from mockserver.reply import Reply, encode_json
 from mockserver.request import MockRequest
 
 if TYPE_CHECKING:
     from mockserver.crud import Crud
+    from mockserver.sessions import Sessions
 
 READS = ("accept",)  # request headers this stage reads (the replay key includes them)
 
@@ -60,9 +60,9 @@ def negotiate(declared: DeclaredResponse, accept: str | None) -> DeclaredRespons
 class Responder:
     """Builds the replies of every operation of one server, from records or generated."""
 
-    def __init__(self, generators: Mapping[str, RecordGenerator], records: RecordStore, config: ServeConfig) -> None:
+    def __init__(self, generators: Mapping[str, RecordGenerator], sessions: Sessions, config: ServeConfig) -> None:
         self.generators = generators
-        self.records = records
+        self.sessions = sessions  # whose records a request reads: its session's (sessions.py)
         self.config = config
         self.crud: Crud | None = None  # writes and lists of stored records (crud.py), set by the engine
 
@@ -89,7 +89,7 @@ class Responder:
             return self.declared(op, status, request.path_params, variant=chosen)
         if op.pagination is not None and not prefs.dynamic:
             return self._page(op, request, chosen)
-        return self._success(op, prefs, request.path_params, chosen)
+        return self._success(op, prefs, request.path_params, chosen, request.session)
 
     def declared(self, op: Operation, status: int, path_params: Mapping[str, Any] | None = None,
                  detail: str | None = None, variant: DeclaredResponse | None = None) -> Reply:
@@ -106,7 +106,7 @@ class Responder:
         return reply if detail is None else reply.explained(detail)
 
     def _success(self, op: Operation, prefs: Preferences, path_params: Mapping[str, Any],
-                 success: DeclaredResponse) -> Reply:
+                 success: DeclaredResponse, session: str | None) -> Reply:
         binding = op.binding
         if binding is None and success.examples and self.generators[op.api].examples_first and not prefs.dynamic:
             # not a record by id: a document of the user's own answers with its example, as written
@@ -117,12 +117,13 @@ class Responder:
                 return self.declared(op, 404, path_params, detail=f"{binding.field} cannot hold {record_id[:80]!r}")
             return problems.unknown_record(op.operation_id, binding.field, record_id)
         if binding and not prefs.dynamic:
+            records = self.sessions.get(session).records
             key = op.resource.record_key(path_params, record_id) if op.resource is not None else record_id
-            record = self.records.get(op, key)
+            record = records.get(op, key)
             if record is not None:
                 return self.reply(op, success.status, success, binding.wrap(copy.deepcopy(record)))
             unknown_is_404 = (self.config.unknown_ids == "404" and record_id not in op.example_ids) \
-                or self.records.is_deleted(op, key)
+                or records.is_deleted(op, key)
             if unknown_is_404 and op.declares(404):
                 return self.declared(op, 404, path_params)
         return self.reply(op, success.status, success, self._generate(op, success.status, success, record_id))

@@ -108,6 +108,10 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
                             "(repeatable; e.g. http://localhost:3000)")
     serve.add_argument("--journal-size", type=_positive, default=defaults.JOURNAL_SIZE, metavar="N",
                        help=f"requests kept in the journal (default: {defaults.JOURNAL_SIZE})")
+    serve.add_argument("--max-sessions", type=_positive, default=defaults.MAX_SESSIONS, metavar="N",
+                       help=f"named sessions (X-Mock-Session) kept at once (default: {defaults.MAX_SESSIONS})")
+    serve.add_argument("--session-idle", type=_positive, default=defaults.SESSION_IDLE_S, metavar="SECONDS",
+                       help=f"a named session unused this long is removed (default: {defaults.SESSION_IDLE_S})")
     serve.add_argument("--records-per-resource", type=_positive, default=defaults.RECORDS_PER_RESOURCE, metavar="N",
                        help="records kept per resource; storing one more evicts the oldest "
                             f"(default: {defaults.RECORDS_PER_RESOURCE})")
@@ -141,6 +145,8 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         control_origins=tuple(args.control_origin),
         journal_size=args.journal_size,
         records_per_resource=args.records_per_resource,
+        max_sessions=args.max_sessions,
+        session_idle_s=args.session_idle,
         latency_ms=args.latency,
         reload=args.reload,
     )

@@ -102,6 +102,9 @@ class Journal:
         with self._lock:
             self._entries.append(entry)
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     def entries(self) -> list[dict[str, Any]]:
         with self._lock:
             kept = list(self._entries)

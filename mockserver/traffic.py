@@ -17,7 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT
 from mockserver.request import first_values
 from mockserver.routing import OPERATION
-from mockserver.state import Journal, JournalEntry
+from mockserver.sessions import Sessions, session_name
+from mockserver.state import JournalEntry
 
 access_log = logging.getLogger("mockserver.access")
 
@@ -38,9 +39,9 @@ def _is_preflight(scope: Scope) -> bool:
 
 
 class TrafficMiddleware:
-    def __init__(self, app: ASGIApp, *, journal: Journal, quiet: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, sessions: Sessions, quiet: bool = False) -> None:
         self.app = app
-        self.journal = journal
+        self.sessions = sessions
         self.quiet = quiet
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,7 +76,8 @@ class TrafficMiddleware:
             path = scope["path"]
             if not is_control_path(path):
                 query_string = scope.get("query_string")
-                self.journal.add(JournalEntry(
+                state = self.sessions.existing(session_name(scope)) or self.sessions.default
+                state.journal.add(JournalEntry(
                     time.time(), scope["method"], path, first_values(query_string) if query_string else {},
                     operation_id, status, millis, scope.get("headers", []),
                     bytes(request_body), response_headers, bytes(response_body),

@@ -1,0 +1,140 @@
+"""Sessions: isolated runtime state on one mock, for parallel test runs.
+
+A request selects a session with the header `X-Mock-Session: NAME`, or with the path prefix
+`/__session/NAME` (for clients that take only a base URL, such as the vendors' SDKs:
+`api_url="http://127.0.0.1:4010/__session/NAME"`). Each session has its own records (seeded
+like the start-up state), scenarios, journal and rate-limit counters; generated records are the
+same in every session, since they depend only on the request. Without either, a request uses
+the default session, which is what the mock had before sessions.
+
+A session is created on first use and removed by `DELETE /__mock/sessions/NAME` or after
+`idle_s` seconds without a request. At most `limit` sessions exist besides the default: one
+more is refused with a problem that says so, and nothing else is evicted to make room.
+
+`SessionMiddleware`, the outermost layer, reads the name once and leaves it in the scope under
+`SESSION`; every layer after it (journal, replay cache, pipeline, control API) asks `Sessions`
+for that session's `State`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Callable
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver import problems
+from mockserver.reply import Reply
+from mockserver.request import SESSION
+from mockserver.state import State
+
+SESSION_HEADER = b"x-mock-session"
+PATH_PREFIX = "/__session/"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class SessionError(Exception):
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.body)
+        self.reply = reply
+
+
+class Sessions:
+    """The default session and the named ones, bounded in number and idle time."""
+
+    def __init__(self, default: State, make: Callable[[], State], limit: int, idle_s: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.default = default
+        self._make = make
+        self.limit = limit
+        self.idle_s = idle_s
+        self._clock = clock
+        self._named: dict[str, State] = {}
+        self._used: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str | None) -> State:
+        """The session's state, created on first use; SessionError when the cap is reached."""
+        if name is None:
+            return self.default
+        now = self._clock()
+        with self._lock:
+            state = self._named.get(name)
+            if state is None:
+                self._expire(now)
+                if len(self._named) >= self.limit:
+                    raise SessionError(problems.session_limit(
+                        f"{len(self._named)} sessions exist, the most this mock keeps (--max-sessions); remove one "
+                        f"with DELETE /__mock/sessions/NAME or let one idle for {int(self.idle_s)} s"))
+                state = self._named[name] = self._make()
+            self._used[name] = now
+            return state
+
+    def existing(self, name: str | None) -> State | None:
+        """The session's state if it exists (the journal and the reply cache do not create one)."""
+        if name is None:
+            return self.default
+        with self._lock:
+            return self._named.get(name)
+
+    def remove(self, name: str) -> bool:
+        with self._lock:
+            self._used.pop(name, None)
+            return self._named.pop(name, None) is not None
+
+    def describe(self) -> list[dict]:
+        now = self._clock()
+        with self._lock:
+            self._expire(now)
+            named = sorted(self._named.items())
+            used = dict(self._used)
+        return [{"name": name, "records": state.records.count(), "scenarios": len(state.scenarios.all()),
+                 "requests": len(state.journal), "idle_s": round(now - used.get(name, now), 1)}
+                for name, state in named]
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._named)
+
+    def _expire(self, now: float) -> None:
+        for name in [name for name, used in self._used.items() if now - used > self.idle_s]:
+            self._named.pop(name, None)
+            self._used.pop(name, None)
+
+
+def session_name(scope: Scope) -> str | None:
+    return scope.get("extensions", {}).get(SESSION)
+
+
+class SessionMiddleware:
+    """Reads the session once per request (header, else path prefix) into the scope."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        name = None
+        for header, value in scope["headers"]:
+            if header == SESSION_HEADER:
+                name = value.decode("latin-1").strip()
+                break
+        path = scope["path"]
+        if path.startswith(PATH_PREFIX):
+            prefix_name, _, rest = path[len(PATH_PREFIX):].partition("/")
+            name = name or prefix_name
+            scope = dict(scope)
+            scope["path"] = "/" + rest
+            raw = scope.get("raw_path")
+            if raw is not None:
+                scope["raw_path"] = b"/" + raw[len(PATH_PREFIX) + len(prefix_name.encode()) + 1:] if raw.startswith(
+                    PATH_PREFIX.encode()) else raw
+        if name is not None and not _NAME.fullmatch(name):
+            await problems.invalid_session(name).send(send)
+            return
+        scope.setdefault("extensions", {})[SESSION] = name
+        await self.app(scope, receive, send)
