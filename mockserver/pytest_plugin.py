@@ -1,15 +1,23 @@
 """pytest plugin: the `mock_server` fixture (registered through the `pytest11` entry point).
 
-One real server per test session, on a free loopback port, in a background thread; it is
-reset (journal, scenarios, runtime records) before each test, so tests do not leak state
-into each other. Extra `mockserver serve` flags come from the `mockserver_args` ini option,
-e.g. in pytest.ini: `mockserver_args = --unknown-ids=404 --api-key sk_test`.
+One real server per pytest process, on a free loopback port, in a background thread (or, with
+the `mockserver_url` ini option or the MOCKSERVER_URL environment variable, a server that is
+already running, shared by several jobs). Each test gets a session of its own on it
+(sessions.py): its records, scenarios and journal are its own, so tests do not leak state into
+each other, in one process or under pytest-xdist. `mock_server.url` carries the session in its
+path (`http://127.0.0.1:PORT/__session/NAME`), so a client or SDK given that base URL is in the
+session; `mock_server.headers` carries it as a header for clients that set headers instead.
+Extra `mockserver serve` flags come from the `mockserver_args` ini option, e.g. in pytest.ini:
+`mockserver_args = --unknown-ids=404 --api-key sk_test`.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import shlex
+import uuid
 import threading
 import time
 import urllib.error
@@ -33,10 +41,25 @@ class MockServerError(AssertionError):
 
 
 class MockServer:
-    """A running mock and its control API, as a test sees it."""
+    """A running mock and its control API, as a test sees it (in its own session when named)."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url  # the base URL to give a client, e.g. Lago's api_url
+    def __init__(self, url: str, session: str | None = None) -> None:
+        self.server_url = url  # the server itself, default session
+        self.session = session
+        # the base URL to give a client, e.g. Lago's api_url: in the test's session
+        self.url = url if session is None else f"{url}/__session/{session}"
+        self.headers = {} if session is None else {"X-Mock-Session": session}
+
+    def in_session(self, name: str) -> MockServer:
+        return MockServer(self.server_url, name)
+
+    def end_session(self) -> None:
+        """Remove this session from the server (its records, scenarios and journal)."""
+        if self.session is not None:
+            try:
+                MockServer(self.server_url)._call("DELETE", f"/sessions/{quote(self.session, safe='')}")
+            except MockServerError:
+                pass  # already gone (expired)
 
     def _call(self, method: str, path: str, payload: Any = None) -> Any:
         data = None if payload is None else json.dumps(payload).encode()
@@ -90,6 +113,7 @@ class MockServer:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("mockserver_args", "extra `mockserver serve` flags for the mock_server fixture", default="")
+    parser.addini("mockserver_url", "use this running mock (shared by parallel jobs) instead of starting one", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -125,6 +149,10 @@ def mock_server_session(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     from mockserver.cli import UsageError
     from mockserver.errors import UserError
 
+    shared = os.environ.get("MOCKSERVER_URL") or pytestconfig.getini("mockserver_url")
+    if shared:
+        yield MockServer(shared.rstrip("/"))
+        return
     args = pytestconfig.getini("mockserver_args") or ""
     try:
         running, server, thread = _start(shlex.split(args))
@@ -138,7 +166,12 @@ def mock_server_session(pytestconfig: pytest.Config) -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def mock_server(mock_server_session: MockServer) -> MockServer:
-    """A real mock server on a free loopback port, reset to its start-up state."""
-    mock_server_session.reset()
-    return mock_server_session
+def mock_server(mock_server_session: MockServer, request: pytest.FixtureRequest) -> Iterator[MockServer]:
+    """A real mock server, in a session of this test's own, which starts from the start-up state."""
+    name = f"t{os.getpid()}-{next(_numbers)}-{uuid.uuid4().hex[:8]}"
+    server = mock_server_session.in_session(name)
+    yield server
+    server.end_session()
+
+
+_numbers = itertools.count(1)

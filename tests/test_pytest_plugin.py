@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import venv
 from pathlib import Path
+
+import pytest
 
 from tests.mockserver_process import REPO
 
@@ -62,3 +65,42 @@ def test_fresh_venv_pip_install_then_plain_pytest(tmp_path: Path) -> None:
     result = _run_pytest(python, project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+PARALLEL_TESTS = '''
+import httpx
+import pytest
+
+AUTH = {"Authorization": "Bearer k"}
+
+
+@pytest.mark.parametrize("n", range(12))
+def test_my_scenario_and_record_are_mine(mock_server, n):
+    # every test uses the same operation and ids; only its own session's state may show
+    status = 404 if n % 2 else 200
+    if status == 404:
+        mock_server.scenario("findActivityLog", status=404)
+    record = mock_server.get_record("findApiLog", "5e0b9d3a-6c21-4f8e-b7a4-3d9e1c2f0a58")
+    mock_server.put_record("findApiLog", "same-id", {**record, "request_id": "same-id", "client": f"test {n}"})
+    for _ in range(20):
+        assert httpx.get(mock_server.url + "/api/v1/activity_logs/same-id", headers=AUTH).status_code == status
+        got = httpx.get(mock_server.url + "/api/v1/api_logs/same-id", headers=AUTH).json()["api_log"]["client"]
+        assert got == f"test {n}"
+    assert len(mock_server.requests()) == 40
+'''
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["a-server-per-worker", "one-shared-server"])
+def test_pytest_xdist_runs_tests_that_set_scenarios_and_records_without_interference(
+        tmp_path: Path, launch, shared: bool) -> None:
+    """Issue 14: `pytest -n 4`, twice; with `shared`, all four workers use one running mock."""
+    pytest.importorskip("xdist", reason="pytest-xdist is not installed (test extra)")
+    (tmp_path / "test_parallel.py").write_text(PARALLEL_TESTS)
+    env = dict(os.environ)
+    if shared:
+        env["MOCKSERVER_URL"] = launch().url
+    for _run in range(2):
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "4", str(tmp_path)],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+        assert "12 passed" in result.stdout
