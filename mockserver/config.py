@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 from mockserver import defaults
+from mockserver.rates import RateLimit
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ServeConfig:
     control_origins: tuple[str, ...] = ()  # origins the control API answers, beside its own
     journal_size: int = defaults.JOURNAL_SIZE
     records_per_resource: int = defaults.RECORDS_PER_RESOURCE
+    rate_limit: RateLimit | None = None  # per session and operation (rates.py)
     max_sessions: int = defaults.MAX_SESSIONS
     session_idle_s: float = defaults.SESSION_IDLE_S
     latency_ms: tuple[int, int] | None = None  # (min, max) added to every reply

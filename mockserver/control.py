@@ -8,6 +8,7 @@ JSON in and out; every error is application/problem+json.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -25,13 +26,15 @@ from mockserver.contract import Operation, example_curl
 from mockserver.access import ControlAccess
 from mockserver.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS
 from mockserver.engine import Engine
+from mockserver.faults import FAULTS
+from mockserver.rates import RateLimit
 from mockserver.records import prepare_record
 from mockserver.reply import Reply
 from mockserver.routing import Router
 from mockserver.sessions import SessionError, session_name
 from mockserver.state import State
 
-SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times"}
+SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times", "fault", "rate_limit"}
 
 
 class ControlError(Exception):
@@ -124,6 +127,7 @@ class ControlApi:
             "status": "ok", "version": __version__, "apis": apis, "records": state.records.count(),
             "records_evicted": state.records.evicted, "records_per_resource": state.records.limit,
             "sessions": self.sessions.count(),
+            "tasks": len(asyncio.all_tasks()),  # faults must leave none behind
             "replay": {"entries": len(replay), "hits": replay.stats.hits, "misses": replay.stats.misses}
             if replay is not None else None,
         })
@@ -262,8 +266,16 @@ class ControlApi:
                 known = sorted({op.base_path + op.path for op in self.engine.operations()})
                 raise _unprocessable(f"no operation serves {path!r}", declared_paths=known)
         status = payload.get("status")
-        if status is None and payload.get("delay_ms") is None:
-            raise _unprocessable("a scenario sets a status, a delay_ms, or both")
+        fault, rate_limit = payload.get("fault"), payload.get("rate_limit")
+        if status is None and payload.get("delay_ms") is None and fault is None and rate_limit is None:
+            raise _unprocessable("a scenario sets a status, a delay_ms, a fault or a rate_limit")
+        if fault is not None and fault not in FAULTS:
+            raise _unprocessable(f"fault must be one of {', '.join(FAULTS)}")
+        if rate_limit is not None:
+            requests, window = (rate_limit.get("requests"), rate_limit.get("window_s")) if isinstance(rate_limit, dict) else (None, None)
+            if not _is_int(requests) or requests < 1 or not isinstance(window, (int, float)) or not 0 < window <= 86400:
+                raise _unprocessable('rate_limit is {"requests": N (1 or more), "window_s": seconds (up to 86400)}')
+            rate_limit = RateLimit(requests, float(window))
         if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
             raise _unprocessable("status must be an integer HTTP status")
         example = payload.get("example")
@@ -288,6 +300,8 @@ class ControlApi:
             "example": example,
             "delay_ms": delay_ms,
             "times": times,
+            "fault": fault,
+            "rate_limit": rate_limit,
         }
 
 

@@ -24,14 +24,17 @@ from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver import guard, landing, preferences, problems, security
+from mockserver import faults, guard, landing, preferences, problems, security
+from mockserver.contract import Operation
 from mockserver.engine import Engine
 from mockserver.reply import Reply
 from mockserver.defaults import MAX_REQUEST_BODY
+from mockserver.faults import FAULT
+from mockserver.preferences import Preferences
 from mockserver.request import BodyTooLarge, MockRequest, read_body
 from mockserver.routing import OPERATION, PROBE, PipelineAPI, Route, Router
 from mockserver.sessions import SessionError
-from mockserver.state import Scenario
+from mockserver.state import Scenario, State
 
 
 class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
@@ -96,7 +99,11 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         else:
             scope["extensions"][OPERATION] = route.op.operation_id
             reply = await self.answer(route, request, scope, receive)
-        await reply.send(send)
+        fault = scope["extensions"].get(FAULT)
+        if fault is None:
+            await reply.send(send)
+        else:
+            await faults.deliver(fault[0], reply, scope, send, fault[1])
 
     def unrouted(self, request: MockRequest) -> Reply:
         """The landing page for `/`, else a 404 that names the closest routes served."""
@@ -131,9 +138,16 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
             return refused.reply
         reply = guard.check(op, request, responder) or security.check(op, request, self.credentials, responder)
         scenario = None if reply else state.scenarios.take(op, request.path)
-        await hold(self.engine.config.latency_ms, scenario)
+        if scenario is None or scenario.fault != "slow-body":  # a slow body spends its delay_ms on the body
+            await hold(self.engine.config.latency_ms, scenario)
+        if reply is None:
+            reply = self.rate_limited(op, request, state)
         if reply is None:
             prefs = preferences.choose(request, scenario)
+            if isinstance(prefs, Preferences) and prefs.fault == "rate-limit":
+                prefs = self.over_limit(op, retry_after=1, detail="fault=rate-limit")
+            elif isinstance(prefs, Preferences) and prefs.fault is not None:
+                scope["extensions"][FAULT] = (prefs.fault, scenario.delay_ms if scenario is not None else None)
             if not isinstance(prefs, Reply) and route.checks.has_body:
                 try:
                     body, receive = await read_body(receive, MAX_REQUEST_BODY)
@@ -145,6 +159,23 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         if reply is None:
             reply = route.handler(request, prefs)
         return self.engine.validators[op.api].check(op, reply)
+
+    def rate_limited(self, op: Operation, request: MockRequest, state: State) -> Reply | None:
+        """None within the session's rate limit for this operation (rates.py), else the 429."""
+        limit = state.scenarios.rate_limit(op, request.path) or self.engine.config.rate_limit
+        if limit is None:
+            return None
+        wait = state.rates.hit(op.operation_id, limit)
+        if wait is None:
+            return None
+        return self.over_limit(op, wait, f"{limit.requests} requests per {limit.window_s:g} s")
+
+    def over_limit(self, op: Operation, retry_after: int, detail: str) -> Reply:
+        """The declared 429 with `Retry-After`, else a 429 problem marked outside the contract."""
+        if op.declares(429):
+            return self.responder.declared(op, 429, detail=f"rate limit: {detail}").with_header(
+                "retry-after", str(retry_after))
+        return problems.rate_limited(f"{op.operation_id}: rate limit of {detail}", retry_after)
 
 
 class Leftovers:

@@ -1,7 +1,8 @@
 """Per-request response preferences, parsed once at the edge into an immutable value.
 
 Spelled as Prism spells them, so tools and habits carry over: the `Prefer` header
-(`code=404, example=name, dynamic=true`) and the `__code`, `__example`, `__dynamic` query
+(`code=404, example=name, dynamic=true`, and the mock's own `fault=reset`, faults.py) and
+the `__code`, `__example`, `__dynamic`, `__fault` query
 fallback for clients that cannot set headers. Preferences the mock does not know are
 ignored, as RFC 7240 asks.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from mockserver import problems
+from mockserver.faults import FAULTS
 from mockserver.reply import Reply
 from mockserver.request import MockRequest
 
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
 
 QUERY_PREFIX = "__"
 READS = ("prefer",)  # request headers this stage reads (the replay key includes them)
-KNOWN = ("code", "example", "dynamic")
+KNOWN = ("code", "example", "dynamic", "fault")
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
@@ -34,6 +36,7 @@ class Preferences:
     code: int | None = None
     example: str | None = None
     dynamic: bool = False
+    fault: str | None = None  # faults.py
 
     @property
     def empty(self) -> bool:
@@ -74,7 +77,10 @@ def parse_preferences(prefer: str | None, query: Mapping[str, str]) -> Preferenc
             raise PreferenceError(f"dynamic must be true or false, got {raw['dynamic'][:40]!r}")
         dynamic = value in _TRUE
     example = raw.get("example") or None
-    return Preferences(code=code, example=example, dynamic=dynamic)
+    fault = raw.get("fault") or None
+    if fault is not None and fault not in FAULTS:
+        raise PreferenceError(f"fault must be one of {', '.join(FAULTS)}, got {fault[:40]!r}")
+    return Preferences(code=code, example=example, dynamic=dynamic, fault=fault)
 
 
 def choose(request: MockRequest, scenario: "Scenario | None") -> Preferences | Reply:
@@ -83,8 +89,8 @@ def choose(request: MockRequest, scenario: "Scenario | None") -> Preferences | R
     A scenario set through the control API wins over the request's own wishes, unless it only
     sets a delay.
     """
-    if scenario is not None and scenario.status is not None:
-        return Preferences(code=scenario.status, example=scenario.example)
+    if scenario is not None and (scenario.status is not None or scenario.fault is not None):
+        return Preferences(code=scenario.status, example=scenario.example, fault=scenario.fault)
     prefer = request.headers.get("prefer")
     if prefer is None and not request.query_string:
         return NO_PREFERENCES

@@ -35,6 +35,8 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "too-large": (413, "Payload Too Large"),
     "invalid-session": (400, "Bad Request"),
     "session-limit": (503, "Service Unavailable"),
+    "rate-limited": (429, "Too Many Requests"),
+    "fault-unavailable": (501, "Not Implemented"),
     "control-token": (401, "Unauthorized"),
     "control-forbidden": (403, "Forbidden"),
     "control-media-type": (415, "Unsupported Media Type"),
@@ -153,3 +155,13 @@ def invalid_session(name: str) -> Reply:
 
 def session_limit(detail: str) -> Reply:
     return problem("session-limit", detail)
+
+
+def rate_limited(detail: str, retry_after: int) -> Reply:
+    """Over a rate limit the contract declares no 429 for: said to be outside the contract."""
+    return problem("rate-limited", detail, (("retry-after", str(retry_after)),
+                                            ("x-mock-outside-contract", "429 is not declared for this operation")))
+
+
+def fault_unavailable(fault: str) -> Reply:
+    return problem("fault-unavailable", f"the {fault} fault needs the connection, which only uvicorn (mockserver serve) gives")

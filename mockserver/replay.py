@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver import preferences, respond, security
 from mockserver.defaults import CONTROL_PREFIX, REPLAY_BODY_LIMIT, REPLAY_CACHE_SIZE
 from mockserver.engine import Engine
+from mockserver.faults import FAULT
 from mockserver.sessions import session_name
 from mockserver.state import State
 from mockserver.pipeline import hold
@@ -49,6 +50,7 @@ class ReplayMiddleware:
         self.size = size
         self.relevant = read_headers(engine)
         self.latency_ms = engine.config.latency_ms
+        self.counts_requests = engine.config.rate_limit is not None  # every request must reach the counter
         self.stats = ReplayStats()
         # One event loop runs every request, so no lock is needed around the dict.
         self._entries: OrderedDict[tuple, tuple[int, list, bytes, str]] = OrderedDict()
@@ -66,7 +68,7 @@ class ReplayMiddleware:
             return
         session = session_name(scope)
         state = self.sessions.existing(session)  # a session's first request creates it, further in
-        if state is None or state.scenarios.active():
+        if state is None or state.scenarios.active() or self.counts_requests:
             await self.app(scope, receive, send)
             return
         key = self._key(scope, session, state)
@@ -106,6 +108,7 @@ class ReplayMiddleware:
         # Only replies of routed operations, produced while nothing could change them
         if (
             start is None or not complete or size > REPLAY_BODY_LIMIT or operation_id is None
+            or FAULT in scope.get("extensions", {})
             or state.version.value != key[0] or state.scenarios.active()
         ):
             return

@@ -18,6 +18,7 @@ from mockserver import defaults
 from mockserver.contract import Api, example_curl
 from mockserver.landing import SWAGGER_UI
 from mockserver.access import is_loopback, origin_of
+from mockserver.rates import RateLimit
 from mockserver.config import ServeConfig
 from mockserver.errors import UserError
 from mockserver.config import Credentials
@@ -60,6 +61,13 @@ def _origin(value: str) -> str:
     if origin is None:
         raise argparse.ArgumentTypeError(f"expected an origin such as http://localhost:3000, got {value!r}")
     return origin
+
+
+def _rate_limit(value: str) -> RateLimit:
+    try:
+        return RateLimit.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive(value: str) -> int:
@@ -108,6 +116,8 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
                             "(repeatable; e.g. http://localhost:3000)")
     serve.add_argument("--journal-size", type=_positive, default=defaults.JOURNAL_SIZE, metavar="N",
                        help=f"requests kept in the journal (default: {defaults.JOURNAL_SIZE})")
+    serve.add_argument("--rate-limit", type=_rate_limit, metavar="N/SECONDS",
+                       help="answer 429 (with Retry-After) beyond N requests per SECONDS, per session and operation")
     serve.add_argument("--max-sessions", type=_positive, default=defaults.MAX_SESSIONS, metavar="N",
                        help=f"named sessions (X-Mock-Session) kept at once (default: {defaults.MAX_SESSIONS})")
     serve.add_argument("--session-idle", type=_positive, default=defaults.SESSION_IDLE_S, metavar="SECONDS",
@@ -146,6 +156,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         journal_size=args.journal_size,
         records_per_resource=args.records_per_resource,
         max_sessions=args.max_sessions,
+        rate_limit=args.rate_limit,
         session_idle_s=args.session_idle,
         latency_ms=args.latency,
         reload=args.reload,

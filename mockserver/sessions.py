@@ -26,6 +26,7 @@ from typing import Callable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import problems
+from mockserver.faults import TRANSPORT, transport_of
 from mockserver.reply import Reply
 from mockserver.request import SESSION
 from mockserver.state import State
@@ -136,5 +137,7 @@ class SessionMiddleware:
         if name is not None and not _NAME.fullmatch(name):
             await problems.invalid_session(name).send(send)
             return
-        scope.setdefault("extensions", {})[SESSION] = name
+        extensions = scope.setdefault("extensions", {})
+        extensions[SESSION] = name
+        extensions[TRANSPORT] = transport_of(send)  # for the faults that act on the connection
         await self.app(scope, receive, send)

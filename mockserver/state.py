@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from mockserver.contract import Operation
 from mockserver.defaults import CONTROL_TOKEN_HEADER
+from mockserver.rates import RateCounter, RateLimit
 
 if TYPE_CHECKING:
     from mockserver.records import RecordStore
@@ -55,6 +56,7 @@ class JournalEntry:
     request_body: bytes = b""  # at most JOURNAL_BODY_LIMIT bytes of each body
     response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     response_body: bytes = b""
+    fault: str | None = None  # faults.py: how the reply was delivered, if not normally
 
     def to_json(self, secret: frozenset[str]) -> dict[str, Any]:
         stamp = datetime.fromtimestamp(self.time, timezone.utc).isoformat(timespec="milliseconds")
@@ -68,6 +70,7 @@ class JournalEntry:
             "duration_ms": round(self.duration_ms, 3),
             "headers": redact_headers(((k.decode("latin-1"), v.decode("latin-1")) for k, v in self.headers), secret),
             "body": _text(self.request_body),
+            **({"fault": self.fault} if self.fault else {}),
             "response": {
                 "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in self.response_headers},
                 "body": _text(self.response_body),
@@ -126,6 +129,8 @@ class Scenario:
     example: str | None = None
     delay_ms: int | None = None
     times: int | None = None
+    fault: str | None = None  # faults.py: how the reply is delivered (or not)
+    rate_limit: RateLimit | None = None  # rates.py: a limit, not a reply; never used up
 
     def matches(self, op: Operation, path: str) -> bool:
         if op.operation_id not in self.operation_ids:
@@ -134,6 +139,8 @@ class Scenario:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        if self.rate_limit is not None:
+            data["rate_limit"] = {"requests": self.rate_limit.requests, "window_s": self.rate_limit.window_s}
         ids = data.pop("operation_ids")
         data["operationId"] = ids[0] if len(ids) == 1 else list(ids)
         return {key: value for key, value in data.items() if value is not None}
@@ -183,7 +190,7 @@ class Scenarios:
         with self._lock:
             for index in range(len(self._items) - 1, -1, -1):
                 scenario = self._items[index]
-                if not scenario.matches(op, path):
+                if scenario.rate_limit is not None or not scenario.matches(op, path):
                     continue
                 if scenario.times is not None:
                     if scenario.times <= 1:
@@ -193,6 +200,16 @@ class Scenarios:
                     self.version.bump()
                 return scenario
             return None
+
+    def rate_limit(self, op: Operation, path: str) -> RateLimit | None:
+        """The newest matching scenario's rate limit (such scenarios are limits, not replies)."""
+        if not self._items:
+            return None
+        with self._lock:
+            for scenario in reversed(self._items):
+                if scenario.rate_limit is not None and scenario.matches(op, path):
+                    return scenario.rate_limit
+        return None
 
 
 REDACTED = "[redacted]"
@@ -216,9 +233,11 @@ class State:
         self.journal = journal
         self.version = records.version
         self.scenarios = Scenarios(self.version)
+        self.rates = RateCounter()
 
     def reset(self) -> None:
-        """Journal, scenarios and runtime records back to the start-up state."""
+        """Journal, scenarios, rate counters and runtime records back to the start-up state."""
         self.journal.clear()
         self.scenarios.clear()
+        self.rates.clear()
         self.records.reset()

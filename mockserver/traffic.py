@@ -15,6 +15,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT
+from mockserver.faults import FAULT
 from mockserver.request import first_values
 from mockserver.routing import OPERATION
 from mockserver.sessions import Sessions, session_name
@@ -67,9 +68,10 @@ class TrafficMiddleware:
             recorded = True
             operation_id = extensions.get(OPERATION)
             millis = (time.perf_counter() - started) * 1000
+            fault = (extensions.get(FAULT) or (None,))[0]
             if not self.quiet:
-                access_log.info("%s %s %s %d %.1fms", scope["method"], printable(scope["path"]),
-                                operation_id or "-", status, millis)
+                access_log.info("%s %s %s %d %.1fms%s", scope["method"], printable(scope["path"]),
+                                operation_id or "-", status, millis, f" fault={fault}" if fault else "")
                 if status == 400 and scope["method"] == "OPTIONS" and _is_preflight(scope):
                     # starlette's CORS layer refuses a preflight with a bare 400; say why
                     access_log.warning("CORS preflight refused: %s", printable(bytes(response_body).decode("utf-8", "replace")))
@@ -81,6 +83,7 @@ class TrafficMiddleware:
                     time.time(), scope["method"], path, first_values(query_string) if query_string else {},
                     operation_id, status, millis, scope.get("headers", []),
                     bytes(request_body), response_headers, bytes(response_body),
+                    fault,
                 ))
 
         async def send_and_note(message: Message) -> None:

@@ -1,0 +1,97 @@
+"""Network faults on demand: the failures a client must survive that are not a declared status.
+
+Asked for by `Prefer: fault=NAME` (or `?__fault=NAME`), or by a scenario's `fault` field:
+
+- `reset`: the connection is reset (TCP RST) before any byte of the reply;
+- `empty`: the connection is closed (FIN) with no reply at all;
+- `close-after-headers`: the status line and headers, then the connection closes;
+- `truncated`: `Content-Length` says more than the body sent before the connection closes;
+- `slow-body`: the reply, its body dribbled in ten parts over the scenario's `delay_ms`
+  (default 2 s);
+- `rate-limit`: the operation's declared 429 with `Retry-After` (rate.py counts the requests).
+
+The first four act on the connection itself, which ASGI does not expose: uvicorn's `send` is a
+method of its per-request cycle object, whose `transport` is the asyncio transport of the
+connection. `SessionMiddleware`, the outermost layer, takes it from there once per request
+(`transport_of`); under any other server the fault is answered as a problem saying so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from typing import Any
+
+from starlette.types import Scope, Send
+
+from mockserver import problems
+from mockserver.reply import Reply
+
+FAULTS = ("reset", "empty", "close-after-headers", "truncated", "slow-body", "rate-limit")
+CONNECTION_FAULTS = frozenset(("reset", "empty", "close-after-headers", "truncated"))
+FAULT = "mockserver.fault"  # scope extension: the fault a reply is delivered with
+TRANSPORT = "mockserver.transport"  # scope extension: the connection's asyncio transport, or None
+SLOW_BODY_MS = 2000
+SLOW_PARTS = 10
+
+
+def transport_of(send: Any) -> Any:
+    """The asyncio transport behind uvicorn's `send` (see the module docstring), or None."""
+    return getattr(getattr(send, "__self__", None), "transport", None)
+
+
+async def _closed(transport: Any) -> None:
+    """Let the event loop run the transport's `connection_lost`, so the server knows the
+    connection is gone and writes nothing more on it."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def deliver(fault: str, reply: Reply, scope: Scope, send: Send, delay_ms: int | None = None) -> None:
+    """Send `reply` the way `fault` says (`reply` is what the request would have got)."""
+    transport = scope.get("extensions", {}).get(TRANSPORT)
+    if fault in CONNECTION_FAULTS and transport is None:
+        await problems.fault_unavailable(fault).send(send)
+        return
+    if fault == "reset":
+        sock = transport.get_extra_info("socket")
+        if sock is not None:  # linger 0: close() sends RST instead of FIN
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+        await _closed(transport)
+        return
+    if fault == "empty":
+        transport.close()
+        await _closed(transport)
+        return
+    headers = [(b"content-type", reply.media_type.encode("latin-1"))] if reply.media_type else []
+    headers += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers]
+    body = reply.body
+    if fault == "close-after-headers":
+        await send({"type": "http.response.start", "status": reply.status,
+                    "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        transport.close()
+        await _closed(transport)
+        return
+    if fault == "truncated":
+        declared = max(len(body), 1) * 2
+        await send({"type": "http.response.start", "status": reply.status,
+                    "headers": [*headers, (b"content-length", str(declared).encode())]})
+        await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+        transport.close()
+        await _closed(transport)
+        return
+    if fault == "slow-body":
+        await send({"type": "http.response.start", "status": reply.status,
+                    "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        step = max(1, -(-len(body) // SLOW_PARTS))
+        pause = (delay_ms if delay_ms is not None else SLOW_BODY_MS) / 1000 / SLOW_PARTS
+        for start in range(0, len(body), step):
+            await asyncio.sleep(pause)
+            await send({"type": "http.response.body", "body": body[start:start + step],
+                        "more_body": start + step < len(body)})
+        if not body:
+            await send({"type": "http.response.body", "body": b""})
+        return
+    await reply.send(send)
