@@ -49,8 +49,9 @@ def test_each_connection_fault_as_httpx_and_the_lago_sdk_see_it(server: RunningS
         "operationId": "findActivityLog", "fault": fault, "times": 1}).status_code == 201
     assert _raised(lambda: Client(api_key="k", api_url=server.url).activity_logs.find("x")) == expected_sdk
     assert httpx.get(server.url + ACTIVITY, headers=BEARER).status_code == 200  # and then it serves again
+    assert _raised(lambda: httpx.get(server.url + ACTIVITY, params={"__fault": fault}, headers=BEARER)) == expected_httpx
     entries = [e for e in httpx.get(server.url + "/__mock/requests").json()["requests"] if e.get("fault") == fault]
-    assert len(entries) == 2  # faults are journaled like any request
+    assert len(entries) == 3  # faults are journaled like any request
 
 
 def test_a_slow_body_arrives_whole_after_its_delay(server: RunningServer) -> None:
