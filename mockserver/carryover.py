@@ -39,6 +39,9 @@ def carry_over(old: Engine, new: Engine) -> tuple[list[str], list[str]]:
     for key, record_id in deleted:
         if key in readers:
             new.state.records.delete(readers[key], record_id, tombstone=True)
+            kept.append(f"deletion of {key[1]}/{record_id}")
+        else:
+            dropped.append(f"deletion of {key[1]}/{record_id} (no such operation or resource now)")
     operations = {op.operation_id: op for op in new.operations()}
     for scenario in old.state.scenarios.all():
         name = f"scenario {scenario.id}"

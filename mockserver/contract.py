@@ -145,6 +145,7 @@ class Operation:
     # The id parameter's documented examples: Swagger UI pre-fills them, so they answer a
     # record even under --unknown-ids=404.
     example_ids: frozenset[str] = frozenset()
+    takes_body: bool = False  # it declares a request body
 
     def first_status(self) -> int:
         """The status to answer with when no 2xx is declared: the lowest declared one."""
@@ -167,6 +168,11 @@ class Operation:
             return self.responses[codes[0]]
         fallback = self.fallbacks.get("2XX") or self.fallbacks.get("default")
         return replace(fallback, status=200) if fallback is not None else None
+
+    @cached_property
+    def negotiates(self) -> bool:
+        """Whether some status of it declares several media types (content negotiation)."""
+        return any(d.alternatives for d in [*self.responses.values(), *self.fallbacks.values()])
 
     @property
     def route(self) -> str:
@@ -400,7 +406,8 @@ def load_api(source: Path, mount: str | None = None) -> Api:
             schema = success.schema if success else None
             binding = find_binding(document, [p["name"] for p in params if p.get("in") == "path"], schema)
             pages = pagination.infer(document, params, schema) if method == "get" and binding is None else None
-            op = replace(op, binding=binding, pagination=pages, example_ids=_example_ids(document, params, binding))
+            op = replace(op, binding=binding, pagination=pages, example_ids=_example_ids(document, params, binding),
+                         takes_body=bool(raw.get("requestBody")))
             if op.operation_id in api.operations:
                 raise UserError(str(source), f"operationId {op.operation_id} is used twice")
             api.operations[op.operation_id] = op
@@ -429,7 +436,8 @@ def _example_ids(document: Mapping[str, Any], params: list[dict[str, Any]], bind
     return frozenset(found)
 
 
-def _template_regex(path: str) -> re.Pattern[str]:
+def template_regex(path: str) -> re.Pattern[str]:
+    """A path template as a regex that takes any value for each parameter, whatever its type."""
     return re.compile("".join(
         "[^/]+" if part.startswith("{") else re.escape(part) for part in re.split(r"(\{[^}/]*\})", path)))
 
@@ -441,7 +449,7 @@ def _mark_shadowed(api: Api) -> None:
     for op_id, op in list(api.operations.items()):
         if "{" not in op.path:
             continue
-        pattern = _template_regex(op.path)
+        pattern = template_regex(op.path)
         shadowed = frozenset(api.base_path + path for path in concrete if pattern.fullmatch(path))
         if shadowed:
             api.operations[op_id] = replace(op, shadowed=shadowed)
@@ -500,9 +508,12 @@ def example_auth_flag(op: Operation) -> str:
 
 
 def example_curl(op: Operation, base_url: str) -> str:
-    """A curl a reader can paste: placeholder credentials, parameters named in the path."""
+    """A curl a reader can paste: the method, placeholder credentials, parameters named in the
+    path, and a JSON body to fill in where the operation takes one."""
     path = (op.base_path + op.path).replace("{", "").replace("}", "")
-    return f"curl -i {example_auth_flag(op)}{base_url}{path}"
+    method = "" if op.method == "get" else f"-X {op.method.upper()} "
+    body = "--json '{...}' " if op.takes_body else ""
+    return f"curl -i {method}{example_auth_flag(op)}{body}{base_url}{path}"
 
 
 def _route_shape(path: str) -> str:

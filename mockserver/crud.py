@@ -24,7 +24,7 @@ from mockserver.contract import DeclaredResponse, Operation
 from mockserver.pointer import resolve, schema_properties
 from mockserver.request import MockRequest
 from mockserver.reply import Reply
-from mockserver.resources import Role
+from mockserver.resources import PARENT_SEPARATOR, Role
 
 if TYPE_CHECKING:
     from mockserver.records import RecordStore
@@ -183,7 +183,7 @@ class Crud:
               success: DeclaredResponse) -> Reply | None:
         if not records.holds_state(op):
             return None  # nothing stored and nothing written yet: a generated page, as a stateless mock
-        prefix = "".join(parent + "\x1f" for parent in role.parent_ids(request.path_params))
+        prefix = "".join(parent + PARENT_SEPARATOR for parent in role.parent_ids(request.path_params))
         found = [record for key, record in records.items(op) if key.startswith(prefix)]
         document = self.generators[op.api].document
         known = schema_properties(document, role.resource.record_schema)
@@ -248,17 +248,20 @@ class Crud:
                 if not known or name in known}
 
     def _new_id(self, records: RecordStore, op: Operation, role: Role, reader: Operation, number: int) -> str:
-        """A server-assigned id of the id field's type: the next integer, else the id a
-        generated record for this creation has (its format and pattern respected)."""
+        """A server-assigned id of the id field's type that no stored record has: the next
+        integer, else a value of the id field's own schema (its format and pattern respected),
+        drawn again while it is taken (a record put through the control API, or kept by a reload)."""
+        taken = {key.rsplit(PARENT_SEPARATOR, 1)[-1] for key, _ in records.items(op)}
         if role.resource.id_type == "integer":
-            taken = [int(key.rsplit("\x1f", 1)[-1]) for key, _ in records.items(op)
-                     if key.rsplit("\x1f", 1)[-1].lstrip("-").isdigit()]
-            return str(max(taken, default=0) + 1)
+            return str(max((int(id_) for id_ in taken if id_.lstrip("-").isdigit()), default=0) + 1)
         document = self.generators[op.api].document
         id_schema = schema_properties(document, role.resource.record_schema).get(role.resource.id_field)
-        value = self.generators[op.api].generate(id_schema, key=(op.operation_id, "new", str(number))) \
-            if isinstance(id_schema, Mapping) else None
-        return str(value) if value is not None else f"{number}"
+        for attempt in range(100):
+            value = self.generators[op.api].generate(id_schema, key=(op.operation_id, "new", str(number), str(attempt))) \
+                if isinstance(id_schema, Mapping) else f"{number}-{attempt}"
+            if str(value) not in taken:
+                return str(value)
+        return f"{number}-{len(taken)}"
 
     def _violations(self, op: Operation, reader: Operation, record: Any) -> tuple[str, ...]:
         assert reader.success is not None and reader.binding is not None

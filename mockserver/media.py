@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from xml.sax.saxutils import escape
 
 from mockserver.httpfacts import is_json
+from mockserver.pointer import resolve, schema_properties
 from mockserver.reply import encode_json
 
 
@@ -61,7 +62,8 @@ def is_rendering(media_type: str) -> bool:
     return kind in ("text/csv", "application/xml", "text/xml") or kind.endswith("+xml")
 
 
-def render(media_type: str, payload: Any, schema: Mapping[str, Any] | None = None) -> bytes:
+def render(media_type: str, payload: Any, schema: Mapping[str, Any] | None = None,
+           document: Mapping[str, Any] | None = None) -> bytes:
     """The body for a value of `media_type`."""
     kind = essence(media_type)
     if is_json(kind):
@@ -73,7 +75,7 @@ def render(media_type: str, payload: Any, schema: Mapping[str, Any] | None = Non
     if kind == "text/csv":
         return _csv(payload).encode("utf-8")
     if kind in ("application/xml", "text/xml") or kind.endswith("+xml"):
-        return _xml(payload, _root_name(schema)).encode("utf-8")
+        return _xml(payload, schema, document or {}).encode("utf-8")
     if isinstance(payload, (bytes, bytearray)):
         return bytes(payload)
     if isinstance(payload, str):
@@ -102,22 +104,46 @@ def _cell(value: Any) -> Any:
     return value if isinstance(value, (str, int, float)) or value is None else encode_json(value).decode()
 
 
-def _root_name(schema: Mapping[str, Any] | None) -> str:
-    """The XML root: the schema's `xml.name`, else `root`."""
+def _xml_of(schema: Any) -> Mapping[str, Any]:
     xml = schema.get("xml") if isinstance(schema, Mapping) else None
-    return str(xml["name"]) if isinstance(xml, Mapping) and xml.get("name") else "root"
+    return xml if isinstance(xml, Mapping) else {}
 
 
-def _xml(payload: Any, name: str) -> str:
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _element(name, payload)
+def _xml(payload: Any, schema: Any, document: Mapping[str, Any]) -> str:
+    """XML as OpenAPI's `xml` objects describe it: the root named by the schema's `xml.name`
+    (else `root`), properties by theirs, arrays repeated under their own name unless
+    `wrapped`, their items named by the items' `xml.name`."""
+    schema = resolve(document, schema) if schema is not None else None
+    name = str(_xml_of(schema).get("name") or "root")
+    if isinstance(payload, list):  # a top-level array is always wrapped in its root
+        items = resolve(document, (schema or {}).get("items"))
+        item_name = str(_xml_of(items).get("name") or "item")
+        inner = "".join(_element(item_name, value, items, document) for value in payload)
+        return f'<?xml version="1.0" encoding="UTF-8"?>\n<{name}>{inner}</{name}>'
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _element(name, payload, schema, document)
 
 
-def _element(name: str, value: Any) -> str:
+def _element(name: str, value: Any, schema: Any, document: Mapping[str, Any]) -> str:
+    schema = resolve(document, schema) if schema is not None else None
     if isinstance(value, dict):
-        return f"<{name}>" + "".join(_element(str(k), v) for k, v in value.items()) + f"</{name}>"
-    if isinstance(value, list):
-        return f"<{name}>" + "".join(_element("item", v) for v in value) + f"</{name}>"
+        properties = schema_properties(document, schema) if schema is not None else {}
+        return f"<{name}>" + "".join(_member(str(k), v, properties.get(k), document) for k, v in value.items()) + f"</{name}>"
     if value is None:
         return f"<{name}/>"
+    if isinstance(value, list):  # only reached for an array inside an array
+        return "".join(_element(name, item, None, document) for item in value)
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return f"<{name}>{escape(text)}</{name}>"
+
+
+def _member(key: str, value: Any, schema: Any, document: Mapping[str, Any]) -> str:
+    """One property of an object, under its `xml.name`; an array repeated or wrapped."""
+    schema = resolve(document, schema) if schema is not None else None
+    xml = _xml_of(schema)
+    name = str(xml.get("name") or key)
+    if not isinstance(value, list):
+        return _element(name, value, schema, document)
+    items = resolve(document, (schema or {}).get("items"))
+    item_name = str(_xml_of(items).get("name") or (key if not xml.get("wrapped") else "item"))
+    inner = "".join(_element(item_name, item, items, document) for item in value)
+    return f"<{name}>{inner}</{name}>" if xml.get("wrapped") else inner

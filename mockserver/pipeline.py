@@ -25,7 +25,7 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import faults, guard, landing, preferences, problems, security
-from mockserver.contract import Operation
+from mockserver.contract import Operation, template_regex
 from mockserver.engine import Engine
 from mockserver.reply import Reply
 from mockserver.defaults import MAX_REQUEST_BODY
@@ -60,6 +60,7 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         self.router = router
         self.swagger = swagger  # connexion's SwaggerUIMiddleware, once connexion has built it
         self.swagger_first: frozenset[Route] | None = None  # routes whose paths Swagger UI may serve
+        self.untyped: list[tuple[Any, Operation]] | None = None  # templates with any value per parameter
         # `{base}/openapi.json` and `.yaml`: the document as the mock serves it (landing.py)
         self.documents = {api.base_path + suffix: (api, kind) for api in engine.apis
                           for suffix, kind in (("/openapi.json", "json"), ("/openapi.yaml", "yaml"))}
@@ -110,8 +111,27 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         if request.path == "/" and request.method in ("GET", "HEAD"):
             host = request.headers.get("host", "127.0.0.1")
             return landing.page(self.engine.apis, f"http://{host}", self.engine.config.control)
+        typed = self.untyped_match(request)
+        if typed is not None:
+            return typed
         closest = landing.closest_routes(self.engine.apis, request.method, request.path)
         return problems.not_found(request.method, request.path, closest)
+
+    def untyped_match(self, request: MockRequest) -> Reply | None:
+        """`GET /pet/abc` where `{petId}` is an integer: connexion's router takes only integers
+        there, so nothing routed it, but the client named the operation with a bad id: its
+        declared 400 (or 422, 404), as for any invalid parameter, not "no operation serves"."""
+        if self.untyped is None:
+            self.untyped = [(template_regex(op.base_path + op.path), op) for op in self.engine.operations()
+                            if "{" in op.path]
+        for pattern, op in self.untyped:
+            if op.method.upper() == request.method and pattern.fullmatch(request.path):
+                reason = f"Invalid path parameter in {request.path[:200]!r}: not of the type {op.operation_id} takes"
+                for status in (400, 422, 404):
+                    if op.declares(status):
+                        return self.responder.declared(op, status, detail=reason)
+                return problems.invalid_request(400, reason)
+        return None
 
     def route_of(self, scope: Scope) -> Route | None:
         routing = scope.get("extensions", {}).get(ROUTING_CONTEXT) or {}
@@ -145,6 +165,7 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         if reply is None:
             prefs = preferences.choose(request, scenario)
             if isinstance(prefs, Preferences) and prefs.fault == "rate-limit":
+                scope["extensions"][FAULT] = ("rate-limit", None)  # journaled and logged as the fault it is
                 prefs = self.over_limit(op, retry_after=1, detail="fault=rate-limit")
             elif isinstance(prefs, Preferences) and prefs.fault is not None:
                 scope["extensions"][FAULT] = (prefs.fault, scenario.delay_ms if scenario is not None else None)

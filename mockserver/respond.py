@@ -24,7 +24,7 @@ from mockserver.contract import DeclaredResponse, Operation, served_type
 from mockserver.generate import RecordGenerator
 from mockserver.generate.runtime import stable_int
 from mockserver.pagination import GENERATED_TOTAL
-from mockserver.pointer import resolve
+from mockserver.pointer import resolve, schema_properties
 from mockserver.preferences import Preferences
 from mockserver.reply import Reply, encode_json
 from mockserver.request import MockRequest
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from mockserver.sessions import Sessions
 
 READS = ("accept",)  # request headers this stage reads (the replay key includes them)
+_MESSAGE_FIELDS = frozenset(("message", "detail", "description", "error_description", "error_message", "reason"))
 
 
 @lru_cache(maxsize=ACCEPT_HEADERS_KEPT)
@@ -43,8 +44,20 @@ def _best(accept: str, offered: tuple[str, ...]) -> int | None:
     Clients send the same few Accept headers over and over: each is parsed once. On equal
     preference the first offered wins, which is the contract's JSON when it declares one.
     """
-    best = parse_accept_header(accept, MIMEAccept).best_match(offered)
+    best = parse_accept_header(_without_parameters(accept), MIMEAccept).best_match(offered)
     return None if best is None else offered.index(best)
+
+
+def _without_parameters(accept: str) -> str:
+    """The Accept header with only each type's `q`: `application/json; charset=UTF-8` asks for
+    JSON, and media-type parameters are not what a mock chooses between (werkzeug would
+    otherwise require them to match the offered type's)."""
+    kept = []
+    for item in accept.split(","):
+        kind, *parameters = (part.strip() for part in item.split(";"))
+        q = [p for p in parameters if p.lower().startswith("q=")]
+        kept.append(";".join([kind, *q[:1]]))
+    return ", ".join(kept)
 
 
 def negotiate(declared: DeclaredResponse, accept: str | None) -> DeclaredResponse | None:
@@ -67,6 +80,12 @@ class Responder:
         self.crud: Crud | None = None  # writes and lists of stored records (crud.py), set by the engine
 
     def respond(self, op: Operation, request: MockRequest, prefs: Preferences) -> Reply:
+        reply = self._respond(op, request, prefs)
+        if op.negotiates:  # the reply depends on Accept: caches must know it
+            reply = reply.with_header("vary", "Accept")
+        return reply
+
+    def _respond(self, op: Operation, request: MockRequest, prefs: Preferences) -> Reply:
         undeclared = self._check_declared(op, prefs)
         if undeclared is not None:
             return undeclared
@@ -154,8 +173,24 @@ class Responder:
             value = op.binding.pin(record_id)
             if value is not None:
                 pins = {op.binding.envelope + (op.binding.field,): value}
+        if status >= 400:
+            pins.update(self._error_text(op.api, declared))
         key = (op.operation_id, str(status), record_id)
         return self.generators[op.api].generate(declared.schema, key=key, pins=pins)
+
+    def _error_text(self, api: str, declared: DeclaredResponse) -> dict[tuple[str, ...], Any]:
+        """An error's message fields say what its response's description says ("no such todo"),
+        not a generated sentence about something being created."""
+        if not declared.description.strip():
+            return {}
+        document = self.generators[api].document
+        pins: dict[tuple[str, ...], Any] = {}
+        for name, schema in schema_properties(document, declared.schema).items():
+            schema = resolve(document, schema)
+            if name.lower() in _MESSAGE_FIELDS and isinstance(schema, Mapping) and schema.get("type") == "string" \
+                    and not schema.keys() & {"enum", "pattern", "format", "maxLength", "const"}:
+                pins[(name,)] = declared.description.strip()
+        return pins
 
     def _check_declared(self, op: Operation, prefs: Preferences) -> Reply | None:
         if prefs.empty:
@@ -182,7 +217,8 @@ class Responder:
         if declared.json:  # the usual case, on every request: no look-ups
             return Reply(status, media_type, encode_json(payload), contract=True)
         # the schema as written (its `xml.name` names an XML root), through any `$ref`
-        body = media.render(media_type, payload, resolve(self.generators[op.api].document, declared.schema))
+        document = self.generators[op.api].document
+        body = media.render(media_type, payload, declared.schema, document)
         value_json = encode_json(payload) if media.is_rendering(media_type) else None
         return Reply(status, media_type, body, contract=True, value_json=value_json)
 

@@ -192,7 +192,8 @@ def banner(apis: list[Api], base_url: str, control: bool = True) -> str:
         lines.append(f"{api.name}: {base_url}{api.base_path}/  ({api.source})")
         for op in api.operations.values():
             lines.append(f"  {op.method.upper():6} {api.base_path}{op.path}  -> {op.operation_id}")
-        first = next(iter(api.operations.values()), None)
+        operations = list(api.operations.values())  # a GET to try first: it needs no body
+        first = next((op for op in operations if op.method == "get"), operations[0] if operations else None)
         if first is not None:
             lines.append(f"  try:  {example_curl(first, base_url)}")
         lines.append(f"  Swagger UI: {base_url}{api.base_path}{SWAGGER_UI}")

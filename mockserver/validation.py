@@ -59,6 +59,7 @@ class ResponseValidator:
 
     def __init__(self, api: Api, cache_size: int = VALIDATION_CACHE_SIZE) -> None:
         self._openapi = OpenAPI.from_dict(api.document)
+        self._document = api.document
         server = urlsplit(api.server_url)
         # openapi-core matches requests against the document's servers, wherever we mount it.
         self._host = f"{server.scheme or 'http'}://{server.netloc or 'localhost'}"
@@ -157,7 +158,7 @@ class ResponseValidator:
         if media_type is None:
             return self.violations(op, status, None, encode_json(payload))
         value_json = encode_json(payload) if is_rendering(media_type) else None
-        return self.violations(op, status, media_type, render(media_type, payload, declared.schema), value_json)
+        return self.violations(op, status, media_type, render(media_type, payload, declared.schema, self._document), value_json)
 
     def _check_value(self, op: Operation, declared: DeclaredResponse, payload: Any) -> tuple[str, ...]:
         validator = self._body_validators.get((op.operation_id, declared.doc_key, declared.media_type))

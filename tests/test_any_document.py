@@ -94,6 +94,15 @@ def test_a_concrete_path_owns_every_method_and_allow_lists_its_path_items_method
     assert httpx.delete(documents.url + "/api/v3/user/ada", headers=BEARER).status_code != 405
 
 
+def test_a_path_id_of_the_wrong_type_is_the_declared_400_not_an_unserved_path(documents: RunningServer) -> None:
+    """connexion's router takes only integers for an integer parameter; `abc` still names getPetById."""
+    response = httpx.get(documents.url + "/api/v3/pet/abc", headers=BEARER)
+    assert response.status_code == 400 and "getPetById" in response.headers["x-mock-problem"]
+    routes = {r["operationId"]: r["curl"] for r in httpx.get(documents.url + "/__mock/routes").json()["routes"]}
+    assert routes["addPet"].startswith("curl -i -X POST ") and "--json '{...}'" in routes["addPet"]
+    assert routes["getPetById"].startswith("curl -i -H")
+
+
 def test_an_integer_beyond_its_format_is_the_declared_400(documents: RunningServer) -> None:
     """Found by schemathesis (ST201): an `int64` id of 22 digits is not a valid request."""
     response = httpx.get(documents.url + "/api/v3/store/order/7979570105738892148736", headers=BEARER)
@@ -299,6 +308,8 @@ def test_no_accept_gets_the_json_a_declared_xml_alternative_does_not_displace(ne
     ("*/*", "application/json"),
     ("text/html, */*;q=0.1", "application/json"),
     ("application/json", "application/json"),
+    ("application/json; charset=UTF-8", "application/json"),  # parameters are not a reason for a 406
+    ("application/xml;charset=utf-8, application/json;q=0.5", "application/xml"),
 ])
 def test_accept_with_q_values_and_wildcards_picks_the_declared_media_type(
         negotiation: RunningServer, accept: str, served: str) -> None:
@@ -306,6 +317,7 @@ def test_accept_with_q_values_and_wildcards_picks_the_declared_media_type(
 
     response = httpx.get(negotiation.url + "/neg/pets/7", headers={"Accept": accept})
     assert (response.status_code, response.headers["content-type"]) == (200, served)
+    assert response.headers["vary"] == "Accept, Origin"  # caches must key on it
     if served == "application/xml":  # the same record, in the other media type
         root = ElementTree.fromstring(response.content)
         assert (root.tag, root.findtext("id"), root.findtext("name")) == ("pet", "7", "Rex")
@@ -450,5 +462,31 @@ def test_a_huge_document_with_recursive_nullable_and_const_schemas_is_served(tmp
             assert body["id"] == f"c{n}" and body["kind"] == "category" and body["name"] in ("Books", "Games")
         assert httpx.delete(server.url + "/huge/r5/categories/c5").status_code == 204
         assert "contract violation" not in server.log()
+    finally:
+        server.stop()
+
+
+
+def test_a_generated_error_says_what_its_response_describes(tmp_path: Path) -> None:
+    spec = tmp_path / "errors.yaml"
+    spec.write_text("""openapi: 3.0.3
+info: {title: errors, version: '1'}
+paths:
+  /things/{id}:
+    get:
+      operationId: getThing
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: object, properties: {id: {type: string}}}}}}
+        '404':
+          description: No such thing
+          content:
+            application/json:
+              schema: {type: object, required: [code, message], properties: {code: {type: string}, message: {type: string}}}
+""")
+    server = start_server("--spec", str(spec), "--unknown-ids=404")
+    try:
+        body = httpx.get(server.url + "/things/x").json()
+        assert body["message"] == "No such thing"
     finally:
         server.stop()

@@ -94,3 +94,17 @@ def test_the_page_loads_without_a_token_and_asks_for_it(launch) -> None:
     assert "http://" not in page.text and "https://" not in page.text  # nothing from elsewhere: works offline
     assert httpx.get(server.url + "/__mock/routes").status_code == 401
     assert httpx.get(server.url + "/__mock/routes", headers={"x-mock-control-token": "s3cret"}).status_code == 200
+
+
+
+def test_the_page_under_a_session_prefix_works_on_that_session(launch, browser: WebDriver) -> None:
+    server = launch()
+    browser.get(server.url + "/__session/ui-run/__mock/")
+    wait_for(browser, lambda d: len(Select(d.find_element(By.ID, "sc-op")).options) > 1, "the operations to load")
+    assert "session ui-run" in browser.find_element(By.ID, "apis").text
+    Select(browser.find_element(By.ID, "sc-op")).select_by_value("findApiLog")
+    Select(browser.find_element(By.ID, "sc-status")).select_by_value("404")
+    browser.find_element(By.ID, "sc-add").click()
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#scenarios tbody tr"), "the scenario to be listed")
+    assert len(httpx.get(server.url + "/__mock/scenarios", headers={"X-Mock-Session": "ui-run"}).json()["scenarios"]) == 1
+    assert httpx.get(server.url + "/__mock/scenarios").json()["scenarios"] == []  # not the default session's

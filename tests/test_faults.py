@@ -83,6 +83,10 @@ def test_an_undeclared_429_is_a_problem_marked_outside_the_contract(server: Runn
     assert over.headers["x-mock-outside-contract"] == "429 is not declared for this operation"
     assert 1 <= int(over.headers["retry-after"]) <= 30
     httpx.delete(server.url + "/__mock/scenarios")
+    asked = httpx.get(server.url + "/api/v1/api_logs/q", headers={**BEARER, "Prefer": "fault=rate-limit"})
+    assert asked.status_code == 429
+    assert httpx.get(server.url + "/__mock/requests", params={"path": "/api/v1/api_logs/q"}).json()[
+        "requests"][-1]["fault"] == "rate-limit"
     # the Lago SDK waits Retry-After and retries a 429 (its own rate-limit handling): one 429, then the record
     httpx.post(server.url + "/__mock/scenarios", json={"operationId": "findApiLog", "fault": "rate-limit", "times": 1})
     assert Client(api_key="k", api_url=server.url).api_logs.find("r").request_id == "r"

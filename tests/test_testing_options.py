@@ -79,6 +79,8 @@ def test_reload_keeps_runtime_state_that_still_fits_and_says_what_it_dropped(lau
     server = launch("--reload", "--spec", str(spec))
     base = server.url + "/todo-service/v2"
     assert httpx.post(base + "/todos", json={"todo": {"code": "milk", "title": "Buy milk"}}).status_code == 201
+    assert httpx.post(base + "/todos", json={"todo": {"code": "bread", "title": "Bread"}}).status_code == 201
+    assert httpx.delete(base + "/todos/bread").status_code == 200
     control = server.url + "/__mock/scenarios"
     assert httpx.post(control, json={"operationId": "destroyTodo", "status": 404}).status_code == 201
     assert httpx.post(control, json={"operationId": "createTodo", "status": 409}).status_code == 201
@@ -87,7 +89,8 @@ def test_reload_keeps_runtime_state_that_still_fits_and_says_what_it_dropped(lau
     assert edited != original
     spec.write_text(edited)
     log = server.wait_for_log("reload kept", timeout=15)
-    assert "reload kept 2 runtime change(s); dropped what no longer fits: scenario 2 (status 409 no longer declared)" in log
+    assert "reload kept 3 runtime change(s); dropped what no longer fits: scenario 2 (status 409 no longer declared)" in log
     assert httpx.get(base + "/todos/milk").json()["todo"]["title"] == "Buy milk"  # the record survived
+    assert httpx.get(base + "/todos/bread").status_code == 404  # the deletion survived too
     assert httpx.delete(base + "/todos/milk").status_code == 404  # and the scenario that still fits
     assert [s["operationId"] for s in httpx.get(control).json()["scenarios"]] == ["destroyTodo"]

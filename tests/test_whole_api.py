@@ -182,6 +182,19 @@ def test_created_records_are_the_control_apis_records(api: httpx.Client) -> None
     assert codes == ["milk", "eggs"]
 
 
+def test_a_server_assigned_id_never_takes_a_stored_records(api: httpx.Client) -> None:
+    """After a reset the assigned ids start again; one a stored record holds is skipped."""
+    base = MUSEUM_BASE + "/special-events"
+    event = {"name": "N", "location": "L", "eventDescription": "D", "dates": ["2024-01-01"], "price": 1}
+    first = api.post(base, headers=MUSEUM, json=event).json()["eventId"]
+    api.post("/__mock/reset")
+    mine = {**event, "eventId": first, "name": "Mine"}
+    assert api.put(f"/__mock/records/getSpecialEvent/{first}", json=mine).status_code in (200, 201)
+    again = api.post(base, headers=MUSEUM, json=event).json()["eventId"]
+    assert again != first
+    assert api.get(f"{base}/{first}", headers=MUSEUM).json()["name"] == "Mine"
+
+
 def test_the_same_requests_from_a_reset_give_the_same_bytes(api: httpx.Client) -> None:
     def run() -> list[bytes]:
         api.post("/__mock/reset")
