@@ -47,7 +47,6 @@ from mockserver.records import seed_store
 from mockserver.replay import ReplayMiddleware
 from mockserver.reply import Reply
 from mockserver.routing import OperationResolver, Router
-from mockserver.sessions import SessionMiddleware
 from mockserver.state import Journal
 from mockserver.traffic import TrafficMiddleware
 from mockserver.validation import ResponseValidator, drop_broken_examples
@@ -164,7 +163,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
             return into[-1]
         return build
 
-    middlewares: list[Any] = [SessionMiddleware, partial(TrafficMiddleware, sessions=engine.sessions, quiet=config.quiet)]
+    middlewares: list[Any] = [partial(TrafficMiddleware, sessions=engine.sessions, quiet=config.quiet)]
     if config.control:
         control = create_control_app(engine, router, lambda: replay[-1] if replay else None)
         middlewares.append(partial(ControlMiddleware, control_app=control, access=control_access(config)))

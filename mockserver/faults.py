@@ -12,7 +12,7 @@ Asked for by `Prefer: fault=NAME` (or `?__fault=NAME`), or by a scenario's `faul
 
 The first four act on the connection itself, which ASGI does not expose: uvicorn's `send` is a
 method of its per-request cycle object, whose `transport` is the asyncio transport of the
-connection. `SessionMiddleware`, the outermost layer, takes it from there once per request
+connection. The outermost layer (`sessions.read_session`) takes it from there once per request
 (`transport_of`); under any other server the fault is answered as a problem saying so.
 """
 

@@ -11,9 +11,9 @@ A session is created on first use and removed by `DELETE /__mock/sessions/NAME` 
 `idle_s` seconds without a request. At most `limit` sessions exist besides the default: one
 more is refused with a problem that says so, and nothing else is evicted to make room.
 
-`SessionMiddleware`, the outermost layer, reads the name once and leaves it in the scope under
-`SESSION`; every layer after it (journal, replay cache, pipeline, control API) asks `Sessions`
-for that session's `State`.
+The outermost layer (traffic.py) reads the name once (`read_session`) and leaves it in the scope
+under `SESSION`; every layer after it (journal, replay cache, pipeline, control API) asks
+`Sessions` for that session's `State`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Callable
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
 
 from mockserver import problems
 from mockserver.faults import TRANSPORT, transport_of
@@ -109,35 +109,27 @@ def session_name(scope: Scope) -> str | None:
     return scope.get("extensions", {}).get(SESSION)
 
 
-class SessionMiddleware:
-    """Reads the session once per request (header, else path prefix) into the scope."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        name = None
-        for header, value in scope["headers"]:
-            if header == SESSION_HEADER:
-                name = value.decode("latin-1").strip()
-                break
-        path = scope["path"]
-        if path.startswith(PATH_PREFIX):
-            prefix_name, _, rest = path[len(PATH_PREFIX):].partition("/")
-            name = name or prefix_name
-            scope = dict(scope)
-            scope["path"] = "/" + rest
-            raw = scope.get("raw_path")
-            if raw is not None:
-                scope["raw_path"] = b"/" + raw[len(PATH_PREFIX) + len(prefix_name.encode()) + 1:] if raw.startswith(
-                    PATH_PREFIX.encode()) else raw
-        if name is not None and not _NAME.fullmatch(name):
-            await problems.invalid_session(name).send(send)
-            return
-        extensions = scope.setdefault("extensions", {})
-        extensions[SESSION] = name
-        extensions[TRANSPORT] = transport_of(send)  # for the faults that act on the connection
-        await self.app(scope, receive, send)
+def read_session(scope: Scope, send: Send) -> tuple[Scope, Reply | None]:
+    """The request's session (header, else path prefix, which is then taken off the path) and
+    its connection's transport, into the scope; or the refusal of a malformed name. Called
+    once per request by the outermost layer (traffic.py)."""
+    name = None
+    for header, value in scope["headers"]:
+        if header == SESSION_HEADER:
+            name = value.decode("latin-1").strip()
+            break
+    path = scope["path"]
+    if path.startswith(PATH_PREFIX):
+        prefix_name, _, rest = path[len(PATH_PREFIX):].partition("/")
+        name = name or prefix_name
+        scope = dict(scope)
+        scope["path"] = "/" + rest
+        raw = scope.get("raw_path")
+        if raw is not None and raw.startswith(PATH_PREFIX.encode()):
+            scope["raw_path"] = b"/" + raw[len(PATH_PREFIX) + len(prefix_name.encode()) + 1:]
+    if name is not None and not _NAME.fullmatch(name):
+        return scope, problems.invalid_session(name)
+    extensions = scope.setdefault("extensions", {})
+    extensions[SESSION] = name
+    extensions[TRANSPORT] = transport_of(send)  # for the faults that act on the connection
+    return scope, None

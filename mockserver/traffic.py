@@ -1,4 +1,5 @@
-"""The outermost layer: one log line per request (never a header value) and one journal entry
+"""The outermost layer: the request's session read once (sessions.py), one log line per request
+(never a header value) and one journal entry
 per contract request (credentials redacted when read), with the first bytes of its request and
 response bodies, for the dashboard and for tests that check what their client sent.
 
@@ -18,7 +19,7 @@ from mockserver.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT
 from mockserver.faults import FAULT
 from mockserver.request import first_values
 from mockserver.routing import OPERATION
-from mockserver.sessions import Sessions, session_name
+from mockserver.sessions import Sessions, read_session, session_name
 from mockserver.state import JournalEntry
 
 access_log = logging.getLogger("mockserver.access")
@@ -49,13 +50,15 @@ class TrafficMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope, refused = read_session(scope, send)
         extensions = scope.setdefault("extensions", {})
         started = time.perf_counter()
         status = 0
         recorded = False
         request_body = bytearray()
         response_headers: list[tuple[bytes, bytes]] = []
-        response_body = bytearray()
+        response_body: list[bytes] = []  # the chunks sent, up to JOURNAL_BODY_LIMIT bytes (no copy)
+        kept = 0
 
         async def receive_and_keep() -> Message:
             message = await receive()
@@ -74,7 +77,7 @@ class TrafficMiddleware:
                                 operation_id or "-", status, millis, f" fault={fault}" if fault else "")
                 if status == 400 and scope["method"] == "OPTIONS" and _is_preflight(scope):
                     # starlette's CORS layer refuses a preflight with a bare 400; say why
-                    access_log.warning("CORS preflight refused: %s", printable(bytes(response_body).decode("utf-8", "replace")))
+                    access_log.warning("CORS preflight refused: %s", printable(b"".join(response_body).decode("utf-8", "replace")))
             path = scope["path"]
             if not is_control_path(path):
                 query_string = scope.get("query_string")
@@ -82,26 +85,33 @@ class TrafficMiddleware:
                 state.journal.add(JournalEntry(
                     time.time(), scope["method"], path, first_values(query_string) if query_string else {},
                     operation_id, status, millis, scope.get("headers", []),
-                    bytes(request_body), response_headers, bytes(response_body),
+                    bytes(request_body), response_headers,
+                    response_body[0][:JOURNAL_BODY_LIMIT] if len(response_body) == 1 else b"".join(response_body)[:JOURNAL_BODY_LIMIT],
                     fault,
                 ))
 
         async def send_and_note(message: Message) -> None:
-            nonlocal status, response_headers
+            nonlocal status, response_headers, kept
             if message["type"] == "http.response.start":
                 status = message["status"]
-                response_headers = list(message.get("headers", []))
+                response_headers = message.get("headers", [])  # the outermost layer: nothing changes them after
             elif message["type"] == "http.response.body":
-                if len(response_body) < JOURNAL_BODY_LIMIT:
-                    response_body.extend(message.get("body", b"")[: JOURNAL_BODY_LIMIT - len(response_body)])
+                if kept < JOURNAL_BODY_LIMIT:
+                    chunk = message.get("body", b"")
+                    response_body.append(chunk)
+                    kept += len(chunk)
                 if not message.get("more_body", False) and not recorded:
                     # Journal before the client can see the end of the reply, so a test that asks
                     # the journal right after its request always finds it.
                     record()
             await send(message)
 
-        try:
-            await self.app(scope, receive_and_keep, send_and_note)
+        try:  # requests without a body are most of them: their receive is not wrapped
+            has_body = scope["method"] not in ("GET", "HEAD", "OPTIONS")
+            if refused is not None:
+                await refused.send(send_and_note)
+            else:
+                await self.app(scope, receive_and_keep if has_body else receive, send_and_note)
         finally:
             if not recorded:
                 record()
