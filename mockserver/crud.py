@@ -253,7 +253,11 @@ class Crud:
         drawn again while it is taken (a record put through the control API, or kept by a reload)."""
         taken = {key.rsplit(PARENT_SEPARATOR, 1)[-1] for key, _ in records.items(op)}
         if role.resource.id_type == "integer":
-            return str(max((int(id_) for id_ in taken if id_.lstrip("-").isdigit()), default=0) + 1)
+            after = max((int(id_) for id_ in taken if id_.lstrip("-").isdigit()), default=0) + 1
+            if after < 2 ** 31:
+                return str(after)
+            # a client stored the largest id there is: the smallest free one instead (int64 holds it)
+            return str(next(n for n in range(1, len(taken) + 2) if str(n) not in taken))
         document = self.generators[op.api].document
         id_schema = schema_properties(document, role.resource.record_schema).get(role.resource.id_field)
         for attempt in range(100):

@@ -96,7 +96,8 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
     async def run(self, route: Route | None, scope: Scope, receive: Receive, send: Send) -> None:
         request = MockRequest.from_scope(scope)
         if route is None:
-            reply = guard.check(None, request, self.responder) or self.unrouted(request)
+            named = self.untyped_operation(request)  # `GET /pet/abc` names getPetById with a bad id
+            reply = guard.check(named, request, self.responder) or self.unrouted(request, named)
         else:
             scope["extensions"][OPERATION] = route.op.operation_id
             reply = await self.answer(route, request, scope, receive)
@@ -106,32 +107,38 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         else:
             await faults.deliver(fault[0], reply, scope, send, fault[1])
 
-    def unrouted(self, request: MockRequest) -> Reply:
+    def unrouted(self, request: MockRequest, named: Operation | None = None) -> Reply:
         """The landing page for `/`, else a 404 that names the closest routes served."""
         if request.path == "/" and request.method in ("GET", "HEAD"):
             host = request.headers.get("host", "127.0.0.1")
             return landing.page(self.engine.apis, f"http://{host}", self.engine.config.control)
-        typed = self.untyped_match(request)
-        if typed is not None:
-            return typed
+        if named is not None:
+            return self.bad_path_value(named, request)
         closest = landing.closest_routes(self.engine.apis, request.method, request.path)
         return problems.not_found(request.method, request.path, closest)
 
-    def untyped_match(self, request: MockRequest) -> Reply | None:
-        """`GET /pet/abc` where `{petId}` is an integer: connexion's router takes only integers
-        there, so nothing routed it, but the client named the operation with a bad id: its
-        declared 400 (or 422, 404), as for any invalid parameter, not "no operation serves"."""
+    def untyped_operation(self, request: MockRequest) -> Operation | None:
+        """The operation whose path template matches when its parameters take any value.
+
+        connexion's router takes only integers for an integer parameter (and no line breaks
+        anywhere), so `GET /pet/abc` is not routed; but the client named getPetById, with a bad
+        id, and gets what that operation declares for it rather than "no operation serves".
+        """
         if self.untyped is None:
             self.untyped = [(template_regex(op.base_path + op.path), op) for op in self.engine.operations()
                             if "{" in op.path]
         for pattern, op in self.untyped:
             if op.method.upper() == request.method and pattern.fullmatch(request.path):
-                reason = f"Invalid path parameter in {request.path[:200]!r}: not of the type {op.operation_id} takes"
-                for status in (400, 422, 404):
-                    if op.declares(status):
-                        return self.responder.declared(op, status, detail=reason)
-                return problems.invalid_request(400, reason)
+                return op
         return None
+
+    def bad_path_value(self, op: Operation, request: MockRequest) -> Reply:
+        """Its declared 400 (or 422, 404), as for any invalid parameter."""
+        reason = f"Invalid path parameter in {request.path[:200]!r}: not of the type {op.operation_id} takes"
+        for status in (400, 422, 404):
+            if op.declares(status):
+                return self.responder.declared(op, status, detail=reason)
+        return problems.invalid_request(400, reason)
 
     def route_of(self, scope: Scope) -> Route | None:
         routing = scope.get("extensions", {}).get(ROUTING_CONTEXT) or {}

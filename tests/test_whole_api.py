@@ -64,6 +64,9 @@ def test_petstore_assigns_the_next_integer_id_and_users_are_keyed_by_username(ap
     first = api.post("/api/v3/pet", headers=PETSTORE, json={"name": "Nox", "photoUrls": []}).json()
     second = api.post("/api/v3/pet", headers=PETSTORE, json={"name": "Lux", "photoUrls": []}).json()
     assert (first["id"], second["id"]) == (1, 2)
+    # after the largest int64 a client chose, the next assigned id is the smallest free one, not an overflow
+    assert api.post("/api/v3/pet", headers=PETSTORE, json={"id": 2**63 - 1, "name": "Max", "photoUrls": []}).status_code == 200
+    assert api.post("/api/v3/pet", headers=PETSTORE, json={"name": "Min", "photoUrls": []}).json()["id"] == 3
     user = api.post("/api/v3/user", json={"username": "ada", "email": "ada@example.com"})
     assert user.status_code == 200 and user.json()["username"] == "ada"
     assert api.get("/api/v3/user/ada").json() == user.json()
