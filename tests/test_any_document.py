@@ -29,6 +29,13 @@ CREDENTIALS = {  # every scheme the documents declare: petstore's api_key and OA
 BEARER = {"api_key": "k", "Authorization": "Bearer k"}
 
 
+def serving(*specs: Path) -> Iterator[RunningServer]:
+    """The body of a module fixture: a server for these documents, stopped after the module."""
+    running = start_server(*[arg for spec in specs for arg in ("--spec", str(spec))])
+    yield running
+    running.stop()
+
+
 @pytest.fixture(scope="module")
 def documents() -> Iterator[RunningServer]:
     running = start_server("--spec", str(SPECS / "petstore-3.0.yaml"), "--spec", str(SPECS / "museum-3.1.yaml"),
@@ -154,9 +161,7 @@ def test_an_example_that_breaks_its_own_schema_is_skipped_with_one_warning(docum
 
 @pytest.fixture(scope="module")
 def media() -> Iterator[RunningServer]:
-    running = start_server("--spec", str(ANYDOC / "media.yaml"))
-    yield running
-    running.stop()
+    yield from serving(ANYDOC / "media.yaml")
 
 
 def test_pdf_and_png_bodies_are_real_files(media: RunningServer) -> None:
@@ -250,9 +255,7 @@ def test_a_document_without_info_loads_with_one_warning_each(tmp_path: Path) -> 
 
 @pytest.fixture(scope="module")
 def ranges() -> Iterator[RunningServer]:
-    running = start_server("--spec", str(ANYDOC / "ranges.yaml"))
-    yield running
-    running.stop()
+    yield from serving(ANYDOC / "ranges.yaml")
 
 
 def test_a_default_response_is_the_reply_when_nothing_more_specific_is_declared(ranges: RunningServer) -> None:
@@ -288,9 +291,7 @@ def test_every_stage_answers_with_a_declared_range_when_the_status_itself_is_not
 
 @pytest.fixture(scope="module")
 def negotiation() -> Iterator[RunningServer]:
-    running = start_server("--spec", str(ANYDOC / "negotiation.yaml"))
-    yield running
-    running.stop()
+    yield from serving(ANYDOC / "negotiation.yaml")
 
 
 def test_no_accept_gets_the_json_a_declared_xml_alternative_does_not_displace(negotiation: RunningServer) -> None:
@@ -346,9 +347,7 @@ def test_a_wildcard_media_type_is_served_as_json_and_a_charset_parameter_as_decl
 
 @pytest.fixture(scope="module")
 def pages() -> Iterator[RunningServer]:
-    running = start_server("--spec", str(ANYDOC / "pages.yaml"))
-    yield running
-    running.stop()
+    yield from serving(ANYDOC / "pages.yaml")
 
 
 def test_page_numbers_and_meta_agree_with_the_query_and_the_items(pages: RunningServer) -> None:
@@ -389,9 +388,7 @@ def test_array_items_are_distinct_and_a_bare_array_is_sized_by_limit(pages: Runn
 
 @pytest.fixture(scope="module")
 def split() -> Iterator[RunningServer]:
-    running = start_server("--spec", str(ANYDOC / "split" / "api.yaml"))
-    yield running
-    running.stop()
+    yield from serving(ANYDOC / "split" / "api.yaml")
 
 
 def test_a_document_split_over_files_is_served(split: RunningServer) -> None:
