@@ -8,6 +8,7 @@ builds a new one.
 from __future__ import annotations
 
 from mockserver.config import ServeConfig
+from mockserver.defaults import SESSION_JOURNAL_SIZE
 from mockserver.contract import Api, Operation
 from mockserver.crud import Crud
 from mockserver.generate import RecordGenerator
@@ -26,7 +27,8 @@ class Engine:
         self.validators = validators
         self.state = State(records, journal if journal is not None else Journal(config.journal_size))
         self.sessions = Sessions(
-            self.state, lambda: State(records.fresh(), Journal(config.journal_size, self.state.journal.secret)),
+            self.state, lambda: State(records.fresh(), Journal(min(config.journal_size, SESSION_JOURNAL_SIZE),
+                                                               self.state.journal.secret)),
             config.max_sessions, config.session_idle_s)
         generators = {api.name: RecordGenerator(api.document, seed=config.seed) for api in apis}
         self.responder = Responder(generators, self.sessions, config)
