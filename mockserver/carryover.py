@@ -13,19 +13,18 @@ from dataclasses import asdict
 
 from mockserver.contract import Operation
 from mockserver.engine import Engine
-from mockserver.records import record_key
+from mockserver.records import readers
 
 
 def carry_over(old: Engine, new: Engine) -> tuple[list[str], list[str]]:
     """Copy `old`'s runtime records, tombstones and scenarios into `new`; (kept, dropped)."""
     kept: list[str] = []
     dropped: list[str] = []
-    readers = {record_key(op): op for op in new.operations() if op.binding is not None and op.success is not None
-               and (op.resource is None or op.resource.kind == "read")}
+    by_key = readers(new.operations())
     stored, deleted = old.state.records.changes()
     for key, record_id, record in stored:
         name = f"record {key[1]}/{record_id}"
-        reader = readers.get(key)
+        reader = by_key.get(key)
         if reader is None:
             dropped.append(f"{name} (no such operation or resource now)")
             continue
@@ -37,8 +36,8 @@ def carry_over(old: Engine, new: Engine) -> tuple[list[str], list[str]]:
         new.state.records.put(reader, record_id, record)
         kept.append(name)
     for key, record_id in deleted:
-        if key in readers:
-            new.state.records.delete(readers[key], record_id, tombstone=True)
+        if key in by_key:
+            new.state.records.delete(by_key[key], record_id, tombstone=True)
             kept.append(f"deletion of {key[1]}/{record_id}")
         else:
             dropped.append(f"deletion of {key[1]}/{record_id} (no such operation or resource now)")

@@ -26,6 +26,8 @@ from mockserver.request import MockRequest
 from mockserver.reply import Reply
 from mockserver.resources import PARENT_SEPARATOR, Role
 
+from mockserver.records import record_key, readers
+
 if TYPE_CHECKING:
     from mockserver.records import RecordStore
     from mockserver.respond import Responder
@@ -75,16 +77,13 @@ class Crud:
         self.responder = responder
         self.generators = responder.generators
         self.validators = validators
-        self.readers = {  # (api, resource name) -> the operation that reads its records
-            (op.api, op.resource.resource.name): op for op in operations.values()
-            if op.resource is not None and op.resource.kind == "read" and op.binding is not None
-        }
+        self.readers = readers(operations.values())
 
     def handle(self, op: Operation, request: MockRequest, success: DeclaredResponse) -> Reply | None:
         """The reply for a write or a list, or None to answer as a stateless mock would."""
         role = op.resource
         assert role is not None
-        reader = self.readers.get((op.api, role.resource.name))
+        reader = self.readers.get(record_key(op))
         if reader is None:
             return None
         records = self.responder.sessions.get(request.session).records  # the request's session's

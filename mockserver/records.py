@@ -29,6 +29,16 @@ def record_key(op: Operation) -> RecordKey:
     return (op.api, op.resource.resource.name) if op.resource is not None else (op.api, op.operation_id)
 
 
+def readers(operations: Iterable[Operation]) -> dict[RecordKey, Operation]:
+    """The operation that reads each kind of record (a resource's, else an operation's own):
+    what a create, a list or a reload builds and checks records with."""
+    found: dict[RecordKey, Operation] = {}
+    for op in operations:
+        if op.binding is not None and op.success is not None and (op.resource is None or op.resource.kind == "read"):
+            found.setdefault(record_key(op), op)
+    return found
+
+
 class RecordStore:
     """Records by resource and id, in the order they were stored; thread-safe, since the
     control API and reloads may change them.
