@@ -65,26 +65,20 @@ async def deliver(fault: str, reply: Reply, scope: Scope, send: Send, delay_ms: 
         transport.close()
         await _closed(transport)
         return
-    headers = [(b"content-type", reply.media_type.encode("latin-1"))] if reply.media_type else []
-    headers += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers]
     body = reply.body
     if fault == "close-after-headers":
-        await send({"type": "http.response.start", "status": reply.status,
-                    "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send(reply.start())
         transport.close()
         await _closed(transport)
         return
     if fault == "truncated":
-        declared = max(len(body), 1) * 2
-        await send({"type": "http.response.start", "status": reply.status,
-                    "headers": [*headers, (b"content-length", str(declared).encode())]})
+        await send(reply.start(content_length=max(len(body), 1) * 2))
         await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
         transport.close()
         await _closed(transport)
         return
     if fault == "slow-body":
-        await send({"type": "http.response.start", "status": reply.status,
-                    "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send(reply.start())
         step = max(1, -(-len(body) // SLOW_PARTS))
         pause = (delay_ms if delay_ms is not None else SLOW_BODY_MS) / 1000 / SLOW_PARTS
         for start in range(0, len(body), step):

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from starlette.types import Send
+from starlette.types import Message, Send
 
 
 PROBLEM_HEADER = "x-mock-problem"
@@ -39,19 +39,21 @@ class Reply:
         """With the reason a person needs in a header (for declared, often bodiless, errors)."""
         return self.with_header(PROBLEM_HEADER, detail.encode("ascii", "replace").decode("ascii")[:300])
 
-    def header_list(self) -> list[tuple[str, str]]:
+    def header_list(self, content_length: int | None = None) -> list[tuple[str, str]]:
         headers = list(self.headers)
         if self.media_type:
             headers.append(("content-type", self.media_type))
-        headers.append(("content-length", str(len(self.body))))
+        headers.append(("content-length", str(len(self.body) if content_length is None else content_length)))
         return headers
 
+    def start(self, content_length: int | None = None) -> Message:
+        """The ASGI start message; `content_length` only where a fault announces another length."""
+        return {
+            "type": "http.response.start",
+            "status": self.status,
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.header_list(content_length)],
+        }
+
     async def send(self, send: Send) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": self.status,
-                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.header_list()],
-            }
-        )
+        await send(self.start())
         await send({"type": "http.response.body", "body": self.body})
