@@ -166,7 +166,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     middlewares: list[Any] = [partial(TrafficMiddleware, sessions=engine.sessions, quiet=config.quiet)]
     if config.control:
         control = create_control_app(engine, router, lambda: replay[-1] if replay else None)
-        middlewares.append(partial(ControlMiddleware, control_app=control, access=control_access(config)))
+        middlewares.append(partial(ControlMiddleware, control_app=control, access=control_access(config), engine=engine))
     if config.cors:
         middlewares.append(partial(
             CORSMiddleware,

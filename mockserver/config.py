@@ -37,6 +37,8 @@ class ServeConfig:
     allowed_hosts: tuple[str, ...] = ()  # Host names the control API answers on loopback, beside loopback ones
     control_origins: tuple[str, ...] = ()  # origins the control API answers, beside its own
     journal_size: int = defaults.JOURNAL_SIZE
+    workers: int = 1  # processes serving the port (workers.py)
+    state: str | None = None  # shared store URL (store.py); None: in this process, or embedded for workers
     records_per_resource: int = defaults.RECORDS_PER_RESOURCE
     rate_limit: RateLimit | None = None  # per session and operation (rates.py)
     max_sessions: int = defaults.MAX_SESSIONS

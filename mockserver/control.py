@@ -33,6 +33,7 @@ from mockserver.reply import Reply
 from mockserver.routing import Router
 from mockserver.sessions import SessionError, session_name
 from mockserver.state import State
+from mockserver.store import StoreUnavailable
 
 SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times", "fault", "rate_limit"}
 
@@ -130,6 +131,7 @@ class ControlApi:
             "tasks": len(asyncio.all_tasks()),  # faults must leave none behind
             "replay": {"entries": len(replay), "hits": replay.stats.hits, "misses": replay.stats.misses}
             if replay is not None else None,
+            "state": self.engine.replica.describe() if self.engine.replica is not None else {"store": "memory"},
         })
 
     async def routes(self, request: Request) -> Response:
@@ -331,6 +333,9 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
         assert isinstance(exc, ControlError)
         return _response(exc.reply)
 
+    async def state_unavailable(request: Request, exc: Exception) -> Response:
+        return _response(problems.state_unavailable(str(exc)))
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 405:
@@ -340,7 +345,8 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
             reply = problems.control_not_found(f"no control endpoint {request.method} {request.url.path}")
         return _response(reply)
 
-    return Starlette(routes=routes, exception_handlers={ControlError: control_error, HTTPException: http_error})
+    return Starlette(routes=routes, exception_handlers={
+        ControlError: control_error, HTTPException: http_error, StoreUnavailable: state_unavailable})
 
 
 class ControlMiddleware:
@@ -350,10 +356,11 @@ class ControlMiddleware:
     tools and the mock's own pages, never for other origins.
     """
 
-    def __init__(self, app: Callable, *, control_app: Callable, access: ControlAccess) -> None:
+    def __init__(self, app: Callable, *, control_app: Callable, access: ControlAccess, engine: Engine) -> None:
         self.app = app
         self.control_app = control_app
         self.access = access
+        self.engine = engine
 
     async def __call__(self, scope, receive, send) -> None:
         path = scope.get("path", "")
@@ -361,6 +368,11 @@ class ControlMiddleware:
             refusal = self.access.check(scope)
             if refusal is not None:
                 await refusal.send(send)
+                return
+            replica = self.engine.replica
+            if replica is not None and not replica.available and path != CONTROL_PREFIX + "/health":
+                # what a control call would read or change may be stale or lost: say so instead
+                await problems.state_unavailable(f"the shared state ({replica.store_name}) cannot be reached").send(send)
                 return
             await self.control_app(scope, receive, send)
             return

@@ -36,6 +36,7 @@ class Engine:
             (api.base_path, op.operation_id): op for api in apis for op in api.operations.values()
         }
         self.responder.crud = Crud(self.responder, validators, self._operations)
+        self.replica = None  # replica.Replica, when the state is shared with other processes
 
     def operation(self, base_path: str | None, operation_id: str | None) -> Operation | None:
         if operation_id is None:

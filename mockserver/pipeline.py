@@ -35,6 +35,7 @@ from mockserver.request import BodyTooLarge, MockRequest, read_body
 from mockserver.routing import OPERATION, PROBE, PipelineAPI, Route, Router
 from mockserver.sessions import SessionError
 from mockserver.state import Scenario, State
+from mockserver.store import StoreUnavailable
 
 
 class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
@@ -155,14 +156,21 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         return found
 
     async def answer(self, route: Route, request: MockRequest, scope: Scope, receive: Receive) -> Reply:
-        """Every stage after routing, in order; the first that answers decides the reply."""
-        op, responder = route.op, self.responder
+        """The reply to a routed request, or the refusal of its session or of a change."""
+        op = route.op
         if op.shadowed and request.path in op.shadowed:  # `DELETE /user/login` beside `/user/{username}`
             return problems.method_not_allowed(request.method, request.path, await self.router.allowed_methods(request.path))
         try:
-            state = self.engine.sessions.get(request.session)
+            return await self._answer(op, route, request, scope, receive)
         except SessionError as refused:
             return refused.reply
+        except StoreUnavailable as down:  # a write, or a new session, with the shared store away
+            return problems.state_unavailable(str(down))
+
+    async def _answer(self, op: Operation, route: Route, request: MockRequest, scope: Scope, receive: Receive) -> Reply:
+        """Every stage after routing, in order; the first that answers decides the reply."""
+        responder = self.responder
+        state = self.engine.sessions.get(request.session)
         reply = guard.check(op, request, responder) or security.check(op, request, self.credentials, responder)
         scenario = None if reply else state.scenarios.take(op, request.path)
         if scenario is None or scenario.fault != "slow-body":  # a slow body spends its delay_ms on the body

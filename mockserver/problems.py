@@ -35,6 +35,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "too-large": (413, "Payload Too Large"),
     "invalid-session": (400, "Bad Request"),
     "session-limit": (503, "Service Unavailable"),
+    "state-unavailable": (503, "Service Unavailable"),
     "rate-limited": (429, "Too Many Requests"),
     "fault-unavailable": (501, "Not Implemented"),
     "control-token": (401, "Unauthorized"),
@@ -155,6 +156,12 @@ def invalid_session(name: str) -> Reply:
 
 def session_limit(detail: str) -> Reply:
     return problem("session-limit", detail)
+
+
+def state_unavailable(detail: str) -> Reply:
+    """The shared store (--state, --workers) is out of reach: a change cannot be made safely."""
+    return problem("state-unavailable", f"{detail}; contract reads go on, changes wait until it is back",
+                   (("retry-after", "1"),))
 
 
 def rate_limited(detail: str, retry_after: int) -> Reply:

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from mockserver.contract import Api, Operation
 from mockserver.defaults import RECORDS_PER_RESOURCE
 from mockserver.errors import UserError
-from mockserver.state import Version
+from mockserver.state import DEFAULT_SESSION, Shared, Version
 from mockserver.validation import ResponseValidator
 from mockserver.yamlfile import load_yaml_file
 
@@ -46,7 +46,8 @@ class RecordStore:
     A deleted id is remembered (a tombstone), so it answers the declared 404 even when
     unknown ids are generated. `reset()` goes back to what start-up seeded. Every change bumps
     `version` from in here, so no caller can forget to. Each resource holds at most `limit`
-    records: storing one more evicts the oldest, counted in `evicted`.
+    records: storing one more evicts the oldest, counted in `evicted`. Bound to a shared store
+    (`shared`, state.py), a change goes through the store and comes back through `_apply_*`.
     """
 
     def __init__(self, limit: int = RECORDS_PER_RESOURCE) -> None:
@@ -59,6 +60,8 @@ class RecordStore:
         self._created: dict[RecordKey, int] = {}  # creates per resource since the last reset
         self._seeded: dict[RecordKey, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self.shared: Shared | None = None
+        self.session = DEFAULT_SESSION
 
     def get(self, op: Operation, record_id: str) -> Any | None:
         with self._lock:
@@ -70,6 +73,27 @@ class RecordStore:
 
     def put(self, op: Operation, record_id: str, record: Any) -> None:
         key = record_key(op)
+        if self.shared is not None:
+            with self._lock:  # the record the store drops with this one, as every replica will
+                records = self._records.get(key, {})
+                evict = [next(iter(records))] if record_id not in records and len(records) >= self.limit else []
+            self.shared.commit({"op": "put", "s": self.session, "key": list(key), "id": record_id,
+                                "record": record, "evict": evict})
+            return
+        self._apply_put(key, record_id, record)
+
+    def delete(self, op: Operation, record_id: str, *, tombstone: bool) -> bool:
+        """Remove a record; True when there was one."""
+        key = record_key(op)
+        existed = self.get(op, record_id) is not None
+        if self.shared is not None:
+            self.shared.commit({"op": "delete", "s": self.session, "key": list(key), "id": record_id,
+                                "tombstone": tombstone})
+        else:
+            self._apply_delete(key, record_id, tombstone)
+        return existed
+
+    def _apply_put(self, key: RecordKey, record_id: str, record: Any) -> None:
         with self._lock:
             records = self._records.setdefault(key, {})
             if record_id not in records and len(records) >= self.limit:
@@ -80,16 +104,17 @@ class RecordStore:
             self._written.add(key)
             self.version.bump()
 
-    def delete(self, op: Operation, record_id: str, *, tombstone: bool) -> bool:
-        """Remove a record; True when there was one."""
-        key = record_key(op)
+    def _apply_delete(self, key: RecordKey, record_id: str, tombstone: bool) -> None:
         with self._lock:
-            existed = self._records.get(key, {}).pop(record_id, None) is not None
+            self._records.get(key, {}).pop(record_id, None)
             if tombstone:
                 self._deleted.add((key, record_id))
             self._written.add(key)
             self.version.bump()
-            return existed
+
+    def _apply_written(self, key: RecordKey) -> None:
+        with self._lock:
+            self._written.add(key)
 
     def items(self, op: Operation) -> list[tuple[str, Any]]:
         """The resource's records, oldest first, as (store key, record)."""
@@ -106,6 +131,8 @@ class RecordStore:
     def next_number(self, op: Operation) -> int:
         """1, 2, 3 ... per resource since the last reset: what new records are generated from."""
         key = record_key(op)
+        if self.shared is not None:  # one count for every process: no two make the same record
+            return self.shared.incr(self.session, "n|" + "|".join(key))
         with self._lock:
             self._created[key] = self._created.get(key, 0) + 1
             return self._created[key]
@@ -124,7 +151,7 @@ class RecordStore:
             self._seeded = copy.deepcopy(self._records)
             self._written.clear()
 
-    def reset(self) -> None:
+    def _apply_reset(self) -> None:
         with self._lock:
             self._records = copy.deepcopy(self._seeded)
             self._deleted.clear()

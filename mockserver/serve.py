@@ -127,12 +127,20 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
                             f"(default: {defaults.RECORDS_PER_RESOURCE})")
     serve.add_argument("--latency", type=_latency, metavar="MS|MIN-MAX",
                        help="delay every reply by MS, or by a random MIN..MAX, milliseconds")
+    serve.add_argument("--workers", type=_positive, default=1, metavar="N",
+                       help="processes serving the port, sharing one state (default: 1)")
+    serve.add_argument("--state", metavar="URL",
+                       help="keep the control state (records, scenarios, sessions, journal) in a store shared by "
+                            "every worker and instance: redis://HOST:PORT/DB, or sqlite:PATH for one machine "
+                            "(default: in the process; with --workers, an embedded SQLite file)")
     serve.add_argument("--reload", action="store_true",
                        help="reload when documents or fixtures change (a bad change keeps the old version)")
     serve.set_defaults(func=run)
 
 
 def config_from_args(args: argparse.Namespace) -> ServeConfig:
+    if args.reload and (args.workers > 1 or args.state):
+        raise UserError("--reload", "works with one worker and the state in the process; leave out --workers and --state")
     for flag, folder in (("--fixtures-dir", args.fixtures_dir), ("--specs-dir", args.specs_dir)):
         if folder is not None and not Path(folder).is_dir():  # a folder the user named must exist
             raise UserError(f"{flag} {folder}", "no such folder")
@@ -160,6 +168,8 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         session_idle_s=args.session_idle,
         latency_ms=args.latency,
         reload=args.reload,
+        workers=args.workers,
+        state=args.state,
     )
 
 
@@ -222,34 +232,49 @@ def run(args: argparse.Namespace) -> int:
     # connexion logs every problem it answers and every spec it adds; our access log already
     # has one line per request, so keep only its errors.
     logging.getLogger("connexion").setLevel(logging.ERROR)
-    if config.reload:
-        from mockserver.reload import ReloadingApp  # heavy imports after the arguments are known
+    from mockserver.workers import serve, state_url
 
-        app = ReloadingApp(config)
-    else:
-        from mockserver.app import create_app
-
-        app = create_app(config)
-    sock = bind(config.host, config.port)
-    note = control_note(config)
-    if note:
-        print(note, file=sys.stderr)
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    base_url = f"http://{shown}:{port}"
-    print(banner(app.engine.apis, base_url, config.control), flush=True)
-    print(f"Listening on {base_url} (records: {app.engine.state.records.count()}, seed: {config.seed}; Ctrl-C to stop)", flush=True)
-
-    server = uvicorn_server(app)
-    # Documents, validators and vocabularies live as long as the process: keep the cyclic GC
-    # from walking them again and again under load (tail latency).
-    gc.collect()
-    gc.freeze()
-    if config.reload:
-        app.start_watching()
-    try:
-        server.run(sockets=[sock])
-    finally:
+    with state_url(config) as url:  # a store that cannot be reached stops here: one line, exit 2
         if config.reload:
-            app.stop_watching()
-    return 0
+            from mockserver.reload import ReloadingApp  # heavy imports after the arguments are known
+
+            app = ReloadingApp(config)
+        else:
+            from mockserver.app import create_app
+
+            app = create_app(config)
+        sock = bind(config.host, config.port)
+        note = control_note(config)
+        if note:
+            print(note, file=sys.stderr)
+        host, port = sock.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        base_url = f"http://{shown}:{port}"
+        print(banner(app.engine.apis, base_url, config.control), flush=True)
+
+        def ready() -> None:
+            print(f"Listening on {base_url} (records: {app.engine.state.records.count()}, seed: {config.seed}"
+                  f"{state_note(config, url)}; Ctrl-C to stop)", flush=True)
+
+        # Documents, validators and vocabularies live as long as the process: keep the cyclic GC
+        # from walking them again and again under load (tail latency), and, with workers, from
+        # copying every page the workers share with this process.
+        gc.collect()
+        gc.freeze()
+        if config.reload:
+            app.start_watching()
+        try:
+            return serve(app, sock, config, url, uvicorn_server, ready)
+        finally:
+            if config.reload:
+                app.stop_watching()
+
+
+def state_note(config: ServeConfig, url: str | None) -> str:
+    workers = f", workers: {config.workers}" if config.workers > 1 else ""
+    if url is None:
+        return workers
+    from mockserver.replica import shown_url
+
+    where = "embedded, shared by the workers" if config.state is None else shown_url(url)
+    return f"{workers}, state: {where}"

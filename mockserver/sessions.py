@@ -11,6 +11,9 @@ A session is created on first use and removed by `DELETE /__mock/sessions/NAME` 
 `idle_s` seconds without a request. At most `limit` sessions exist besides the default: one
 more is refused with a problem that says so, and nothing else is evicted to make room.
 
+With a shared store (replica.py), sessions are shared too: one made on any process exists on
+every one, and idle time counts the use seen by any of them.
+
 The outermost layer (traffic.py) reads the name once (`read_session`) and leaves it in the scope
 under `SESSION`; every layer after it (journal, replay cache, pipeline, control API) asks
 `Sessions` for that session's `State`.
@@ -29,7 +32,7 @@ from mockserver import problems
 from mockserver.faults import TRANSPORT, transport_of
 from mockserver.reply import Reply
 from mockserver.request import SESSION
-from mockserver.state import State
+from mockserver.state import Shared, State
 
 SESSION_HEADER = b"x-mock-session"
 PATH_PREFIX = "/__session/"
@@ -55,6 +58,7 @@ class Sessions:
         self._named: dict[str, State] = {}
         self._used: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.shared: Shared | None = None  # set by the replica when the state is shared
 
     def get(self, name: str | None) -> State:
         """The session's state, created on first use; SessionError when the cap is reached."""
@@ -64,14 +68,22 @@ class Sessions:
         with self._lock:
             state = self._named.get(name)
             if state is None:
-                self._expire(now)
+                if self.shared is None:
+                    self._expire(now)
                 if len(self._named) >= self.limit:
                     raise SessionError(problems.session_limit(
                         f"{len(self._named)} sessions exist, the most this mock keeps (--max-sessions); remove one "
                         f"with DELETE /__mock/sessions/NAME or let one idle for {int(self.idle_s)} s"))
-                state = self._named[name] = self._make()
+                if self.shared is None:
+                    state = self._named[name] = self._make()
+            if state is not None:
+                self._used[name] = now
+                return state
+        assert self.shared is not None  # made through the store, outside the lock the replica takes
+        self.shared.commit({"op": "session", "s": name})
+        with self._lock:
             self._used[name] = now
-            return state
+            return self._named[name]
 
     def existing(self, name: str | None) -> State | None:
         """The session's state if it exists (the journal and the reply cache do not create one)."""
@@ -82,13 +94,56 @@ class Sessions:
 
     def remove(self, name: str) -> bool:
         with self._lock:
+            existed = name in self._named
+        if self.shared is not None:
+            if existed:
+                self.shared.commit({"op": "unsession", "s": name})
+            return existed
+        return self._apply_remove(name)
+
+    # -- applied here, or by the replica in every process --------------------------------
+
+    def _apply_create(self, name: str) -> State:
+        with self._lock:
+            state = self._named.get(name)
+            if state is None:
+                state = self._named[name] = self._make()
+                if self.shared is not None:
+                    state.bind(self.shared, name)
+                self._used.setdefault(name, self._clock())
+            return state
+
+    def _apply_remove(self, name: str) -> bool:
+        with self._lock:
             self._used.pop(name, None)
             return self._named.pop(name, None) is not None
+
+    def _apply_touch(self, names: list[str]) -> None:
+        """Other processes used these sessions: they are not idle here either."""
+        now = self._clock()
+        with self._lock:
+            for name in names:
+                if name in self._named:
+                    self._used[name] = now
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return list(self._named)
+
+    def used_since(self, since: float) -> list[str]:
+        with self._lock:
+            return [name for name, used in self._used.items() if used >= since]
+
+    def idle(self) -> list[str]:
+        now = self._clock()
+        with self._lock:
+            return [name for name, used in self._used.items() if now - used > self.idle_s]
 
     def describe(self) -> list[dict]:
         now = self._clock()
         with self._lock:
-            self._expire(now)
+            if self.shared is None:
+                self._expire(now)
             named = sorted(self._named.items())
             used = dict(self._used)
         return [{"name": name, "records": state.records.count(), "scenarios": len(state.scenarios.all()),

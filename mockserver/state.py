@@ -6,6 +6,12 @@ or records bumps from inside the object that changed, so a cache of replies (rep
 never serve bytes from before a change, whoever made it. The journal is not part of the
 version: no reply depends on it. All of it is thread-safe (the pytest plugin and tests call it
 from other threads).
+
+When several processes share the state (`--workers N`, `--state redis://...`), each object is
+bound to this process's replica (`shared`, replica.py): its public methods then send the change
+to the shared store, and the replica applies it here, and in every other process, through the
+`_apply_*` methods, in the store's one order. With one process, `shared` is None and the public
+methods apply the change at once: the same `_apply_*` code either way.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Protocol
 
 from mockserver.contract import Operation
 from mockserver.defaults import CONTROL_TOKEN_HEADER
@@ -23,6 +29,20 @@ from mockserver.rates import RateCounter, RateLimit
 
 if TYPE_CHECKING:
     from mockserver.records import RecordStore
+
+DEFAULT_SESSION = "~"  # the default session's name in a shared store: never a session name
+
+
+class Shared(Protocol):
+    """What a state object asks of this process's replica of a shared state (replica.py)."""
+
+    def commit(self, change: dict[str, Any]) -> None: ...
+    def incr(self, session: str, field: str) -> int: ...
+    def take(self, session: str, scenario: "Scenario") -> bool: ...
+    def journal_add(self, journal: "Journal", entry: "JournalEntry") -> None: ...
+    def journal_entries(self, journal: "Journal") -> list[dict[str, Any]]: ...
+    def journal_len(self, journal: "Journal") -> int: ...
+    def journal_clear(self, journal: "Journal") -> None: ...
 
 
 class Version:
@@ -99,21 +119,34 @@ class Journal:
     def __init__(self, size: int, secret: frozenset[str] = frozenset()) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=max(size, 0))
         self._lock = threading.Lock()
+        self.size = size
         self.secret = secret
+        self.shared: Shared | None = None
+        self.session = DEFAULT_SESSION
 
     def add(self, entry: JournalEntry) -> None:
+        if self.shared is not None:
+            self.shared.journal_add(self, entry)
+            return
         with self._lock:
             self._entries.append(entry)
 
     def __len__(self) -> int:
+        if self.shared is not None:
+            return self.shared.journal_len(self)
         return len(self._entries)
 
     def entries(self) -> list[dict[str, Any]]:
+        if self.shared is not None:
+            return self.shared.journal_entries(self)
         with self._lock:
             kept = list(self._entries)
         return [entry.to_json(self.secret) for entry in kept]
 
     def clear(self) -> None:
+        if self.shared is not None:
+            self.shared.journal_clear(self)
+            return
         with self._lock:
             self._entries.clear()
 
@@ -145,6 +178,16 @@ class Scenario:
         data["operationId"] = ids[0] if len(ids) == 1 else list(ids)
         return {key: value for key, value in data.items() if value is not None}
 
+    def to_store(self) -> dict[str, Any]:
+        """Every field, as JSON, for a shared store (`from_store` reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_store(cls, data: dict[str, Any]) -> Scenario:
+        limit = data.get("rate_limit")
+        return cls(**{**data, "operation_ids": tuple(data["operation_ids"]),
+                      "rate_limit": RateLimit(**limit) if limit else None})
+
 
 class Scenarios:
     """The scenarios set through the control API, newest last; each change bumps `version`."""
@@ -152,15 +195,20 @@ class Scenarios:
     def __init__(self, version: Version) -> None:
         self._items: list[Scenario] = []
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.version = version
+        self.shared: Shared | None = None
+        self.session = DEFAULT_SESSION
 
     def add(self, scenario_fields: dict[str, Any]) -> Scenario:
+        if self.shared is not None:
+            scenario = Scenario(id=str(self.shared.incr(self.session, "sid")), **scenario_fields)
+            self.shared.commit({"op": "scenario", "s": self.session, "scenario": scenario.to_store()})
+            return scenario
         with self._lock:
             scenario = Scenario(id=str(next(self._ids)), **scenario_fields)
-            self._items.append(scenario)
-            self.version.bump()
-            return scenario
+        self._apply_add(scenario)
+        return scenario
 
     def active(self) -> bool:
         return bool(self._items)
@@ -170,36 +218,33 @@ class Scenarios:
             return list(self._items)
 
     def remove(self, scenario_id: str) -> bool:
-        with self._lock:
-            before = len(self._items)
-            self._items = [s for s in self._items if s.id != scenario_id]
-            removed = len(self._items) != before
-            if removed:
-                self.version.bump()
-            return removed
+        exists = any(s.id == scenario_id for s in self.all())
+        if exists:
+            self._change({"op": "unscenario", "s": self.session, "id": scenario_id})
+        return exists
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.version.bump()
+        self._change({"op": "unscenario", "s": self.session, "id": None})
 
     def take(self, op: Operation, path: str) -> Scenario | None:
         """The newest matching scenario, using up one of its `times`."""
         if not self._items:  # the usual case, without the lock: a list's truth is atomic
             return None
-        with self._lock:
-            for index in range(len(self._items) - 1, -1, -1):
-                scenario = self._items[index]
-                if scenario.rate_limit is not None or not scenario.matches(op, path):
-                    continue
-                if scenario.times is not None:
-                    if scenario.times <= 1:
-                        del self._items[index]
-                    else:
-                        self._items[index] = replace(scenario, times=scenario.times - 1)
-                    self.version.bump()
+        for scenario in reversed(self.all()):
+            if scenario.rate_limit is not None or not scenario.matches(op, path):
+                continue
+            if scenario.times is None:
                 return scenario
-            return None
+            if self.shared is not None:
+                if self.shared.take(self.session, scenario):  # counted in the store: one use, one process
+                    return scenario
+                continue
+            with self._lock:
+                if scenario not in self._items:  # used up meanwhile by another thread
+                    continue
+                self._apply_take(scenario.id, scenario.times - 1)
+            return scenario
+        return None
 
     def rate_limit(self, op: Operation, path: str) -> RateLimit | None:
         """The newest matching scenario's rate limit (such scenarios are limits, not replies)."""
@@ -210,6 +255,38 @@ class Scenarios:
                 if scenario.rate_limit is not None and scenario.matches(op, path):
                     return scenario.rate_limit
         return None
+
+    def _change(self, change: dict[str, Any]) -> None:
+        if self.shared is not None:
+            self.shared.commit(change)
+        elif change["op"] == "unscenario":
+            self._apply_remove(change["id"])
+
+    # -- applied here, or by the replica in every process --------------------------------
+
+    def _apply_add(self, scenario: Scenario) -> None:
+        with self._lock:
+            self._items.append(scenario)
+            self.version.bump()
+
+    def _apply_remove(self, scenario_id: str | None) -> None:
+        """Remove one scenario, or all of them (None)."""
+        with self._lock:
+            self._items = [s for s in self._items if scenario_id is not None and s.id != scenario_id]
+            self.version.bump()
+
+    def _apply_take(self, scenario_id: str, left: int) -> None:
+        """A scenario with `left` uses left; none left removes it. Called with the lock held
+        locally, so the replica takes it (RLock)."""
+        with self._lock:
+            for index, scenario in enumerate(self._items):
+                if scenario.id == scenario_id:
+                    if left <= 0:
+                        del self._items[index]
+                    else:
+                        self._items[index] = replace(scenario, times=left)
+                    self.version.bump()
+                    return
 
 
 REDACTED = "[redacted]"
@@ -234,10 +311,24 @@ class State:
         self.version = records.version
         self.scenarios = Scenarios(self.version)
         self.rates = RateCounter()
+        self.shared: Shared | None = None
+        self.session = DEFAULT_SESSION
+
+    def bind(self, shared: Shared, session: str) -> State:
+        """Send every change of this state through a shared store, as session `session`."""
+        for part in (self, self.records, self.scenarios, self.journal):
+            part.shared, part.session = shared, session
+        return self
 
     def reset(self) -> None:
         """Journal, scenarios, rate counters and runtime records back to the start-up state."""
+        if self.shared is not None:
+            self.shared.commit({"op": "reset", "s": self.session})
+            return
         self.journal.clear()
-        self.scenarios.clear()
+        self._apply_reset()
+
+    def _apply_reset(self) -> None:
+        self.scenarios._apply_remove(None)
         self.rates.clear()
-        self.records.reset()
+        self.records._apply_reset()
