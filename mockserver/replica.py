@@ -128,8 +128,9 @@ class Replica:
 
     def journal_entries(self, journal: Journal) -> list[dict[str, Any]]:
         self._barrier()
-        entries = [json.loads(entry) for entry in self.store.journal(journal.session)]
-        return sorted(entries, key=lambda entry: entry["time"])  # several processes push in batches
+        entries = [JournalEntry.from_store(json.loads(entry)) for entry in self.store.journal(journal.session)]
+        entries.sort(key=lambda entry: entry.time)  # several processes push in batches
+        return [entry.to_json(journal.secret) for entry in entries]
 
     def journal_len(self, journal: Journal) -> int:
         return self.store.journal_len(journal.session)
@@ -280,7 +281,7 @@ class Replica:
         if not batch:
             return
         try:
-            self.store.journal_push([(journal.session, dumps(entry.to_json(journal.secret)), journal.size)
+            self.store.journal_push([(journal.session, dumps(entry.to_store(journal.secret)), journal.size)
                                      for journal, entry in batch])
         except StoreUnavailable:
             self._pending.extendleft(reversed(batch))  # kept for when the store is back (bounded)

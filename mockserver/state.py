@@ -98,6 +98,32 @@ class JournalEntry:
         }
 
 
+    def to_store(self, secret: frozenset[str]) -> list[Any]:
+        """The entry as JSON values for a shared store, credentials already redacted: raw fields
+        (bytes as latin-1, which round-trips), formatted only when someone reads the journal,
+        since every request of every worker pays for this."""
+        return [self.time, self.method, self.path, self.query, self.operation_id, self.status, self.duration_ms,
+                [[name, REDACTED if name.lower() in ALWAYS_SECRET or name.lower() in secret else value]
+                 for name, value in _latin1(self.headers)],
+                self.request_body.decode("latin-1"), list(_latin1(self.response_headers)),
+                self.response_body.decode("latin-1"), self.fault]
+
+    @classmethod
+    def from_store(cls, data: list[Any]) -> JournalEntry:
+        (time_, method, path, query, operation_id, status, duration_ms, headers, request_body, response_headers,
+         response_body, fault) = data
+        return cls(time_, method, path, query, operation_id, status, duration_ms, _bytes(headers),
+                   request_body.encode("latin-1"), _bytes(response_headers), response_body.encode("latin-1"), fault)
+
+
+def _latin1(headers: list[tuple[bytes, bytes]]) -> Iterable[list[str]]:
+    return ([name.decode("latin-1"), value.decode("latin-1")] for name, value in headers)
+
+
+def _bytes(headers: list[list[str]]) -> list[tuple[bytes, bytes]]:
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+
+
 def _text(body: bytes) -> str | None:
     """A kept body as text for JSON readers (None when there was none); bytes that are not
     UTF-8 (a PDF) are shown as their size."""

@@ -206,7 +206,8 @@ CREATE INDEX IF NOT EXISTS journal_session ON journal (session, id);
 CREATE TABLE IF NOT EXISTS acks (instance TEXT PRIMARY KEY, change INTEGER NOT NULL, seen REAL NOT NULL);
 """
 
-POLL_S = 0.002  # SQLite has no notifications: a replica looks for new changes this often while waiting
+POLL_S = 0.001  # SQLite has no notifications: a replica looks for new changes this often at first,
+POLL_MAX_S = 0.025  # and at least this often
 
 
 class SqliteStore:
@@ -253,13 +254,18 @@ class SqliteStore:
         return self._run(transaction)
 
     def read(self, after: str, block_ms: int) -> list[tuple[str, dict[str, Any]]]:
+        """Changes after `after`, waiting up to `block_ms` for one. SQLite cannot notify, so this
+        polls: often just after a change (a control call waits for every worker), then less and
+        less, so an idle worker does not take the GIL from its requests 500 times a second."""
         deadline = time.monotonic() + block_ms / 1000
+        pause = POLL_S
         while True:
             rows = self._run(lambda db: db.execute(
                 "SELECT id, change FROM log WHERE id > ? ORDER BY id LIMIT 500", (int(after),)).fetchall())
             if rows or time.monotonic() >= deadline:
                 return [(str(row_id), json.loads(change)) for row_id, change in rows]
-            time.sleep(POLL_S)
+            time.sleep(pause)
+            pause = min(pause * 2, POLL_MAX_S)
 
     def snapshot(self) -> tuple[str, dict[str, dict[str, str]]]:
         def read(db: sqlite3.Connection) -> tuple[str, dict[str, dict[str, str]]]:
