@@ -268,3 +268,52 @@ def test_two_workers_serve_one_port_with_one_state(workers: RunningServer) -> No
     with fresh() as client:
         assert len(client.get("/__mock/requests").json()["requests"]) == sum(len(s) for s in seen.values()) + 1
         assert client.post("/__mock/reset").status_code == 204
+
+
+# -- the stores, in-process: both backends behave alike ---------------------------------------
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path):
+    from mockserver.store import open_store
+
+    if request.param == "sqlite":
+        opened = open_store(f"sqlite:{tmp_path / 'state.db'}")
+    else:
+        redis = request.getfixturevalue("redis")
+        opened = open_store(redis.url.replace("/0", "/1"))  # a database of its own
+        opened._client.flushdb()
+    yield opened
+    opened.close()
+
+
+def test_a_store_keeps_changes_in_order_with_their_writes(store) -> None:
+    first = store.commit({"op": "one"}, [("set", "~", "r|a|b|1", "x"), ("add_session", "s1")])
+    second = store.commit({"op": "two"}, [("set", "s1", "s|1", "y"), ("del", "~", "r|a|b|1")])
+    assert [change for _id, change in store.read("0", 0)] == [{"op": "one"}, {"op": "two"}]
+    assert [change_id for change_id, _ in store.read(first, 0)] == [second]
+    assert store.read(second, 10) == []  # nothing newer: waits, then nothing
+    assert store.snapshot() == (second, {"~": {}, "s1": {"s|1": "y"}})
+    assert [store.incr("s1", "n"), store.incr("s1", "n")] == [1, 2]
+    store.commit({"op": "three"}, [("remove_session", "s1")])
+    assert store.snapshot()[1] == {"~": {}}
+
+
+def test_a_store_bounds_each_sessions_journal(store) -> None:
+    store.journal_push([("~", f"e{i}", 3) for i in range(5)] + [("s1", "x", 3)])
+    assert store.journal("~") == ["e2", "e3", "e4"]
+    assert (store.journal_len("~"), store.journal("s1")) == (3, ["x"])
+    store.journal_drop("~")
+    assert store.journal("~") == []
+
+
+def test_a_store_knows_who_has_applied_what(store) -> None:
+    from mockserver.store import caught_up
+
+    change = store.commit({"op": "one"}, [])
+    store.ack("p1", change)
+    store.ack("p2", "0")
+    assert not caught_up(store, change)
+    store.ack("p2", change)
+    assert caught_up(store, change)
+    store.forget("p1")
+    assert set(store.acks()) == {"p2"}
