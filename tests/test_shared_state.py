@@ -185,6 +185,22 @@ def test_sessions_are_shared(a_and_b: tuple[httpx.Client, httpx.Client]) -> None
     assert a.get("/__mock/sessions").json()["sessions"] == []
 
 
+def test_an_instance_started_later_takes_the_state_as_it_is(redis: Redis, a_and_b: tuple[httpx.Client, httpx.Client]) -> None:
+    a, b = a_and_b
+    todo = a.post(TODOS + "/todos", json={"todo": {"code": "late", "title": "Late"}}).json()
+    scenario = b.post("/__mock/scenarios", json={"operationId": "findActivityLog", "status": 404},
+                      headers={"X-Mock-Session": "job-2"}).json()
+    late = start_server("--state", redis.url, "--spec", str(REPO / "openapi" / "lago.yaml"), "--spec", str(TODOS_DOC))
+    try:
+        with httpx.Client(base_url=late.url) as c:
+            assert c.get(TODOS + "/todos").json()["todos"] == [todo["todo"]]
+            assert c.get("/__mock/scenarios", headers={"X-Mock-Session": "job-2"}).json() == {"scenarios": [scenario]}
+            assert c.get(LAGO + "l", headers={**BEARER, "X-Mock-Session": "job-2"}).status_code == 404
+            assert c.get(LAGO + "l", headers=BEARER).status_code == 200
+    finally:
+        late.stop()
+
+
 def test_an_unreachable_redis_at_start_is_one_line_and_exit_2() -> None:
     port = free_port()
     done = subprocess.run([sys.executable, "-m", "mockserver", "serve", "--port", "0", "--state", f"redis://127.0.0.1:{port}/0"],
