@@ -415,7 +415,9 @@ class Server:
     def log_path(self) -> Path:
         return LOGS / f"{self.name}.log"
 
-    def start(self, pin: list[str], timeout: float = 120) -> None:
+    def start(self, pin: list[str], timeout: float = 120, settle: float = 30) -> None:
+        """Starts the server and polls until a 200; gives up after `timeout` seconds, or `settle`
+        seconds after its first answer that was not a 200 (it is up but will not serve that URL)."""
         self.port = free_port()
         argv = pin + [a.replace("{port}", str(self.port)) for a in self.cmd]
         log = self.log_path.open("a")  # append: truncating it later is safe
@@ -426,9 +428,12 @@ class Server:
                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = t0 + timeout
+        answered = None  # when it first answered something else than a 200
         while True:
             for prefix in self.prefixes:
                 status = probe_status(self.port, prefix + self.probe_suffix, self.probe_headers)
+                if status is not None and answered is None:
+                    answered = time.perf_counter()
                 if status == 200:
                     self.starts.append(time.perf_counter() - t0)
                     self.prefix = prefix
@@ -437,11 +442,13 @@ class Server:
                     return
             if self.proc.poll() is not None:
                 raise BenchError(f"{self.name} exited with status {self.proc.returncode} before answering; "
-                                 f"its log ({self.log_path}) ends with:\n{tail(self.log_path)}")
-            if time.perf_counter() > deadline:
+                                 f"its log ({self.log_path.relative_to(REPO)}) says:\n{tail(self.log_path)}")
+            now = time.perf_counter()
+            if now > deadline or (answered is not None and now > answered + settle):
+                replies = "; ".join(reply_text(self.port, p + self.probe_suffix, self.probe_headers) for p in self.prefixes)
                 raise BenchError(f"{self.name} did not answer 200 on GET {' or '.join(p + self.probe_suffix for p in self.prefixes)} "
-                                 f"within {timeout:.0f}s; "
-                                 f"its log ({self.log_path}) ends with:\n{tail(self.log_path)}")
+                                 f"within {now - t0:.0f} s (it answered: {replies}); "
+                                 f"its log ({self.log_path.relative_to(REPO)}) says:\n{tail(self.log_path)}")
             time.sleep(0.01)
 
     def alive(self) -> bool:
@@ -450,7 +457,7 @@ class Server:
     def check_alive(self) -> None:
         if not self.alive():
             code = self.proc.returncode if self.proc else None
-            raise BenchError(f"{self.name} died (exit status {code}); its log ({self.log_path}) ends with:\n"
+            raise BenchError(f"{self.name} died (exit status {code}); its log ({self.log_path.relative_to(REPO)}) says:\n"
                              f"{tail(self.log_path)}")
 
     def pids(self) -> list[int]:
@@ -491,10 +498,18 @@ def kill_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
 
 
 def tail(path: Path, lines: int = 15) -> str:
+    """The lines of the last start's log that say what went wrong, else its last lines."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        text = path.read_text(errors="replace")
     except OSError:
         return "(no log)"
+    last = text[text.rfind("\n=== ") + 1:].splitlines()
+    last = [ln.strip() for ln in last if ln.strip()]
+    hits = [i for i, ln in enumerate(last) if re.search(r"(?i)\b(error|could not|cannot|exception|failed|invalid)", ln)]
+    if not hits:
+        return "\n".join(last[-lines:])
+    picked = dict.fromkeys(last[j] for i in hits[:4] for j in range(i, min(i + 3, len(last))))  # each with 2 lines after
+    return "\n".join(picked)
 
 
 def probe_status(port: int, path: str, headers: dict[str, str]) -> int | None:
@@ -507,6 +522,18 @@ def probe_status(port: int, path: str, headers: dict[str, str]) -> int | None:
         return resp.status
     except (OSError, http.client.HTTPException):
         return None
+
+
+def reply_text(port: int, path: str, headers: dict[str, str]) -> str:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        body = " ".join(resp.read()[:300].decode("utf-8", "replace").split())
+        conn.close()
+    except (OSError, http.client.HTTPException) as exc:
+        return f"{path}: nothing ({exc.__class__.__name__})"
+    return f"{path}: {resp.status} `{body[:120]}`"
 
 
 def sample_reply(port: int, path: str, auth: bool) -> dict:
@@ -545,7 +572,7 @@ def make_server(args: argparse.Namespace, name: str, bins: dict[str, Path], doc:
     root = args.mock_root
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     spec = doc or LAGO
-    shown = SHOWN[name].replace(" S ", f" {Path(spec).name if doc else spec} ")
+    shown = SHOWN.get(name, "").replace(" S ", f" {Path(spec).name if doc else spec} ")
     if name == "mock":
         if root != REPO:  # measure another checkout: its package first on the path
             env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
@@ -566,6 +593,9 @@ def make_server(args: argparse.Namespace, name: str, bins: dict[str, Path], doc:
         "mockoon": ["start", "--data", spec, "--port", "{port}", "--hostname", "127.0.0.1", "--disable-log-to-file"],
         "specmatic": ["stub", spec, "--port", "{port}", "--host", "127.0.0.1", "--noConsoleLog"],
     }[name]
+    if doc and name == "specmatic":  # on a start-up its console log says why a document did not load
+        cmd.remove("--noConsoleLog")
+        shown = shown.replace(" --noConsoleLog", "")
     return Server(label or name, [str(bins[PEER_OF[name]]), *cmd], root, env, shown, prefixes=CANDIDATE_PREFIXES)
 
 
@@ -776,13 +806,40 @@ def rss_cell(kib: int | None, nprocs: int = 1) -> str:
 
 def report(args, servers: list[Server], runs: list[Run], samples: dict, header: list[str], notes: list[str],
            not_run: dict[str, str], startup: dict | None, workers: dict | None) -> str:
-    names = [s.name for s in servers]
-    med = medians(runs)
 
     out = ["# Benchmark: mock vs Prism, WireMock, Mockoon, Specmatic and a bare ASGI ceiling", "",
            "Written by `make bench` (tests/benchmark/bench.py); overwritten on every run.", ""]
     out += header + [""]
 
+    if "load" in args.parts:
+        out += load_sections(args, servers, runs, samples, not_run)
+    if startup is not None:
+        out += startup_section(args, startup)
+    if workers is not None:
+        out += workers_section(args, workers)
+
+    if notes:
+        out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+
+    if not runs:
+        return "\n".join(out)
+    out += ["## Every run", "",
+            f"In the order they ran. A run during which more than {args.max_other:g} of the server's core went to "
+            f"other processes was run again (at most {args.retries} times) and only the least noisy one counts.", "",
+            "| round | workload | server | req/s | p50 | p99 | server CPU | other on core | counted | statuses |",
+            "|---:|---|---|---:|---:|---:|---:|---:|---|---|"]
+    for r in runs:
+        out.append(f"| {r.round} | {r.workload} | {r.server} | {r.rps:,.0f} | {fmt_ms(r.p50)} | {fmt_ms(r.p99)} | "
+                   f"{r.cpu_share:.2f} | {r.other_share:.2f} | {'yes' if r.kept else 'no (noisier)'} | "
+                   f"{statuses_text(Counter(r.statuses))} |")
+    out.append("")
+    return "\n".join(out)
+
+
+def load_sections(args, servers: list[Server], runs: list[Run], samples: dict, not_run: dict[str, str]) -> list[str]:
+    names = [s.name for s in servers]
+    med = medians(runs)
+    out = []
     out += ["## Servers", "",
             "| server | command (pinned with `taskset -c 0`) | URL answered | start-up to first 200 (median; all) | peak RSS (VmHWM) | RSS at end |",
             "|---|---|---|---|---|---|"]
@@ -837,25 +894,7 @@ def report(args, servers: list[Server], runs: list[Run], samples: dict, header: 
         out.append(f"| {n} | {w} | {s['status']} | {s['bytes']} | {s['content_type'] or ''} | `{md_cell(s['body'][:70])}` | "
                    f"{md_cell(s['violations'] or '')} |")
     out.append("")
-    if startup is not None:
-        out += startup_section(args, startup)
-    if workers is not None:
-        out += workers_section(args, workers)
-
-    if notes:
-        out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
-
-    out += ["## Every run", "",
-            f"In the order they ran. A run during which more than {args.max_other:g} of the server's core went to "
-            f"other processes was run again (at most {args.retries} times) and only the least noisy one counts.", "",
-            "| round | workload | server | req/s | p50 | p99 | server CPU | other on core | counted | statuses |",
-            "|---:|---|---|---:|---:|---:|---:|---:|---|---|"]
-    for r in runs:
-        out.append(f"| {r.round} | {r.workload} | {r.server} | {r.rps:,.0f} | {fmt_ms(r.p50)} | {fmt_ms(r.p99)} | "
-                   f"{r.cpu_share:.2f} | {r.other_share:.2f} | {'yes' if r.kept else 'no (noisier)'} | "
-                   f"{statuses_text(Counter(r.statuses))} |")
-    out.append("")
-    return "\n".join(out)
+    return out
 
 
 def md_cell(text: str, limit: int = 400) -> str:
@@ -882,7 +921,7 @@ def startup_section(args, startup: dict) -> list[str]:
             out.append(f"| {s.name} | `{s.shown}` | `GET {s.prefix}` | {start_cells(s)} | "
                        f"{rss_cell(s.peak_rss_kib, s.nprocs)} |")
     for name, why in startup["skipped"].items():
-        out.append(f"| {name} | | not measured: {md_cell(why)} | | |")
+        out.append(f"| {name} | | not measured: {md_cell(why, 700)} | | |")
     return out + [""]
 
 
@@ -1137,7 +1176,7 @@ def startup_on_document(args: argparse.Namespace, bins: dict[str, Path], not_run
                 except BenchError as exc:
                     if s.name.startswith("mock"):
                         raise
-                    out["skipped"][s.name] = f"did not answer: {exc}"
+                    out["skipped"][s.name] = str(exc)
                     servers.remove((s, kind))
                     continue
                 finally:
