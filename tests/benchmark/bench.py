@@ -936,14 +936,14 @@ def workers_section(args, workers: dict) -> list[str]:
             f"say how much a second worker gains when the load generator competes with it, not what two free "
             f"cores would give. Same workloads, wrk -t1 -c{args.connections}, {args.duration:g} s per run, "
             f"median of {args.rounds} interleaved round(s); *server CPU* in cores (2.00 = both).", "",
-            f"| workload | {one} req/s | p50 | p99 | server CPU | {two} req/s | p50 | p99 | server CPU | 2 / 1 req/s | statuses (2 workers) |",
+            f"| workload | {one} req/s | p50 | p99 | server CPU | {two} req/s | p50 | p99 | server CPU | 2 / 1 req/s | statuses (1; 2 workers) |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for w in WORKLOADS:
         a, b = med.get((one, w)), med.get((two, w))
         if a and b:
             out.append(f"| {WORKLOAD_TITLES[w]} | {a['rps']:,.0f} | {fmt_ms(a['p50'])} | {fmt_ms(a['p99'])} | "
                        f"{a['cpu']:.2f} | {b['rps']:,.0f} | {fmt_ms(b['p50'])} | {fmt_ms(b['p99'])} | {b['cpu']:.2f} | "
-                       f"{fmt_ratio(b['rps'], a['rps'])} | {statuses_text(b['statuses'])} |")
+                       f"{fmt_ratio(b['rps'], a['rps'])} | {statuses_text(a['statuses'])}; {statuses_text(b['statuses'])} |")
     out.append("")
     out += [f"Start-up to first 200: {one} {start_cells(workers['servers'][0])}, {two} "
             f"{start_cells(workers['servers'][1])}; peak RSS {rss_cell(workers['servers'][0].peak_rss_kib, workers['servers'][0].nprocs)} "
