@@ -1,26 +1,44 @@
-"""`make bench`: the mock against Prism and a bare-ASGI ceiling, on one small GET.
+"""`make bench`: the mock against Prism, WireMock, Mockoon, Specmatic and a bare-ASGI ceiling.
 
-What it does, in one session:
+What it does, in one session (`--parts`, default all three: load, startup, workers):
 
-1. installs what is missing: Prism (npm, pinned, into the ignored `.bench/`), wrk (Debian's
-   package; needs root), py-spy (PyPI, into the venv; `--profile` only);
-2. starts every server pinned to core 0 (`taskset -c 0`), each on a free loopback port,
+1. installs what is missing: the peers (npm, pinned in PEERS, into the ignored `.bench/`, one
+   by one), wrk (Debian's package; needs root), py-spy (PyPI, into the venv; `--profile` only).
+   Every peer is optional: one that cannot be installed (no Node, no Java 17, npm failing) or
+   that does not start is named in the results with the reason, and the bench goes on;
+2. load: starts every server pinned to core 0 (`taskset -c 0`), each on a free loopback port,
    several times in turn, timing process start -> first 200 (polled); the last start stays up;
-3. drives them with wrk pinned to core 1, interleaved: for each round, for each workload, every
+   drives them with wrk pinned to core 1, interleaved: for each round, for each workload, every
    server in turn (the order rotates between rounds), a fixed duration and connection count;
-4. reports the median over the rounds of requests/s, p50 and p99, the status counts, the
-   server's CPU time, start-up time and peak RSS (VmHWM), with the ratios mock/Prism and
-   mock/ceiling; prints them and overwrites `tests/benchmark/results.md`.
+   reports the median over the rounds of requests/s, p50 and p99, the status counts, the
+   server's CPU time, start-up time and peak RSS (VmHWM), the ratios mock/<every other server>
+   and one sample reply per server and workload (status, body);
+3. startup: process start -> first 200 on the largest file in tests/data/specs/ (picked by size
+   at run time), polling a GET derived from the document (the first GET with a 200 and no
+   required query/header/cookie parameter, path parameters from examples, credentials for its
+   security): the mock cold (empty MOCKSERVER_CACHE_DIR) and warm (the next start, same cache),
+   and every selected peer that loads OpenAPI (not WireMock, which has no OpenAPI import);
+4. workers: the mock with `--workers 1` and `--workers 2`, when `mockserver serve --help` has
+   the flag (otherwise a note), the same workloads, servers on `taskset -c 0,1` and wrk
+   unpinned: with 2 cores, wrk shares them with the server;
+5. prints the report and overwrites `tests/benchmark/results.md` (`--results` elsewhere).
 
 Workloads (Lago `findActivityLog`):
   same    GET <prefix>/<one id> with a bearer token, over and over
   new     GET <prefix>/<a fresh id on every request> with a bearer token
-  noauth  GET <prefix>/<one id> without credentials (the contract says 401)
+  noauth  GET <prefix>/<one id> without credentials (the contract says 401; peers that ignore
+          credentials answer what they answer, and the results count it)
 
-Servers:
-  mock          .venv/bin/mockserver serve --port P --quiet   (as users start it)
-  prism         prism mock openapi/lago.yaml -p P             (Prism's defaults: info log)
-  prism-silent  the same with -v silent                       (no log, like the mock's --quiet)
+Servers (BENCH_SERVERS / --servers, any subset, in this order by default):
+  mock          .venv/bin/mockserver serve --port P --quiet    (as users start it)
+  prism         prism mock openapi/lago.yaml -p P              (Prism's defaults: info log)
+  prism-silent  the same with -v silent                        (no log, like the mock's --quiet)
+  wiremock      wiremock --root-dir tests/benchmark/wiremock   (one hand-written mapping whose
+                response template echoes the id into a fixed activity-log body; journal
+                bounded to 1000 like the mock's)
+  mockoon       mockoon-cli start --data openapi/lago.yaml     (imports the document; serves its
+                examples; --disable-log-to-file)
+  specmatic     specmatic stub openapi/lago.yaml --noConsoleLog (schema-generated bodies)
   ceiling       tests/benchmark/ceiling_app.py: fixed bytes, uvicorn with the mock's settings
 
 `--profile` instead records the mock with py-spy while wrk drives `same`, then `new`, and
@@ -28,9 +46,11 @@ writes the top frames to `tests/benchmark/profile.md` (raw stacks stay in `.benc
 
 Settings come from flags or the environment (flag wins): BENCH_DURATION (s, default 10),
 BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_STARTS (3),
-BENCH_SERVERS (mock,prism,prism-silent,ceiling), BENCH_PROFILE_DURATION (s, 15),
-BENCH_MOCK_ROOT (another checkout of the mock to measure, e.g. a `git archive` of a commit;
-default this one) with BENCH_MOCK_LABEL (how the results name it).
+BENCH_SERVERS (all of the above), BENCH_PARTS (load,startup,workers), BENCH_RETRIES (2),
+BENCH_MAX_SECONDS (1800), BENCH_PROFILE_DURATION (s, 15), BENCH_MOCK_ROOT (another checkout
+of the mock to measure, e.g. a `git archive` of a commit; default this one) with
+BENCH_MOCK_LABEL (how the results name it). A quick look at a subset:
+  BENCH_SERVERS=mock,wiremock BENCH_PARTS=load BENCH_DURATION=2 BENCH_ROUNDS=1 make bench
 """
 
 from __future__ import annotations
@@ -125,7 +145,8 @@ def env_number(name: str, default: float) -> float:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="Benchmark the mock against Prism and a bare ASGI ceiling.")
+    p = argparse.ArgumentParser(description="Benchmark the mock against Prism, WireMock, Mockoon, Specmatic "
+                                            "and a bare ASGI ceiling.")
     p.add_argument("--duration", type=float, default=env_number("BENCH_DURATION", 10),
                    help="seconds per measured wrk run (BENCH_DURATION, default 10)")
     p.add_argument("--rounds", type=int, default=int(env_number("BENCH_ROUNDS", 3)),
@@ -146,8 +167,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "processes during it (BENCH_MAX_OTHER, default 0.2)")
     p.add_argument("--retries", type=int, default=int(env_number("BENCH_RETRIES", 2)),
                    help="at most this many re-runs of a noisy measurement; the least noisy is kept (default 2)")
-    p.add_argument("--max-seconds", type=float, default=env_number("BENCH_MAX_SECONDS", 600),
-                   help="no new round or re-run once the whole bench would pass this many seconds (default 600)")
+    p.add_argument("--max-seconds", type=float, default=env_number("BENCH_MAX_SECONDS", 1800),
+                   help="no new round or re-run once the whole bench would pass this many seconds (default 1800)")
     p.add_argument("--results", type=Path, default=RESULTS, help="where to write the results (markdown)")
     p.add_argument("--profile", action="store_true",
                    help="profile the mock with py-spy under workloads same and new instead")
