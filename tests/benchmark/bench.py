@@ -162,6 +162,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--parts", default=os.environ.get("BENCH_PARTS") or ",".join(PARTS),
                    help=f"comma-separated subset of {','.join(PARTS)}: the load on every server, start-up on the "
                         "largest document in tests/data/specs/, the mock's --workers 2 against 1 (BENCH_PARTS)")
+    p.add_argument("--startup-doc", type=Path, default=os.environ.get("BENCH_STARTUP_DOC") or None,
+                   help="document for the start-up part (BENCH_STARTUP_DOC; default: the largest file in "
+                        "tests/data/specs/)")
     p.add_argument("--max-other", type=float, default=env_number("BENCH_MAX_OTHER", 0.2),
                    help="re-run a measurement when more than this share of the server's core went to other "
                         "processes during it (BENCH_MAX_OTHER, default 0.2)")
@@ -928,10 +931,12 @@ def startup_section(args, startup: dict) -> list[str]:
     out = ["## Start-up on the largest test document", ""]
     if target is None:
         return out + [f"Not measured: {startup['why']}.", ""]
-    out += [f"`{doc.relative_to(REPO)}` ({doc.stat().st_size / 1024:,.0f} KiB), the largest file in "
-            f"`tests/data/specs/` at run time. Time from process start to the first 200 on "
-            f"`GET {target.base}{target.path}` (or without the base path `{target.base}`, which Prism and "
-            f"Specmatic drop; {target.operation}: {target.why}), polled every 10 ms; "
+    out += [f"`{shown_path(doc)}` ({doc.stat().st_size / 1024:,.0f} KiB), "
+            + ("given by --startup-doc. " if args.startup_doc else "the largest file in `tests/data/specs/` at run time. ")
+            + f"Time from process start to the first 200 on "
+            f"`GET {target.base}{target.path}` ("
+            + (f"or without the base path `{target.base}`, which Prism and Specmatic drop; " if target.base else "")
+            + f"{target.operation}: {target.why}), polled every 10 ms; "
             f"{args.starts} start(s) per server, interleaved, servers on core {SERVER_CORE}. The mock's *cold* "
             f"start has an empty `MOCKSERVER_CACHE_DIR`, its *warm* start is the next one, on the cache the cold "
             f"one filled.", "",
@@ -1031,6 +1036,10 @@ PEER_NOTES = {
 SPECS_DIR = REPO / "tests" / "data" / "specs"
 DOC_SERVERS = ("mock", "prism", "prism-silent", "mockoon", "specmatic")  # the ones that load an OpenAPI file
 NO_DOC = {"wiremock": "the open-source WireMock has no OpenAPI import: it serves only its mappings"}
+
+
+def shown_path(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
 def largest_document() -> Path | None:
@@ -1157,7 +1166,7 @@ def poll_target(path: Path) -> tuple[Target | None, str]:
 def startup_on_document(args: argparse.Namespace, bins: dict[str, Path], not_run: dict[str, str], pin: list[str]) -> dict:
     """Times process start -> first 200 on the largest document in tests/data/specs/: the mock with
     an empty cache (cold) and again on that cache (warm), and every selected peer that loads it."""
-    doc = largest_document()
+    doc = args.startup_doc.resolve() if args.startup_doc else largest_document()
     out = {"doc": doc, "target": None, "servers": [], "skipped": {}}
     if doc is None:
         out["why"] = f"no document in {SPECS_DIR.relative_to(REPO)}"
@@ -1179,7 +1188,7 @@ def startup_on_document(args: argparse.Namespace, bins: dict[str, Path], not_run
             servers.append((make_server(args, name, bins, str(doc)), None))
     for s, _ in servers:
         s.prefixes, s.probe_suffix, s.probe_headers = target.prefixes, "", target.headers
-    print(f"bench: start-up on {doc.relative_to(REPO)} ({doc.stat().st_size / 1024:,.0f} KiB), polling GET "
+    print(f"bench: start-up on {shown_path(doc)} ({doc.stat().st_size / 1024:,.0f} KiB), polling GET "
           f"{target.base}{target.path}", flush=True)
     cache = None
     try:
