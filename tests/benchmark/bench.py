@@ -527,7 +527,7 @@ def tail(path: Path, lines: int = 15) -> str:
         text = path.read_text(errors="replace")
     except OSError:
         return "(no log)"
-    last = text[text.rfind("\n=== ") + 1:].splitlines()
+    last = text[text.rfind("\n=== ") + 1:].splitlines()[1:]  # after the command line start() wrote
     last = [ln.strip() for ln in last if ln.strip()]
     hits = [i for i, ln in enumerate(last) if re.search(r"(?i)\b(error|could not|cannot|exception|failed|invalid)", ln)]
     if not hits:
@@ -1299,7 +1299,7 @@ def benchmark(args: argparse.Namespace) -> int:
     load_before = loadavg()
     ensure_wrk()
     bins, missing, installs = ensure_peers(sorted({PEER_OF[n] for n in args.servers if n in PEER_OF}))
-    not_run = {n: f"not installed: {missing[PEER_OF[n]]}" for n in args.servers if PEER_OF.get(n) in missing}
+    not_run = {n: missing[PEER_OF[n]] for n in args.servers if PEER_OF.get(n) in missing}
     pin_server, pin_load, pin_note = pinning()
     LOGS.mkdir(parents=True, exist_ok=True)
     for old in LOGS.glob("*.log"):
@@ -1329,7 +1329,8 @@ def benchmark(args: argparse.Namespace) -> int:
                 for w in WORKLOADS:
                     token += 1
                     run_wrk(pin_load, s, w, args.warmup, args.connections, 0, token)
-            print("  warmed up", flush=True)
+            if servers:
+                print("  warmed up", flush=True)
         for rnd in range(1, args.rounds + 1 if servers else 1):
             left = args.max_seconds - (time.monotonic() - started)
             need = len(WORKLOADS) * len(servers) * per_run
