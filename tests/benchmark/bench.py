@@ -86,7 +86,6 @@ RESULTS = HERE / "results.md"
 PROFILE_RESULTS = HERE / "profile.md"
 
 
-
 @dataclass(frozen=True)
 class Peer:
     """Another mock server, installed from npm into `.bench/` at a pinned version."""
@@ -577,7 +576,7 @@ def sample_reply(port: int, path: str, auth: bool) -> dict:
 
 
 LAGO = "openapi/lago.yaml"
-# The start-up tables' commands, as the user types them (S is the document, P the port).
+# The commands as a user types them, for the results (S is the document, P the port).
 SHOWN = {
     "prism": "prism mock S -p P -h 127.0.0.1",
     "prism-silent": "prism mock S -p P -h 127.0.0.1 -v silent",
@@ -940,7 +939,7 @@ def startup_section(args, startup: dict) -> list[str]:
             f"{args.starts} start(s) per server, interleaved, servers on core {SERVER_CORE}. The mock's *cold* "
             f"start has an empty `MOCKSERVER_CACHE_DIR`, its *warm* start is the next one, on the cache the cold "
             f"one filled.", "",
-            "| server | command | URL answered | start-up to first 200 (median; all) | RSS when answering |",
+            "| server | command | URL answered | start-up to first 200 (median; all) | peak RSS (VmHWM) at the first 200 |",
             "|---|---|---|---|---|"]
     for s in startup["servers"]:
         if s.starts:
