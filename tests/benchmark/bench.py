@@ -46,6 +46,7 @@ writes the top frames to `tests/benchmark/profile.md` (raw stacks stay in `.benc
 
 Settings come from flags or the environment (flag wins): BENCH_DURATION (s, default 10),
 BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_STARTS (3),
+BENCH_JVM_WARMUP (s, 30: more for WireMock and Specmatic, whose JIT warms up under load),
 BENCH_SERVERS (all of the above), BENCH_PARTS (load,startup,workers), BENCH_RETRIES (2),
 BENCH_MAX_SECONDS (1800), BENCH_PROFILE_DURATION (s, 15), BENCH_MOCK_ROOT (another checkout
 of the mock to measure, e.g. a `git archive` of a commit; default this one) with
@@ -154,6 +155,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="wrk connections (BENCH_CONNECTIONS, default 50)")
     p.add_argument("--warmup", type=float, default=env_number("BENCH_WARMUP", 2),
                    help="seconds of unrecorded load per server and workload first (BENCH_WARMUP, default 2)")
+    p.add_argument("--jvm-warmup", type=float, default=env_number("BENCH_JVM_WARMUP", 30),
+                   help="seconds of more unrecorded load, spread over the workloads, for the peers that run on the "
+                        "JVM (WireMock, Specmatic), whose JIT compiler warms up under load (BENCH_JVM_WARMUP, default 30)")
     p.add_argument("--starts", type=int, default=int(env_number("BENCH_STARTS", 3)),
                    help="timed start-ups per server (BENCH_STARTS, default 3)")
     p.add_argument("--servers", default=os.environ.get("BENCH_SERVERS") or ",".join(ALL_SERVERS),
@@ -237,6 +241,10 @@ def node_version() -> tuple[int, ...] | None:
         return tuple(int(x) for x in text.split(".")[:3])
     except ValueError:
         return None
+
+
+def on_jvm(server: str) -> bool:
+    return server in PEER_OF and PEERS[PEER_OF[server]].min_java is not None
 
 
 def java_major() -> int | None:
@@ -1306,6 +1314,7 @@ def benchmark(args: argparse.Namespace) -> int:
     servers = [make_server(args, n, bins) for n in args.servers if n not in not_run] if "load" in args.parts else []
     per_run = args.duration + 1.5
     planned = (args.rounds * len(WORKLOADS) * len(servers) * per_run + len(WORKLOADS) * len(servers) * (args.warmup + 1)
+               + sum(map(on_jvm, args.servers)) * args.jvm_warmup
                + ("workers" in args.parts) * 2 * len(WORKLOADS) * (args.rounds * per_run + args.warmup + 1))
     print(f"bench: {', '.join(args.servers)}; parts {', '.join(args.parts)}; {args.rounds} round(s) x "
           f"{len(WORKLOADS)} workloads x {args.duration:g} s; about {planned / 60 + 0.5:.0f} min of load after start-up",
@@ -1323,6 +1332,15 @@ def benchmark(args: argparse.Namespace) -> int:
             for w in WORKLOADS:
                 rid = SAME_ID if w != "new" else f"{token:08x}-0000-4000-8000-{0:012x}"
                 samples[(s.name, w)] = sample_reply(s.port, f"{s.prefix}/{rid}", auth=(w != "noauth"))
+        jvm = [s for s in servers if on_jvm(s.name)]
+        if jvm and args.jvm_warmup > 0:
+            for s in jvm:
+                for w in WORKLOADS:
+                    token += 1
+                    run_wrk(pin_load, s, w, args.jvm_warmup / len(WORKLOADS), args.connections, 0, token)
+            notes.append(f"{' and '.join(s.name for s in jvm)} (JVM) got {args.jvm_warmup:g} s more of unrecorded load "
+                         "first, spread over the workloads: the JVM compiles hot code under load (in a trial here "
+                         "WireMock's req/s rose several-fold over its first 30 s) (BENCH_JVM_WARMUP).")
         if args.warmup > 0:
             for s in servers:
                 for w in WORKLOADS:
