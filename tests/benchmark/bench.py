@@ -627,7 +627,9 @@ def make_server(args: argparse.Namespace, name: str, bins: dict[str, Path], doc:
     if doc and name == "specmatic":  # on a start-up its console log says why a document did not load
         cmd.remove("--noConsoleLog")
         shown = shown.replace(" --noConsoleLog", "")
-    return Server(label or name, [str(bins[PEER_OF[name]]), *cmd], root, env, shown, prefixes=CANDIDATE_PREFIXES)
+    # Run from .bench/ (document by absolute path): Specmatic writes build/reports/ into its working folder.
+    cmd = [str(root / a) if a == spec else a for a in cmd]
+    return Server(label or name, [str(bins[PEER_OF[name]]), *cmd], WORK, env, shown, prefixes=CANDIDATE_PREFIXES)
 
 
 # --------------------------------------------------------------------------- wrk
