@@ -33,7 +33,8 @@ normalize: $(RUN_STAMP)
 	$(BIN)/mockserver normalize openapi/vendor/lago/*.md --overlay openapi/overlays/lago.yaml -o openapi/lago.yaml
 	$(BIN)/mockserver normalize openapi/vendor/sequence/*.md --overlay openapi/overlays/sequence.yaml -o openapi/sequence.yaml
 
-# Not part of `test`: installs Prism into .bench/ and wrk (apt) when missing, ~8 min; see tests/benchmark/bench.py.
+# Not part of `test`: installs Prism, WireMock, Mockoon and Specmatic (npm, pinned) into .bench/ and wrk (apt)
+# when missing, ~20 min; see tests/benchmark/bench.py (BENCH_SERVERS, BENCH_PARTS for a subset).
 bench: $(RUN_STAMP)
 	$(BIN)/python tests/benchmark/bench.py $(ARGS)
 

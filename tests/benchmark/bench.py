@@ -1,26 +1,44 @@
-"""`make bench`: the mock against Prism and a bare-ASGI ceiling, on one small GET.
+"""`make bench`: the mock against Prism, WireMock, Mockoon, Specmatic and a bare-ASGI ceiling.
 
-What it does, in one session:
+What it does, in one session (`--parts`, default all three: load, startup, workers):
 
-1. installs what is missing: Prism (npm, pinned, into the ignored `.bench/`), wrk (Debian's
-   package; needs root), py-spy (PyPI, into the venv; `--profile` only);
-2. starts every server pinned to core 0 (`taskset -c 0`), each on a free loopback port,
+1. installs what is missing: the peers (npm, pinned in PEERS, into the ignored `.bench/`, one
+   by one), wrk (Debian's package; needs root), py-spy (PyPI, into the venv; `--profile` only).
+   Every peer is optional: one that cannot be installed (no Node, no Java 17, npm failing) or
+   that does not start is named in the results with the reason, and the bench goes on;
+2. load: starts every server pinned to core 0 (`taskset -c 0`), each on a free loopback port,
    several times in turn, timing process start -> first 200 (polled); the last start stays up;
-3. drives them with wrk pinned to core 1, interleaved: for each round, for each workload, every
+   drives them with wrk pinned to core 1, interleaved: for each round, for each workload, every
    server in turn (the order rotates between rounds), a fixed duration and connection count;
-4. reports the median over the rounds of requests/s, p50 and p99, the status counts, the
-   server's CPU time, start-up time and peak RSS (VmHWM), with the ratios mock/Prism and
-   mock/ceiling; prints them and overwrites `tests/benchmark/results.md`.
+   reports the median over the rounds of requests/s, p50 and p99, the status counts, the
+   server's CPU time, start-up time and peak RSS (VmHWM), the ratios mock/<every other server>
+   and one sample reply per server and workload (status, body);
+3. startup: process start -> first 200 on the largest file in tests/data/specs/ (picked by size
+   at run time), polling a GET derived from the document (the first GET with a 200 and no
+   required query/header/cookie parameter, path parameters from examples, credentials for its
+   security): the mock cold (empty MOCKSERVER_CACHE_DIR) and warm (the next start, same cache),
+   and every selected peer that loads OpenAPI (not WireMock, which has no OpenAPI import);
+4. workers: the mock with `--workers 1` and `--workers 2`, when `mockserver serve --help` has
+   the flag (otherwise a note), the same workloads, servers on `taskset -c 0,1` and wrk
+   unpinned: with 2 cores, wrk shares them with the server;
+5. prints the report and overwrites `tests/benchmark/results.md` (`--results` elsewhere).
 
 Workloads (Lago `findActivityLog`):
   same    GET <prefix>/<one id> with a bearer token, over and over
   new     GET <prefix>/<a fresh id on every request> with a bearer token
-  noauth  GET <prefix>/<one id> without credentials (the contract says 401)
+  noauth  GET <prefix>/<one id> without credentials (the contract says 401; peers that ignore
+          credentials answer what they answer, and the results count it)
 
-Servers:
-  mock          .venv/bin/mockserver serve --port P --quiet   (as users start it)
-  prism         prism mock openapi/lago.yaml -p P             (Prism's defaults: info log)
-  prism-silent  the same with -v silent                       (no log, like the mock's --quiet)
+Servers (BENCH_SERVERS / --servers, any subset, in this order by default):
+  mock          .venv/bin/mockserver serve --port P --quiet    (as users start it)
+  prism         prism mock openapi/lago.yaml -p P              (Prism's defaults: info log)
+  prism-silent  the same with -v silent                        (no log, like the mock's --quiet)
+  wiremock      wiremock --root-dir tests/benchmark/wiremock   (one hand-written mapping whose
+                response template echoes the id into a fixed activity-log body; journal
+                bounded to 1000 like the mock's)
+  mockoon       mockoon-cli start --data openapi/lago.yaml     (imports the document; serves its
+                examples; --disable-log-to-file)
+  specmatic     specmatic stub openapi/lago.yaml --noConsoleLog (schema-generated bodies)
   ceiling       tests/benchmark/ceiling_app.py: fixed bytes, uvicorn with the mock's settings
 
 `--profile` instead records the mock with py-spy while wrk drives `same`, then `new`, and
@@ -28,9 +46,12 @@ writes the top frames to `tests/benchmark/profile.md` (raw stacks stay in `.benc
 
 Settings come from flags or the environment (flag wins): BENCH_DURATION (s, default 10),
 BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_STARTS (3),
-BENCH_SERVERS (mock,prism,prism-silent,ceiling), BENCH_PROFILE_DURATION (s, 15),
-BENCH_MOCK_ROOT (another checkout of the mock to measure, e.g. a `git archive` of a commit;
-default this one) with BENCH_MOCK_LABEL (how the results name it).
+BENCH_JVM_WARMUP (s, 30: more for WireMock and Specmatic, whose JIT warms up under load),
+BENCH_SERVERS (all of the above), BENCH_PARTS (load,startup,workers), BENCH_RETRIES (2),
+BENCH_MAX_SECONDS (1800), BENCH_PROFILE_DURATION (s, 15), BENCH_MOCK_ROOT (another checkout
+of the mock to measure, e.g. a `git archive` of a commit; default this one) with
+BENCH_MOCK_LABEL (how the results name it). A quick look at a subset:
+  BENCH_SERVERS=mock,wiremock BENCH_PARTS=load BENCH_DURATION=2 BENCH_ROUNDS=1 make bench
 """
 
 from __future__ import annotations
@@ -40,6 +61,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import http.client
+import json
 import os
 import platform
 import re
@@ -50,6 +72,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,22 +86,44 @@ CEILING = HERE / "ceiling_app.py"
 RESULTS = HERE / "results.md"
 PROFILE_RESULTS = HERE / "profile.md"
 
-# 5.15 and later declare `node >= 24.14`; 5.14.2 is the newest that runs on Node 18.20+/20
-# (Debian's and this machine's Node is 20).
-PRISM_VERSION = "5.14.2"
-PRISM_MIN_NODE = (18, 20)
+
+@dataclass(frozen=True)
+class Peer:
+    """Another mock server, installed from npm into `.bench/` at a pinned version."""
+    package: str
+    version: str
+    bin: str  # its command in .bench/node_modules/.bin
+    min_node: tuple[int, int]
+    min_java: int | None = None  # for the ones that bundle a jar
+
+
+# Every version runs on Node 20 (this machine's and Debian's) and Java 17 (Debian 12's).
+PEERS = {
+    # 5.15 and later declare `node >= 24.14`; 5.14.2 is the newest for Node 18.20+/20.
+    "prism": Peer("@stoplight/prism-cli", "5.14.2", "prism", (18, 20)),
+    # The npm package bundles wiremock-standalone-3.13.2.jar (Java 11+) and runs it with `java -jar`.
+    "wiremock": Peer("wiremock", "3.13.2", "wiremock", (18, 0), 11),
+    # Declares `node >= 18`, as do all its dependencies.
+    "mockoon": Peer("@mockoon/cli", "9.9.0", "mockoon-cli", (18, 0)),
+    # Bundles specmatic.jar, compiled for Java 17 (class files version 61).
+    "specmatic": Peer("specmatic", "2.55.1", "specmatic", (18, 0), 17),
+}
 PY_SPY_VERSION = "0.4.3"
 
 SERVER_CORE, LOAD_CORE = "0", "1"
 SAME_ID = "bdc0eda6-ea52-4f72-a46a-94f47a89b546"  # the document's example id: neither seeded nor an example record
-CANDIDATE_PREFIXES = ("/api/v1/activity_logs", "/activity_logs")  # Prism may drop the servers' base path
+CANDIDATE_PREFIXES = ("/api/v1/activity_logs", "/activity_logs")  # Prism and Specmatic drop the servers' base path
 WORKLOADS = ("same", "new", "noauth")
+PARTS = ("load", "startup", "workers")
 WORKLOAD_TITLES = {
     "same": "(a) same id, bearer",
     "new": "(b) new id per request, bearer",
     "noauth": "(c) no credentials",
 }
-ALL_SERVERS = ("mock", "prism", "prism-silent", "ceiling")
+ALL_SERVERS = ("mock", "prism", "prism-silent", "wiremock", "mockoon", "specmatic", "ceiling")
+PEER_OF = {"prism": "prism", "prism-silent": "prism", "wiremock": "wiremock", "mockoon": "mockoon",
+           "specmatic": "specmatic"}  # server -> the npm peer it runs
+BEARER = {"Authorization": "Bearer bench-key"}
 CALM_BUDGET = 45.0  # seconds, over the whole run, spent waiting for a quiet server core
 
 
@@ -100,7 +145,8 @@ def env_number(name: str, default: float) -> float:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="Benchmark the mock against Prism and a bare ASGI ceiling.")
+    p = argparse.ArgumentParser(description="Benchmark the mock against Prism, WireMock, Mockoon, Specmatic "
+                                            "and a bare ASGI ceiling.")
     p.add_argument("--duration", type=float, default=env_number("BENCH_DURATION", 10),
                    help="seconds per measured wrk run (BENCH_DURATION, default 10)")
     p.add_argument("--rounds", type=int, default=int(env_number("BENCH_ROUNDS", 3)),
@@ -109,17 +155,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="wrk connections (BENCH_CONNECTIONS, default 50)")
     p.add_argument("--warmup", type=float, default=env_number("BENCH_WARMUP", 2),
                    help="seconds of unrecorded load per server and workload first (BENCH_WARMUP, default 2)")
+    p.add_argument("--jvm-warmup", type=float, default=env_number("BENCH_JVM_WARMUP", 30),
+                   help="seconds of more unrecorded load, spread over the workloads, for the peers that run on the "
+                        "JVM (WireMock, Specmatic), whose JIT compiler warms up under load (BENCH_JVM_WARMUP, default 30)")
     p.add_argument("--starts", type=int, default=int(env_number("BENCH_STARTS", 3)),
                    help="timed start-ups per server (BENCH_STARTS, default 3)")
     p.add_argument("--servers", default=os.environ.get("BENCH_SERVERS") or ",".join(ALL_SERVERS),
                    help=f"comma-separated subset of {','.join(ALL_SERVERS)}")
+    p.add_argument("--parts", default=os.environ.get("BENCH_PARTS") or ",".join(PARTS),
+                   help=f"comma-separated subset of {','.join(PARTS)}: the load on every server, start-up on the "
+                        "largest document in tests/data/specs/, the mock's --workers 2 against 1 (BENCH_PARTS)")
+    p.add_argument("--startup-doc", type=Path, default=os.environ.get("BENCH_STARTUP_DOC") or None,
+                   help="document for the start-up part (BENCH_STARTUP_DOC; default: the largest file in "
+                        "tests/data/specs/)")
     p.add_argument("--max-other", type=float, default=env_number("BENCH_MAX_OTHER", 0.2),
                    help="re-run a measurement when more than this share of the server's core went to other "
                         "processes during it (BENCH_MAX_OTHER, default 0.2)")
     p.add_argument("--retries", type=int, default=int(env_number("BENCH_RETRIES", 2)),
                    help="at most this many re-runs of a noisy measurement; the least noisy is kept (default 2)")
-    p.add_argument("--max-seconds", type=float, default=env_number("BENCH_MAX_SECONDS", 600),
-                   help="no new round or re-run once the whole bench would pass this many seconds (default 600)")
+    p.add_argument("--max-seconds", type=float, default=env_number("BENCH_MAX_SECONDS", 1800),
+                   help="no new round or re-run once the whole bench would pass this many seconds (default 1800)")
     p.add_argument("--results", type=Path, default=RESULTS, help="where to write the results (markdown)")
     p.add_argument("--profile", action="store_true",
                    help="profile the mock with py-spy under workloads same and new instead")
@@ -134,6 +189,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error(f"--servers: unknown {unknown}; choose from {', '.join(ALL_SERVERS)}")
     if args.duration < 1 or args.rounds < 1 or args.connections < 1 or args.starts < 1:
         p.error("duration, rounds, connections and starts must be at least 1")
+    args.parts = [x.strip() for x in args.parts.split(",") if x.strip()]
+    if not args.parts or set(args.parts) - set(PARTS):
+        p.error(f"--parts: choose from {', '.join(PARTS)}")
     args.mock_root = args.mock_root.resolve()
     return args
 
@@ -185,30 +243,66 @@ def node_version() -> tuple[int, ...] | None:
         return None
 
 
-def ensure_prism() -> Path:
-    prism = WORK / "node_modules" / ".bin" / "prism"
-    node = node_version()
-    if node is None:
-        raise BenchError("Prism needs Node.js, and `node` is not on PATH: install Node.js 18.20+ "
-                         "and npm (e.g. `apt-get install -y nodejs npm`), then `make bench` again")
-    if node[:2] < PRISM_MIN_NODE:
-        raise BenchError(f"Prism {PRISM_VERSION} needs Node.js >= {'.'.join(map(str, PRISM_MIN_NODE))}, "
-                         f"found {'.'.join(map(str, node))}")
-    if prism.exists() and first_line([str(prism), "--version"]) == PRISM_VERSION:
-        return prism
-    if not shutil.which("npm"):
-        raise BenchError("Prism is not installed in .bench/ and `npm` is not on PATH: install npm")
-    print(f"bench: installing Prism (npm install --prefix .bench @stoplight/prism-cli@{PRISM_VERSION}) ...",
-          flush=True)
+def on_jvm(server: str) -> bool:
+    return server in PEER_OF and PEERS[PEER_OF[server]].min_java is not None
+
+
+def java_major() -> int | None:
+    if not shutil.which("java"):
+        return None
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', first_line(["java", "-version"]))
+    if not m:
+        return None
+    major = int(m.group(1))
+    return int(m.group(2) or 0) if major == 1 else major  # "1.8.0" is Java 8
+
+
+def installed_version(peer: Peer) -> str | None:
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        return json.loads((WORK / "node_modules" / peer.package / "package.json").read_text())["version"]
+    return None
+
+
+def ensure_peers(names: list[str]) -> tuple[dict[str, Path], dict[str, str], dict[str, float]]:
+    """Installs the pinned npm peers that are missing into .bench/. Returns their commands, why
+    the others cannot run (each peer is optional), and how long each install took."""
+    ready, missing, took = {}, {}, {}
+    node, java = node_version(), java_major()
+    todo = []
+    for name in names:
+        peer = PEERS[name]
+        if node is None:
+            missing[name] = "`node` is not on PATH (install Node.js 18.20+ and npm)"
+        elif node[:2] < peer.min_node:
+            missing[name] = (f"needs Node.js >= {'.'.join(map(str, peer.min_node))}, found "
+                             f"{'.'.join(map(str, node))}")
+        elif peer.min_java and (java or 0) < peer.min_java:
+            missing[name] = (f"needs Java {peer.min_java}+ on PATH, found "
+                             f"{'no `java`' if java is None else f'Java {java}'}")
+        elif installed_version(peer) != peer.version or not (WORK / "node_modules" / ".bin" / peer.bin).exists():
+            todo.append(name)
+    if todo and not shutil.which("npm"):
+        missing.update({n: "not installed in .bench/ and `npm` is not on PATH" for n in todo})
+        todo = []
     WORK.mkdir(exist_ok=True)
-    result = run_quiet(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(WORK),
-                        f"@stoplight/prism-cli@{PRISM_VERSION}"], timeout=600)
-    if result.returncode != 0 or not prism.exists():
-        raise BenchError(f"npm install of Prism failed:\n{(result.stderr or result.stdout).strip()[-2000:]}")
-    got = first_line([str(prism), "--version"])
-    if got != PRISM_VERSION:
-        raise BenchError(f"Prism in .bench/ says version {got!r}, expected {PRISM_VERSION}")
-    return prism
+    for name in todo:  # one at a time, so that one that fails keeps no other out
+        peer = PEERS[name]
+        spec = f"{peer.package}@{peer.version}"
+        print(f"bench: installing {name} (npm install --prefix .bench {spec}) ...", flush=True)
+        t0 = time.monotonic()
+        try:
+            result = run_quiet(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(WORK), spec], timeout=900)
+            output = (result.stderr or result.stdout).strip()
+        except subprocess.TimeoutExpired:
+            output = "npm install did not finish within 900 s"
+        took[name] = time.monotonic() - t0
+        got = installed_version(peer)
+        if got != peer.version:
+            missing[name] = f"`npm install {spec}` failed (found {got or 'nothing'}): {output[-600:]}"
+    for name in names:
+        if name not in missing:
+            ready[name] = WORK / "node_modules" / ".bin" / PEERS[name].bin
+    return ready, missing, took
 
 
 def ensure_py_spy() -> Path:
@@ -337,6 +431,8 @@ class Server:
     env: dict[str, str]
     shown: str  # the command as a user would type it
     prefixes: tuple[str, ...] = ("/api/v1/activity_logs",)
+    probe_suffix: str = f"/{SAME_ID}"  # start() polls GET <prefix><probe_suffix> until a 200
+    probe_headers: dict[str, str] = field(default_factory=lambda: dict(BEARER))
     port: int = 0
     proc: subprocess.Popen | None = None
     prefix: str = ""  # the one that answered 200
@@ -350,7 +446,9 @@ class Server:
     def log_path(self) -> Path:
         return LOGS / f"{self.name}.log"
 
-    def start(self, pin: list[str], timeout: float = 120) -> None:
+    def start(self, pin: list[str], timeout: float = 120, settle: float = 30) -> None:
+        """Starts the server and polls until a 200; gives up after `timeout` seconds, or `settle`
+        seconds after its first answer that was not a 200 (it is up but will not serve that URL)."""
         self.port = free_port()
         argv = pin + [a.replace("{port}", str(self.port)) for a in self.cmd]
         log = self.log_path.open("a")  # append: truncating it later is safe
@@ -361,21 +459,27 @@ class Server:
                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = t0 + timeout
+        answered = None  # when it first answered something else than a 200
         while True:
             for prefix in self.prefixes:
-                status = probe_status(self.port, f"{prefix}/{SAME_ID}", auth=True)
+                status = probe_status(self.port, prefix + self.probe_suffix, self.probe_headers)
+                if status is not None and answered is None:
+                    answered = time.perf_counter()
                 if status == 200:
                     self.starts.append(time.perf_counter() - t0)
                     self.prefix = prefix
-                    self.other_prefixes = {p: probe_status(self.port, f"{p}/{SAME_ID}", auth=True)
+                    self.other_prefixes = {p: probe_status(self.port, p + self.probe_suffix, self.probe_headers)
                                            for p in self.prefixes if p != prefix}
                     return
             if self.proc.poll() is not None:
                 raise BenchError(f"{self.name} exited with status {self.proc.returncode} before answering; "
-                                 f"its log ({self.log_path}) ends with:\n{tail(self.log_path)}")
-            if time.perf_counter() > deadline:
-                raise BenchError(f"{self.name} did not answer 200 on {self.prefixes} within {timeout:.0f}s; "
-                                 f"its log ({self.log_path}) ends with:\n{tail(self.log_path)}")
+                                 f"its log ({self.log_path.relative_to(REPO)}) says:\n{tail(self.log_path)}")
+            now = time.perf_counter()
+            if now > deadline or (answered is not None and now > answered + settle):
+                replies = "; ".join(reply_text(self.port, p + self.probe_suffix, self.probe_headers) for p in self.prefixes)
+                raise BenchError(f"{self.name} did not answer 200 on GET {' or '.join(p + self.probe_suffix for p in self.prefixes)} "
+                                 f"within {now - t0:.0f} s (it answered: {replies}); "
+                                 f"its log ({self.log_path.relative_to(REPO)}) says:\n{tail(self.log_path)}")
             time.sleep(0.01)
 
     def alive(self) -> bool:
@@ -384,7 +488,7 @@ class Server:
     def check_alive(self) -> None:
         if not self.alive():
             code = self.proc.returncode if self.proc else None
-            raise BenchError(f"{self.name} died (exit status {code}); its log ({self.log_path}) ends with:\n"
+            raise BenchError(f"{self.name} died (exit status {code}); its log ({self.log_path.relative_to(REPO)}) says:\n"
                              f"{tail(self.log_path)}")
 
     def pids(self) -> list[int]:
@@ -425,16 +529,24 @@ def kill_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
 
 
 def tail(path: Path, lines: int = 15) -> str:
+    """The lines of the last start's log that say what went wrong, else its last lines."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        text = path.read_text(errors="replace")
     except OSError:
         return "(no log)"
+    last = text[text.rfind("\n=== ") + 1:].splitlines()[1:]  # after the command line start() wrote
+    last = [ln.strip() for ln in last if ln.strip()]
+    hits = [i for i, ln in enumerate(last) if re.search(r"(?i)\b(error|could not|cannot|exception|failed|invalid)", ln)]
+    if not hits:
+        return "\n".join(last[-lines:])
+    picked = dict.fromkeys(last[j] for i in hits[:4] for j in range(i, min(i + 3, len(last))))  # each with 2 lines after
+    return "\n".join(picked)
 
 
-def probe_status(port: int, path: str, auth: bool) -> int | None:
+def probe_status(port: int, path: str, headers: dict[str, str]) -> int | None:
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        conn.request("GET", path, headers={"Authorization": "Bearer bench-key"} if auth else {})
+        conn.request("GET", path, headers=headers)
         resp = conn.getresponse()
         resp.read()
         conn.close()
@@ -443,42 +555,81 @@ def probe_status(port: int, path: str, auth: bool) -> int | None:
         return None
 
 
+def reply_text(port: int, path: str, headers: dict[str, str]) -> str:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        body = " ".join(resp.read()[:300].decode("utf-8", "replace").split())
+        conn.close()
+    except (OSError, http.client.HTTPException) as exc:
+        return f"{path}: nothing ({exc.__class__.__name__})"
+    return f"{path}: {resp.status} `{body[:120]}`"
+
+
 def sample_reply(port: int, path: str, auth: bool) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     headers = {"Accept": "application/json"}
     if auth:
-        headers["Authorization"] = "Bearer bench-key"
+        headers.update(BEARER)
     conn.request("GET", path, headers=headers)
     resp = conn.getresponse()
     body = resp.read()
     conn.close()
-    return {"status": resp.status, "bytes": len(body), "body": body[:160].decode("utf-8", "replace"),
-            "content_type": resp.getheader("content-type"), "violations": resp.getheader("sl-violations")}
+    # Whitespace folded: some peers pretty-print, and the body shows in a table row.
+    return {"status": resp.status, "bytes": len(body), "body": " ".join(body[:400].decode("utf-8", "replace").split())[:160],
+            "content_type": resp.getheader("content-type"),
+            "violations": resp.getheader("sl-violations") or "; ".join(  # what Prism or Specmatic found wrong
+                f"{h}: {resp.getheader(h)}" for h in ("x-specmatic-result", "x-specmatic-type") if resp.getheader(h))}
 
 
-def make_servers(args: argparse.Namespace, prism: Path | None) -> list[Server]:
+LAGO = "openapi/lago.yaml"
+# The commands as a user types them, for the results (S is the document, P the port).
+SHOWN = {
+    "prism": "prism mock S -p P -h 127.0.0.1",
+    "prism-silent": "prism mock S -p P -h 127.0.0.1 -v silent",
+    "wiremock": ("wiremock --port P --bind-address 127.0.0.1 --root-dir tests/benchmark/wiremock --disable-banner "
+                 "--max-request-journal-entries 1000"),
+    "mockoon": "mockoon-cli start --data S --port P --hostname 127.0.0.1 --disable-log-to-file",
+    "specmatic": "specmatic stub S --port P --host 127.0.0.1 --noConsoleLog",
+    "ceiling": ".venv/bin/python tests/benchmark/ceiling_app.py --port P  (uvicorn, 1 process)",
+}
+
+
+def make_server(args: argparse.Namespace, name: str, bins: dict[str, Path], doc: str | None = None,
+                extra: list[str] | None = None, label: str | None = None) -> Server:
+    """The server `name` on Lago's document (doc None: as the load runs it) or on `doc`; `extra`
+    flags for the mock; `label` names it in the results (default: name)."""
     root = args.mock_root
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    mock_env = dict(env)
-    if root != REPO:  # measure another checkout: its package first on the path
-        mock_env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
-    venv_bin = REPO / ".venv" / "bin"
-    mockserver = venv_bin / "mockserver" if (venv_bin / "mockserver").exists() else Path(sys.executable).parent / "mockserver"
-    spec = "openapi/lago.yaml"
-    servers = []
-    for name in args.servers:
-        if name == "mock":
-            servers.append(Server(name, [str(mockserver), "serve", "--port", "{port}", "--quiet"], root, mock_env,
-                                  ".venv/bin/mockserver serve --port P --quiet"))
-        elif name in ("prism", "prism-silent"):
-            extra = ["-v", "silent"] if name == "prism-silent" else []
-            servers.append(Server(name, [str(prism), "mock", spec, "-p", "{port}", "-h", "127.0.0.1", *extra],
-                                  root, env, f"prism mock {spec} -p P -h 127.0.0.1{' -v silent' if extra else ''}",
-                                  prefixes=CANDIDATE_PREFIXES))
-        elif name == "ceiling":
-            servers.append(Server(name, [sys.executable, str(CEILING), "--port", "{port}"], REPO, env,
-                                  ".venv/bin/python tests/benchmark/ceiling_app.py --port P  (uvicorn, 1 process)"))
-    return servers
+    spec = doc or LAGO
+    shown = SHOWN.get(name, "").replace(" S ", f" {Path(spec).name if doc else spec} ")
+    if name == "mock":
+        if root != REPO:  # measure another checkout: its package first on the path
+            env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+        venv_bin = REPO / ".venv" / "bin"
+        mockserver = venv_bin / "mockserver" if (venv_bin / "mockserver").exists() else Path(sys.executable).parent / "mockserver"
+        flags = (["--spec", doc] if doc else []) + (extra or [])
+        shown = " ".join([".venv/bin/mockserver serve", *(["--spec", Path(doc).name] if doc else []), *(extra or []),
+                          "--port P --quiet"])
+        return Server(label or name, [str(mockserver), "serve", *flags, "--port", "{port}", "--quiet"], root, env, shown)
+    if name == "ceiling":
+        return Server(name, [sys.executable, str(CEILING), "--port", "{port}"], REPO, env, shown)
+    cmd = {
+        "prism": ["mock", spec, "-p", "{port}", "-h", "127.0.0.1"],
+        "prism-silent": ["mock", spec, "-p", "{port}", "-h", "127.0.0.1", "-v", "silent"],
+        # The open-source WireMock has no OpenAPI import: it serves the one hand-written mapping.
+        "wiremock": ["--port", "{port}", "--bind-address", "127.0.0.1", "--root-dir", str(HERE / "wiremock"),
+                     "--disable-banner", "--max-request-journal-entries", "1000"],
+        "mockoon": ["start", "--data", spec, "--port", "{port}", "--hostname", "127.0.0.1", "--disable-log-to-file"],
+        "specmatic": ["stub", spec, "--port", "{port}", "--host", "127.0.0.1", "--noConsoleLog"],
+    }[name]
+    if doc and name == "specmatic":  # on a start-up its console log says why a document did not load
+        cmd.remove("--noConsoleLog")
+        shown = shown.replace(" --noConsoleLog", "")
+    # Run from .bench/ (document by absolute path): Specmatic writes build/reports/ into its working folder.
+    cmd = [str(root / a) if a == spec else a for a in cmd]
+    return Server(label or name, [str(bins[PEER_OF[name]]), *cmd], WORK, env, shown, prefixes=CANDIDATE_PREFIXES)
 
 
 # --------------------------------------------------------------------------- wrk
@@ -623,7 +774,15 @@ def git_state(root: Path) -> str:
     return f"{head}" + (f", working tree with {len(dirty)} uncommitted change(s)" if dirty else ", clean working tree") + sources
 
 
-def machine_lines(args: argparse.Namespace, prism_version: str, pin_note: str, load_before: str) -> list[str]:
+def peer_versions(bins: dict[str, Path]) -> str:
+    if not bins:
+        return "no npm peer run"
+    names = ", ".join(f"{p} {PEERS[p].version} (`{PEERS[p].package}`)" for p in PEERS if p in bins)
+    java = first_line(["java", "-version"]) if any(PEERS[p].min_java for p in bins) else ""
+    return f"{names}; npm, in .bench/; Node {first_line(['node', '--version'])}" + (f"; {java}" if java else "")
+
+
+def machine_lines(args: argparse.Namespace, bins: dict[str, Path], pin_note: str, load_before: str) -> list[str]:
     uvicorn_version = first_line([sys.executable, "-c", "import uvicorn; print(uvicorn.__version__)"])
     uvloop = first_line([sys.executable, "-c", "import uvloop; print('uvloop ' + uvloop.__version__)"])
     httptools = first_line([sys.executable, "-c", "import httptools; print('httptools ' + httptools.__version__)"])
@@ -634,8 +793,8 @@ def machine_lines(args: argparse.Namespace, prism_version: str, pin_note: str, l
         f"- Python {platform.python_version()} ({sys.executable}); uvicorn {uvicorn_version}"
         f" ({uvloop if uvloop.startswith('uvloop') else 'no uvloop'}, "
         f"{httptools if httptools.startswith('httptools') else 'no httptools'})",
-        f"- Prism {prism_version} (@stoplight/prism-cli, npm) on Node {first_line(['node', '--version'])}; "
-        f"{first_line(['wrk', '-v']).split(' Copyright')[0]}",
+        f"- peers: {peer_versions(bins)}",
+        f"- {first_line(['wrk', '-v']).split(' Copyright')[0]}",
         f"- mock: {args.mock_root} at {git_state(args.mock_root)}",
         f"- load: wrk -t1 -c{args.connections}, {args.duration:g} s per run, {args.rounds} interleaved round(s) "
         f"(order rotated each round), {args.warmup:g} s unrecorded warm-up per server and workload, "
@@ -654,36 +813,74 @@ def statuses_text(counter: Counter) -> str:
     return ", ".join(f"{k}: {v}" for k, v in sorted(counter.items())) or "-"
 
 
-def report(args, servers: list[Server], runs: list[Run], samples: dict, header: list[str], notes: list[str]) -> str:
+def medians(runs: list[Run]) -> dict:
+    """Per (server, workload): the medians of the kept runs, and their summed statuses."""
     by = defaultdict(list)
     for r in runs:
         if r.kept:
             by[(r.server, r.workload)].append(r)
-    names = [s.name for s in servers]
-    med = {key: {"rps": median([r.rps for r in rs]), "p50": median([r.p50 for r in rs]),
-                 "p99": median([r.p99 for r in rs]), "cpu": median([r.cpu_share for r in rs]),
-                 "eff": median([r.per_cpu_second for r in rs]),
-                 "other": median([r.other_share for r in rs]),
-                 "statuses": sum((Counter(r.statuses) for r in rs), Counter()),
-                 "non2xx": sum(r.non2xx for r in rs), "requests": sum(r.requests for r in rs), "n": len(rs),
-                 "errors": sorted({r.socket_errors for r in rs if r.socket_errors not in ("none", "")})}
-           for key, rs in by.items()}
+    return {key: {"rps": median([r.rps for r in rs]), "p50": median([r.p50 for r in rs]),
+                  "p99": median([r.p99 for r in rs]), "cpu": median([r.cpu_share for r in rs]),
+                  "eff": median([r.per_cpu_second for r in rs]),
+                  "other": median([r.other_share for r in rs]),
+                  "statuses": sum((Counter(r.statuses) for r in rs), Counter()),
+                  "non2xx": sum(r.non2xx for r in rs), "requests": sum(r.requests for r in rs), "n": len(rs),
+                  "errors": sorted({r.socket_errors for r in rs if r.socket_errors not in ("none", "")})}
+            for key, rs in by.items()}
 
-    out = ["# Benchmark: mock vs Prism vs bare ASGI ceiling", "",
+
+def start_cells(s: Server) -> str:
+    return f"{median(s.starts):.2f} s ({'; '.join(f'{x:.2f}' for x in s.starts)})"
+
+
+def rss_cell(kib: int | None, nprocs: int = 1) -> str:
+    return (f"{kib / 1024:.1f} MiB" if kib else "?") + (f" ({nprocs} processes)" if nprocs > 1 else "")
+
+
+def report(args, servers: list[Server], runs: list[Run], samples: dict, header: list[str], notes: list[str],
+           not_run: dict[str, str], startup: dict | None, workers: dict | None) -> str:
+
+    out = ["# Benchmark: mock vs Prism, WireMock, Mockoon, Specmatic and a bare ASGI ceiling", "",
            "Written by `make bench` (tests/benchmark/bench.py); overwritten on every run.", ""]
     out += header + [""]
 
+    if "load" in args.parts:
+        out += load_sections(args, servers, runs, samples, not_run)
+    if startup is not None:
+        out += startup_section(args, startup)
+    if workers is not None:
+        out += workers_section(args, workers)
+
+    if notes:
+        out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+
+    if not runs:
+        return "\n".join(out)
+    out += ["## Every run", "",
+            f"In the order they ran. A run during which more than {args.max_other:g} of the server's core went to "
+            f"other processes was run again (at most {args.retries} times) and only the least noisy one counts.", "",
+            "| round | workload | server | req/s | p50 | p99 | server CPU | other on core | counted | statuses |",
+            "|---:|---|---|---:|---:|---:|---:|---:|---|---|"]
+    for r in runs:
+        out.append(f"| {r.round} | {r.workload} | {r.server} | {r.rps:,.0f} | {fmt_ms(r.p50)} | {fmt_ms(r.p99)} | "
+                   f"{r.cpu_share:.2f} | {r.other_share:.2f} | {'yes' if r.kept else 'no (noisier)'} | "
+                   f"{statuses_text(Counter(r.statuses))} |")
+    out.append("")
+    return "\n".join(out)
+
+
+def load_sections(args, servers: list[Server], runs: list[Run], samples: dict, not_run: dict[str, str]) -> list[str]:
+    names = [s.name for s in servers]
+    med = medians(runs)
+    out = []
     out += ["## Servers", "",
             "| server | command (pinned with `taskset -c 0`) | URL answered | start-up to first 200 (median; all) | peak RSS (VmHWM) | RSS at end |",
             "|---|---|---|---|---|---|"]
     for s in servers:
-        starts = "; ".join(f"{x:.2f}" for x in s.starts)
-        url = f"`GET {s.prefix}/<id>`"
-        rss = f"{s.peak_rss_kib / 1024:.1f} MiB" if s.peak_rss_kib else "?"
-        if s.nprocs > 1:
-            rss += f" ({s.nprocs} processes)"
-        cur = f"{s.rss_kib / 1024:.1f} MiB" if s.rss_kib else "?"
-        out.append(f"| {s.name} | `{s.shown}` | {url} | {median(s.starts):.2f} s ({starts}) | {rss} | {cur} |")
+        out.append(f"| {s.name} | `{s.shown}` | `GET {s.prefix}/<id>` | {start_cells(s)} | "
+                   f"{rss_cell(s.peak_rss_kib, s.nprocs)} | {rss_cell(s.rss_kib)} |")
+    for name, why in not_run.items():
+        out.append(f"| {name} | `{SHOWN[name].replace(' S ', f' {LAGO} ')}` | not run: {md_cell(why)} | | | |")
     out.append("")
 
     out += ["## Results (median of the rounds)", "",
@@ -707,8 +904,8 @@ def report(args, servers: list[Server], runs: list[Run], samples: dict, header: 
         out += ["Socket errors reported by wrk: " + "; ".join(f"{k[0]}/{k[1]}: {' | '.join(e)}" for k, e in errs), ""]
 
     ratio_rows = []
-    for other in ("prism", "prism-silent", "ceiling"):
-        if "mock" not in names or other not in names:
+    for other in names:
+        if "mock" not in names or other == "mock":
             continue
         for w in WORKLOADS:
             a, b = med.get(("mock", w)), med.get((other, w))
@@ -724,28 +921,69 @@ def report(args, servers: list[Server], runs: list[Run], samples: dict, header: 
         out += ratio_rows + [""]
 
     out += ["## One request of each workload, before the load", "",
-            "| server | workload | status | bytes | content-type | body starts | sl-violations |",
+            "| server | workload | status | bytes | content-type | body starts | what the peer reports (sl-violations, x-specmatic-*) |",
             "|---|---|---:|---:|---|---|---|"]
     for (n, w), s in samples.items():
-        body = s["body"][:70].replace("|", "\\|")
-        viol = (s["violations"] or "").replace("|", "\\|")
-        out.append(f"| {n} | {w} | {s['status']} | {s['bytes']} | {s['content_type'] or ''} | `{body}` | {viol} |")
+        out.append(f"| {n} | {w} | {s['status']} | {s['bytes']} | {s['content_type'] or ''} | `{md_cell(s['body'][:70])}` | "
+                   f"{md_cell(s['violations'] or '')} |")
     out.append("")
+    return out
 
-    if notes:
-        out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
 
-    out += ["## Every run", "",
-            f"In the order they ran. A run during which more than {args.max_other:g} of the server's core went to "
-            f"other processes was run again (at most {args.retries} times) and only the least noisy one counts.", "",
-            "| round | workload | server | req/s | p50 | p99 | server CPU | other on core | counted | statuses |",
-            "|---:|---|---|---:|---:|---:|---:|---:|---|---|"]
-    for r in runs:
-        out.append(f"| {r.round} | {r.workload} | {r.server} | {r.rps:,.0f} | {fmt_ms(r.p50)} | {fmt_ms(r.p99)} | "
-                   f"{r.cpu_share:.2f} | {r.other_share:.2f} | {'yes' if r.kept else 'no (noisier)'} | "
-                   f"{statuses_text(Counter(r.statuses))} |")
+def md_cell(text: str, limit: int = 400) -> str:
+    text = " ".join(text.split())
+    return (text[:limit] + (" ..." if len(text) > limit else "")).replace("|", "\\|")
+
+
+def startup_section(args, startup: dict) -> list[str]:
+    doc, target = startup["doc"], startup["target"]
+    out = ["## Start-up on the largest test document", ""]
+    if target is None:
+        return out + [f"Not measured: {startup['why']}.", ""]
+    out += [f"`{shown_path(doc)}` ({doc.stat().st_size / 1024:,.0f} KiB), "
+            + ("given by --startup-doc. " if args.startup_doc else "the largest file in `tests/data/specs/` at run time. ")
+            + f"Time from process start to the first 200 on "
+            f"`GET {target.base}{target.path}` ("
+            + (f"or without the base path `{target.base}`, which Prism and Specmatic drop; " if target.base else "")
+            + f"{target.operation}: {target.why}), polled every 10 ms; "
+            f"{args.starts} start(s) per server, interleaved, servers on core {SERVER_CORE}. The mock's *cold* "
+            f"start has an empty `MOCKSERVER_CACHE_DIR`, its *warm* start is the next one, on the cache the cold "
+            f"one filled.", "",
+            "| server | command | URL answered | start-up to first 200 (median; all) | peak RSS (VmHWM) at the first 200 |",
+            "|---|---|---|---|---|"]
+    for s in startup["servers"]:
+        if s.starts:
+            out.append(f"| {s.name} | `{s.shown}` | `GET {s.prefix}` | {start_cells(s)} | "
+                       f"{rss_cell(s.peak_rss_kib, s.nprocs)} |")
+    for name, why in startup["skipped"].items():
+        out.append(f"| {name} | | not measured: {md_cell(why, 700)} | | |")
+    return out + [""]
+
+
+def workers_section(args, workers: dict) -> list[str]:
+    out = ["## The mock with `--workers 2` against `--workers 1`", ""]
+    if not workers["servers"]:
+        return out + [f"Not measured: {workers['why']}.", ""]
+    one, two = (s.name for s in workers["servers"])
+    med = medians(workers["runs"])
+    out += [f"Not pinned: this machine has {os.cpu_count()} cores and wrk needs one, so both servers run on "
+            f"`taskset -c 0,1` and wrk is not pinned: wrk and the server(s) share both cores, and the figures "
+            f"say how much a second worker gains when the load generator competes with it, not what two free "
+            f"cores would give. Same workloads, wrk -t1 -c{args.connections}, {args.duration:g} s per run, "
+            f"median of {args.rounds} interleaved round(s); *server CPU* in cores (2.00 = both).", "",
+            f"| workload | {one} req/s | p50 | p99 | server CPU | {two} req/s | p50 | p99 | server CPU | 2 / 1 req/s | statuses (1; 2 workers) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for w in WORKLOADS:
+        a, b = med.get((one, w)), med.get((two, w))
+        if a and b:
+            out.append(f"| {WORKLOAD_TITLES[w]} | {a['rps']:,.0f} | {fmt_ms(a['p50'])} | {fmt_ms(a['p99'])} | "
+                       f"{a['cpu']:.2f} | {b['rps']:,.0f} | {fmt_ms(b['p50'])} | {fmt_ms(b['p99'])} | {b['cpu']:.2f} | "
+                       f"{fmt_ratio(b['rps'], a['rps'])} | {statuses_text(a['statuses'])}; {statuses_text(b['statuses'])} |")
     out.append("")
-    return "\n".join(out)
+    out += [f"Start-up to first 200: {one} {start_cells(workers['servers'][0])}, {two} "
+            f"{start_cells(workers['servers'][1])}; peak RSS {rss_cell(workers['servers'][0].peak_rss_kib, workers['servers'][0].nprocs)} "
+            f"and {rss_cell(workers['servers'][1].peak_rss_kib, workers['servers'][1].nprocs)}.", ""]
+    return out
 
 
 def auto_notes(servers: list[Server], samples: dict, runs: list[Run]) -> list[str]:
@@ -754,8 +992,9 @@ def auto_notes(servers: list[Server], samples: dict, runs: list[Run]) -> list[st
         if s.other_prefixes:
             others = "; ".join(f"`{p}/<id>` answered {st if st is not None else 'nothing'}"
                                for p, st in s.other_prefixes.items())
-            notes.append(f"{s.name} answered 200 on `{s.prefix}/<id>` and was measured there ({others}): "
-                         "Prism serves the document's paths without the servers' base path.")
+            notes.append(f"{s.name} answered 200 on `{s.prefix}/<id>` and was measured there ({others})"
+                         + (": it serves the document's paths without the servers' base path."
+                            if s.prefix != CANDIDATE_PREFIXES[0] else "."))
     for s in servers:
         if s.name == "ceiling":
             mine = [r for r in runs if r.server == "ceiling"]
@@ -774,60 +1013,344 @@ def auto_notes(servers: list[Server], samples: dict, runs: list[Run]) -> list[st
             if sample:
                 extra = f"; sample reply {sample['status']} `{sample['body'][:60]}`"
                 if sample["violations"]:
-                    extra += f" with `sl-violations: {sample['violations']}`"
+                    extra += f" with `{md_cell(sample['violations'], 200)}`"
             notes.append(f"{s.name} on (c) without credentials: {what}{extra}.")
-    if any(s.name.startswith("prism") for s in servers):
-        notes.append("Prism runs in its default static mode: every id gets the document's example "
-                     "(same bytes), so for Prism (a) and (b) differ only in the path; the mock generates a "
-                     "record per id.")
+    names = {s.name for s in servers}
+    for name, text in PEER_NOTES.items():
+        if name in names or name + "-silent" in names:
+            notes.append(text)
     return notes
 
 
+# What each peer is asked to do here (the load's Lago document), as seen with the pinned versions.
+PEER_NOTES = {
+    "prism": "Prism runs in its default static mode: every id gets the document's example (same bytes), so for "
+             "Prism (a) and (b) differ only in the path; the mock generates a record per id.",
+    "wiremock": "WireMock serves the one hand-written mapping `tests/benchmark/wiremock/mappings/activity_log.json`: "
+                "response templating puts the requested id into a fixed Lago activity-log body (the document's "
+                "example). It checks no credentials (one mapping, no header matcher), so (c) gets that 200 too. "
+                "Its request journal is bounded to 1000 entries like the mock's (unbounded by default).",
+    "mockoon": "Mockoon CLI imports the OpenAPI document at start and answers every id with the 200's example "
+               "(pretty-printed JSON); it checks no credentials. `--disable-log-to-file` keeps its log of every "
+               "request out of ~/.mockoon-cli/logs; the same log still goes to its console (no flag turns it off).",
+    "specmatic": "Specmatic's stub generates a random body from the schema on every request (`x-specmatic-type: random`: "
+                 "it uses response examples only with a matching request example) and answers 400 when the "
+                 "Authorization header that the contract requires is missing. `--noConsoleLog`: no request log, "
+                 "like the mock's `--quiet`.",
+}
+
+
+# --------------------------------------------------------------------------- start-up on the largest document
+
+SPECS_DIR = REPO / "tests" / "data" / "specs"
+DOC_SERVERS = ("mock", "prism", "prism-silent", "mockoon", "specmatic")  # the ones that load an OpenAPI file
+NO_DOC = {"wiremock": "the open-source WireMock has no OpenAPI import: it serves only its mappings"}
+
+
+def shown_path(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def largest_document() -> Path | None:
+    docs = [p for p in SPECS_DIR.glob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file()]
+    return max(docs, key=lambda p: (p.stat().st_size, p.name)) if docs else None
+
+
+@dataclass
+class Target:
+    """What start-up polls on a document: a GET that should answer 200."""
+    path: str  # the document's path, parameters filled
+    base: str  # the first server's URL path, "" if none
+    operation: str
+    headers: dict[str, str]
+    why: str
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:  # with and without the base path (Prism and Specmatic drop it)
+        return tuple(dict.fromkeys(p for p in (self.base + self.path, self.path)))
+
+
+def pointer(doc: dict, ref: str):
+    node = doc
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def deref(doc: dict, node):
+    """Follows local `$ref`s (a few levels); None where one points outside the document."""
+    for _ in range(20):
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            return node
+        node = pointer(doc, node["$ref"]) if node["$ref"].startswith("#/") else None
+    return node
+
+
+def example_value(doc: dict, param: dict):
+    """A value for a path parameter: its example, else its schema's example, default, first enum
+    value, else one of the schema's type."""
+    if "example" in param:
+        return param["example"]
+    for ex in (param.get("examples") or {}).values():
+        ex = deref(doc, ex)
+        if isinstance(ex, dict) and "value" in ex:
+            return ex["value"]
+    schema = deref(doc, param.get("schema")) or {}
+    for key in ("example", "default"):
+        if key in schema:
+            return schema[key]
+    for key in ("examples", "enum"):
+        if schema.get(key):
+            return schema[key][0]
+    kind = schema.get("type")
+    kind = next((t for t in kind if t != "null"), None) if isinstance(kind, list) else kind
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 1)
+    return SAME_ID if schema.get("format") == "uuid" else "bench"
+
+
+def credentials(doc: dict, requirements) -> tuple[dict[str, str], str] | None:
+    """Headers that meet one of the security requirements (any value: mocks take any), or None."""
+    if not requirements or {} in requirements:
+        return {}, "no security"
+    schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+    for req in requirements:
+        headers, ok = {}, True
+        for name in req:
+            scheme = deref(doc, schemes.get(name)) or {}
+            kind = scheme.get("type")
+            if kind in ("oauth2", "openIdConnect") or (kind == "http" and scheme.get("scheme", "").lower() == "bearer"):
+                headers.update(BEARER)
+            elif kind == "http" and scheme.get("scheme", "").lower() == "basic":
+                headers["Authorization"] = "Basic YmVuY2g6YmVuY2g="  # bench:bench
+            elif kind == "apiKey" and scheme.get("in") == "header":
+                headers[scheme["name"]] = "bench-key"
+            else:
+                ok = False
+        if ok:
+            return headers, f"credentials for {' + '.join(req)}"
+    return None
+
+
+def poll_target(path: Path) -> tuple[Target | None, str]:
+    """The first GET of the document, in its order, that declares a 200, needs no query, header or
+    cookie parameter and whose security a header can meet; path parameters from examples."""
+    import yaml  # the mock's own dependency, in the venv
+
+    text = path.read_text()
+    try:
+        doc = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (ValueError, yaml.YAMLError) as exc:
+        return None, f"{path.name} does not parse: {exc}"
+    server = ((doc.get("servers") or [{}])[0] or {})
+    url = server.get("url", "")
+    for var, spec in (server.get("variables") or {}).items():
+        url = url.replace("{" + var + "}", str((spec or {}).get("default", "")))
+    base = re.sub(r"^[a-z]+://[^/]*", "", url).rstrip("/")
+    for template, item in (doc.get("paths") or {}).items():
+        item = deref(doc, item) or {}
+        op = item.get("get")
+        if not isinstance(op, dict) or not any(str(code) == "200" for code in op.get("responses") or {}):
+            continue
+        params = {}
+        for param in (item.get("parameters") or []) + (op.get("parameters") or []):
+            param = deref(doc, param) or {}
+            params[(param.get("name"), param.get("in"))] = param
+        if any(p.get("required") and where != "path" for (_, where), p in params.items()):
+            continue
+        auth = credentials(doc, op.get("security", doc.get("security")))
+        if auth is None:
+            continue
+        filled = template
+        for (name, where), param in params.items():
+            if where == "path":
+                filled = filled.replace("{" + str(name) + "}", urllib.parse.quote(str(example_value(doc, param)), safe=""))
+        return Target(filled, base, op.get("operationId") or f"GET {template}", auth[0],
+                      f"the first GET in the document with a 200, no required query/header/cookie parameter "
+                      f"({template}{', path parameters from examples' if '{' in template else ''}; {auth[1]})"), ""
+    return None, f"{path.name} has no GET with a 200 that needs no query, header or cookie parameter"
+
+
+def startup_on_document(args: argparse.Namespace, bins: dict[str, Path], not_run: dict[str, str], pin: list[str]) -> dict:
+    """Times process start -> first 200 on the largest document in tests/data/specs/: the mock with
+    an empty cache (cold) and again on that cache (warm), and every selected peer that loads it."""
+    doc = args.startup_doc.resolve() if args.startup_doc else largest_document()
+    out = {"doc": doc, "target": None, "servers": [], "skipped": {}}
+    if doc is None:
+        out["why"] = f"no document in {SPECS_DIR.relative_to(REPO)}"
+        return out
+    target, why = poll_target(doc)
+    out["target"], out["why"] = target, why
+    if target is None:
+        return out
+    servers: list[tuple[Server, str | None]] = []  # (server, the cache it starts on: mock only)
+    for name in args.servers:
+        if name in not_run:
+            out["skipped"][name] = not_run[name]
+        elif name in NO_DOC:
+            out["skipped"][name] = NO_DOC[name]
+        elif name == "mock":
+            servers += [(make_server(args, name, bins, str(doc), label="mock, cold cache"), "cold"),
+                        (make_server(args, name, bins, str(doc), label="mock, warm cache"), "warm")]
+        elif name in DOC_SERVERS:
+            servers.append((make_server(args, name, bins, str(doc)), None))
+    for s, _ in servers:
+        s.prefixes, s.probe_suffix, s.probe_headers = target.prefixes, "", target.headers
+    print(f"bench: start-up on {shown_path(doc)} ({doc.stat().st_size / 1024:,.0f} KiB), polling GET "
+          f"{target.base}{target.path}", flush=True)
+    cache = None
+    try:
+        for i in range(args.starts):
+            for s, kind in list(servers):
+                if kind == "cold":  # an empty MOCKSERVER_CACHE_DIR; the warm start after it reuses it
+                    if cache:
+                        shutil.rmtree(cache, ignore_errors=True)
+                    cache = WORK / f"cache-{os.getpid()}-{i}"
+                    shutil.rmtree(cache, ignore_errors=True)
+                if kind:
+                    s.env["MOCKSERVER_CACHE_DIR"] = str(cache)
+                try:
+                    s.start(pin, timeout=300)
+                except BenchError as exc:
+                    if s.name.startswith("mock"):
+                        raise
+                    out["skipped"][s.name] = str(exc)
+                    servers.remove((s, kind))
+                    continue
+                finally:
+                    s.sample_memory()
+                    s.stop()
+                print(f"  start {i + 1}/{args.starts} {s.name}: {s.starts[-1]:.2f} s to first 200 ({s.prefix})", flush=True)
+    finally:
+        for s, _ in servers:
+            s.stop()
+        if cache:
+            shutil.rmtree(cache, ignore_errors=True)
+    out["servers"] = [s for s, _ in servers]
+    return out
+
+
+# --------------------------------------------------------------------------- --workers 2 against 1
+
+
+def workers_flag(args: argparse.Namespace) -> bool:
+    mock = make_server(args, "mock", {})
+    try:
+        text = run_quiet([mock.cmd[0], "serve", "--help"], cwd=mock.cwd, env=mock.env).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--workers" in text
+
+
+def workers_comparison(args: argparse.Namespace, token: int) -> dict:
+    """The mock with --workers 1 and --workers 2, servers and wrk sharing both cores."""
+    out = {"servers": [], "runs": [], "samples": {}}
+    if not workers_flag(args):
+        out["why"] = ("`mockserver serve --help` has no `--workers` in the measured checkout, so there is "
+                      "nothing to compare")
+        return out
+    servers = [make_server(args, "mock", {}, extra=["--workers", str(n)], label=f"mock --workers {n}") for n in (1, 2)]
+    out["servers"] = servers
+    pin = ["taskset", "-c", "0,1"] if shutil.which("taskset") else []
+    try:
+        for s in servers:
+            s.start(pin)
+            print(f"  {s.name}: {s.starts[-1]:.2f} s to first 200", flush=True)
+        for s in servers:
+            for w in WORKLOADS:
+                token += 1
+                if args.warmup > 0:
+                    run_wrk([], s, w, args.warmup, args.connections, 0, token)
+        for rnd in range(1, args.rounds + 1):
+            order = servers if rnd % 2 else servers[::-1]
+            for w in WORKLOADS:
+                for s in order:
+                    token += 1
+                    r = run_wrk([], s, w, args.duration, args.connections, rnd, token)
+                    out["runs"].append(r)
+                    print(f"  round {rnd} {w:6} {s.name:17} {r.rps:9,.0f} req/s  p50 {fmt_ms(r.p50):>9}  "
+                          f"p99 {fmt_ms(r.p99):>9}  cpu {r.cpu_share:.2f}  {statuses_text(Counter(r.statuses))}", flush=True)
+        for s in servers:
+            s.sample_memory()
+    finally:
+        for s in servers:
+            s.stop()
+    return out
+
+
 # --------------------------------------------------------------------------- main flows
+
+
+def start_all(servers: list[Server], starts: int, pin: list[str], not_run: dict[str, str]) -> None:
+    """Timed start-ups, interleaved; the last start of each server stays up. A peer that does not
+    start is dropped (noted in not_run); the mock or the ceiling failing stops the bench."""
+    for i in range(starts):
+        for s in list(servers):
+            try:
+                s.start(pin)
+            except BenchError as exc:
+                s.stop()
+                if s.name not in PEER_OF:
+                    raise
+                not_run[s.name] = f"did not start: {exc}"
+                servers.remove(s)
+                print(f"  {s.name}: not run: {exc}", flush=True)
+                continue
+            print(f"  start {i + 1}/{starts} {s.name}: {s.starts[-1]:.2f} s to first 200 "
+                  f"(port {s.port}, {s.prefix})", flush=True)
+            if i < starts - 1:
+                s.stop()
 
 
 def benchmark(args: argparse.Namespace) -> int:
     started = time.monotonic()
     load_before = loadavg()
     ensure_wrk()
-    prism = ensure_prism() if any(n.startswith("prism") for n in args.servers) else None
-    prism_version = first_line([str(prism), "--version"]) if prism else "(not run)"
+    bins, missing, installs = ensure_peers(sorted({PEER_OF[n] for n in args.servers if n in PEER_OF}))
+    not_run = {n: missing[PEER_OF[n]] for n in args.servers if PEER_OF.get(n) in missing}
     pin_server, pin_load, pin_note = pinning()
     LOGS.mkdir(parents=True, exist_ok=True)
     for old in LOGS.glob("*.log"):
         old.unlink()
-    servers = make_servers(args, prism)
+    servers = [make_server(args, n, bins) for n in args.servers if n not in not_run] if "load" in args.parts else []
     per_run = args.duration + 1.5
-    planned = args.rounds * len(WORKLOADS) * len(servers) * per_run + len(WORKLOADS) * len(servers) * (args.warmup + 1)
-    print(f"bench: {', '.join(args.servers)}; {args.rounds} round(s) x {len(WORKLOADS)} workloads x "
-          f"{args.duration:g} s; about {planned / 60 + 0.5:.0f} min of load after start-up", flush=True)
+    planned = (args.rounds * len(WORKLOADS) * len(servers) * per_run + len(WORKLOADS) * len(servers) * (args.warmup + 1)
+               + sum(map(on_jvm, args.servers)) * args.jvm_warmup
+               + ("workers" in args.parts) * 2 * len(WORKLOADS) * (args.rounds * per_run + args.warmup + 1))
+    print(f"bench: {', '.join(args.servers)}; parts {', '.join(args.parts)}; {args.rounds} round(s) x "
+          f"{len(WORKLOADS)} workloads x {args.duration:g} s; about {planned / 60 + 0.5:.0f} min of load after start-up",
+          flush=True)
 
     runs: list[Run] = []
     samples: dict = {}
-    notes: list[str] = []
+    notes: list[str] = [f"Installed {n} {PEERS[n].version} into .bench/ in {t:.0f} s." for n, t in installs.items()]
     token = int(time.time()) & 0xFFFFFF
     retried = 0
     calm_waited = 0.0
     try:
-        # Start-ups, interleaved; the last start of each server stays up for the load.
-        for i in range(args.starts):
-            for s in servers:
-                s.start(pin_server)
-                print(f"  start {i + 1}/{args.starts} {s.name}: {s.starts[-1]:.2f} s to first 200 "
-                      f"(port {s.port}, {s.prefix})", flush=True)
-                if i < args.starts - 1:
-                    s.stop()
+        start_all(servers, args.starts, pin_server, not_run)
         for s in servers:
             for w in WORKLOADS:
                 rid = SAME_ID if w != "new" else f"{token:08x}-0000-4000-8000-{0:012x}"
                 samples[(s.name, w)] = sample_reply(s.port, f"{s.prefix}/{rid}", auth=(w != "noauth"))
+        jvm = [s for s in servers if on_jvm(s.name)]
+        if jvm and args.jvm_warmup > 0:
+            for s in jvm:
+                for w in WORKLOADS:
+                    token += 1
+                    run_wrk(pin_load, s, w, args.jvm_warmup / len(WORKLOADS), args.connections, 0, token)
+            notes.append(f"{' and '.join(s.name for s in jvm)} (JVM) got {args.jvm_warmup:g} s more of unrecorded load "
+                         "first, spread over the workloads: the JVM compiles hot code under load (in a trial here "
+                         "WireMock's req/s rose several-fold over its first 30 s) (BENCH_JVM_WARMUP).")
         if args.warmup > 0:
             for s in servers:
                 for w in WORKLOADS:
                     token += 1
                     run_wrk(pin_load, s, w, args.warmup, args.connections, 0, token)
-            print("  warmed up", flush=True)
-        for rnd in range(1, args.rounds + 1):
+            if servers:
+                print("  warmed up", flush=True)
+        for rnd in range(1, args.rounds + 1 if servers else 1):
             left = args.max_seconds - (time.monotonic() - started)
             need = len(WORKLOADS) * len(servers) * per_run
             if rnd > 1 and need > left:
@@ -865,7 +1388,13 @@ def benchmark(args: argparse.Namespace) -> int:
         for s in servers:
             s.stop()
 
-    header = machine_lines(args, prism_version, pin_note, load_before)
+    startup = startup_on_document(args, bins, not_run, pin_server) if "startup" in args.parts else None
+    workers = None
+    if "workers" in args.parts and "mock" in args.servers:
+        print("bench: the mock with --workers 1 and 2, unpinned (both cores shared with wrk)", flush=True)
+        workers = workers_comparison(args, token + 1000)
+
+    header = machine_lines(args, bins, pin_note, load_before)
     if calm_waited > 1:
         notes.append(f"Waited {calm_waited:.0f} s in all (at most {CALM_BUDGET:.0f} s) for other processes to leave "
                      f"core {SERVER_CORE} (busy under {args.max_other:g}) before measurements.")
@@ -873,7 +1402,7 @@ def benchmark(args: argparse.Namespace) -> int:
         notes.append(f"{retried} measurement(s) were run again because other processes took more than "
                      f"{args.max_other:g} of the server's core (see *Every run*).")
     notes = auto_notes(servers, samples, [r for r in runs if r.kept]) + notes
-    text = report(args, servers, runs, samples, header, notes)
+    text = report(args, servers, runs, samples, header, notes, not_run, startup, workers)
     args.results.write_text(text + "\n")
     print()
     print(text)
@@ -988,7 +1517,7 @@ def profile(args: argparse.Namespace) -> int:
     pin_server, pin_load, pin_note = pinning()
     LOGS.mkdir(parents=True, exist_ok=True)
     args.servers = ["mock"]
-    (mock,) = make_servers(args, None)
+    mock = make_server(args, "mock", {})
     sections = []
     token = int(time.time()) & 0xFFFFFF
     load_before = loadavg()
