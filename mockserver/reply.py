@@ -18,9 +18,13 @@ from starlette.types import Message, Send
 PROBLEM_HEADER = "x-mock-problem"
 
 
+# One encoder for every reply: `json.dumps` with these options builds a new one per call.
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def encode_json(payload: Any) -> bytes:
     """Compact, key-order-preserving JSON: what the vendors send, and stable bytes."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _encode(payload).encode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,10 @@ __all__ = ["DEFAULT_ANCHOR", "RecordGenerator"]
 DEFAULT_ANCHOR = _dt.datetime(2026, 11, 1, tzinfo=_dt.UTC)
 
 
+# The canonical encoding of a record's key, built once (`json.dumps` builds an encoder per call).
+_canonical = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), default=str).encode
+
+
 class RecordGenerator:
     """Generates JSON values valid against schemas of one OpenAPI 3.0.3 document."""
 
@@ -79,7 +83,7 @@ class RecordGenerator:
         return node.gen(run, pin)
 
     def _seed_for(self, key: tuple[Any, ...]) -> int:
-        canonical = json.dumps([list(key), self.seed], ensure_ascii=True, separators=(",", ":"), default=str)
+        canonical = _canonical([list(key), self.seed])
         return int.from_bytes(hashlib.sha256(canonical.encode("ascii")).digest(), "big")
 
     def _plan(self, schema: dict[str, Any]) -> Node:
