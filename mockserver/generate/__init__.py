@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
 import random
 import threading
 from collections import OrderedDict
 from typing import Any
 
 from mockserver.defaults import GENERATOR_PLANS_KEPT
+from mockserver.reply import compact_encoder
 
 from . import vocab
 from .compiler import Compiler
@@ -39,7 +39,7 @@ DEFAULT_ANCHOR = _dt.datetime(2026, 11, 1, tzinfo=_dt.UTC)
 
 
 # The canonical encoding of a record's key, built once (`json.dumps` builds an encoder per call).
-_canonical = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), default=str).encode
+_canonical = compact_encoder(ensure_ascii=True, default=str)
 
 
 class RecordGenerator:
