@@ -61,17 +61,23 @@ async def one(app, path: str, headers: list) -> Sink:
     return sink
 
 
-async def lifespan(app) -> None:
-    """Start the app as uvicorn does (connexion builds its middleware stack on startup)."""
+async def lifespan(app) -> asyncio.Queue:
+    """Start the app as uvicorn does (connexion builds its middleware stack on startup); put
+    `{"type": "lifespan.shutdown"}` in the queue returned to stop it."""
     queue: asyncio.Queue = asyncio.Queue()
     await queue.put({"type": "lifespan.startup"})
 
     async def send(message):
         pass
 
-    asyncio.get_running_loop().create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
-                                               queue.get, send))
+    task = asyncio.get_running_loop().create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, queue.get, send))
+    _running.add(task)
     await asyncio.sleep(0)
+    return queue
+
+
+_running: set = set()
 
 
 async def measure(app, name: str, n: int, token: int) -> float:
@@ -130,9 +136,7 @@ def sizes(app) -> None:
     print(f"  replay entries {len(replay) if replay else '-'}; journal {len(engine.state.journal)};"
           f" records {engine.state.records.count()}")
     for name, validator in engine.validators.items():
-        cache = getattr(validator, "_verdicts", None) or getattr(validator, "cache", None)
-        if cache is not None:
-            print(f"  validator {name}: {len(cache)} cached verdicts")
+        print(f"  validator {name}: {len(validator._cache)} cached verdicts")
 
 
 async def main() -> None:
@@ -145,7 +149,7 @@ async def main() -> None:
     app = create_app(ServeConfig(quiet=True))
     gc.collect()  # as `mockserver serve` does, before uvicorn starts the app
     gc.freeze()
-    await lifespan(app)
+    running = await lifespan(app)
     for warm in range(200):  # build connexion's stack and warm the caches
         await one(app, new_path(warm, 0), AUTH)
         await one(app, PREFIX + SAME, AUTH)
@@ -160,6 +164,8 @@ async def main() -> None:
     if args.tail:
         await tail(app, args.tail, token + 100)
         sizes(app)
+    await running.put({"type": "lifespan.shutdown"})
+    await asyncio.gather(*_running)
 
 
 if __name__ == "__main__":
