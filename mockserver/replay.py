@@ -53,13 +53,16 @@ class ReplayMiddleware:
         self.counts_requests = engine.config.rate_limit is not None  # every request must reach the counter
         self.stats = ReplayStats()
         # One event loop runs every request, so no lock is needed around the dict.
-        self._entries: OrderedDict[tuple, tuple[int, list, bytes, str]] = OrderedDict()
+        # Keys and entries hold only tuples, bytes, str and int, so the cyclic GC stops tracking
+        # them after one pass: a full cache costs a collection nothing to walk.
+        self._entries: OrderedDict[tuple, tuple[int, tuple, bytes, str]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def _key(self, scope: Scope, session: str | None, state: State) -> tuple:
-        headers = tuple((name, value) for name, value in scope["headers"] if name.lower() in self.relevant)
+        relevant = self.relevant
+        headers = tuple([item for item in scope["headers"] if item[0].lower() in relevant])
         return (state.version.value, session, scope.get("raw_path") or scope["path"], scope["query_string"], headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -96,7 +99,7 @@ class ReplayMiddleware:
             nonlocal start, size, complete
             if message["type"] == "http.response.start":
                 # a copy before outer layers (CORS) add their headers to the message in place
-                start = {**message, "headers": list(message.get("headers", []))}
+                start = {**message, "headers": tuple(message.get("headers", ()))}
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 size += len(chunks[-1])

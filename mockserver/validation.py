@@ -32,7 +32,7 @@ from mockserver.pointer import resolve
 from mockserver.defaults import VALIDATION_CACHE_SIZE
 from mockserver.httpfacts import is_json
 from mockserver.media import is_rendering, render
-from mockserver.leanschema import lean_schema
+from mockserver.leanschema import lean_schema, lean_validators_factory
 from mockserver.reply import Reply, encode_json
 
 log = logging.getLogger("mockserver")
@@ -112,12 +112,12 @@ class ResponseValidator:
                     continue
                 lean = lean_schema(api.document, declared.schema)
                 if lean is not None:  # same verdicts, less to walk (leanschema.py)
-                    schema = root = SchemaPath.from_dict(lean)
+                    schema = SchemaPath.from_dict(lean)
+                    validator = lean_validators_factory.create(schema, schema)
                 else:
-                    root = spec
                     schema = spec / "paths" / op.path / op.method / "responses" / declared.doc_key / "content" / declared.media_type / "schema"
-                validators[(op.operation_id, declared.doc_key, declared.media_type)] = \
-                    oas30_read_schema_validators_factory.create(root, schema)
+                    validator = oas30_read_schema_validators_factory.create(spec, schema)
+                validators[(op.operation_id, declared.doc_key, declared.media_type)] = validator
         return validators
 
     def _validate(self, op: Operation, status: int, media_type: str | None, body: bytes,

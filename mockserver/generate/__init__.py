@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
 import random
 import threading
 from collections import OrderedDict
 from typing import Any
 
 from mockserver.defaults import GENERATOR_PLANS_KEPT
+from mockserver.reply import compact_encoder
 
 from . import vocab
 from .compiler import Compiler
@@ -36,6 +36,10 @@ from .runtime import UNSET, Ctx, Run, build_pins, words
 __all__ = ["DEFAULT_ANCHOR", "RecordGenerator"]
 
 DEFAULT_ANCHOR = _dt.datetime(2026, 11, 1, tzinfo=_dt.UTC)
+
+
+# The canonical encoding of a record's key, built once (`json.dumps` builds an encoder per call).
+_canonical = compact_encoder(ensure_ascii=True, default=str)
 
 
 class RecordGenerator:
@@ -79,7 +83,7 @@ class RecordGenerator:
         return node.gen(run, pin)
 
     def _seed_for(self, key: tuple[Any, ...]) -> int:
-        canonical = json.dumps([list(key), self.seed], ensure_ascii=True, separators=(",", ":"), default=str)
+        canonical = _canonical([list(key), self.seed])
         return int.from_bytes(hashlib.sha256(canonical.encode("ascii")).digest(), "big")
 
     def _plan(self, schema: dict[str, Any]) -> Node:

@@ -28,6 +28,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL_RE = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 HEX_RE = re.compile(r"^(?=.*\d)(?=.*[a-fA-F])[0-9a-fA-F]{8,}$")
 _ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+_ALNUM_SIZE = float(len(_ALNUM))
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -271,7 +272,10 @@ class Run:
         return f"{self.rng.getrandbits(4 * n):0{n}x}"
 
     def alnum(self, n: int) -> str:
-        return "".join(self.rng.choices(_ALNUM, k=n))
+        # rng.choices(_ALNUM, k=n), the same draws (it is `population[floor(random() * len)]`),
+        # without its argument handling on every external id
+        random = self.rng.random
+        return "".join([_ALNUM[int(random() * _ALNUM_SIZE)] for _ in range(n)])
 
     def external_id(self, noun: str) -> str:
         return f"{noun.replace('_', '')[:3]}_{self.alnum(12)}"

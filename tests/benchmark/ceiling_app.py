@@ -6,12 +6,17 @@ gets Lago's fixed 401 body. It is served by uvicorn with the settings `mockserve
 (one process, uvicorn's default loop and HTTP parser, log level warning, no access log,
 lifespan on), so the gap between it and the mock is the cost of the mock itself.
 
-    python ceiling_app.py --port 8000 [--host 127.0.0.1]
+    python ceiling_app.py --port 8000 [--host 127.0.0.1] [--cpu-us 250]
+
+`--cpu-us N` makes each request burn N microseconds of CPU first: the ceiling app with the
+mock's cost per request. Its tail latency under wrk is what uvicorn and 50 connections give a
+handler of that cost with no stall of its own, the control for the mock's p99.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 
 BODY_200 = (
     b'{"activity_log":{"activity_id":"1a901a90-1a90-1a90-1a90-1a901a901a90",'
@@ -25,6 +30,7 @@ BODY_200 = (
     b'"created_at":"2022-04-29T08:59:51Z"}}'
 )
 BODY_401 = b'{"status":401,"error":"Unauthorized"}'
+CPU_S = 0.0  # --cpu-us, in seconds
 
 
 def _start(status: int, body: bytes) -> dict:
@@ -51,6 +57,10 @@ async def app(scope, receive, send):
                 return
     if scope["type"] != "http":
         return
+    if CPU_S:
+        until = time.thread_time() + CPU_S
+        while time.thread_time() < until:
+            pass
     authorized = any(name == b"authorization" for name, _ in scope["headers"])
     await send(START_200 if authorized else START_401)
     await send(END_200 if authorized else END_401)
@@ -60,7 +70,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--cpu-us", type=float, default=0.0, help="CPU time each request burns first")
     args = parser.parse_args()
+    global CPU_S
+    CPU_S = args.cpu_us / 1e6
 
     import uvicorn
 
