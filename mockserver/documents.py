@@ -116,11 +116,11 @@ def _is_valid(document: dict[str, Any]) -> bool:
 
 
 def checked_before(document: Any, *libraries: str) -> tuple[bool, Callable[[], None]]:
-    """Whether a library's validation of a whole document (openapi-core's, connexion's) already
-    passed exactly this document, in these `libraries`' versions; and what to call once it has
-    passed it now. Either takes about half a second on a large document, and starting the
-    same document again asks the same question of the same code: the second start skips it.
-    Only passes are kept, so a document that failed fails again the same way."""
+    """Whether a library's validation of a whole document (connexion's) already passed exactly
+    this document, in these `libraries`' versions; and what to call once it has passed it now.
+    It takes over half a second on a large document, and a later start of the same document
+    asks the same question of the same code: that start skips it. Only passes are kept, so a
+    document that failed fails again the same way."""
     try:
         text = json.dumps(document, separators=(",", ":"))
     except (TypeError, ValueError):  # not JSON (a YAML !!binary): checked every time
