@@ -13,7 +13,6 @@ how it keeps connexion's precedence). Nothing here knows a vendor.
 
 from __future__ import annotations
 
-import copy
 import logging
 from contextlib import contextmanager
 import warnings
@@ -108,10 +107,9 @@ def in_route_order(document: dict[str, Any]) -> dict[str, Any]:
     `sort_routes` orders them for starlette: `/invoices/summary` before `/invoices/{id}`, which
     OpenAPI requires of concrete and templated paths, whatever order the document lists them in
     (connexion sorts APIs by base path, not the routes inside one)."""
-    document = copy.deepcopy(document)
     paths = document.get("paths") or {}
-    document["paths"] = {path: paths[path] for path in sort_routes(list(paths))}
-    return document
+    # a shallow copy: connexion copies what it keeps (Specification deep-copies, resolve_refs too)
+    return {**document, "paths": {path: paths[path] for path in sort_routes(list(paths))}}
 
 
 @contextmanager

@@ -68,7 +68,8 @@ class ResponseValidator:
         # openapi-core matches requests against the document's servers, wherever we mount it.
         self._host = f"{server.scheme or 'http'}://{server.netloc or 'localhost'}"
         self._server_path = server.path.rstrip("/")
-        self._body_validators = self._build_body_validators(api)
+        # per operation, built on its first reply (1-2 ms each): 195 operations would cost start-up 0.2 s
+        self._body_validators: dict[str, dict[tuple[str, str], Any]] = {}
         self._cache: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -101,27 +102,32 @@ class ResponseValidator:
                 self._cache.popitem(last=False)
         return verdict
 
-    def _build_body_validators(self, api: Api) -> dict[tuple[str, str, str], Any]:
-        """openapi-core schema validators for JSON bodies of responses that declare no headers."""
+    def _body_validator(self, op: Operation, doc_key: str, media_type: str | None) -> Any:
+        """openapi-core's schema validator for a JSON body of `op`'s response `doc_key` that declares
+        no headers; None where the full `validate_response` is needed."""
+        built = self._body_validators.get(op.operation_id)
+        if built is None:
+            built = self._body_validators.setdefault(op.operation_id, self._build_body_validators(op))
+        return built.get((doc_key, media_type))
+
+    def _build_body_validators(self, op: Operation) -> dict[tuple[str, str], Any]:
         spec = self._openapi.spec
         validators = {}
-        for op in api.operations.values():
-            raw_responses = api.document["paths"][op.path][op.method]["responses"]
-            for declared in [variant for response in [*op.responses.values(), *op.fallbacks.values()]
-                             for variant in response.variants]:
-                raw = resolve(api.document, raw_responses[declared.doc_key])
-                if declared.media_type is None or declared.schema is None or raw.get("headers"):
-                    continue
-                if not (declared.json or is_rendering(declared.media_type)):
-                    continue
-                lean = lean_schema(api.document, declared.schema)
-                if lean is not None:  # same verdicts, less to walk (leanschema.py)
-                    schema = root = SchemaPath.from_dict(lean)
-                else:
-                    root = spec
-                    schema = spec / "paths" / op.path / op.method / "responses" / declared.doc_key / "content" / declared.media_type / "schema"
-                validators[(op.operation_id, declared.doc_key, declared.media_type)] = \
-                    oas30_read_schema_validators_factory.create(root, schema)
+        raw_responses = self._document["paths"][op.path][op.method]["responses"]
+        for declared in [variant for response in [*op.responses.values(), *op.fallbacks.values()]
+                         for variant in response.variants]:
+            raw = resolve(self._document, raw_responses[declared.doc_key])
+            if declared.media_type is None or declared.schema is None or raw.get("headers"):
+                continue
+            if not (declared.json or is_rendering(declared.media_type)):
+                continue
+            lean = lean_schema(self._document, declared.schema)
+            if lean is not None:  # same verdicts, less to walk (leanschema.py)
+                schema = root = SchemaPath.from_dict(lean)
+            else:
+                root = spec
+                schema = spec / "paths" / op.path / op.method / "responses" / declared.doc_key / "content" / declared.media_type / "schema"
+            validators[(declared.doc_key, declared.media_type)] = oas30_read_schema_validators_factory.create(root, schema)
         return validators
 
     def _validate(self, op: Operation, status: int, media_type: str | None, body: bytes,
@@ -135,7 +141,7 @@ class ResponseValidator:
         if variant is None:
             return [f"content type {media_type!r} is not declared for {status} "
                     f"({', '.join(str(v.media_type) for v in declared.variants)})"]
-        validator = self._body_validators.get((op.operation_id, variant.doc_key, variant.media_type))
+        validator = self._body_validator(op, variant.doc_key, variant.media_type)
         if validator is not None:
             try:
                 validator.validate(json.loads(body if value_json is None else value_json))
@@ -165,7 +171,7 @@ class ResponseValidator:
         return self.violations(op, status, media_type, render(media_type, payload, declared.schema, self._document), value_json)
 
     def _check_value(self, op: Operation, declared: DeclaredResponse, payload: Any) -> tuple[str, ...]:
-        validator = self._body_validators.get((op.operation_id, declared.doc_key, declared.media_type))
+        validator = self._body_validator(op, declared.doc_key, declared.media_type)
         if validator is None:
             return ()  # not JSON: openapi-core's full check needs a concrete status; served examples are checked then
         try:
