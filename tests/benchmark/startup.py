@@ -7,13 +7,15 @@ the credentials below); then one GET of `--first`, an operation not asked before
 first request of an operation after start-up. Servers start in turn, `--starts` rounds (5),
 each on a free loopback port, pinned to core 0 when taskset is there:
 
-  mock-cold   .venv/bin/mockserver serve --spec FILE --port P --quiet, with an empty
+  mock-cold   .venv/bin/python -m mockserver serve --spec FILE --port P --quiet, with an empty
               MOCKSERVER_CACHE_DIR (the first start of a document)
   mock-warm   the same with the cache the first start left (every later start)
   prism       prism mock FILE -p P -h 127.0.0.1 -v silent   (Prism installed by `make bench`)
 
 Prints the median and the range (min-max) of each. Defaults: the Twilio document in
-tests/data/specs, GET FetchBalance, first request FetchCall, basic auth.
+tests/data/specs, GET FetchBalance, first request FetchCall, basic auth. `--base DIR` adds
+base-cold and base-warm, interleaved with the others: another checkout of the mock (a `git
+archive` of a commit) run with this venv as `python -m mockserver` from DIR.
 """
 
 from __future__ import annotations
@@ -54,11 +56,11 @@ def status(port: int, path: str) -> int | None:
         return None
 
 
-def timed_start(cmd: list[str], port: int, env: dict, get: str, first: str) -> tuple[float, float]:
+def timed_start(cmd: list[str], port: int, env: dict, get: str, first: str, cwd: Path = REPO) -> tuple[float, float]:
     """Seconds to the first 200 on `get`, and milliseconds of the first request to `first`."""
     pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
     start = time.perf_counter()
-    proc = subprocess.Popen(pin + cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    proc = subprocess.Popen(pin + cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
         while status(port, get) != 200:
@@ -85,25 +87,31 @@ def main() -> int:
     parser.add_argument("--first", default=FIRST)
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--servers", default="mock-cold,mock-warm,prism")
+    parser.add_argument("--base", type=Path, help="another checkout of the mock to time beside this one")
     args = parser.parse_args()
-    servers = args.servers.split(",")
+    servers = args.servers.split(",") + (["base-cold", "base-warm"] if args.base else [])
     prism = ensure_prism() if "prism" in servers else None
-    cache = Path(tempfile.mkdtemp(prefix="mockserver-startup-cache-"))
-    mock = str(REPO / ".venv/bin/mockserver")
+    caches = {kind: Path(tempfile.mkdtemp(prefix=f"mockserver-startup-{kind}-")) for kind in ("mock", "base")}
+    mock = [str(REPO / ".venv/bin/python"), "-m", "mockserver"]
+    spec = args.spec.resolve()
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in servers}
     for _ in range(args.starts):
         for name in servers:
             port = free_port()
+            kind, _, temperature = name.partition("-")
+            cache = caches.get(kind, caches["mock"])
+            root = args.base if kind == "base" else REPO
             env = dict(os.environ, MOCKSERVER_CACHE_DIR=str(cache))
             if name == "prism":
-                cmd = [str(prism), "mock", str(args.spec), "-p", str(port), "-h", "127.0.0.1", "-v", "silent"]
+                cmd = [str(prism), "mock", str(spec), "-p", str(port), "-h", "127.0.0.1", "-v", "silent"]
             else:
-                if name == "mock-cold":
+                if temperature == "cold":
                     shutil.rmtree(cache, ignore_errors=True)
-                cmd = [mock, "serve", "--spec", str(args.spec), "--port", str(port), "--quiet"]
-            times[name].append(timed_start(cmd, port, env, args.get, args.first))
+                cmd = [*mock, "serve", "--spec", str(spec), "--port", str(port), "--quiet"]
+            times[name].append(timed_start(cmd, port, env, args.get, args.first, root.resolve()))
             print(f"{name:10} {times[name][-1][0]:.2f} s  first request {times[name][-1][1]:.1f} ms", flush=True)
-    shutil.rmtree(cache, ignore_errors=True)
+    for cache in caches.values():
+        shutil.rmtree(cache, ignore_errors=True)
     print(f"\n{args.spec.name}, {args.starts} starts each (median, min-max):")
     for name, runs in times.items():
         ups, firsts = [r[0] for r in runs], [r[1] for r in runs]
