@@ -14,8 +14,8 @@ how it keeps connexion's precedence). Nothing here knows a vendor.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 import warnings
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, Callable, Iterator
 

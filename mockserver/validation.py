@@ -68,8 +68,9 @@ class ResponseValidator:
         # openapi-core matches requests against the document's servers, wherever we mount it.
         self._host = f"{server.scheme or 'http'}://{server.netloc or 'localhost'}"
         self._server_path = server.path.rstrip("/")
-        # per operation, built on its first reply (1-2 ms each): 195 operations would cost start-up 0.2 s
-        self._body_validators: dict[str, dict[tuple[str, str], Any]] = {}
+        # built per operation on its first reply (1-2 ms each): 195 operations would cost start-up 0.2 s
+        self._body_validators: dict[tuple[str, str, str | None], Any] = {}
+        self._built: set[str] = set()  # the operations whose validators are in _body_validators
         self._cache: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -105,12 +106,12 @@ class ResponseValidator:
     def _body_validator(self, op: Operation, doc_key: str, media_type: str | None) -> Any:
         """openapi-core's schema validator for a JSON body of `op`'s response `doc_key` that declares
         no headers; None where the full `validate_response` is needed."""
-        built = self._body_validators.get(op.operation_id)
-        if built is None:
-            built = self._body_validators.setdefault(op.operation_id, self._build_body_validators(op))
-        return built.get((doc_key, media_type))
+        if op.operation_id not in self._built:
+            self._body_validators.update(self._build_body_validators(op))
+            self._built.add(op.operation_id)
+        return self._body_validators.get((op.operation_id, doc_key, media_type))
 
-    def _build_body_validators(self, op: Operation) -> dict[tuple[str, str], Any]:
+    def _build_body_validators(self, op: Operation) -> dict[tuple[str, str, str | None], Any]:
         spec = self._openapi.spec
         validators = {}
         raw_responses = self._document["paths"][op.path][op.method]["responses"]
@@ -127,7 +128,8 @@ class ResponseValidator:
             else:
                 root = spec
                 schema = spec / "paths" / op.path / op.method / "responses" / declared.doc_key / "content" / declared.media_type / "schema"
-            validators[(declared.doc_key, declared.media_type)] = oas30_read_schema_validators_factory.create(root, schema)
+            validators[(op.operation_id, declared.doc_key, declared.media_type)] = \
+                oas30_read_schema_validators_factory.create(root, schema)
         return validators
 
     def _validate(self, op: Operation, status: int, media_type: str | None, body: bytes,
