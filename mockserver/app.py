@@ -13,11 +13,11 @@ how it keeps connexion's precedence). Nothing here knows a vendor.
 
 from __future__ import annotations
 
-import copy
 import logging
 import warnings
+from contextlib import contextmanager
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 # connexion imports starlette's test client at import time, which warns about httpx; that
 # warning is about connexion's internals, not anything a user of the mock can act on.
@@ -37,6 +37,7 @@ from mockserver.config import ServeConfig
 from mockserver.contract import Api, load_api, route_conflicts
 from mockserver.control import ControlMiddleware, create_control_app
 from mockserver.cors import Cors
+from mockserver.documents import checked_before
 from mockserver.access import ControlAccess, is_loopback
 from mockserver.httpfacts import HTTP_METHODS
 from mockserver.engine import Engine
@@ -106,10 +107,29 @@ def in_route_order(document: dict[str, Any]) -> dict[str, Any]:
     `sort_routes` orders them for starlette: `/invoices/summary` before `/invoices/{id}`, which
     OpenAPI requires of concrete and templated paths, whatever order the document lists them in
     (connexion sorts APIs by base path, not the routes inside one)."""
-    document = copy.deepcopy(document)
     paths = document.get("paths") or {}
-    document["paths"] = {path: paths[path] for path in sort_routes(list(paths))}
-    return document
+    # a shallow copy: connexion copies what it keeps (Specification deep-copies, resolve_refs too)
+    return {**document, "paths": {path: paths[path] for path in sort_routes(list(paths))}}
+
+
+@contextmanager
+def _spec_checked_once(document: dict[str, Any]) -> Iterator[None]:
+    """connexion's `add_api` validates the whole document against its OpenAPI schema, defaults
+    included (0.6 s on a large one): on a later start of exactly this document, in this
+    connexion, that check has passed before and is skipped. Only this check: the document is
+    still loaded, resolved and routed by connexion as always."""
+    from connexion.spec import OpenAPISpecification
+
+    known, remember = checked_before(document, "connexion")
+    if not known:
+        yield
+        remember()
+        return
+    OpenAPISpecification._validate_spec = classmethod(lambda cls, spec: None)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del OpenAPISpecification._validate_spec  # connexion's own, inherited from Specification, again
 
 
 def control_access(config: ServeConfig) -> ControlAccess:
@@ -190,19 +210,21 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     app.add_error_handler(405, method_not_allowed(router))
     app.add_error_handler(Exception, internal_error)
     for api in engine.apis:
-        app.add_api(
-            in_route_order(api.document),
-            base_path=api.base_path,
-            name=api.name,
-            resolver=OperationResolver(engine, api.name),
-            strict_validation=False,
-            validator_map={"parameter": NamingParameterValidator},
-            validate_responses=False,  # the pipeline validates every reply itself, with openapi-core
-            # the pipeline serves `openapi.json` itself: connexion's copy has its `$ref`s resolved
-            # into Python objects, which a recursive schema makes impossible to write (landing.py)
-            swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_template_arguments={
-                "openapi_spec_url": api.base_path + "/openapi.json?" + landing.FOR_SWAGGER_UI}),
-        )
+        document = in_route_order(api.document)
+        with _spec_checked_once(document):
+            app.add_api(
+                document,
+                base_path=api.base_path,
+                name=api.name,
+                resolver=OperationResolver(engine, api.name),
+                strict_validation=False,
+                validator_map={"parameter": NamingParameterValidator},
+                validate_responses=False,  # the pipeline validates every reply itself, with openapi-core
+                # the pipeline serves `openapi.json` itself: connexion's copy has its `$ref`s resolved
+                # into Python objects, which a recursive schema makes impossible to write (landing.py)
+                swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_template_arguments={
+                    "openapi_spec_url": api.base_path + "/openapi.json?" + landing.FOR_SWAGGER_UI}),
+            )
     app.engine = engine  # type: ignore[attr-defined]
     app.router = router  # type: ignore[attr-defined]
     app.replay = replay  # type: ignore[attr-defined]

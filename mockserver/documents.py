@@ -18,12 +18,12 @@ import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from mockserver import __version__
 from mockserver.defaults import CACHE_DIR_ENV
 from mockserver.httpfacts import HTTP_METHODS
-from mockserver.yamlfile import load_yaml_file
+from mockserver.yamlfile import load_yaml_file, read_text
 
 log = logging.getLogger("mockserver")
 
@@ -43,11 +43,23 @@ def cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _normalizer_fingerprint() -> str:
-    """Changes whenever the normalizer's code does, so a cached result is never stale."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).with_name("normalize").glob("*.py")):
+    """Changes whenever the code that decides what is served does (the normalizer, this module,
+    the YAML reader) or the spec validator it asks, so a cached result is never stale."""
+    digest = hashlib.sha256(__version__.encode() + b"\0" + _library_version("openapi-spec-validator").encode())
+    here = Path(__file__).parent
+    for path in [*sorted(here.joinpath("normalize").glob("*.py")), here / "documents.py", here / "yamlfile.py"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=None)
+def _library_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def is_served_as_is(document: Any) -> bool:
@@ -63,25 +75,34 @@ def is_served_as_is(document: Any) -> bool:
 
 
 def load_for_serving(source: Path) -> tuple[dict[str, Any], list[str]]:
-    """The document to serve and the warnings its normalization gave (cached)."""
-    if source.suffix.lower() not in _PAGE_SUFFIXES:
-        document = load_yaml_file(source)  # JSON is YAML; this reports syntax errors with the line
-        if is_served_as_is(document) and _is_valid(document):
-            return document, []
-    raw = source.read_bytes()
-    if _EXTERNAL_REF.search(raw):  # the result depends on other files too: not keyed by this one
-        from mockserver.normalize import normalize_documents
+    """The document to serve and the warnings its normalization gave (cached).
 
-        return normalize_documents([source])
+    Parsing and validating a large document as it is takes about as long as normalizing it, so
+    a document served as it is is cached too: an unchanged file is one JSON read."""
+    try:
+        raw = source.read_bytes()
+    except OSError:
+        read_text(source)  # says why, as every reader of a user's file does
+        raise
+    if _EXTERNAL_REF.search(raw):  # the result depends on other files too: not keyed by this one
+        return _load(source)
     key = hashlib.sha256(raw).hexdigest()[:32] + "-" + _normalizer_fingerprint()
     cached = _read_cache(key)
     if cached is not None:
         return cached["document"], cached["warnings"]
-    from mockserver.normalize import normalize_documents  # the normalizer's imports cost start-up time
-
-    document, warnings = normalize_documents([source])
+    document, warnings = _load(source)
     _write_cache(key, {"document": document, "warnings": warnings})
     return document, warnings
+
+
+def _load(source: Path) -> tuple[dict[str, Any], list[str]]:
+    if source.suffix.lower() not in _PAGE_SUFFIXES:
+        document = load_yaml_file(source)  # JSON is YAML; this reports syntax errors with the line
+        if is_served_as_is(document) and _is_valid(document):
+            return document, []
+    from mockserver.normalize import normalize_documents  # the normalizer's imports cost start-up time
+
+    return normalize_documents([source])
 
 
 def _is_valid(document: dict[str, Any]) -> bool:
@@ -92,6 +113,30 @@ def _is_valid(document: dict[str, Any]) -> bool:
         return next(OpenAPIV30SpecValidator(document).iter_errors(), None) is None
     except Exception:  # an unresolvable $ref, for one: the normalizer reports it with its place
         return False
+
+
+def checked_before(document: Any, *libraries: str) -> tuple[bool, Callable[[], None]]:
+    """Whether a library's validation of a whole document (connexion's) already passed exactly
+    this document, in these `libraries`' versions; and what to call once it has passed it now.
+    It takes over half a second on a large document, and a later start of the same document
+    asks the same question of the same code: that start skips it. Only passes are kept, so a
+    document that failed fails again the same way."""
+    try:
+        text = json.dumps(document, separators=(",", ":"))
+    except (TypeError, ValueError):  # not JSON (a YAML !!binary): checked every time
+        return False, lambda: None
+    checker = " ".join(f"{name} {_library_version(name)}" for name in libraries)
+    digest = hashlib.sha256(f"{checker}\0{text}".encode()).hexdigest()[:32]
+    marker = cache_dir() / f"valid-{digest}"
+
+    def remember() -> None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:  # without a writable cache the check simply runs on every start
+            pass
+
+    return marker.exists(), remember
 
 
 def _read_cache(key: str) -> dict[str, Any] | None:
@@ -106,9 +151,13 @@ def _write_cache(key: str, entry: dict[str, Any]) -> None:
     """Atomically, and never a reason to fail: without a writable cache the mock still serves."""
     folder = cache_dir()
     try:
+        text = json.dumps(entry)
+    except (TypeError, ValueError):  # a YAML value JSON cannot hold (!!binary, !!set): not cached
+        return
+    try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False) as handle:
-            json.dump(entry, handle)
+            handle.write(text)
         os.replace(handle.name, folder / f"{key}.json")
     except OSError as exc:
         log.warning("warning: cannot cache the normalized document in %s (%s); it is normalized on every start",

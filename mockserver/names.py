@@ -29,6 +29,15 @@ def singular(noun: str) -> str:
     return noun
 
 
+_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|-")
+
+
+def snake(name: str) -> str:
+    """`CountryCode` / `Sid` / `country-code` -> `country_code` / `sid`: Twilio's path parameters
+    are CamelCase, the fields of its records snake_case."""
+    return _HUMP.sub("_", name).lower()
+
+
 _ID_SUFFIX = re.compile(r"^(?:(?P<prefix>external|lago)[_-]?)?(?P<noun>[A-Za-z0-9]+?)[_-]?(?:id|Id|ID)$")
 
 
@@ -36,7 +45,8 @@ def id_field_candidates(param: str) -> list[str]:
     """The record fields a path parameter may name, most literal first.
 
     `{id}` and `{activity_id}` name themselves; `{customer_id}` and `{petId}` name a record's
-    `id`; `{external_customer_id}` names its `external_id`, as Lago spells client-chosen keys.
+    `id`; `{external_customer_id}` names its `external_id`, as Lago spells client-chosen keys;
+    `{Sid}` names `sid` (its snake_case spelling, last).
     """
     candidates = [param]
     match = _ID_SUFFIX.match(param)
@@ -45,4 +55,6 @@ def id_field_candidates(param: str) -> list[str]:
         candidates.append(f"{prefix.lower()}_id" if prefix else "id")
         if prefix:
             candidates.append(f"{prefix.lower()}Id")
+    if snake(param) not in candidates:
+        candidates.append(snake(param))
     return candidates

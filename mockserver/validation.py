@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jsonschema_path import SchemaPath
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.schemas import oas30_read_schema_validators_factory
@@ -58,13 +58,19 @@ class ResponseValidator:
     """Validates replies of one API's operations."""
 
     def __init__(self, api: Api, cache_size: int = VALIDATION_CACHE_SIZE) -> None:
-        self._openapi = OpenAPI.from_dict(api.document)
+        # Not validated again as a whole (openapi-core would, 0.6 s on a large document): every
+        # document served has passed this very validator (openapi-spec-validator's 3.0 one) on
+        # its way in, as it is (documents.py) or normalized; the mock's own additions since
+        # (declared 401s, `content: {}` dropped) are valid by construction, and tested.
+        self._openapi = OpenAPI.from_dict(api.document, config=Config(spec_validator_cls=None))
         self._document = api.document
         server = urlsplit(api.server_url)
         # openapi-core matches requests against the document's servers, wherever we mount it.
         self._host = f"{server.scheme or 'http'}://{server.netloc or 'localhost'}"
         self._server_path = server.path.rstrip("/")
-        self._body_validators = self._build_body_validators(api)
+        # built per operation on its first reply (1-2 ms each): 195 operations would cost start-up 0.2 s
+        self._body_validators: dict[tuple[str, str, str | None], Any] = {}
+        self._built: set[str] = set()  # the operations whose validators are in _body_validators
         self._cache: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -97,27 +103,33 @@ class ResponseValidator:
                 self._cache.popitem(last=False)
         return verdict
 
-    def _build_body_validators(self, api: Api) -> dict[tuple[str, str, str], Any]:
-        """openapi-core schema validators for JSON bodies of responses that declare no headers."""
+    def _body_validator(self, op: Operation, doc_key: str, media_type: str | None) -> Any:
+        """openapi-core's schema validator for a JSON body of `op`'s response `doc_key` that declares
+        no headers; None where the full `validate_response` is needed."""
+        if op.operation_id not in self._built:
+            self._body_validators.update(self._build_body_validators(op))
+            self._built.add(op.operation_id)
+        return self._body_validators.get((op.operation_id, doc_key, media_type))
+
+    def _build_body_validators(self, op: Operation) -> dict[tuple[str, str, str | None], Any]:
         spec = self._openapi.spec
         validators = {}
-        for op in api.operations.values():
-            raw_responses = api.document["paths"][op.path][op.method]["responses"]
-            for declared in [variant for response in [*op.responses.values(), *op.fallbacks.values()]
-                             for variant in response.variants]:
-                raw = resolve(api.document, raw_responses[declared.doc_key])
-                if declared.media_type is None or declared.schema is None or raw.get("headers"):
-                    continue
-                if not (declared.json or is_rendering(declared.media_type)):
-                    continue
-                lean = lean_schema(api.document, declared.schema)
-                if lean is not None:  # same verdicts, less to walk (leanschema.py)
-                    schema = SchemaPath.from_dict(lean)
-                    validator = lean_validators_factory.create(schema, schema)
-                else:
-                    schema = spec / "paths" / op.path / op.method / "responses" / declared.doc_key / "content" / declared.media_type / "schema"
-                    validator = oas30_read_schema_validators_factory.create(spec, schema)
-                validators[(op.operation_id, declared.doc_key, declared.media_type)] = validator
+        raw_responses = self._document["paths"][op.path][op.method]["responses"]
+        for declared in [variant for response in [*op.responses.values(), *op.fallbacks.values()]
+                         for variant in response.variants]:
+            raw = resolve(self._document, raw_responses[declared.doc_key])
+            if declared.media_type is None or declared.schema is None or raw.get("headers"):
+                continue
+            if not (declared.json or is_rendering(declared.media_type)):
+                continue
+            lean = lean_schema(self._document, declared.schema)
+            if lean is not None:  # same verdicts, less to walk (leanschema.py)
+                schema = SchemaPath.from_dict(lean)
+                validator = lean_validators_factory.create(schema, schema)
+            else:
+                schema = spec / "paths" / op.path / op.method / "responses" / declared.doc_key / "content" / declared.media_type / "schema"
+                validator = oas30_read_schema_validators_factory.create(spec, schema)
+            validators[(op.operation_id, declared.doc_key, declared.media_type)] = validator
         return validators
 
     def _validate(self, op: Operation, status: int, media_type: str | None, body: bytes,
@@ -131,7 +143,7 @@ class ResponseValidator:
         if variant is None:
             return [f"content type {media_type!r} is not declared for {status} "
                     f"({', '.join(str(v.media_type) for v in declared.variants)})"]
-        validator = self._body_validators.get((op.operation_id, variant.doc_key, variant.media_type))
+        validator = self._body_validator(op, variant.doc_key, variant.media_type)
         if validator is not None:
             try:
                 validator.validate(json.loads(body if value_json is None else value_json))
@@ -161,7 +173,7 @@ class ResponseValidator:
         return self.violations(op, status, media_type, render(media_type, payload, declared.schema, self._document), value_json)
 
     def _check_value(self, op: Operation, declared: DeclaredResponse, payload: Any) -> tuple[str, ...]:
-        validator = self._body_validators.get((op.operation_id, declared.doc_key, declared.media_type))
+        validator = self._body_validator(op, declared.doc_key, declared.media_type)
         if validator is None:
             return ()  # not JSON: openapi-core's full check needs a concrete status; served examples are checked then
         try:
