@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import logging
 import warnings
-from contextlib import contextmanager
 from functools import partial
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 # connexion imports starlette's test client at import time, which warns about httpx; that
 # warning is about connexion's internals, not anything a user of the mock can act on.
@@ -37,7 +36,6 @@ from mockserver.config import ServeConfig
 from mockserver.contract import Api, load_api, route_conflicts
 from mockserver.control import ControlMiddleware, create_control_app
 from mockserver.cors import Cors
-from mockserver.documents import checked_before
 from mockserver.access import ControlAccess, is_loopback
 from mockserver.httpfacts import HTTP_METHODS
 from mockserver.engine import Engine
@@ -110,26 +108,6 @@ def in_route_order(document: dict[str, Any]) -> dict[str, Any]:
     paths = document.get("paths") or {}
     # a shallow copy: connexion copies what it keeps (Specification deep-copies, resolve_refs too)
     return {**document, "paths": {path: paths[path] for path in sort_routes(list(paths))}}
-
-
-@contextmanager
-def _spec_checked_once(document: dict[str, Any]) -> Iterator[None]:
-    """connexion's `add_api` validates the whole document against its OpenAPI schema, defaults
-    included (0.6 s on a large one): on a later start of exactly this document, in this
-    connexion, that check has passed before and is skipped. Only this check: the document is
-    still loaded, resolved and routed by connexion as always."""
-    from connexion.spec import OpenAPISpecification
-
-    known, remember = checked_before(document, "connexion")
-    if not known:
-        yield
-        remember()
-        return
-    OpenAPISpecification._validate_spec = classmethod(lambda cls, spec: None)  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del OpenAPISpecification._validate_spec  # connexion's own, inherited from Specification, again
 
 
 def control_access(config: ServeConfig) -> ControlAccess:
@@ -211,20 +189,19 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     app.add_error_handler(Exception, internal_error)
     for api in engine.apis:
         document = in_route_order(api.document)
-        with _spec_checked_once(document):
-            app.add_api(
-                document,
-                base_path=api.base_path,
-                name=api.name,
-                resolver=OperationResolver(engine, api.name),
-                strict_validation=False,
-                validator_map={"parameter": NamingParameterValidator},
-                validate_responses=False,  # the pipeline validates every reply itself, with openapi-core
-                # the pipeline serves `openapi.json` itself: connexion's copy has its `$ref`s resolved
-                # into Python objects, which a recursive schema makes impossible to write (landing.py)
-                swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_template_arguments={
-                    "openapi_spec_url": api.base_path + "/openapi.json?" + landing.FOR_SWAGGER_UI}),
-            )
+        app.add_api(
+            document,
+            base_path=api.base_path,
+            name=api.name,
+            resolver=OperationResolver(engine, api.name),
+            strict_validation=False,
+            validator_map={"parameter": NamingParameterValidator},
+            validate_responses=False,  # the pipeline validates every reply itself, with openapi-core
+            # the pipeline serves `openapi.json` itself: connexion's copy has its `$ref`s resolved
+            # into Python objects, which a recursive schema makes impossible to write (landing.py)
+            swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_template_arguments={
+                "openapi_spec_url": api.base_path + "/openapi.json?" + landing.FOR_SWAGGER_UI}),
+        )
     app.engine = engine  # type: ignore[attr-defined]
     app.router = router  # type: ignore[attr-defined]
     app.replay = replay  # type: ignore[attr-defined]

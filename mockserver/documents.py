@@ -18,7 +18,7 @@ import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from mockserver import __version__
 from mockserver.defaults import CACHE_DIR_ENV
@@ -113,30 +113,6 @@ def _is_valid(document: dict[str, Any]) -> bool:
         return next(OpenAPIV30SpecValidator(document).iter_errors(), None) is None
     except Exception:  # an unresolvable $ref, for one: the normalizer reports it with its place
         return False
-
-
-def checked_before(document: Any, *libraries: str) -> tuple[bool, Callable[[], None]]:
-    """Whether a library's validation of a whole document (connexion's) already passed exactly
-    this document, in these `libraries`' versions; and what to call once it has passed it now.
-    It takes over half a second on a large document, and a later start of the same document
-    asks the same question of the same code: that start skips it. Only passes are kept, so a
-    document that failed fails again the same way."""
-    try:
-        text = json.dumps(document, separators=(",", ":"))
-    except (TypeError, ValueError):  # not JSON (a YAML !!binary): checked every time
-        return False, lambda: None
-    checker = " ".join(f"{name} {_library_version(name)}" for name in libraries)
-    digest = hashlib.sha256(f"{checker}\0{text}".encode()).hexdigest()[:32]
-    marker = cache_dir() / f"valid-{digest}"
-
-    def remember() -> None:
-        try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-        except OSError:  # without a writable cache the check simply runs on every start
-            pass
-
-    return marker.exists(), remember
 
 
 def _read_cache(key: str) -> dict[str, Any] | None:
