@@ -35,7 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench import REPO, ensure_prism, free_port, kill_group  # noqa: E402
+from bench import REPO, BenchError, ensure_peers, free_port, kill_group  # noqa: E402
 
 ACCOUNT = "AC" + "a" * 32
 SPEC = REPO / "tests/data/specs/twilio-api-v2010.json"
@@ -90,7 +90,12 @@ def main() -> int:
     parser.add_argument("--base", type=Path, help="another checkout of the mock to time beside this one")
     args = parser.parse_args()
     servers = args.servers.split(",") + (["base-cold", "base-warm"] if args.base else [])
-    prism = ensure_prism() if "prism" in servers else None
+    prism = None
+    if "prism" in servers:
+        ready, missing, _took = ensure_peers(["prism"])
+        if "prism" not in ready:
+            raise BenchError(f"Prism cannot run: {missing['prism']}")
+        prism = ready["prism"]
     caches = {kind: Path(tempfile.mkdtemp(prefix=f"mockserver-startup-{kind}-")) for kind in ("mock", "base")}
     mock = [str(REPO / ".venv/bin/python"), "-m", "mockserver"]
     spec = args.spec.resolve()
