@@ -7,7 +7,9 @@ openapi-core's own schema validator once per (operation, status), on a lean copy
 schema with the same verdicts (leanschema.py), and checks status and content type itself
 (about 0.1-0.2 ms); responses that declare headers or a non-JSON body go through the full
 `validate_response`. The verdict for a byte-identical reply is cached
-(bounded), since most mock traffic repeats itself.
+(bounded), since most mock traffic repeats itself; it is kept on the second time a reply is
+seen, as the replay layer keeps replies (replay.py): a new id per request would otherwise put
+every one-off body in the cache, for nothing, and push out the ones that come back.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class ResponseValidator:
         self._body_validators = self._build_body_validators(api)
         self._cache: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self._cache_size = cache_size
+        self._seen: set[int] = set()  # hashes of replies validated once (kept on the second time)
         self._lock = threading.Lock()
 
     def check(self, op: Operation, reply: Reply) -> Reply:
@@ -91,10 +94,17 @@ class ResponseValidator:
                 self._cache.move_to_end(key)
                 return cached
         verdict = tuple(self._validate(op, status, media_type, body, value_json))
+        digest = hash(key)
         with self._lock:
-            self._cache[key] = verdict
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            if digest in self._seen:  # its second time: kept
+                self._seen.discard(digest)
+                self._cache[key] = verdict
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+            else:  # bounded: every noted key is forgotten at once (a collision keeps one early)
+                if len(self._seen) >= self._cache_size:
+                    self._seen.clear()
+                self._seen.add(digest)
         return verdict
 
     def _build_body_validators(self, api: Api) -> dict[tuple[str, str, str], Any]:

@@ -358,3 +358,13 @@ def test_an_unexpected_exception_is_the_internal_error_problem_and_a_405_names_t
     assert failed.status_code == 500 and b"internal-error" in failed.content and b"KeyError" in failed.content
     refused = app.request("DELETE", "/api/v1/activity_logs/boom", BEARER)
     assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD"
+
+
+def test_a_verdict_is_kept_the_second_time_its_reply_is_validated(bundled: InProcess) -> None:
+    """One-off replies (a new id per request) do not fill the verdict cache (validation.py)."""
+    validator, op = bundled.engine.validators["lago"], lago_op(bundled.engine)
+    body = b'{"activity_log": {"activity_id": "verdict-kept"}}'
+    size = len(validator._cache)
+    first = validator.violations(op, 200, "application/json", body)
+    assert first and len(validator._cache) == size
+    assert validator.violations(op, 200, "application/json", body) == first and len(validator._cache) == size + 1
