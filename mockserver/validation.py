@@ -29,6 +29,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.schemas import oas30_read_schema_validators_factory
 
 from mockserver import problems
+from mockserver.admission import SecondSight
 from mockserver.contract import Api, DeclaredResponse, Operation
 from mockserver.pointer import resolve
 from mockserver.defaults import VALIDATION_CACHE_SIZE
@@ -69,7 +70,7 @@ class ResponseValidator:
         self._body_validators = self._build_body_validators(api)
         self._cache: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self._cache_size = cache_size
-        self._seen: set[int] = set()  # hashes of replies validated once (kept on the second time)
+        self._admission = SecondSight(cache_size)  # kept the second time a reply is seen (admission.py)
         self._lock = threading.Lock()
 
     def check(self, op: Operation, reply: Reply) -> Reply:
@@ -94,17 +95,11 @@ class ResponseValidator:
                 self._cache.move_to_end(key)
                 return cached
         verdict = tuple(self._validate(op, status, media_type, body, value_json))
-        digest = hash(key)
         with self._lock:
-            if digest in self._seen:  # its second time: kept
-                self._seen.discard(digest)
+            if self._admission.again(key):
                 self._cache[key] = verdict
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
-            else:  # bounded: every noted key is forgotten at once (a collision keeps one early)
-                if len(self._seen) >= self._cache_size:
-                    self._seen.clear()
-                self._seen.add(digest)
         return verdict
 
     def _build_body_validators(self, api: Api) -> dict[tuple[str, str, str], Any]:
