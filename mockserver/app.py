@@ -25,7 +25,6 @@ warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testcl
 import connexion  # noqa: E402
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.utils import sort_routes
-from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
@@ -40,6 +39,7 @@ from mockserver.access import ControlAccess, is_loopback
 from mockserver.httpfacts import HTTP_METHODS
 from mockserver.engine import Engine
 from mockserver.errors import UserError
+from mockserver.failures import LazyExceptionMiddleware
 from mockserver.parameters import NamingParameterValidator
 from mockserver.pipeline import Leftovers, PipelineMiddleware
 from mockserver.records import seed_store
@@ -177,7 +177,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     middlewares.append(kept(ReplayMiddleware, replay, engine=engine))
     middlewares += [
         ServerErrorMiddleware,
-        ExceptionMiddleware,
+        LazyExceptionMiddleware,  # connexion's, building its request only for an exception (failures.py)
         router.middleware,
         kept(PipelineMiddleware, pipeline, engine=engine, router=router, swagger=swagger),
         kept(SwaggerUIMiddleware, swagger),

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from mockserver import pagination, resources
 from mockserver.errors import UserError
 from mockserver.httpfacts import HTTP_METHODS, is_json
+from mockserver.media import essence
 from mockserver.names import id_field_candidates
 from mockserver.pagination import Pagination
 from mockserver.resources import Role
@@ -49,9 +50,15 @@ class DeclaredResponse:
     def doc_key(self) -> str:
         return self.key or str(self.status)
 
-    @property
+    @cached_property
     def variants(self) -> tuple["DeclaredResponse", ...]:
         return (self, *self.alternatives)
+
+    @cached_property
+    def offered(self) -> tuple[str, ...]:
+        """The essence of each variant's served type, what content negotiation chooses between:
+        built once, not on every request (respond.negotiate)."""
+        return tuple(essence(served_type(variant.media_type) or "") for variant in self.variants)
 
     def variant(self, sent_type: str | None) -> "DeclaredResponse | None":
         """The declared media type a reply of `sent_type` was served as (a concrete type for a

@@ -32,6 +32,19 @@ def first_values(query_string: bytes) -> dict[str, str]:
     return query
 
 
+class RequestHeaders(Headers):
+    """starlette's `Headers` with a `get` of its own: the inherited one (Mapping's) raises and
+    catches a KeyError for every absent header, and most requests lack `Prefer`, which the
+    preferences stage asks for on every request. Same answer: the first value, latin-1."""
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        name = key.lower().encode("latin-1")
+        for header_key, header_value in self._list:
+            if header_key == name:
+                return header_value.decode("latin-1")
+        return default
+
+
 @dataclass(frozen=True)
 class MockRequest:
     method: str
@@ -53,7 +66,7 @@ class MockRequest:
             path=scope["path"],
             raw_path=scope.get("raw_path") or scope["path"].encode("utf-8"),
             query_string=scope.get("query_string", b""),
-            headers=Headers(raw=scope["headers"]),  # a view; the request's headers are never changed
+            headers=RequestHeaders(raw=scope["headers"]),  # a view; the request's headers are never changed
             path_params=scope.get("path_params") or {},
             body=b"",
             session=scope.get("extensions", {}).get(SESSION),

@@ -64,10 +64,9 @@ def negotiate(declared: DeclaredResponse, accept: str | None) -> DeclaredRespons
     """The declared media type to answer with, by the request's Accept (RFC 9110 12.5.1)."""
     if declared.media_type is None or not accept or not accept.strip():
         return declared
-    variants = declared.variants
     # matched on the essence: `application/json; charset=utf-8` is what `Accept: application/json` asks for
-    index = _best(accept, tuple(media.essence(served_type(variant.media_type) or "") for variant in variants))
-    return None if index is None else variants[index]
+    index = _best(accept, declared.offered)
+    return None if index is None else declared.variants[index]
 
 
 class Responder:

@@ -7,7 +7,9 @@ openapi-core's own schema validator once per (operation, status), on a lean copy
 schema with the same verdicts (leanschema.py), and checks status and content type itself
 (about 0.1-0.2 ms); responses that declare headers or a non-JSON body go through the full
 `validate_response`. The verdict for a byte-identical reply is cached
-(bounded), since most mock traffic repeats itself.
+(bounded), since most mock traffic repeats itself; it is kept on the second time a reply is
+seen, as the replay layer keeps replies (replay.py): a new id per request would otherwise put
+every one-off body in the cache, for nothing, and push out the ones that come back.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.schemas import oas30_read_schema_validators_factory
 
 from mockserver import problems
+from mockserver.admission import SecondSight
 from mockserver.contract import Api, DeclaredResponse, Operation
 from mockserver.pointer import resolve
 from mockserver.defaults import VALIDATION_CACHE_SIZE
@@ -73,6 +76,7 @@ class ResponseValidator:
         self._built: set[str] = set()  # the operations whose validators are in _body_validators
         self._cache: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self._cache_size = cache_size
+        self._admission = SecondSight(cache_size)  # kept the second time a reply is seen (admission.py)
         self._lock = threading.Lock()
 
     def check(self, op: Operation, reply: Reply) -> Reply:
@@ -98,9 +102,10 @@ class ResponseValidator:
                 return cached
         verdict = tuple(self._validate(op, status, media_type, body, value_json))
         with self._lock:
-            self._cache[key] = verdict
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            if self._admission.again(key):
+                self._cache[key] = verdict
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         return verdict
 
     def _body_validator(self, op: Operation, doc_key: str, media_type: str | None) -> Any:

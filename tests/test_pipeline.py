@@ -286,6 +286,7 @@ def test_stages_run_in_order_guard_security_preferences_parameters(bundled: InPr
 
 def test_an_identical_get_is_replayed(bundled: InProcess) -> None:
     first = bundled.get("/api/v1/activity_logs/replayed", BEARER)
+    bundled.get("/api/v1/activity_logs/replayed", BEARER)  # kept on its second miss (replay.py)
     hits, misses = bundled.replay_stats()
     again = bundled.get("/api/v1/activity_logs/replayed", BEARER)
     assert bundled.replay_stats() == (hits + 1, misses)
@@ -339,3 +340,31 @@ def test_the_readme_lists_every_problem_the_mock_writes() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for kind, (status, _title) in problems.CATALOGUE.items():
         assert f"| {status} | `{kind}` |" in readme, f"README's problem table lacks {status} {kind}"
+
+
+# -- the exception stage (failures.py) --------------------------------------------------------
+
+def test_an_unexpected_exception_is_the_internal_error_problem_and_a_405_names_the_methods(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """connexion's exception stage, built lazily, still runs our handlers: a bug of the mock is
+    the `internal-error` problem (500), a path with another method is the 405 with `Allow`."""
+    app = InProcess(REPO / "openapi" / "lago.yaml")
+
+    def broken(*_args: Any, **_kwargs: Any) -> Reply:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(app.engine.responder, "respond", broken)
+    failed = app.get("/api/v1/activity_logs/boom", BEARER)
+    assert failed.status_code == 500 and b"internal-error" in failed.content and b"KeyError" in failed.content
+    refused = app.request("DELETE", "/api/v1/activity_logs/boom", BEARER)
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD"
+
+
+def test_a_verdict_is_kept_the_second_time_its_reply_is_validated(bundled: InProcess) -> None:
+    """One-off replies (a new id per request) do not fill the verdict cache (validation.py)."""
+    validator, op = bundled.engine.validators["lago"], lago_op(bundled.engine)
+    body = b'{"activity_log": {"activity_id": "verdict-kept"}}'
+    size = len(validator._cache)
+    first = validator.violations(op, 200, "application/json", body)
+    assert first and len(validator._cache) == size
+    assert validator.violations(op, 200, "application/json", body) == first and len(validator._cache) == size + 1

@@ -127,7 +127,7 @@ class Compiler:
             return self._compile_object(s, name, parent, ref_name)
         example = s.get("example")  # untyped: anything goes; follow the example's shape if it has one
         if example is not None and not isinstance(example, (dict, list)):
-            return FreeForm(lambda run: hints.mimic(example, run, name))
+            return FreeForm(hints.mimicker(example, name))
         return FreeForm(hints.freeform_hint(name, s))
 
     def _compile_choice(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],

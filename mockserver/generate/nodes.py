@@ -327,7 +327,7 @@ class Prop:
 class Obj(Node):
     """An object with declared properties (and/or an additionalProperties schema)."""
 
-    __slots__ = ("entity", "props", "order", "names", "reorder", "extra", "extra_keys", "min_props", "max_props",
+    __slots__ = ("entity", "props", "order", "steps", "names", "reorder", "extra", "extra_keys", "min_props", "max_props",
                  "created_names", "time_names", "closed")
 
     def __init__(self, entity: str, props: list[Prop], extra: Node | None, extra_keys: Callable[[Run], str],
@@ -336,6 +336,7 @@ class Obj(Node):
         self.entity = entity
         self.props = tuple(props)
         self.order = tuple(sorted(range(len(props)), key=lambda i: props[i].node.prio))
+        self.steps = tuple((props[i].name, props[i].node, props[i].required) for i in self.order)
         self.names = tuple(p.name for p in props)
         self.reorder = self.order != tuple(range(len(props)))
         self.extra = extra  # additionalProperties schema node, if any
@@ -359,23 +360,25 @@ class Obj(Node):
         deep = run.depth > MAX_DEPTH or run.recursion >= MAX_RECURSION
         present_p = OPTIONAL_PRESENT * 0.5 ** run.recursion
         values = frame.values
+        random = rng.random
         try:
-            for i in self.order:
-                p = self.props[i]
-                kp = kids.get(p.name) if kids else None
-                if not p.required:
-                    present = rng.random() < present_p and not deep
+            # (name, node, required) in drawing order, unpacked once per property rather than
+            # read through `self.props[i]` and three attributes: this loop runs per field
+            for name, node, required in self.steps:
+                kp = kids.get(name) if kids else None
+                if not required:
+                    present = random() < present_p and not deep
                     if kp is None:
                         if not present:
                             continue
-                        if p.node.nullable and rng.random() < NULL_RATE:
-                            values[p.name] = None
+                        if node.nullable and random() < NULL_RATE:
+                            values[name] = None
                             continue
                 if kp is not None and kp.value is not UNSET:
-                    p.node.gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
-                    values[p.name] = kp.value
+                    node.gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
+                    values[name] = kp.value
                 else:
-                    values[p.name] = p.node.gen(run, kp)
+                    values[name] = node.gen(run, kp)
             if self.extra is not None and not deep:
                 self._extras(run, values)
         finally:
