@@ -100,6 +100,66 @@ def secret_headers(engine: Engine) -> frozenset[str]:
     )
 
 
+CONNEXION_RESPONSES = {"default": {"description": "answered by the mock's pipeline (respond.py)"}}
+
+
+def for_connexion(document: dict[str, Any]) -> dict[str, Any]:
+    """What connexion needs of a document: its paths in route order, each operation's parameters,
+    request body and security, and the components those reach, but not the responses.
+
+    connexion routes and checks requests; replies are the pipeline's (`validate_responses` is
+    off, and openapi-core validates every reply against the whole document). Its `add_api`
+    still validates all it is given against the OpenAPI schema, which on a large document is
+    mostly response schemas (0.5 s of a 2 s start on Twilio's): so it is given none. The whole
+    document was validated on its way in (documents.py) and is what `openapi.json` serves."""
+    ordered = in_route_order(document)
+    paths = {}
+    for path, item in ordered["paths"].items():
+        if isinstance(item, dict):
+            item = {key: ({**value, "responses": CONNEXION_RESPONSES}
+                          if key in HTTP_METHODS and isinstance(value, dict) else value) for key, value in item.items()}
+        paths[path] = item
+    lean = {**ordered, "paths": paths}
+    components = document.get("components")
+    if isinstance(components, dict):
+        kept = {kind: entries for kind, entries in components.items() if kind != "responses"}
+        reached = _local_refs({**lean, "components": {k: v for k, v in kept.items() if k != "schemas"}})
+        schemas = kept.get("schemas")
+        if isinstance(schemas, dict):
+            kept["schemas"] = {name: schemas[name] for name in _reachable_schemas(schemas, reached)}
+        lean["components"] = kept
+    return lean
+
+
+def _local_refs(node: Any) -> set[str]:
+    """Every `#/components/schemas/NAME` a part of a document refers to."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                found.add(ref[len("#/components/schemas/"):].split("/", 1)[0].replace("~1", "/").replace("~0", "~"))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
+
+
+def _reachable_schemas(schemas: dict[str, Any], start: set[str]) -> list[str]:
+    """The named schemas `start` reaches through `$ref`s, in the document's order."""
+    seen: set[str] = set()
+    todo = [name for name in start if name in schemas]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo.extend(ref for ref in _local_refs(schemas[name]) if ref in schemas and ref not in seen)
+    return [name for name in schemas if name in seen]
+
+
 def in_route_order(document: dict[str, Any]) -> dict[str, Any]:
     """A copy of the document with its paths from most to least specific, as connexion's own
     `sort_routes` orders them for starlette: `/invoices/summary` before `/invoices/{id}`, which
@@ -188,7 +248,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     app.add_error_handler(405, method_not_allowed(router))
     app.add_error_handler(Exception, internal_error)
     for api in engine.apis:
-        document = in_route_order(api.document)
+        document = for_connexion(api.document)
         app.add_api(
             document,
             base_path=api.base_path,
