@@ -38,7 +38,7 @@ from typing import Any
 
 from mockserver.sessions import Sessions
 from mockserver.state import DEFAULT_SESSION, Journal, JournalEntry, Scenario, State
-from mockserver.store import Store, StoreUnavailable, caught_up, dumps
+from mockserver.store import ALIVE_S, Store, StoreUnavailable, caught_up, dumps
 
 log = logging.getLogger("mockserver")
 
@@ -89,7 +89,7 @@ class Replica:
 
     def describe(self) -> dict[str, Any]:
         try:
-            processes = sum(1 for _id, seen in self.store.acks().values() if time.time() - seen < 10)
+            processes = sum(1 for _id, seen in self.store.acks().values() if time.time() - seen < ALIVE_S)
         except StoreUnavailable:
             processes = None
         return {"store": shown_url(self.store.url), "available": self.available, "instance": self.instance,
@@ -100,7 +100,7 @@ class Replica:
     def commit(self, change: dict[str, Any], wait: bool = True) -> None:
         if not self.available:
             raise StoreUnavailable(f"the shared state ({shown_url(self.store.url)}) cannot be reached")
-        if change["op"] in ("reset",):
+        if change["op"] == "reset":
             self._barrier()  # every journal entry from before lands before the journal is dropped
         if change["op"] == "put":  # the order lists show, kept with the record in the store
             change["n"] = self.store.incr(change["s"], "o")
@@ -142,7 +142,7 @@ class Replica:
     # -- changes: what each writes, and how each is applied --------------------------------
 
     def _writes(self, change: dict[str, Any]) -> list[tuple]:
-        op, s = change["op"], change["s"] if "s" in change else None
+        op, s = change["op"], change.get("s")
         if op in ("put", "delete"):
             base = "|".join(change["key"])
             record, written = f"r|{base}|{change['id']}", ("set", s, f"w|{base}", "1")

@@ -32,7 +32,6 @@ import json
 import sqlite3
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any, Protocol
 
