@@ -82,16 +82,14 @@ class RecordStore:
             return
         self._apply_put(key, record_id, record)
 
-    def delete(self, op: Operation, record_id: str, *, tombstone: bool) -> bool:
-        """Remove a record; True when there was one."""
+    def delete(self, op: Operation, record_id: str, *, tombstone: bool) -> None:
+        """Remove a record (if there is one), leaving a tombstone when asked."""
         key = record_key(op)
-        existed = self.get(op, record_id) is not None
         if self.shared is not None:
             self.shared.commit({"op": "delete", "s": self.session, "key": list(key), "id": record_id,
                                 "tombstone": tombstone})
         else:
             self._apply_delete(key, record_id, tombstone)
-        return existed
 
     def _apply_put(self, key: RecordKey, record_id: str, record: Any) -> None:
         with self._lock:

@@ -137,7 +137,10 @@ class Sessions:
     def idle(self) -> list[str]:
         now = self._clock()
         with self._lock:
-            return [name for name, used in self._used.items() if now - used > self.idle_s]
+            return self._idle(now)
+
+    def _idle(self, now: float) -> list[str]:
+        return [name for name, used in self._used.items() if now - used > self.idle_s]
 
     def describe(self) -> list[dict]:
         now = self._clock()
@@ -155,7 +158,7 @@ class Sessions:
             return len(self._named)
 
     def _expire(self, now: float) -> None:
-        for name in [name for name, used in self._used.items() if now - used > self.idle_s]:
+        for name in self._idle(now):
             self._named.pop(name, None)
             self._used.pop(name, None)
 
