@@ -1,0 +1,160 @@
+"""Send one GET per operation of a document to the mock, in-process, and say what came back.
+
+Used by the large-document tests, and from the command line while working on a document:
+
+    .venv/bin/python -m tests.probe tests/data/specs/stripe.json [--accept TYPE] [--show N]
+
+A path parameter gets its example, else the first enum value, else a value made for its
+schema's type and pattern, so each request reaches the operation rather than the path guard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from mockserver.app import create_app
+from mockserver.config import ServeConfig
+
+_PARAM = re.compile(r"\{([^}]+)\}")
+
+
+@dataclass
+class Outcome:
+    method: str
+    template: str
+    path: str
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass
+class Probe:
+    document: dict[str, Any]
+    outcomes: list[Outcome] = field(default_factory=list)
+    startup_s: float = 0.0
+
+    def statuses(self) -> collections.Counter:
+        return collections.Counter(o.status for o in self.outcomes)
+
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status >= 500]
+
+
+def _resolve(document: dict[str, Any], node: Any) -> Any:
+    seen = 0
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/") and seen < 20:
+        target: Any = document
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node, seen = target, seen + 1
+    return node
+
+
+def value_for(document: dict[str, Any], parameter: dict[str, Any]) -> str:
+    """A path value the parameter's schema accepts, as a client would send one."""
+    schema = _resolve(document, parameter.get("schema") or {})
+    if "example" in parameter:
+        return str(parameter["example"])
+    if isinstance(schema, dict):
+        for option in schema.get("anyOf") or schema.get("oneOf") or []:
+            schema = _resolve(document, option)
+            break
+        if "example" in schema:
+            return str(schema["example"])
+        if schema.get("enum"):
+            return str(schema["enum"][0])
+        if schema.get("type") in ("integer", "number"):
+            return str(max(1, int(schema.get("minimum", 1))))
+        if schema.get("type") == "boolean":
+            return "true"
+        if schema.get("format") == "uuid":
+            return "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        if schema.get("format") == "date":
+            return "2024-01-31"
+        if schema.get("format") == "date-time":
+            return "2024-01-31T10:00:00Z"
+        if schema.get("pattern"):
+            import random
+
+            from mockserver.generate.pattern import generate  # the generator's own pattern reader
+
+            made = generate(schema["pattern"], random.Random(1))
+            if made is not None and re.search(schema["pattern"], made):
+                return made
+    return "abc123"
+
+
+def requests_for(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(template, concrete path) for every GET, parameters filled from their schemas."""
+    base = ""
+    servers = document.get("servers") or []
+    if servers and isinstance(servers[0], dict):
+        base = re.sub(r"^[a-z]+://[^/]*", "", str(servers[0].get("url", ""))).rstrip("/")
+        base = "" if "{" in base else base
+    found = []
+    for template, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict) or "get" not in item:
+            continue
+        params = {}
+        for parameter in [*(item.get("parameters") or []), *(item["get"].get("parameters") or [])]:
+            parameter = _resolve(document, parameter)
+            if parameter.get("in") == "path":
+                params[parameter["name"]] = value_for(document, parameter)
+        path = _PARAM.sub(lambda m: quote(params.get(m.group(1), "abc123"), safe=""), template)
+        found.append((template, base + path))
+    return found
+
+
+def probe(spec: Path, accept: str = "application/json", headers: dict[str, str] | None = None,
+          **config: Any) -> Probe:
+    started = time.perf_counter()
+    app = create_app(ServeConfig(specs=(spec,), quiet=True, **config))
+    result = Probe(app.engine.apis[0].document)
+    result.startup_s = time.perf_counter() - started
+    sent = {"Accept": accept, "Authorization": "Bearer sk_test_123", **(headers or {})}
+
+    async def go() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            for template, path in requests_for(result.document):
+                response = await client.get(path, headers=sent)
+                result.outcomes.append(Outcome("get", template, path, response.status_code,
+                                               response.headers.get("content-type", ""), response.content))
+    asyncio.run(go())
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.probe", description=__doc__.splitlines()[0])
+    parser.add_argument("spec", type=Path)
+    parser.add_argument("--accept", default="application/json")
+    parser.add_argument("--show", type=int, default=10, help="how many failures to print")
+    args = parser.parse_args(argv)
+    result = probe(args.spec, args.accept)
+    print(f"start-up {result.startup_s:.2f} s; {len(result.outcomes)} GETs: "
+          + ", ".join(f"{status} x{count}" for status, count in sorted(result.statuses().items())))
+    for outcome in result.failures()[: args.show]:
+        detail = outcome.body.decode("utf-8", "replace")
+        try:
+            detail = json.dumps(json.loads(detail).get("detail", detail))[:400]
+        except (ValueError, AttributeError):
+            detail = detail[:400]
+        print(f"  {outcome.status} {outcome.template}: {detail}")
+    return 1 if result.failures() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
