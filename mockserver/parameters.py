@@ -233,11 +233,13 @@ class FormBody:
         self._strict = strict
         self._validator = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
 
-    def check(self, fields: Any, required: bool) -> None:
+    def check(self, fields: Any, sent: bool, required: bool) -> None:
+        """`fields`: the body as the request decoded it (None when it could not), `sent`:
+        whether the request has a body."""
         if not isinstance(fields, dict):
-            if fields is None and not required:
+            if not sent and not required:
                 return
-            raise BadRequestProblem(detail="RequestBody is required" if fields is None else "the body is not form data")
+            raise BadRequestProblem(detail="the body is not UTF-8 form data" if sent else "RequestBody is required")
         value = form_value(fields, self._schema, self._encoding)
         if self._strict:
             extra = set(value) - set(brackets.property_names(self._schema))
@@ -313,7 +315,7 @@ class RequestChecks:
         self._validation.validate_mime_type(mime_type)  # 415
         validator = self._body_validator(mime_type, encoding)
         if isinstance(validator, FormBody):
-            validator.check(body, self.body_required)
+            validator.check(body, _has_body(scope), self.body_required)
         elif validator is not None:
             try:
                 await validator.wrap_receive(receive, scope=scope)  # reads and checks the body: 400
