@@ -106,8 +106,24 @@ def _options(schema: Any) -> list[Mapping[str, Any]]:
     return found
 
 
+_known: dict[int, tuple[Any, list[str]]] = {}  # id(schema) -> (schema, its kinds): schemas live as long as the app
+KINDS_KEPT = 4096
+
+
 def kinds(schema: Any) -> list[str]:
-    """The types a value of the schema may have, first declared first."""
+    """The types a value of the schema may have, first declared first (worked out once per
+    schema: every request with a query or a form asks again)."""
+    entry = _known.get(id(schema))
+    if entry is not None and entry[0] is schema:  # holding the schema keeps its id from being reused
+        return entry[1]
+    found = _kinds(schema)
+    if len(_known) >= KINDS_KEPT:
+        _known.clear()
+    _known[id(schema)] = (schema, found)
+    return found
+
+
+def _kinds(schema: Any) -> list[str]:
     found: list[str] = []
     for option in _options(schema):
         kind = option.get("type")
