@@ -327,3 +327,45 @@ def test_a_running_server_reads_brackets_and_vendor_types(served: RunningServer)
     problem = httpx.get(served.url + "/wire/repos/octo", headers={"Accept": "application/json", "Prefer": "code=403"})
     assert (problem.status_code, json.loads(problem.content)) == (403, {"type": "about:blank", "title": "Forbidden", "status": 403})
     assert "breaks its own schema" not in served.log() and "Traceback" not in served.log()
+
+
+# -- a slice of GitHub's document, as Octokit calls it ------------------------------------------------------
+
+GITHUB_GETS = ["/meta", "/rate_limit", "/user", "/users/{username}", "/orgs/{org}", "/repos/{owner}/{repo}",
+               "/repos/{owner}/{repo}/issues", "/repos/{owner}/{repo}/issues/{issue_number}", "/gists/{gist_id}",
+               "/repos/{owner}/{repo}/pulls/{pull_number}"]
+
+
+def _github_slice(paths: list[str], into: Path) -> Path:
+    """GitHub's document cut down to the GETs of `paths` and the components they reach (the
+    whole document is another part of issue 21)."""
+    document = json.loads((DATA / "specs" / "github.json").read_text(encoding="utf-8"))
+    kept: dict[str, dict[str, Any]] = {}
+    todo: list[Any] = [{"get": document["paths"][path]["get"]} for path in paths]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/"):
+                _, _, kind, name = ref.split("/", 3)
+                if name not in kept.setdefault(kind, {}):
+                    kept[kind][name] = document["components"][kind][name]
+                    todo.append(kept[kind][name])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    sliced = {**{key: document[key] for key in ("openapi", "info")}, "servers": [{"url": "/"}],
+              "paths": {path: {"get": document["paths"][path]["get"]} for path in paths}, "components": kept}
+    target = into / "github-slice.json"
+    target.write_text(json.dumps(sliced), encoding="utf-8")
+    return target
+
+
+def test_githubs_vendor_accept_gets_the_declared_json(tmp_path: Path) -> None:
+    github = InProcess(_github_slice(GITHUB_GETS, tmp_path))
+    for path in GITHUB_GETS:
+        concrete = path.replace("{issue_number}", "1").replace("{pull_number}", "1").replace("{", "").replace("}", "")
+        response = github.get(concrete, {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"})
+        assert response.status_code != 406, path
+        if response.status_code == 200:
+            assert response.headers["content-type"] == "application/json", path
