@@ -114,9 +114,13 @@ class NamingParameterValidator(ParameterValidator):
         return None
 
 
+def _delimiter(definition: Mapping[str, Any], default_style: str) -> str:
+    return QUERY_STRING_DELIMITERS.get(definition.get("style", default_style), ",")
+
+
 def _split(text: str, definition: Mapping[str, Any], default_style: str) -> list[str]:
     """An array written in one value (`a=1,2,3`, `simple` or non-exploded `form` style)."""
-    return text.split(QUERY_STRING_DELIMITERS.get(definition.get("style", default_style), ","))
+    return text.split(_delimiter(definition, default_style))
 
 
 def form_value(fields: Mapping[str, Any], schema: Any, encoding: Mapping[str, Any]) -> dict[str, Any]:
@@ -156,6 +160,8 @@ class ClientURIParser(OpenAPIURIParser):
 
     def __init__(self, param_defns: list[dict[str, Any]], body_defn: dict[str, Any]) -> None:
         super().__init__(param_defns, body_defn)
+        self._form_schema = body_defn.get("schema", {})
+        self._form_encoding = body_defn.get("encoding", {})
         self._query = {p["name"]: p for p in param_defns if p.get("in") == "query"}
         self._members: dict[str, str] = {}  # property of an exploded form object -> its parameter
         for name, param in self._query.items():
@@ -191,8 +197,10 @@ class ClientURIParser(OpenAPIURIParser):
     def _plain(self, param: Mapping[str, Any], values: list[str]) -> Any:
         schema = param.get("schema", {})
         kinds = brackets.kinds(schema)
-        if kinds[:1] == ["array"]:
-            return brackets.typed(_split(self._resolve_param_duplicates(values, param, "query"), param, "form"), schema)
+        if kinds[:1] == ["array"]:  # as connexion reads it: exploded (the default), every value, each split
+            text = _delimiter(param, "form").join(values) if param.get("explode", param.get("style", "form") == "form") \
+                else values[-1]
+            return brackets.typed(_split(text, param, "form"), schema)
         if kinds[:1] == ["object"] and param.get("explode") is False and values:
             parts = _split(values[-1], param, "form")  # `color=r,1,g,2`
             return brackets.typed(dict(zip(parts[::2], parts[1::2])), schema)
@@ -215,7 +223,7 @@ class ClientURIParser(OpenAPIURIParser):
         """A multipart form's text fields (connexion's form validator; URL-encoded forms are
         read by `FormBody`), bracketed names decoded."""
         fields = brackets.decode((key, value) for key, values in form_data.items() for value in values)
-        return form_value(fields, self._body_schema, self._body_encoding)
+        return form_value(fields, self._form_schema, self._form_encoding)
 
 
 class FormBody:

@@ -8,6 +8,7 @@ the requests its SDKs send.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any, Iterator
@@ -188,6 +189,17 @@ def test_a_form_body_the_schema_refuses_is_the_declared_400(wire: InProcess, bod
     response = wire.request("POST", "/wire/customers", FORM, body)
     assert response.status_code == 400 and set(response.json()) == {"error"}  # the declared 400, generated
     assert response.headers["x-mock-problem"] == reason
+
+
+def test_a_multipart_forms_bracketed_names_are_decoded_too(wire: InProcess) -> None:
+    def upload(fields: dict[str, str]) -> httpx.Response:
+        async def go() -> httpx.Response:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wire.app), base_url="http://mock.test") as client:
+                return await client.post("/wire/uploads", data=fields, files={"file": ("a.txt", b"hello")})
+        return asyncio.run(go())
+    assert upload({"metadata[plan]": "pro", "pages": "3"}).status_code == 201
+    refused = upload({"pages": "many"})
+    assert (refused.status_code, refused.json()["detail"]) == (400, "'many' is not of type 'integer' - 'pages'")
 
 
 def test_a_form_that_is_not_utf8_is_a_400(wire: InProcess) -> None:
