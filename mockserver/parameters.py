@@ -14,6 +14,12 @@ the parameter and builds a new Draft4Validator for every parameter of every requ
 parameter definitions live as long as the app, so one validator per schema is kept (the same
 validator class and format checker connexion uses, so the verdicts are the same), and a plain
 `type: string` schema needs none for a string value.
+
+Queries and forms as real clients write them: connexion's default URI parser indexes
+`schema["type"]` and reads no brackets, so `ClientURIParser` (given to connexion's classes
+where it would have used `OpenAPIURIParser`) decodes Stripe's and Rails' bracketed names and
+types values by every schema option (brackets.py), and `FormBody` checks a URL-encoded body
+as the request decoded it, with one validator per operation.
 """
 
 from __future__ import annotations
