@@ -1,5 +1,5 @@
 """HTTP facts the mock relies on, each written once: the methods an OpenAPI path item may hold,
-and which media types carry JSON."""
+and which media types carry JSON or XML (RFC 6839: a `+json` or `+xml` suffix is that syntax)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,18 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 
 
 def is_json(media_type: str | None) -> bool:
-    """`application/json` and the structured `+json` suffix (`application/problem+json`),
-    parameters (`; charset=utf-8`) aside."""
+    """`application/json` and the structured `+json` suffix (`application/problem+json`,
+    `application/vnd.github+json`), parameters (`; charset=utf-8`) aside."""
     if not media_type:
         return False
     essence = media_type.split(";", 1)[0].strip().lower()
     return essence == "application/json" or essence.endswith("+json")
+
+
+def is_xml(media_type: str | None) -> bool:
+    """`application/xml`, `text/xml` and the `+xml` suffix (`application/problem+xml`,
+    `application/atom+xml`), parameters aside."""
+    if not media_type:
+        return False
+    essence = media_type.split(";", 1)[0].strip().lower()
+    return essence in ("application/xml", "text/xml") or essence.endswith("+xml")

@@ -16,7 +16,7 @@ import zlib
 from typing import Any, Mapping
 from xml.sax.saxutils import escape
 
-from mockserver.httpfacts import is_json
+from mockserver.httpfacts import is_json, is_xml
 from mockserver.pointer import resolve, schema_properties
 from mockserver.reply import encode_json
 
@@ -59,7 +59,7 @@ def is_rendering(media_type: str) -> bool:
     """Whether a body of this type is rendered from a structured value (CSV rows, XML elements):
     such a value is validated against the schema as it is, before it becomes text."""
     kind = essence(media_type)
-    return kind in ("text/csv", "application/xml", "text/xml") or kind.endswith("+xml")
+    return kind == "text/csv" or is_xml(kind)
 
 
 def render(media_type: str, payload: Any, schema: Mapping[str, Any] | None = None,
@@ -74,7 +74,7 @@ def render(media_type: str, payload: Any, schema: Mapping[str, Any] | None = Non
         return b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
     if kind == "text/csv":
         return _csv(payload).encode("utf-8")
-    if kind in ("application/xml", "text/xml") or kind.endswith("+xml"):
+    if is_xml(kind):
         return _xml(payload, schema, document or {}).encode("utf-8")
     if isinstance(payload, (bytes, bytearray)):
         return bytes(payload)

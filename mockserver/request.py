@@ -17,6 +17,9 @@ from urllib.parse import parse_qsl
 from xml.etree import ElementTree
 
 from starlette.datastructures import Headers
+
+from mockserver import brackets
+from mockserver.httpfacts import is_json, is_xml
 from starlette.types import Message, Receive, Scope
 
 
@@ -80,21 +83,18 @@ class MockRequest:
     @cached_property
     def fields(self) -> Any:
         """The body as a value: JSON parsed; a form or XML as text values (a repeated name, a
-        list), for the caller to type by the schema; else None. The parameters stage has
+        list; a form's bracketed names nested, brackets.py), for the caller to type by the
+        schema; else None. The parameters stage has
         already checked JSON against the contract."""
         if not self.body:
             return None
         kind = (self.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
         try:
-            if kind == "application/x-www-form-urlencoded":
-                form: dict[str, Any] = {}
-                for key, value in parse_qsl(self.body.decode("utf-8"), keep_blank_values=True):
-                    form[key] = [*form[key], value] if isinstance(form.get(key), list) else (
-                        [form[key], value] if key in form else value)
-                return form
-            if kind == "application/json" or kind.endswith("+json"):
+            if kind == "application/x-www-form-urlencoded":  # `metadata[plan]=pro` is {"metadata": {"plan": "pro"}}
+                return brackets.decode(parse_qsl(self.body.decode("utf-8"), keep_blank_values=True))
+            if is_json(kind):
                 return json.loads(self.body)
-            if kind in ("application/xml", "text/xml") or kind.endswith("+xml"):
+            if is_xml(kind):
                 return _xml_value(ElementTree.fromstring(self.body))
         except (ValueError, ElementTree.ParseError):
             return None

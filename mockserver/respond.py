@@ -23,6 +23,7 @@ from mockserver.defaults import ACCEPT_HEADERS_KEPT
 from mockserver.contract import DeclaredResponse, Operation, served_type
 from mockserver.generate import RecordGenerator
 from mockserver.generate.runtime import stable_int
+from mockserver.httpfacts import is_json, is_xml
 from mockserver.pagination import GENERATED_TOTAL
 from mockserver.pointer import resolve, schema_properties
 from mockserver.preferences import Preferences
@@ -44,7 +45,18 @@ def _best(accept: str, offered: tuple[str, ...]) -> int | None:
     Clients send the same few Accept headers over and over: each is parsed once. On equal
     preference the first offered wins, which is the contract's JSON when it declares one.
     """
-    best = parse_accept_header(_without_parameters(accept), MIMEAccept).best_match(offered)
+    parsed = parse_accept_header(_without_parameters(accept), MIMEAccept)
+    best = parsed.best_match(offered)
+    quality = parsed.quality(best) if best is not None else 0
+    # RFC 6839: a client that reads some JSON (`application/vnd.github+json`, what GitHub's
+    # clients send, or `application/json` for a `problem+json` error) reads the declared JSON,
+    # when no type it named is declared or when it prefers JSON to the one that matched; XML alike.
+    for family in (is_json, is_xml):
+        wanted = max((q for kind, q in parsed if q > 0 and family(kind)), default=0)
+        if wanted > quality:
+            match = next((kind for kind in offered if family(kind)), None)
+            if match is not None:
+                best, quality = match, wanted
     return None if best is None else offered.index(best)
 
 

@@ -24,17 +24,18 @@ from urllib.parse import urlsplit
 
 from jsonschema_path import SchemaPath
 from openapi_core import Config, OpenAPI
+from openapi_core.deserializing.media_types.util import json_loads
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.schemas import oas30_read_schema_validators_factory
 
 from mockserver import problems
 from mockserver.admission import SecondSight
-from mockserver.contract import Api, DeclaredResponse, Operation
+from mockserver.contract import Api, DeclaredResponse, Operation, served_type
 from mockserver.pointer import resolve
 from mockserver.defaults import VALIDATION_CACHE_SIZE
 from mockserver.httpfacts import is_json
-from mockserver.media import is_rendering, render
+from mockserver.media import essence, is_rendering, render
 from mockserver.leanschema import lean_schema, lean_validators_factory
 from mockserver.reply import Reply, encode_json
 
@@ -57,6 +58,22 @@ def _violations(exc: BaseException) -> list[str]:
     return found or [f"{type(exc).__name__}: {exc}"]
 
 
+def _readers(api: Api) -> dict[str, Any]:
+    """openapi-core's body readers for the response types it does not know as JSON: every `+json`
+    type (RFC 6839; it knows `application/vnd.api+json` alone, and reads `problem+json` as
+    bytes, which no object schema accepts), and the rendered ones (XML, CSV), which
+    `_validate` hands it as the JSON of the value they were rendered from."""
+    readers = {}
+    for op in api.operations.values():
+        for response in [*op.responses.values(), *op.fallbacks.values()]:
+            for variant in response.variants:
+                served = served_type(variant.media_type)
+                if served is not None and (is_json(served) or is_rendering(served)):
+                    for key in (variant.media_type, essence(variant.media_type)):
+                        readers[str(key).lower()] = json_loads
+    return readers
+
+
 class ResponseValidator:
     """Validates replies of one API's operations."""
 
@@ -65,7 +82,8 @@ class ResponseValidator:
         # document served has passed this very validator (openapi-spec-validator's 3.0 one) on
         # its way in, as it is (documents.py) or normalized; the mock's own additions since
         # (declared 401s, `content: {}` dropped) are valid by construction, and tested.
-        self._openapi = OpenAPI.from_dict(api.document, config=Config(spec_validator_cls=None))
+        self._openapi = OpenAPI.from_dict(api.document, config=Config(
+            spec_validator_cls=None, extra_media_type_deserializers=_readers(api)))
         self._document = api.document
         server = urlsplit(api.server_url)
         # openapi-core matches requests against the document's servers, wherever we mount it.
@@ -157,7 +175,9 @@ class ResponseValidator:
             return []
         path = self._server_path + _PARAM.sub("x", op.path)
         request = MockRequest(self._host, op.method, path)
-        response = MockResponse(body, status_code=status, content_type=media_type or "")
+        # a rendered body (XML, CSV) is checked as the value it was rendered from, as above
+        response = MockResponse(body if value_json is None else value_json, status_code=status,
+                                content_type=media_type or "")
         try:
             self._openapi.validate_response(request, response)
         except Exception as exc:  # openapi-core raises a family of errors; all mean "invalid"
