@@ -193,6 +193,23 @@ def test_the_whole_normalizer_takes_a_2_0_document_and_gives_valid_3_0() -> None
     assert len([w for w in warnings if "collectionFormat" in w]) == 2
 
 
+def test_a_2_0_document_split_over_files_is_bundled_then_converted(tmp_path: Path) -> None:
+    (tmp_path / "api.yaml").write_text(
+        'swagger: "2.0"\ninfo: {title: split, version: "1"}\nproduces: [application/json]\npaths:\n'
+        '  /things/{id}:\n    get:\n      parameters: [{$ref: "common.yaml#/parameters/id"}]\n'
+        '      responses: {"200": {description: ok, schema: {$ref: "common.yaml#/definitions/Thing"}}}\n',
+        encoding="utf-8")
+    (tmp_path / "common.yaml").write_text(
+        "parameters:\n  id: {name: id, in: path, required: true, type: string}\n"
+        "definitions:\n  Thing: {type: object, properties: {note: {type: string, x-nullable: true},"
+        ' parent: {$ref: "#/definitions/Thing"}}}\n', encoding="utf-8")
+    document, _ = normalize_documents([tmp_path / "api.yaml"])
+    get = document["paths"]["/things/{id}"]["get"]
+    assert get["parameters"] == [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    assert document["components"]["schemas"] == {"Thing": {"type": "object", "properties": {
+        "note": {"type": "string", "nullable": True}, "parent": {"$ref": "#/components/schemas/Thing"}}}}
+
+
 def test_other_swagger_versions_are_refused_in_one_line(tmp_path: Path) -> None:
     old = tmp_path / "old.yaml"
     old.write_text('swagger: "1.2"\ninfo: {title: t, version: "1"}\npaths: {}\n', encoding="utf-8")
