@@ -62,7 +62,7 @@ def test_definitions_parameters_and_responses_are_components_and_refs_follow_the
     components = doc["components"]
     assert list(components["schemas"]) == ["Thing", "Page_Owner_", "Error", "Blob"]
     thing = components["schemas"]["Thing"]["properties"]
-    assert thing["owner"] == {"$ref": "#/components/schemas/Page_Owner_"}
+    assert thing["owner"] == {"$ref": "#/components/schemas/Page_Owner_"}  # springfox's originalRef: ignored by 2.0
     assert components["schemas"]["Page_Owner_"]["properties"]["items"]["items"] == {"$ref": "#/components/schemas/Thing"}
     listing = doc["paths"]["/things"]["get"]
     assert listing["parameters"][0] == {"$ref": "#/components/parameters/limit"}

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 from mockserver import pointer
 from mockserver.httpfacts import HTTP_METHODS
+from mockserver.normalize.downconvert import KEYWORDS_30
 
 # What a 2.0 non-body parameter, header or `items` says about its value: its schema in 3.0.
 _SCHEMA_KEYS = frozenset({
@@ -84,6 +85,8 @@ class _Converter:
         out: dict[str, Any] = {}
         for key, value in schema.items():
             here = pointer.join(where, key)
+            if "$ref" in schema and key not in KEYWORDS_30 and not str(key).startswith("x-"):
+                continue  # 2.0 ignores what stands beside a $ref; springfox writes `originalRef` there
             if key == "x-nullable" and isinstance(value, bool):
                 out["nullable"] = value
             elif key == "discriminator" and isinstance(value, str):
