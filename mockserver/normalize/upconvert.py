@@ -221,9 +221,8 @@ class _Converter:
         declared = {(p.get("name"), p.get("in")) for p in own if isinstance(p, dict)}
         inherited = [(p, w) for p, w in shared if (p.get("name"), p.get("in")) not in declared]
         parameters: list[Any] = []
-        bodies: list[tuple[dict[str, Any], str]] = []
-        forms: list[tuple[dict[str, Any], str]] = [pw for pw in inherited if pw[0].get("in") == "formData"]
-        bodies += [pw for pw in inherited if pw[0].get("in") == "body"]
+        bodies = [(p, w) for p, w in inherited if p.get("in") == "body"]
+        forms = [(p, w) for p, w in inherited if p.get("in") == "formData"]
         for index, param in enumerate(own):
             here = pointer.join(where, "parameters", index)
             if not isinstance(param, dict):
@@ -251,17 +250,14 @@ class _Converter:
                 if parameters:
                     out["parameters"] = parameters
             elif key == "responses" and isinstance(value, dict):
-                out["requestBody"] = body
                 out[key] = {str(code): self.response(r, produces, pointer.join(where, key, code))
                             for code, r in value.items()}
             elif key == "security" and isinstance(value, list):
                 out[key] = self.security(value)
             else:
                 out[key] = value
-        if body is None:
-            out.pop("requestBody", None)
-        elif "requestBody" not in out:
-            out["requestBody"] = body
+        if body is not None:
+            out["requestBody"] = body  # dump.py puts it in its place, after the parameters
         return out
 
     def path_item(self, item: dict[str, Any], where: str) -> dict[str, Any]:
