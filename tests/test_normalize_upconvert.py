@@ -217,6 +217,29 @@ def test_other_swagger_versions_are_refused_in_one_line(tmp_path: Path) -> None:
         normalize_documents([old])
 
 
+_BROKEN = {
+    "an oauth2 scheme without a flow": ({"securityDefinitions": {"o": {"type": "oauth2"}}},
+                                        "#/components/securitySchemes/o"),
+    "a form field without a name": ({"paths": {"/a": {"post": {"parameters": [{"in": "formData", "type": "string"}],
+                                                               "responses": {"200": {"description": "ok"}}}}}},
+                                    None),
+    "a response that is text": ({"paths": {"/a": {"get": {"responses": {"200": "ok"}}}}},
+                                "#/paths/~1a/get/responses/200"),
+}
+
+
+@pytest.mark.parametrize("name", list(_BROKEN))
+def test_a_broken_2_0_document_is_one_line_or_served_never_a_traceback(name: str, tmp_path: Path) -> None:
+    change, place = _BROKEN[name]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}, **change}))
+    if place is None:
+        normalize_documents([broken])
+        return
+    with pytest.raises(UserError, match=f"broken.json: normalized document is not valid OpenAPI 3.0 at {place}"):
+        normalize_documents([broken])
+
+
 def test_the_normalize_command_writes_the_converted_document(tmp_path: Path) -> None:
     written = tmp_path / "petstore.yaml"
     result = run_cli("normalize", str(PETSTORE), "-o", str(written))

@@ -191,6 +191,9 @@ class _Converter:
         encoding: dict[str, Any] = {}
         for param, where in params:
             name = param.get("name")
+            if not isinstance(name, str):
+                self.note(where, "a formData parameter without a name; dropped")
+                continue
             rest, schema = self._simple({k: v for k, v in param.items() if k != "collectionFormat"}, where)
             prop = {**({"description": rest["description"]} if "description" in rest else {}), **schema}
             if "example" in rest:
@@ -333,7 +336,7 @@ class _Converter:
             if key in scheme:
                 flow[key] = scheme[key]
         flow["scopes"] = scheme.get("scopes") or {}
-        flow_name = _OAUTH2_FLOWS.get(scheme.get("flow"), scheme.get("flow"))
+        flow_name = _OAUTH2_FLOWS.get(scheme.get("flow"), str(scheme.get("flow")))  # else validation names it
         kept = {k: v for k, v in scheme.items()
                 if k not in ("type", "flow", "authorizationUrl", "tokenUrl", "scopes", "name")}
         return {"type": "oauth2", **kept, "flows": {flow_name: flow}}
