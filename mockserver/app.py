@@ -14,6 +14,7 @@ how it keeps connexion's precedence). Nothing here knows a vendor.
 from __future__ import annotations
 
 import logging
+import traceback
 import warnings
 from functools import partial
 from typing import Any, Callable
@@ -100,6 +101,7 @@ def secret_headers(engine: Engine) -> frozenset[str]:
     )
 
 
+TRACEBACK_FRAMES = 20  # innermost frames of a bug's traceback in the log (internal_error)
 CONNEXION_RESPONSES = {"default": {"description": "answered by the mock's pipeline (respond.py)"}}
 
 
@@ -201,8 +203,12 @@ def method_not_allowed(router: Router) -> Callable[[ConnexionRequest, Exception]
 
 
 def internal_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    """A bug of the mock: logged with its traceback, answered as a problem that says so."""
-    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    """A bug of the mock: logged with its traceback, answered as a problem that says so.
+
+    Only the innermost frames are logged: a runaway recursion's whole traceback is thousands of
+    lines per request, and the frames nearest the raise are the ones that say what went wrong."""
+    frames = "".join(traceback.format_exception(exc, limit=-TRACEBACK_FRAMES)).rstrip()
+    log.error("internal error on %s %s\n%s", request.method, request.url.path, frames)
     return _as_connexion(problems.internal_error(f"{type(exc).__name__} while answering; see the server log"))
 
 

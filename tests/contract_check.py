@@ -35,3 +35,50 @@ def assert_valid_in(document_path: Path, method: str, template_path: str, respon
         MockResponse(response.content, status_code=response.status_code,
                      content_type=response.headers.get("content-type", "")),
     )
+
+
+def body_violations(document: dict, method: str, template: str, status: int, content_type: str,
+                    content: bytes) -> list[str]:
+    """What is wrong with a reply's body against its declared schema, found by the schema
+    validator openapi-core uses but through `$ref`s into the document as published, without
+    openapi-core's path finder (a tenth of a second a request on GitHub's 1,000 paths)."""
+    import json
+    from urllib.parse import quote
+
+    from openapi_schema_validator import OAS30Validator, oas30_format_checker
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    responses = document["paths"][template][method]["responses"]
+    key = next((k for k in (str(status), f"{str(status)[0]}XX", "default") if k in responses), None)
+    if key is None:
+        return [f"status {status} is not declared"]
+    response = responses[key]
+    while "$ref" in response:
+        response = _pointer(document, response["$ref"])
+    declared = response.get("content") or {}
+    essence = content_type.split(";")[0].strip().lower()
+    if not declared:
+        return [] if not content else [f"a body where {status} declares none"]
+    media = next((m for m in declared if m.split(";")[0].strip().lower() == essence), None)
+    if media is None:
+        return [f"{essence!r} is not among {sorted(declared)}"]
+    if "schema" not in declared[media]:
+        return []
+    is_json = essence == "application/json" or essence.endswith("+json")
+    if not is_json:
+        return []  # text, XML, binary: what the body is made of is not a JSON instance
+    pointer = "urn:document#/" + "/".join(quote(p.replace("~", "~0").replace("/", "~1"), safe="~")
+                              for p in ("paths", template, method, "responses", key, "content", media, "schema"))
+    registry = Registry().with_resource("urn:document", Resource.from_contents(document, default_specification=DRAFT4))
+    validator = OAS30Validator({"$ref": pointer}, registry=registry, format_checker=oas30_format_checker)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"[:300] for e in validator.iter_errors(json.loads(content))]
+
+
+def _pointer(document: dict, ref: str):
+    from urllib.parse import unquote
+
+    node = document
+    for part in ref[2:].split("/"):
+        node = node[unquote(part).replace("~1", "/").replace("~0", "~")]
+    return node

@@ -11,6 +11,7 @@ schema's type and pattern, so each request reaches the operation rather than the
 from __future__ import annotations
 
 import argparse
+import base64
 import asyncio
 import collections
 import json
@@ -65,7 +66,7 @@ def _resolve(document: dict[str, Any], node: Any) -> Any:
 
 def value_for(document: dict[str, Any], parameter: dict[str, Any]) -> str:
     """A path value the parameter's schema accepts, as a client would send one."""
-    schema = _resolve(document, parameter.get("schema") or {})
+    schema = _resolve(document, parameter.get("schema") or parameter)  # Swagger 2.0: on the parameter
     if "example" in parameter:
         return str(parameter["example"])
     if isinstance(schema, dict):
@@ -97,9 +98,9 @@ def value_for(document: dict[str, Any], parameter: dict[str, Any]) -> str:
     return "abc123"
 
 
-def requests_for(document: dict[str, Any]) -> list[tuple[str, str]]:
-    """(template, concrete path) for every GET, parameters filled from their schemas."""
-    base = ""
+def requests_for(document: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
+    """(template, concrete path, credentials) for every GET, parameters filled from their schemas."""
+    base = str(document.get("basePath") or "").rstrip("/")  # Swagger 2.0
     servers = document.get("servers") or []
     if servers and isinstance(servers[0], dict):
         base = re.sub(r"^[a-z]+://[^/]*", "", str(servers[0].get("url", ""))).rstrip("/")
@@ -114,25 +115,50 @@ def requests_for(document: dict[str, Any]) -> list[tuple[str, str]]:
             if parameter.get("in") == "path":
                 params[parameter["name"]] = value_for(document, parameter)
         path = _PARAM.sub(lambda m: quote(params.get(m.group(1), "abc123"), safe=""), template)
-        found.append((template, base + path))
+        found.append((template, base + path, credentials_for(document, item["get"])))
     return found
 
 
-def probe(spec: Path, accept: str = "application/json", headers: dict[str, str] | None = None,
-          **config: Any) -> Probe:
+async def sweep(client: httpx.AsyncClient, document: dict[str, Any], headers: dict[str, str]) -> list[Outcome]:
+    """One GET per operation through `client` (in-process or over a socket), with `headers` and
+    the operation's credentials."""
+    outcomes = []
+    for template, path, credentials in requests_for(document):
+        response = await client.get(path, headers={**credentials, **headers})
+        outcomes.append(Outcome("get", template, path, response.status_code,
+                                response.headers.get("content-type", ""), response.content))
+    return outcomes
+
+
+def credentials_for(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, str]:
+    """Headers that satisfy the operation's first security requirement (an unrestricted mock
+    accepts any well-formed credential), so a read reaches its operation instead of a 401."""
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    requirements = operation.get("security", document.get("security")) or [{}]
+    headers: dict[str, str] = {}
+    for name in requirements[0] or {}:
+        scheme = _resolve(document, schemes.get(name) or {})
+        kind, how = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+        if kind == "http" and how == "basic":
+            headers["Authorization"] = "Basic " + base64.b64encode(b"user:secret").decode()
+        elif kind in ("http", "oauth2", "openIdConnect"):
+            headers["Authorization"] = "Bearer sk_test_123"
+        elif kind == "apiKey" and scheme.get("in") == "header":
+            headers[scheme["name"]] = "sk_test_123"
+    return headers
+
+
+def probe(spec: Path, accept: str = "application/json", **config: Any) -> Probe:
+    """The document served in this process (the app `serve` builds), swept once."""
     started = time.perf_counter()
     app = create_app(ServeConfig(specs=(spec,), quiet=True, **config))
     result = Probe(app.engine.apis[0].document)
     result.startup_s = time.perf_counter() - started
-    sent = {"Accept": accept, "Authorization": "Bearer sk_test_123", **(headers or {})}
 
     async def go() -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-            for template, path in requests_for(result.document):
-                response = await client.get(path, headers=sent)
-                result.outcomes.append(Outcome("get", template, path, response.status_code,
-                                               response.headers.get("content-type", ""), response.content))
+            result.outcomes = await sweep(client, result.document, {"Accept": accept})
     asyncio.run(go())
     return result
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -358,6 +359,28 @@ def test_an_unexpected_exception_is_the_internal_error_problem_and_a_405_names_t
     assert failed.status_code == 500 and b"internal-error" in failed.content and b"KeyError" in failed.content
     refused = app.request("DELETE", "/api/v1/activity_logs/boom", BEARER)
     assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD"
+
+
+def test_a_runaway_recursion_logs_its_innermost_frames_only(monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    """A bug that recurses without end (as the generator once did on Stripe) is one 500 and a
+    log entry of a bounded size, not thousands of lines per request."""
+    app = InProcess(REPO / "openapi" / "lago.yaml")
+
+    def ping(depth: int) -> Reply:
+        return pong(depth + 1)
+
+    def pong(depth: int) -> Reply:  # two functions: Python does not fold a cycle's repeated lines
+        return ping(depth + 1)
+
+    monkeypatch.setattr(app.engine.responder, "respond", lambda *_a, **_k: ping(0))
+    with caplog.at_level(logging.ERROR, logger="mockserver"):
+        failed = app.get("/api/v1/activity_logs/recursing", BEARER)
+    assert failed.status_code == 500 and b"RecursionError" in failed.content
+    [entry] = [r for r in caplog.records if r.getMessage().startswith("internal error on GET")]
+    logged = entry.getMessage()
+    assert "RecursionError" in logged and logged.count("in ping") + logged.count("in pong") <= 20
+    assert len(logged.splitlines()) < 80
 
 
 def test_a_verdict_is_kept_the_second_time_its_reply_is_validated(bundled: InProcess) -> None:

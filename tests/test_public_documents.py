@@ -1,0 +1,85 @@
+"""Every public document in tests/data/specs, served as published by the real server: it starts
+without a traceback, and one GET per operation answers no 5xx and only 2xx bodies that its
+schema accepts, with `Accept: application/json` and with what the vendor's own clients send.
+
+The bodies are checked here against the file as published (tests/contract_check.py), not
+against what the mock made of it. One server at a time: the largest take hundreds of MB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from mockserver.yamlfile import load_yaml_file
+from tests.contract_check import body_violations
+from tests.mockserver_process import REPO, RunningServer, start_server
+from tests.probe import Outcome, sweep
+
+SPECS = REPO / "tests" / "data" / "specs"
+
+# What each API's own clients send as Accept, beside plain JSON.
+VENDOR_ACCEPT = {
+    "stripe.json": "*/*",  # stripe-python and stripe-node send none: httpx's default
+    "github.json": "application/vnd.github+json",  # Octokit, gh, and GitHub's own docs
+    "kubernetes.json": "application/json, */*",  # client-go and kubectl
+    "twilio-api-v2010.json": "application/json",
+    "petstore-3.0.yaml": "application/json",
+    "museum-3.1.yaml": "application/json",
+}
+
+
+class Served:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        path = SPECS / name
+        self.server: RunningServer = start_server("--spec", str(path), timeout=240)
+        self.document = json.loads(path.read_bytes()) if path.suffix == ".json" else load_yaml_file(path)
+        # Bodies are checked against the file as published where it is OpenAPI 3.0; a 3.1 or
+        # 2.0 document against the 3.0 document the mock serves for it (its /openapi.json).
+        self.checked_against = self.document
+        if not str(self.document.get("openapi", "")).startswith("3.0"):
+            api = httpx.get(self.server.url + "/__mock/health", timeout=60).json()["apis"][0]
+            served = httpx.get(self.server.url + api["base_path"].rstrip("/") + "/openapi.json", timeout=60)
+            self.checked_against = served.json()
+
+    def sweep(self, accept: str) -> list[Outcome]:
+        async def go() -> list[Outcome]:
+            async with httpx.AsyncClient(base_url=self.server.url, timeout=30) as client:
+                return await sweep(client, self.document, {"Accept": accept})
+        return asyncio.run(go())
+
+
+@pytest.fixture(scope="module", params=sorted(VENDOR_ACCEPT))
+def served(request: pytest.FixtureRequest) -> Iterator[Served]:
+    running = Served(request.param)
+    yield running
+    running.server.stop()
+
+
+def test_starts_as_published_without_a_traceback(served: Served) -> None:
+    log = served.server.log()
+    assert "Traceback" not in log, log[-3000:]
+    warnings = [line for line in log.splitlines() if line.startswith("warning:")]
+    assert len(warnings) <= 12, "repeated warnings are summarised:\n" + "\n".join(warnings[:40])
+
+
+@pytest.mark.parametrize("accept", ["application/json", "vendor"])
+def test_one_get_per_operation_answers_no_5xx_and_valid_2xx(served: Served, accept: str) -> None:
+    sent = VENDOR_ACCEPT[served.name] if accept == "vendor" else accept
+    outcomes = served.sweep(sent)
+    assert len(outcomes) == sum(1 for item in served.document["paths"].values() if "get" in item)
+    errors = [f"{o.status} {o.template}: {o.body[:300]!r}" for o in outcomes if o.status >= 500]
+    assert not errors, f"{len(errors)} of {len(outcomes)} GETs answered 5xx:\n" + "\n".join(errors[:30])
+    invalid = []
+    for o in outcomes:
+        if 200 <= o.status < 300:
+            wrong = body_violations(served.checked_against, "get", o.template, o.status, o.content_type, o.body)
+            invalid += [f"{o.template} {o.status}: {problem}" for problem in wrong[:2]]
+    assert not invalid, f"{len(invalid)} invalid 2xx bodies:\n" + "\n".join(invalid[:30])
+    assert "Traceback" not in served.server.log()
