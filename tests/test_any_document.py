@@ -413,17 +413,6 @@ def test_the_served_document_has_every_reference_local_and_markdown_inlined(spli
     assert httpx.get(split.url + "/split/openapi.yaml").text.startswith("openapi: 3.0.3\n")
 
 
-def test_a_swagger_2_document_stops_start_up_with_how_to_convert_it(tmp_path: Path) -> None:
-    from tests.hardening_support import serve_expecting_failure
-
-    legacy = tmp_path / "legacy.yaml"
-    legacy.write_text('swagger: "2.0"\ninfo: {title: t, version: "1"}\npaths: {}\n', encoding="utf-8")
-    failed = serve_expecting_failure("--spec", str(legacy))
-    assert failed.returncode == 2
-    assert "legacy.yaml: Swagger 2.0 documents are not served; convert it to OpenAPI 3 first, for instance: " \
-           "npx swagger2openapi" in failed.stderr
-
-
 def _huge_document(paths: int) -> str:
     """A 3.1 document of `2 * paths` operations whose schemas use what real documents do:
     recursion, `oneOf` with null, `const`, type arrays and `examples` arrays."""

@@ -31,6 +31,7 @@ VENDOR_ACCEPT = {
     "twilio-api-v2010.json": "application/json",
     "petstore-3.0.yaml": "application/json",
     "museum-3.1.yaml": "application/json",
+    "petstore-2.0.json": "application/xml",  # Swagger 2.0; its clients ask for XML as often as JSON
 }
 
 

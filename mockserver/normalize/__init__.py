@@ -1,8 +1,8 @@
 """Build time: vendor documents -> one valid, deterministic OpenAPI 3.0.3 document per vendor.
 
 Pipeline (one module per step): load (docs page / YAML / JSON) -> bundle (external `$ref`s
-made local) -> forms (resolved endpoint
-or OpenAPI) -> downconvert (3.1 -> 3.0.3) -> merge (pages of one vendor) -> auth
+made local) -> forms (resolved endpoint, OpenAPI, or Swagger 2.0 converted up by
+upconvert) -> downconvert (3.1 -> 3.0.3) -> merge (pages of one vendor) -> auth
 (`Authorization` header parameters -> security) -> tidy (no-op empties, info) -> lenient
 (small violations repaired, one warning each) ->
 operation_ids -> overlay -> validate (openapi-spec-validator + connexion) -> dump.

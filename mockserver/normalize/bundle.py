@@ -27,6 +27,7 @@ from mockserver.yamlfile import display_path, parse_yaml, read_text
 
 _DATA_SUFFIXES = {".yaml", ".yml", ".json"}
 _SCHEMA_KEYS = {"type", "properties", "allOf", "oneOf", "anyOf", "items", "enum", "additionalProperties"}
+_PARAMETER_KEYS = {"name", "in"}  # a Swagger 2.0 parameter has `type` and `items` too, but is no schema
 
 
 def has_external_refs(data: Any) -> bool:
@@ -87,7 +88,7 @@ class _Bundler:
         if target == self.main:  # back into the document itself, from another file
             return {"$ref": "#" + fragment}
         key = (target, fragment)
-        if isinstance(value, dict) and _SCHEMA_KEYS & set(value):
+        if isinstance(value, dict) and _SCHEMA_KEYS & set(value) and not _PARAMETER_KEYS <= set(value):
             return {"$ref": pointer.join("#/components/schemas", self.component(key, value, target))}
         if key in self.inlining:  # a non-schema that contains itself: nothing sensible to copy
             self.warnings.append(f"{display_path(here)}: $ref {ref!r} is circular; left empty")

@@ -1,7 +1,8 @@
 """Recognising what an input holds and turning it into an OpenAPI document.
 
-Two forms are accepted, in a docs page or a plain file: a whole OpenAPI 3.0 / 3.1 document,
-or the docs renderer's resolved endpoint. Anything else is a user error, said plainly.
+Two forms are accepted, in a docs page or a plain file: a whole OpenAPI 3.0 / 3.1 document (or
+Swagger 2.0, converted up to 3.0 here), or the docs renderer's resolved endpoint. Anything else
+is a user error, said plainly.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from mockserver.errors import UserError
 from mockserver.normalize import resolved
 from mockserver.normalize.load import Loaded
+from mockserver.normalize.upconvert import upconvert
 
 SUPPORTED_VERSIONS = ("3.0", "3.1")
 
@@ -27,10 +29,9 @@ def to_openapi(loaded: Loaded, warnings: list[str]) -> dict[str, Any]:
             raise UserError(source, f"unsupported OpenAPI version {version!r} (3.0.x and 3.1.x are supported)")
         return data
     if "swagger" in data:
-        # No maintained Python converter exists (prance sends the document to a web service), so
-        # the user converts once, with the converter Swagger's own tools use.
-        raise UserError(source, "Swagger 2.0 documents are not served; convert it to OpenAPI 3 first, "
-                                f"for instance: npx swagger2openapi {source} -o openapi.yaml")
+        if str(data["swagger"]) != "2.0":
+            raise UserError(source, f"unsupported Swagger version {str(data['swagger'])!r} (2.0 is supported)")
+        return upconvert(data, source, warnings)
     if resolved.is_resolved(data):
         return resolved.to_openapi(data, source, loaded.page, warnings)
     raise UserError(
