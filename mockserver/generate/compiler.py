@@ -13,6 +13,7 @@ from typing import Any
 
 from . import hints
 from jsonschema import Draft4Validator
+from openapi_schema_validator import OAS30ReadValidator
 
 from .nodes import (
     Arr, Bool, Const, DateTime, Enum, Examples, FreeForm, Int, Node, Num, Obj, OneOf, Prop, Ref, Str, settle,
@@ -53,6 +54,7 @@ class Compiler:
         self._held: list[Any] = []  # every schema object a table key names by its id
         self._flat: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}  # id -> (schema, flattened)
         self._choices: dict[int, tuple[dict[str, Any], list[Any]]] = {}  # id -> (schema, its options)
+        self._root_validator: Any = None  # openapi-core's validator on the document, for oneOf checks
 
     # --- resolution -------------------------------------------------------------------------------
 
@@ -214,7 +216,22 @@ class Compiler:
         # are their id unless the request expands them, as the API answers
         preferred = next((i for i, opt in enumerate(options) if "$ref" not in opt), None) \
             if "x-expansionResources" in s else None
-        return OneOf(nodes or [FreeForm(hints.record_dict)], disc_prop, disc_values, preferred)
+        node = OneOf(nodes or [FreeForm(hints.record_dict)], disc_prop, disc_values, preferred)
+        if s.get("oneOf") and disc_prop is None and _overlap([self.flatten(o) for o in self._options(s)]):
+            self._exactly_one(node, self._options(s))
+        return node
+
+    def _exactly_one(self, node: OneOf, options: list[Any]) -> None:
+        """A oneOf whose options can accept the same value must get a value exactly one accepts
+        (GitHub's reviewer: a user with a `name` is a team too). The node checks its value with
+        openapi-core's own validator for each option, and first drops the properties that the other
+        option requires and its own does not (`drops`), else draws again."""
+        if self._root_validator is None:
+            self._root_validator = OAS30ReadValidator(self.doc, format_checker=OAS30ReadValidator.FORMAT_CHECKER)
+        node.checks = tuple(self._root_validator.evolve(schema=opt).is_valid for opt in options)
+        required = [set(self.flatten(opt).get("required") or ()) for opt in options]
+        node.drops = tuple(tuple(tuple(sorted(required[j] - required[i])) for j in range(len(options)))
+                           for i in range(len(options)))
 
     def _compile_string(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
                         sibs: frozenset[str]) -> Node:
@@ -336,6 +353,36 @@ def _sole_ref(schema: dict[str, Any]) -> str | None:
             and all(k == "allOf" or _passive(k) for k in schema):
         return parts[0]["$ref"]
     return None
+
+
+_JSON_TYPES = frozenset(("string", "integer", "number", "boolean", "array", "object"))
+
+
+def _types(s: dict[str, Any]) -> frozenset[str]:
+    """The JSON types a (flattened) schema's values can have; numbers and integers overlap."""
+    if isinstance(s.get("enum"), list):
+        kinds = {"boolean" if isinstance(v, bool) else "integer" if isinstance(v, int) else
+                 "number" if isinstance(v, float) else "string" if isinstance(v, str) else
+                 "array" if isinstance(v, list) else "object" for v in s["enum"] if v is not None}
+    else:
+        t = s.get("type") or _infer_type(s)
+        if not isinstance(t, str) or s.get("oneOf") or s.get("anyOf"):
+            return _JSON_TYPES
+        kinds = {t}
+    if kinds & {"integer", "number"}:
+        kinds |= {"integer", "number"}
+    return frozenset(kinds)
+
+
+def _overlap(options: list[dict[str, Any]]) -> bool:
+    """Whether two options of a oneOf may accept one value (by the types of their values)."""
+    seen: set[str] = set()
+    for option in options:
+        kinds = _types(option)
+        if seen & kinds:
+            return True
+        seen |= kinds
+    return False
 
 
 def _normalize_type(s: dict[str, Any]) -> dict[str, Any]:

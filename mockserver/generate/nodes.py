@@ -460,7 +460,7 @@ class OneOf(Node):
     value set to match it. Deep in a recursion, a branch that recurses gives way to the branch
     that ends soonest (`escape`, set by `settle`)."""
 
-    __slots__ = ("options", "disc_prop", "disc_values", "preferred", "escape")
+    __slots__ = ("options", "disc_prop", "disc_values", "preferred", "escape", "checks", "drops")
 
     def __init__(self, options: list[Node], disc_prop: str | None, disc_values: list[str | None],
                  preferred: int | None = None) -> None:
@@ -470,6 +470,10 @@ class OneOf(Node):
         self.disc_values = tuple(disc_values)
         self.preferred = preferred
         self.escape: int | None = None
+        # a oneOf whose options overlap: each option's validity check, and for (chosen, other)
+        # a property the other requires and the chosen does not (Compiler._exactly_one)
+        self.checks: tuple[Callable[[Any], bool], ...] = ()
+        self.drops: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
         if self.preferred is not None:
@@ -480,9 +484,38 @@ class OneOf(Node):
                     and (run.recursion >= MAX_RECURSION or run.depth > MAX_DEPTH):
                 i = self.escape
         value = self.options[i].gen(run, pin)
+        if self.checks:
+            i, value = self._exactly_one(run, pin, i, value)
         if self.disc_prop is not None and isinstance(value, dict) and self.disc_values[i] is not None:
             value[self.disc_prop] = self.disc_values[i]
         return value
+
+
+    def _exactly_one(self, run: Run, pin: Pin | None, i: int, value: Any) -> tuple[int, Any]:
+        """A value only option `i` accepts: a property another option requires (and `i` does not)
+        is dropped; else each other option in turn (GitHub's event payload: every object is a
+        `public-event`, so only a value no other option accepts is one)."""
+        first = i
+        n = len(self.options)
+        for step in range(n):
+            if step:
+                i = (first + step) % n
+                value = self.options[i].gen(run, pin)
+            for _ in range(2):
+                others = [j for j, valid in enumerate(self.checks) if j != i and valid(value)]
+                if not others:
+                    return i, value
+                if not isinstance(value, dict):
+                    break
+                dropped = False
+                for j in others:
+                    drop = next((key for key in self.drops[i][j] if key in value), None)
+                    if drop is not None:  # the other option lacks a property it requires now
+                        del value[drop]
+                        dropped = True
+                if not dropped:
+                    break
+        return first, self.options[first].gen(run, pin)
 
 
 class Ref(Node):
