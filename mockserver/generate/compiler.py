@@ -16,7 +16,8 @@ from jsonschema import Draft4Validator
 from openapi_schema_validator import OAS30ReadValidator
 
 from .nodes import (
-    Arr, Bool, Const, DateTime, Enum, Examples, FreeForm, Int, Node, Num, Obj, OneOf, Prop, Ref, Str, settle,
+    Arr, Bool, Const, DateTime, Enum, Examples, FreeForm, Int, Node, Num, Obj, OneOf, Prop, Ref, Refused, Str,
+    settle,
 )
 from .runtime import Ctx, Run, key_styled, words
 from mockserver.names import singular
@@ -158,7 +159,16 @@ class Compiler:
 
     def _compile_flat(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
                       sibs: frozenset[str], ref_name: str | None) -> Node:
-        return self._compile_kind(s, name, parent, sibs, ref_name)
+        node = self._compile_kind(s, name, parent, sibs, ref_name)
+        if isinstance(s.get("not"), dict):  # rare (no public document here has one): checked, drawn again
+            node = Refused(node, self._validator(s["not"]))
+        return node
+
+    def _validator(self, schema: dict[str, Any]) -> Any:
+        """openapi-core's OAS 3.0 read validator's verdict for `schema` ($refs into the document)."""
+        if self._root_validator is None:
+            self._root_validator = OAS30ReadValidator(self.doc, format_checker=OAS30ReadValidator.FORMAT_CHECKER)
+        return self._root_validator.evolve(schema=schema).is_valid
 
     def _compile_kind(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
                       sibs: frozenset[str], ref_name: str | None) -> Node:
@@ -226,9 +236,7 @@ class Compiler:
         (GitHub's reviewer: a user with a `name` is a team too). The node checks its value with
         openapi-core's own validator for each option, and first drops the properties that the other
         option requires and its own does not (`drops`), else draws again."""
-        if self._root_validator is None:
-            self._root_validator = OAS30ReadValidator(self.doc, format_checker=OAS30ReadValidator.FORMAT_CHECKER)
-        node.checks = tuple(self._root_validator.evolve(schema=opt).is_valid for opt in options)
+        node.checks = tuple(self._validator(opt) for opt in options)
         required = [set(self.flatten(opt).get("required") or ()) for opt in options]
         node.drops = tuple(tuple(tuple(sorted(required[j] - required[i])) for j in range(len(options)))
                            for i in range(len(options)))

@@ -518,6 +518,26 @@ class OneOf(Node):
         return first, self.options[first].gen(run, pin)
 
 
+class Refused(Node):
+    """A schema with `not`: values of the rest of the schema, drawn again while the `not`
+    schema accepts them (`accepts`: openapi-core's validator for it)."""
+
+    __slots__ = ("inner", "accepts")
+
+    def __init__(self, inner: Node, accepts: Callable[[Any], bool]) -> None:
+        super().__init__(inner.prio)
+        self.inner = inner
+        self.accepts = accepts
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        value = self.inner.gen(run, pin)
+        for _ in range(8):
+            if not self.accepts(value):
+                break
+            value = self.inner.gen(run, pin)
+        return value
+
+
 class Ref(Node):
     """A back-edge of a recursive schema: resolved through the plan table at generation time."""
 
@@ -551,6 +571,8 @@ def _children(node: Node) -> tuple[Node, ...]:
         return node.options
     if isinstance(node, Examples):
         return (node.fallback,)
+    if isinstance(node, Refused):
+        return (node.inner,)
     if isinstance(node, Ref):
         return (node.target(),)
     return ()
@@ -567,8 +589,8 @@ def _rank(node: Node) -> float:
         return 1 + min((o.rank for o in node.options), default=0)
     if isinstance(node, Ref):
         return node.target().rank
-    if isinstance(node, Examples):
-        return 0
+    if isinstance(node, Refused):
+        return node.inner.rank
     return 0
 
 
