@@ -235,11 +235,16 @@ class Compiler:
         """A oneOf whose options can accept the same value must get a value exactly one accepts
         (GitHub's reviewer: a user with a `name` is a team too). The node checks its value with
         openapi-core's own validator for each option, and first drops the properties that the other
-        option requires and its own does not (`drops`), else draws again."""
+        option requires and its own does not (`drops`); where no property is required (GitHub's
+        409: a basic error or a rule violation, both open objects), it adds one that its own
+        option leaves open and the other types otherwise (`poisons`); else it draws again."""
         node.checks = tuple(self._validator(opt) for opt in options)
-        required = [set(self.flatten(opt).get("required") or ()) for opt in options]
+        flat = [self.flatten(opt) for opt in options]
+        required = [set(f.get("required") or ()) for f in flat]
         node.drops = tuple(tuple(tuple(sorted(required[j] - required[i])) for j in range(len(options)))
                            for i in range(len(options)))
+        node.poisons = tuple(tuple(_poison(flat[i], flat[j]) for j in range(len(options)))
+                             for i in range(len(options)))
 
     def _compile_string(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
                         sibs: frozenset[str]) -> Node:
@@ -360,6 +365,19 @@ def _sole_ref(schema: dict[str, Any]) -> str | None:
             and isinstance(parts[0].get("$ref"), str) and all(k == "$ref" or _passive(k) for k in parts[0]) \
             and all(k == "allOf" or _passive(k) for k in schema):
         return parts[0]["$ref"]
+    return None
+
+
+def _poison(own: dict[str, Any], other: dict[str, Any]) -> tuple[str, Any] | None:
+    """(name, value): a property `own` leaves open (undeclared, additional properties allowed)
+    that `other` declares with a type the value does not have, so `other` refuses the object."""
+    if own.get("additionalProperties", True) is not True:
+        return None
+    declared = own.get("properties") or {}
+    for name, sub in sorted((other.get("properties") or {}).items()):
+        kind = sub.get("type") if isinstance(sub, dict) and "$ref" not in sub else None
+        if name not in declared and isinstance(kind, str) and "enum" not in sub:
+            return name, (0 if kind == "string" else "")
     return None
 
 

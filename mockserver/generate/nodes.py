@@ -460,7 +460,7 @@ class OneOf(Node):
     value set to match it. Deep in a recursion, a branch that recurses gives way to the branch
     that ends soonest (`escape`, set by `settle`)."""
 
-    __slots__ = ("options", "disc_prop", "disc_values", "preferred", "escape", "checks", "drops")
+    __slots__ = ("options", "disc_prop", "disc_values", "preferred", "escape", "checks", "drops", "poisons")
 
     def __init__(self, options: list[Node], disc_prop: str | None, disc_values: list[str | None],
                  preferred: int | None = None) -> None:
@@ -474,6 +474,7 @@ class OneOf(Node):
         # a property the other requires and the chosen does not (Compiler._exactly_one)
         self.checks: tuple[Callable[[Any], bool], ...] = ()
         self.drops: tuple[tuple[tuple[str, ...], ...], ...] = ()
+        self.poisons: tuple[tuple[tuple[str, Any] | None, ...], ...] = ()
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
         if self.preferred is not None:
@@ -493,7 +494,7 @@ class OneOf(Node):
 
     def _exactly_one(self, run: Run, pin: Pin | None, i: int, value: Any) -> tuple[int, Any]:
         """A value only option `i` accepts: a property another option requires (and `i` does not)
-        is dropped; else each other option in turn (GitHub's event payload: every object is a
+        is dropped, or one it types otherwise (and `i` leaves open) added; else each other option in turn (GitHub's event payload: every object is a
         `public-event`, so only a value no other option accepts is one)."""
         first = i
         n = len(self.options)
@@ -501,19 +502,23 @@ class OneOf(Node):
             if step:
                 i = (first + step) % n
                 value = self.options[i].gen(run, pin)
-            for _ in range(2):
+            for _ in range(3):
                 others = [j for j, valid in enumerate(self.checks) if j != i and valid(value)]
                 if not others:
                     return i, value
                 if not isinstance(value, dict):
                     break
-                dropped = False
+                changed = False
                 for j in others:
                     drop = next((key for key in self.drops[i][j] if key in value), None)
+                    poison = self.poisons[i][j]
                     if drop is not None:  # the other option lacks a property it requires now
                         del value[drop]
-                        dropped = True
-                if not dropped:
+                        changed = True
+                    elif poison is not None and poison[0] not in value:  # ... or has one of another type
+                        value[poison[0]] = poison[1]
+                        changed = True
+                if not changed:
                     break
         return first, self.options[first].gen(run, pin)
 
