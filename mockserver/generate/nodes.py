@@ -471,7 +471,8 @@ class OneOf(Node):
         self.preferred = preferred
         self.escape: int | None = None
         # a oneOf whose options overlap: each option's validity check, and for (chosen, other)
-        # a property the other requires and the chosen does not (Compiler._exactly_one)
+        # the properties the other requires and the chosen does not, and one the chosen leaves
+        # open and the other types otherwise (Compiler._exactly_one)
         self.checks: tuple[Callable[[Any], bool], ...] = ()
         self.drops: tuple[tuple[tuple[str, ...], ...], ...] = ()
         self.poisons: tuple[tuple[tuple[str, Any] | None, ...], ...] = ()
@@ -491,11 +492,11 @@ class OneOf(Node):
             value[self.disc_prop] = self.disc_values[i]
         return value
 
-
     def _exactly_one(self, run: Run, pin: Pin | None, i: int, value: Any) -> tuple[int, Any]:
         """A value only option `i` accepts: a property another option requires (and `i` does not)
-        is dropped, or one it types otherwise (and `i` leaves open) added; else each other option in turn (GitHub's event payload: every object is a
-        `public-event`, so only a value no other option accepts is one)."""
+        is dropped, or one it types otherwise (and `i` leaves open) added; else each other option
+        in turn (GitHub's event payload: every object is a `public-event`, so only a value no
+        other option accepts is one)."""
         first = i
         n = len(self.options)
         for step in range(n):
@@ -584,8 +585,9 @@ def _children(node: Node) -> tuple[Node, ...]:
 
 
 def _rank(node: Node) -> float:
-    """How deep generation goes at most before it ends, keeping to required properties, the
-    fewest items, the escaping branch and null where `null_cut` allows (what a deep run does)."""
+    """How many levels generation needs at least to end, keeping to required properties, the
+    fewest items, the escaping branch and null where `null_cut` allows (what a deep run does);
+    infinite where it cannot end."""
     if isinstance(node, Obj):
         return 1 + max((0 if p.node.null_cut else p.node.rank for p in node.props if p.required), default=0)
     if isinstance(node, Arr):
@@ -619,21 +621,20 @@ def settle(root: Node) -> None:
         stack.append((node, True))
         if not isinstance(node, Ref):
             stack.extend((child, False) for child in _children(node))
-    fresh = order
-    for node in fresh:  # the graph without back-edges is acyclic: one pass in this order
+    for node in order:  # the graph without back-edges is acyclic: one pass in this order
         node.cyclic = isinstance(node, Ref) or any(c.cyclic for c in _children(node))
-    for node in fresh:
+    for node in order:
         target = node.target() if isinstance(node, Ref) else node
         node.null_cut = node.cyclic and target.nullable
-    for _ in range(len(fresh) + 1):  # ranks fall to a fixed point (Bellman-Ford over back-edges)
+    for _ in range(len(order) + 1):  # ranks fall to a fixed point (Bellman-Ford over back-edges)
         changed = False
-        for node in fresh:
+        for node in order:
             rank = _rank(node)
             if rank < node.rank:
                 node.rank, changed = rank, True
         if not changed:
             break
-    for node in fresh:
+    for node in order:
         if isinstance(node, OneOf) and node.cyclic:
             node.escape = min(range(len(node.options)), key=lambda i: node.options[i].rank)
         node.settled = True
