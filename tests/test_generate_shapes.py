@@ -109,6 +109,10 @@ def test_a_discriminator_names_the_generated_branch() -> None:
     assert all(("lives" in pet) == (pet["petType"] == "cat") for pet in pets)
 
 
+def test_a_discriminator_takes_only_object_branches() -> None:
+    assert {contents["type"] for contents in records("Contents")} == {"file"}
+
+
 def test_allof_refs_siblings_not_and_single_enums() -> None:
     assert all(5 <= named["rank"] <= 7 and "city" in named for named in records("Named"))
     assert all(2 <= len(short["code"]) <= 4 for short in records("Short"))

@@ -213,9 +213,16 @@ class Compiler:
     def _compile_choice(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
                         sibs: frozenset[str]) -> Node:
         options = [opt for opt in s.get("oneOf") or s.get("anyOf") or [] if isinstance(opt, dict)]
-        nodes = [self.compile(merged, name, parent, sibs) for merged in self._options(s)]
+        merged_options = self._options(s)
         disc = s.get("discriminator")
         disc_prop = disc.get("propertyName") if isinstance(disc, dict) else None
+        if disc_prop is not None:  # the validator's discriminator takes objects only (GitHub's
+            # directory listing, an array, beside a file, a symlink and a submodule)
+            objects = [i for i, merged in enumerate(merged_options) if "object" in _types(self.flatten(merged))]
+            if objects:
+                options = [options[i] for i in objects]
+                merged_options = [merged_options[i] for i in objects]
+        nodes = [self.compile(merged, name, parent, sibs) for merged in merged_options]
         mapping = (disc or {}).get("mapping") or {}
         disc_values: list[str | None] = []
         for opt in options:
@@ -227,8 +234,8 @@ class Compiler:
         preferred = next((i for i, opt in enumerate(options) if "$ref" not in opt), None) \
             if "x-expansionResources" in s else None
         node = OneOf(nodes or [FreeForm(hints.record_dict)], disc_prop, disc_values, preferred)
-        if s.get("oneOf") and disc_prop is None and _overlap([self.flatten(o) for o in self._options(s)]):
-            self._exactly_one(node, self._options(s))
+        if s.get("oneOf") and disc_prop is None and _overlap([self.flatten(o) for o in merged_options]):
+            self._exactly_one(node, merged_options)
         return node
 
     def _exactly_one(self, node: OneOf, options: list[Any]) -> None:
