@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from mockserver import problems
 from mockserver.contract import DeclaredResponse, Operation
-from mockserver.pointer import resolve, schema_properties
+from mockserver.pointer import resolve, schema_properties, schema_required
 from mockserver.request import MockRequest
 from mockserver.reply import Reply
 from mockserver.resources import PARENT_SEPARATOR, Role
@@ -199,9 +199,23 @@ class Crud:
             found = found[window.offset: window.offset + window.count]
         assert role.items is not None
         items_schema = (resolve(document, _array_at(document, success.schema, role.items)) or {}).get("items")
-        pins[role.items] = [self._project(document, items_schema, record) for record in found]
+        pins[role.items] = [self._item(op, items_schema, self._project(document, items_schema, record))
+                            for record in found]
         body = self.generators[op.api].generate(success.schema, key=(op.operation_id, "list"), pins=pins)
         return self.responder.reply(op, success.status, success, body)
+
+    def _item(self, op: Operation, items_schema: Any, record: Any) -> Any:
+        """The record as the list's item: a list whose items are not what its resource stores
+        (aliases of customers, summaries) requires fields the record lacks; those are generated,
+        for the record's id, around the record's own fields."""
+        document = self.generators[op.api].document
+        missing = [name for name in schema_required(document, items_schema) if name not in record] \
+            if isinstance(record, dict) else []
+        if not missing:
+            return record
+        key = (op.operation_id, "item", json.dumps(record, sort_keys=True, default=str))
+        made = self.generators[op.api].generate(items_schema, key=key, pins={(k,): v for k, v in record.items()})
+        return {**record, **{name: made[name] for name in missing if name in made}}
 
     # -- replies ---------------------------------------------------------------------------
 

@@ -59,6 +59,17 @@ def resolve(document: Any, node: Any) -> Any:
     return node
 
 
+def schema_required(document: Mapping[str, Any], schema: Any) -> list[str]:
+    """The properties a schema requires, looking through `$ref` and `allOf`."""
+    schema = resolve(document, schema)
+    if not isinstance(schema, Mapping):
+        return []
+    required = [name for name in schema.get("required") or () if isinstance(name, str)]
+    for part in schema.get("allOf") or ():
+        required += [name for name in schema_required(document, part) if name not in required]
+    return required
+
+
 def schema_properties(document: Mapping[str, Any], schema: Any) -> dict[str, Any]:
     """The properties a schema declares, looking through `$ref` and `allOf`."""
     schema = resolve(document, schema)

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from jsonschema_path import SchemaPath
 from openapi_core import Config, OpenAPI
+from openapi_core.deserializing.media_types import media_type_deserializers
 from openapi_core.deserializing.media_types.util import json_loads
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
@@ -35,7 +36,7 @@ from mockserver.contract import Api, DeclaredResponse, Operation, served_type
 from mockserver.pointer import resolve
 from mockserver.defaults import VALIDATION_CACHE_SIZE
 from mockserver.httpfacts import is_json
-from mockserver.media import essence, is_rendering, render
+from mockserver.media import FILES, essence, is_rendering, render
 from mockserver.leanschema import lean_schema, lean_validators_factory
 from mockserver.reply import Reply, encode_json
 
@@ -143,7 +144,7 @@ class ResponseValidator:
             raw = resolve(self._document, raw_responses[declared.doc_key])
             if declared.media_type is None or declared.schema is None or raw.get("headers"):
                 continue
-            if not (declared.json or is_rendering(declared.media_type)):
+            if not (declared.json or is_rendering(declared.media_type)) and self._text_kind(declared) is None:
                 continue
             lean = lean_schema(self._document, declared.schema)
             if lean is not None:  # same verdicts, less to walk (leanschema.py)
@@ -154,6 +155,19 @@ class ResponseValidator:
                 validator = oas30_read_schema_validators_factory.create(spec, schema)
             validators[(op.operation_id, declared.doc_key, declared.media_type)] = validator
         return validators
+
+    def _text_kind(self, declared: DeclaredResponse) -> str | None:
+        """How a body in a media type openapi-core has no reader for (GitHub's
+        `application/octocat-stream`) is read back: as the text it was written from ("string"),
+        or as JSON ("json", what media.render writes for a structured value); None for JSON,
+        rendered (CSV, XML) and binary bodies, and for the types openapi-core reads itself."""
+        kind = essence(declared.media_type or "")
+        if declared.json or is_rendering(kind) or kind in FILES or kind in media_type_deserializers:
+            return None
+        schema = resolve(self._document, declared.schema)
+        if not isinstance(schema, dict) or schema.get("format") in ("binary", "byte"):
+            return None
+        return "string" if schema.get("type") == "string" else "json"
 
     def _validate(self, op: Operation, status: int, media_type: str | None, body: bytes,
                   value_json: bytes | None = None) -> list[str]:
@@ -168,9 +182,13 @@ class ResponseValidator:
                     f"({', '.join(str(v.media_type) for v in declared.variants)})"]
         validator = self._body_validator(op, variant.doc_key, variant.media_type)
         if validator is not None:
+            text = self._text_kind(variant) if not variant.json else None
             try:
-                validator.validate(json.loads(body if value_json is None else value_json))
-            except (ValueError, OpenAPIError) as exc:  # not JSON; or openapi-core's InvalidSchemaValue
+                if text == "string":  # the text the generated string was written as
+                    validator.validate(body.decode("utf-8"))
+                else:
+                    validator.validate(json.loads(body if value_json is None else value_json))
+            except (ValueError, OpenAPIError) as exc:  # not JSON or not UTF-8; or openapi-core's InvalidSchemaValue
                 return _violations(exc)
             return []
         path = self._server_path + _PARAM.sub("x", op.path)

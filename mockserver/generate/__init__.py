@@ -96,7 +96,7 @@ class RecordGenerator:
                 return entry[1]
             # Compiling under the lock: the compiler's memo table and recursion stack are shared state,
             # and compilation happens once per schema, so serializing it costs nothing in steady state.
-            node = self._compiler.compile(schema, None, (), ref_name=self._compiler.root_name(schema))
+            node = self._compiler.plan(schema)
             self._plans[sid] = (schema, node)  # holding the schema keeps its id from being reused
             if len(self._plans) > GENERATOR_PLANS_KEPT:
                 self._plans.popitem(last=False)

@@ -13,9 +13,11 @@ from typing import Any
 
 from . import hints
 from jsonschema import Draft4Validator
+from openapi_schema_validator import OAS30ReadValidator
 
 from .nodes import (
-    Arr, Bool, Const, DateTime, Enum, Examples, FreeForm, Int, Node, Num, Obj, OneOf, Prop, Ref, Str,
+    Arr, Bool, Const, DateTime, Enum, Examples, FreeForm, Int, Node, Num, Obj, OneOf, Prop, Ref, Refused, Str,
+    settle,
 )
 from .runtime import Ctx, Run, key_styled, words
 from mockserver.names import singular
@@ -49,7 +51,11 @@ class Compiler:
         schemas = (document.get("components") or {}).get("schemas") or {}
         self.component_names: dict[int, str] = {id(s): n for n, s in schemas.items() if isinstance(s, dict)}
         self.table: dict[Any, Node] = {}
-        self._stack: list[tuple[str, Any]] = []
+        self._stack: list[tuple[int, Any]] = []
+        self._held: list[Any] = []  # every schema object a table key names by its id
+        self._flat: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}  # id -> (schema, flattened)
+        self._choices: dict[int, tuple[dict[str, Any], list[Any]]] = {}  # id -> (schema, its options)
+        self._root_validator: Any = None  # openapi-core's validator on the document, for oneOf checks
 
     # --- resolution -------------------------------------------------------------------------------
 
@@ -60,48 +66,109 @@ class Compiler:
         return node
 
     def flatten(self, schema: dict[str, Any], seen: frozenset[str] = frozenset()) -> dict[str, Any]:
-        """Follow $ref chains and merge allOf into one schema dict (the input is never modified)."""
-        while "$ref" in schema:  # OAS 3.0: siblings of $ref are ignored
-            ref = schema["$ref"]
+        """Follow $ref chains and merge allOf into one schema dict (the input is never modified).
+
+        A top-level call is answered once per schema object (the same merged dict every time): the
+        compiler recognises recursion by the identity of what it compiles, so what it makes of a
+        schema must be the same object whenever that schema comes round again."""
+        if seen:
+            return self._flatten(schema, seen)
+        kept = self._flat.get(id(schema))
+        if kept is None or kept[0] is not schema:
+            kept = self._flat[id(schema)] = (schema, self._flatten(schema, seen))
+        return kept[1]
+
+    def _flatten(self, schema: dict[str, Any], seen: frozenset[str]) -> dict[str, Any]:
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
             if ref in seen:
                 return {}
-            seen = seen | {ref}
-            schema = self.deref(ref)
+            target = self._flatten(self.deref(ref), seen | {ref})
+            # openapi-core applies the siblings of a $ref too: they constrain like an allOf part
+            rest = {k: v for k, v in schema.items() if k != "$ref" and not _passive(k)}
+            return merge_all([rest, target]) if rest else target
         schema = _normalize_type(schema)
         if "allOf" not in schema:
             return schema
         base = {k: v for k, v in schema.items() if k != "allOf"}
-        parts = [base] + [self.flatten(p, seen) for p in schema["allOf"]]
+        parts = [base] + [self._flatten(p, seen) for p in schema["allOf"] if isinstance(p, dict)]
         return merge_all(parts)
 
     # --- compilation ------------------------------------------------------------------------------
 
+    def plan(self, schema: dict[str, Any]) -> Node:
+        """The plan for a schema handed to generate(): compiled, then settled (how generation
+        leaves each recursive cycle, nodes.settle)."""
+        node = self.compile(schema, None, (), ref_name=self.root_name(schema))
+        settle(node)
+        return node
+
     def compile(self, schema: dict[str, Any], name: str | None, parent: tuple[str, ...],
                 sibs: frozenset[str] = frozenset(), ref_name: str | None = None) -> Node:
+        """One node per (schema, name context). A schema met again inside itself, through any
+        keyword ($ref, allOf, anyOf/oneOf, items, properties, additionalProperties), becomes a
+        back-edge to the plan being built, so compiling always ends; `settle` then finds how
+        generation leaves each cycle."""
         ref = _sole_ref(schema)
-        if ref is None:
-            return self._compile_flat(self.flatten(schema), name, parent, sibs, ref_name)
-        key = (ref, name, parent, sibs)
+        target = self.deref(ref) if ref is not None else schema  # what the schema amounts to
+        key = (id(target), name, parent, sibs)
         node = self.table.get(key)
         if node is not None:
             return node
-        for stacked_ref, stacked_key in reversed(self._stack):
-            if stacked_ref == ref:  # recursion: point back at the plan being built
+        for stacked_id, stacked_key in reversed(self._stack):
+            if stacked_id == id(target):  # recursion: point back at the plan being built
                 return Ref(self.table, stacked_key)
-        self._stack.append((ref, key))
+        self._stack.append((id(target), key))
         try:
-            node = self._compile_flat(self.flatten(schema), name, parent, sibs, ref.rsplit("/", 1)[-1])
+            node = self._compile_flat(self.flatten(schema), name, parent, sibs,
+                                      ref.rsplit("/", 1)[-1] if ref is not None else ref_name)
+            node.nullable = self.accepts_null(schema)
         finally:
             self._stack.pop()
         self.table[key] = node
+        self._held.append(target)  # the key holds its id: the object must outlive the table entry
         return node
+
+    def accepts_null(self, schema: Any, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether openapi-core's OAS 3.0 validator accepts null for `schema`. `nullable: true`
+        counts only beside a `type` in the same schema object (OAS 3.0.3, and openapi-schema-
+        validator's `type` keyword): `{anyOf: [{$ref}], nullable: true}` refuses null."""
+        if not isinstance(schema, dict):
+            return schema is not False
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            if ref in seen or not self.accepts_null(self.deref(ref), seen | {ref}):
+                return False
+        if "type" in schema and schema.get("nullable") is not True:
+            t = schema["type"]
+            if not (isinstance(t, list) and "null" in t):
+                return False
+        enum = schema.get("enum")
+        if isinstance(enum, list) and None not in enum:
+            return False
+        if "discriminator" in schema and schema.keys() & {"allOf", "anyOf", "oneOf"}:
+            return False  # the discriminator keyword wants an object
+        for sub in schema.get("allOf") or ():
+            if not self.accepts_null(sub, seen):
+                return False
+        if schema.get("anyOf") and not any(self.accepts_null(sub, seen) for sub in schema["anyOf"]):
+            return False
+        if schema.get("oneOf") and sum(self.accepts_null(sub, seen) for sub in schema["oneOf"]) != 1:
+            return False
+        return not ("not" in schema and self.accepts_null(schema["not"], seen))
 
     def _compile_flat(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
                       sibs: frozenset[str], ref_name: str | None) -> Node:
         node = self._compile_kind(s, name, parent, sibs, ref_name)
-        enum = s.get("enum")
-        node.nullable = s.get("nullable") is True and (enum is None or None in enum)
+        if isinstance(s.get("not"), dict):  # rare (no public document here has one): checked, drawn again
+            node = Refused(node, self._validator(s["not"]))
         return node
+
+    def _validator(self, schema: dict[str, Any]) -> Any:
+        """openapi-core's OAS 3.0 read validator's verdict for `schema` ($refs into the document)."""
+        if self._root_validator is None:
+            self._root_validator = OAS30ReadValidator(self.doc, format_checker=OAS30ReadValidator.FORMAT_CHECKER)
+        return self._root_validator.evolve(schema=schema).is_valid
 
     def _compile_kind(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
                       sibs: frozenset[str], ref_name: str | None) -> Node:
@@ -130,24 +197,61 @@ class Compiler:
             return FreeForm(hints.mimicker(example, name))
         return FreeForm(hints.freeform_hint(name, s))
 
+    def _options(self, s: dict[str, Any]) -> list[Any]:
+        """The options of a oneOf/anyOf, each with what beside it constrains too (an allOf of both).
+        Made once per schema object, so that recursion through them is recognised (see compile)."""
+        kept = self._choices.get(id(s))
+        if kept is None or kept[0] is not s:
+            keyword = "oneOf" if s.get("oneOf") else "anyOf"
+            base = {k: v for k, v in s.items() if k != keyword}
+            significant = any(not _passive(k) for k in base)
+            options = [{"allOf": [base, opt]} if significant else opt
+                       for opt in s.get(keyword) or [] if isinstance(opt, dict)]
+            kept = self._choices[id(s)] = (s, options)
+        return kept[1]
+
     def _compile_choice(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
                         sibs: frozenset[str]) -> Node:
-        options = s.get("oneOf") or s.get("anyOf") or []
-        base = {k: v for k, v in s.items() if k not in ("oneOf", "anyOf")}
-        significant = any(k not in _META_KEYS and k != "nullable" for k in base)
-        nodes: list[Node] = []
-        for opt in options:
-            merged = {"allOf": [base, opt]} if significant else opt
-            nodes.append(self.compile(merged, name, parent, sibs))
+        options = [opt for opt in s.get("oneOf") or s.get("anyOf") or [] if isinstance(opt, dict)]
+        merged_options = self._options(s)
         disc = s.get("discriminator")
         disc_prop = disc.get("propertyName") if isinstance(disc, dict) else None
+        if disc_prop is not None:  # the validator's discriminator takes objects only (GitHub's
+            # directory listing, an array, beside a file, a symlink and a submodule)
+            objects = [i for i, merged in enumerate(merged_options) if "object" in _types(self.flatten(merged))]
+            if objects:
+                options = [options[i] for i in objects]
+                merged_options = [merged_options[i] for i in objects]
+        nodes = [self.compile(merged, name, parent, sibs) for merged in merged_options]
         mapping = (disc or {}).get("mapping") or {}
         disc_values: list[str | None] = []
         for opt in options:
             ref = opt.get("$ref") if isinstance(opt, dict) else None
             value = next((k for k, v in mapping.items() if v == ref), None)
             disc_values.append(value or (ref.rsplit("/", 1)[-1] if ref else None))
-        return OneOf(nodes or [FreeForm(hints.record_dict)], disc_prop, disc_values)
+        # Stripe's expandable fields (`anyOf: [id string, $ref object]` with `x-expansionResources`)
+        # are their id unless the request expands them, as the API answers
+        preferred = next((i for i, opt in enumerate(options) if "$ref" not in opt), None) \
+            if "x-expansionResources" in s else None
+        node = OneOf(nodes or [FreeForm(hints.record_dict)], disc_prop, disc_values, preferred)
+        if s.get("oneOf") and disc_prop is None and _overlap([self.flatten(o) for o in merged_options]):
+            self._exactly_one(node, merged_options)
+        return node
+
+    def _exactly_one(self, node: OneOf, options: list[Any]) -> None:
+        """A oneOf whose options can accept the same value must get a value exactly one accepts
+        (GitHub's reviewer: a user with a `name` is a team too). The node checks its value with
+        openapi-core's own validator for each option, and first drops the properties that the other
+        option requires and its own does not (`drops`); where no property is required (GitHub's
+        409: a basic error or a rule violation, both open objects), it adds one that its own
+        option leaves open and the other types otherwise (`poisons`); else it draws again."""
+        node.checks = tuple(self._validator(opt) for opt in options)
+        flat = [self.flatten(opt) for opt in options]
+        required = [set(f.get("required") or ()) for f in flat]
+        node.drops = tuple(tuple(tuple(sorted(required[j] - required[i])) for j in range(len(options)))
+                           for i in range(len(options)))
+        node.poisons = tuple(tuple(_poison(flat[i], flat[j]) for j in range(len(options)))
+                             for i in range(len(options)))
 
     def _compile_string(self, s: dict[str, Any], name: str | None, parent: tuple[str, ...],
                         sibs: frozenset[str]) -> Node:
@@ -251,17 +355,67 @@ class Compiler:
         return ref.rsplit("/", 1)[-1] if ref else self.component_names.get(id(schema))
 
 
+def _passive(keyword: str) -> bool:
+    """Whether a keyword beside a $ref, an allOf or a oneOf/anyOf checks nothing there: annotations,
+    vendor extensions (Stripe's `x-expansionResources`), `readOnly` (nothing in a response), and
+    `nullable`, which counts only beside a `type` in the same schema object."""
+    return keyword in _META_KEYS or keyword in ("nullable", "readOnly") or keyword.startswith("x-")
+
+
 def _sole_ref(schema: dict[str, Any]) -> str | None:
     """The $ref of ``{$ref}`` or of ``{allOf: [{$ref}]}`` with nothing else that constrains."""
     ref = schema.get("$ref")
     if isinstance(ref, str):
-        return ref
+        return ref if all(k == "$ref" or _passive(k) for k in schema) else None
     parts = schema.get("allOf")
-    if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict) and len(parts[0]) == 1 \
-            and isinstance(parts[0].get("$ref"), str) \
-            and all(k in _META_KEYS or k == "allOf" for k in schema):
+    if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict) \
+            and isinstance(parts[0].get("$ref"), str) and all(k == "$ref" or _passive(k) for k in parts[0]) \
+            and all(k == "allOf" or _passive(k) for k in schema):
         return parts[0]["$ref"]
     return None
+
+
+def _poison(own: dict[str, Any], other: dict[str, Any]) -> tuple[str, Any] | None:
+    """(name, value): a property `own` leaves open (undeclared, additional properties allowed)
+    that `other` declares with a type the value does not have, so `other` refuses the object."""
+    if own.get("additionalProperties", True) is not True:
+        return None
+    declared = own.get("properties") or {}
+    for name, sub in sorted((other.get("properties") or {}).items()):
+        kind = sub.get("type") if isinstance(sub, dict) and "$ref" not in sub else None
+        if name not in declared and isinstance(kind, str) and "enum" not in sub:
+            return name, (0 if kind == "string" else "")
+    return None
+
+
+_JSON_TYPES = frozenset(("string", "integer", "number", "boolean", "array", "object"))
+
+
+def _types(s: dict[str, Any]) -> frozenset[str]:
+    """The JSON types a (flattened) schema's values can have; numbers and integers overlap."""
+    if isinstance(s.get("enum"), list):
+        kinds = {"boolean" if isinstance(v, bool) else "integer" if isinstance(v, int) else
+                 "number" if isinstance(v, float) else "string" if isinstance(v, str) else
+                 "array" if isinstance(v, list) else "object" for v in s["enum"] if v is not None}
+    else:
+        t = s.get("type") or _infer_type(s)
+        if not isinstance(t, str) or s.get("oneOf") or s.get("anyOf"):
+            return _JSON_TYPES
+        kinds = {t}
+    if kinds & {"integer", "number"}:
+        kinds |= {"integer", "number"}
+    return frozenset(kinds)
+
+
+def _overlap(options: list[dict[str, Any]]) -> bool:
+    """Whether two options of a oneOf may accept one value (by the types of their values)."""
+    seen: set[str] = set()
+    for option in options:
+        kinds = _types(option)
+        if seen & kinds:
+            return True
+        seen |= kinds
+    return False
 
 
 def _normalize_type(s: dict[str, Any]) -> dict[str, Any]:

@@ -22,16 +22,22 @@ OPTIONAL_PRESENT = 0.85  # optional properties appear most of the time
 NULL_RATE = 0.05  # optional nullable properties are null rarely
 MAX_DEPTH = 8  # beyond this nesting, objects get only what they require
 MAX_RECURSION = 3  # ... and so do recursive schemas after this many self-references
+RECURSION_LIMIT = 32  # a schema with no finite value (a required self-reference) stops here, as null
 
 
 class Node:
     """Base: ``gen(run, pin)`` returns a JSON value valid for the node's schema."""
 
-    __slots__ = ("prio", "nullable")
+    __slots__ = ("prio", "nullable", "settled", "cyclic", "rank", "null_cut")
 
     def __init__(self, prio: int = PRIO_PLAIN) -> None:
         self.prio = prio
-        self.nullable = False  # may be null (schema says nullable and its enum, if any, allows it)
+        self.nullable = False  # may be null: the validator accepts null for the schema (Compiler.accepts_null)
+        # set by `settle`, once the plan is complete:
+        self.settled = False
+        self.cyclic = False  # reaches a back-edge (Ref): generating it may recurse
+        self.rank: float = math.inf  # nesting needed to end, when generation keeps to what is required
+        self.null_cut = False  # cyclic and may be null: null where recursion must end
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
         raise NotImplementedError
@@ -374,6 +380,9 @@ class Obj(Node):
                         if node.nullable and random() < NULL_RATE:
                             values[name] = None
                             continue
+                elif deep and node.null_cut and kp is None:  # the recursion ends here
+                    values[name] = None
+                    continue
                 if kp is not None and kp.value is not UNSET:
                     node.gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
                     values[name] = kp.value
@@ -447,21 +456,91 @@ def _pinned_ts(pin: Pin | None) -> int | None:
 
 
 class OneOf(Node):
-    """oneOf/anyOf: one branch, chosen by the record's RNG; discriminator value set to match it."""
+    """oneOf/anyOf: one branch, chosen by the record's RNG (or the `preferred` one); discriminator
+    value set to match it. Deep in a recursion, a branch that recurses gives way to the branch
+    that ends soonest (`escape`, set by `settle`)."""
 
-    __slots__ = ("options", "disc_prop", "disc_values")
+    __slots__ = ("options", "disc_prop", "disc_values", "preferred", "escape", "checks", "drops", "poisons")
 
-    def __init__(self, options: list[Node], disc_prop: str | None, disc_values: list[str | None]) -> None:
+    def __init__(self, options: list[Node], disc_prop: str | None, disc_values: list[str | None],
+                 preferred: int | None = None) -> None:
         super().__init__(PRIO_CONTAINER)
         self.options = tuple(options)
         self.disc_prop = disc_prop
         self.disc_values = tuple(disc_values)
+        self.preferred = preferred
+        self.escape: int | None = None
+        # a oneOf whose options overlap: each option's validity check, and for (chosen, other)
+        # the properties the other requires and the chosen does not, and one the chosen leaves
+        # open and the other types otherwise (Compiler._exactly_one)
+        self.checks: tuple[Callable[[Any], bool], ...] = ()
+        self.drops: tuple[tuple[tuple[str, ...], ...], ...] = ()
+        self.poisons: tuple[tuple[tuple[str, Any] | None, ...], ...] = ()
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
-        i = run.rng.randrange(len(self.options))
+        if self.preferred is not None:
+            i = self.preferred
+        else:
+            i = run.rng.randrange(len(self.options))
+            if self.escape is not None and self.options[i].cyclic \
+                    and (run.recursion >= MAX_RECURSION or run.depth > MAX_DEPTH):
+                i = self.escape
         value = self.options[i].gen(run, pin)
+        if self.checks:
+            i, value = self._exactly_one(run, pin, i, value)
         if self.disc_prop is not None and isinstance(value, dict) and self.disc_values[i] is not None:
             value[self.disc_prop] = self.disc_values[i]
+        return value
+
+    def _exactly_one(self, run: Run, pin: Pin | None, i: int, value: Any) -> tuple[int, Any]:
+        """A value only option `i` accepts: a property another option requires (and `i` does not)
+        is dropped, or one it types otherwise (and `i` leaves open) added; else each other option
+        in turn (GitHub's event payload: every object is a `public-event`, so only a value no
+        other option accepts is one)."""
+        first = i
+        n = len(self.options)
+        for step in range(n):
+            if step:
+                i = (first + step) % n
+                value = self.options[i].gen(run, pin)
+            for _ in range(3):
+                others = [j for j, valid in enumerate(self.checks) if j != i and valid(value)]
+                if not others:
+                    return i, value
+                if not isinstance(value, dict):
+                    break
+                changed = False
+                for j in others:
+                    drop = next((key for key in self.drops[i][j] if key in value), None)
+                    poison = self.poisons[i][j]
+                    if drop is not None:  # the other option lacks a property it requires now
+                        del value[drop]
+                        changed = True
+                    elif poison is not None and poison[0] not in value:  # ... or has one of another type
+                        value[poison[0]] = poison[1]
+                        changed = True
+                if not changed:
+                    break
+        return first, self.options[first].gen(run, pin)
+
+
+class Refused(Node):
+    """A schema with `not`: values of the rest of the schema, drawn again while the `not`
+    schema accepts them (`accepts`: openapi-core's validator for it)."""
+
+    __slots__ = ("inner", "accepts")
+
+    def __init__(self, inner: Node, accepts: Callable[[Any], bool]) -> None:
+        super().__init__(inner.prio)
+        self.inner = inner
+        self.accepts = accepts
+
+    def gen(self, run: Run, pin: Pin | None) -> Any:
+        value = self.inner.gen(run, pin)
+        for _ in range(8):
+            if not self.accepts(value):
+                break
+            value = self.inner.gen(run, pin)
         return value
 
 
@@ -475,9 +554,87 @@ class Ref(Node):
         self.table = table
         self.key = key
 
+    def target(self) -> Node:
+        return self.table[self.key]
+
     def gen(self, run: Run, pin: Pin | None) -> Any:
+        if run.recursion >= RECURSION_LIMIT:
+            return None  # only a schema with no finite value gets here (its rank is infinite)
         run.recursion += 1
         try:
             return self.table[self.key].gen(run, pin)
         finally:
             run.recursion -= 1
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    """The nodes a node generates from; a Ref's is its target (the back-edge)."""
+    if isinstance(node, Obj):
+        return tuple(p.node for p in node.props) + ((node.extra,) if node.extra is not None else ())
+    if isinstance(node, Arr):
+        return (node.item,)
+    if isinstance(node, OneOf):
+        return node.options
+    if isinstance(node, Examples):
+        return (node.fallback,)
+    if isinstance(node, Refused):
+        return (node.inner,)
+    if isinstance(node, Ref):
+        return (node.target(),)
+    return ()
+
+
+def _rank(node: Node) -> float:
+    """How many levels generation needs at least to end, keeping to required properties, the
+    fewest items, the escaping branch and null where `null_cut` allows (what a deep run does);
+    infinite where it cannot end."""
+    if isinstance(node, Obj):
+        return 1 + max((0 if p.node.null_cut else p.node.rank for p in node.props if p.required), default=0)
+    if isinstance(node, Arr):
+        return 0 if node.lo == 0 else 1 + node.item.rank
+    if isinstance(node, OneOf):
+        return 1 + min((o.rank for o in node.options), default=0)
+    if isinstance(node, Ref):
+        return node.target().rank
+    if isinstance(node, Refused):
+        return node.inner.rank
+    return 0
+
+
+def settle(root: Node) -> None:
+    """Find how generation leaves every cycle of a complete plan: which nodes may recurse
+    (`cyclic`: they reach a Ref), how deep each goes at least before it ends (`rank`), which
+    recursive nodes may end as null (`null_cut`, where the validator accepts null) and which
+    branch of a recursive oneOf/anyOf ends soonest (`escape`). Nodes of plans settled before
+    keep what they have: a node's plan never changes once compiled."""
+    order: list[Node] = []  # children before parents, along the edges that are not back-edges
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen or node.settled:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        if not isinstance(node, Ref):
+            stack.extend((child, False) for child in _children(node))
+    for node in order:  # the graph without back-edges is acyclic: one pass in this order
+        node.cyclic = isinstance(node, Ref) or any(c.cyclic for c in _children(node))
+    for node in order:
+        target = node.target() if isinstance(node, Ref) else node
+        node.null_cut = node.cyclic and target.nullable
+    for _ in range(len(order) + 1):  # ranks fall to a fixed point (Bellman-Ford over back-edges)
+        changed = False
+        for node in order:
+            rank = _rank(node)
+            if rank < node.rank:
+                node.rank, changed = rank, True
+        if not changed:
+            break
+    for node in order:
+        if isinstance(node, OneOf) and node.cyclic:
+            node.escape = min(range(len(node.options)), key=lambda i: node.options[i].rank)
+        node.settled = True
