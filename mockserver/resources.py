@@ -121,7 +121,10 @@ def _request_place(document: Mapping[str, Any], schema: Any, resource: Resource)
     return () if set(top) & set(record) or not top else None
 
 
-def _array_of_records(document: Mapping[str, Any], schema: Any, resource: Resource) -> tuple[str, ...] | None:
+def _array_of_records(document: Mapping[str, Any], schema: Any, resource: Resource, *,
+                      same_schema: bool = False) -> tuple[str, ...] | None:
+    """Where a body of `schema` holds an array of the resource's records: items of the record's
+    own schema, or (unless `same_schema`) of one with its id field."""
     found = items_path(document, schema)
     if found is None:
         return None
@@ -131,7 +134,7 @@ def _array_of_records(document: Mapping[str, Any], schema: Any, resource: Resour
         return None
     if resolve(document, items) is resolve(document, resource.record_schema):
         return path
-    return path if resource.id_field in schema_properties(document, items) else None
+    return path if not same_schema and resource.id_field in schema_properties(document, items) else None
 
 
 def infer(api: Any) -> dict[str, Role]:
@@ -151,7 +154,7 @@ def infer(api: Any) -> dict[str, Role]:
         if name in resources:
             continue
         success = op.success
-        record_schema = success.schema if success else None
+        record_schema = binding.live if binding.live is not None else success.schema if success else None
         for key in binding.envelope:
             record_schema = schema_properties(document, record_schema).get(key)
         resources[name] = Resource(name, id_field, binding.field_type, record_schema,
@@ -171,14 +174,16 @@ def infer(api: Any) -> dict[str, Role]:
         if declared is not None:
             resource = resources.get(str(declared))
         else:
-            resource = by_item.get(shape) or by_collection.get(shape) or next(
+            resource = by_item.get(shape) or by_collection.get(shape) or _scoped(shape, by_collection) or next(
                 (r for item, r in by_item.items() if shape.startswith(item + "/")), None)
         if resource is not None:
             kind = _kind(op.method, on_item=shape == resource.item_shape,
                          below_item=shape.startswith(resource.item_shape + "/"))
-        elif op.method == "get":  # `/pet/findByStatus`: a list of a resource's records, elsewhere
-            resource = next((r for r in resources.values()
-                             if _array_of_records(document, op.success.schema if op.success else None, r) is not None), None)
+        elif op.method == "get":  # `/pet/findByStatus`: a list of a resource's records, below its collection
+            resource = next((r for collection, r in by_collection.items() if shape.startswith(collection + "/")
+                             and _array_of_records(document, op.success.schema if op.success else None, r,
+                                                   same_schema=True) is not None),
+                            None)
             kind = "list"
         if resource is None or kind is None:
             continue
@@ -200,6 +205,16 @@ def infer(api: Any) -> dict[str, Role]:
             continue  # a GET on the collection that is not a list of its records
         roles[op.operation_id] = role
     return roles
+
+
+def _scoped(shape: str, by_collection: Mapping[str, Resource]) -> Resource | None:
+    """The resource whose collection this path is, scoped to one parent record: GitHub creates
+    and lists an issue's comments at `/repos/{owner}/{repo}/issues/{issue_number}/comments` and
+    reads them at `/repos/{owner}/{repo}/issues/comments/{comment_id}`."""
+    head, _, last = shape.rpartition("/")
+    if not head.endswith("/{}") or "{" in last:
+        return None
+    return by_collection.get(head[: -len("/{}")] + "/" + last)
 
 
 def _kind(method: str, *, on_item: bool, below_item: bool) -> str | None:
