@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from mockserver import problems
 from mockserver.contract import DeclaredResponse, Operation
+from mockserver.pagination import items_path
 from mockserver.pointer import resolve, schema_properties
 from mockserver.request import MockRequest
 from mockserver.reply import Reply
@@ -198,7 +199,8 @@ class Crud:
                     if path[: len(op.pagination.items)] != op.pagination.items}
             found = found[window.offset: window.offset + window.count]
         assert role.items is not None
-        items_schema = (resolve(document, _array_at(document, success.schema, role.items)) or {}).get("items")
+        found_items = items_path(document, success.schema)
+        items_schema = found_items[1].get("items") if found_items is not None else None
         pins[role.items] = [self._project(document, items_schema, record) for record in found]
         body = self.generators[op.api].generate(success.schema, key=(op.operation_id, "list"), pins=pins)
         return self.responder.reply(op, success.status, success, body)
@@ -322,10 +324,3 @@ def typed(document: Mapping[str, Any], value: Any, schema: Any) -> Any:
     if kind == "boolean" and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return value
-
-
-def _array_at(document: Mapping[str, Any], schema: Any, path: tuple[str, ...]) -> Any:
-    node = schema
-    for key in path:
-        node = schema_properties(document, node).get(key)
-    return node
