@@ -261,11 +261,13 @@ class Crud:
             return str(next(n for n in range(1, len(taken) + 2) if str(n) not in taken))
         document = self.generators[op.api].document
         id_schema = schema_properties(document, role.resource.record_schema).get(role.resource.id_field)
+        assert reader.binding is not None
         for attempt in range(100):
             value = self.generators[op.api].generate(id_schema, key=(op.operation_id, "new", str(number), str(attempt))) \
                 if isinstance(id_schema, Mapping) else f"{number}-{attempt}"
-            if str(value) not in taken:
-                return str(value)
+            value = _url_safe(str(value), reader.binding.holds)
+            if value not in taken:
+                return value
         return f"{number}-{len(taken)}"
 
     def _violations(self, op: Operation, reader: Operation, record: Any) -> tuple[str, ...]:
@@ -280,6 +282,19 @@ class Crud:
                 return self.responder.declared(op, status, detail=reason)
         return problems.invalid_request(422, reason)
 
+
+
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9._~-]+")
+
+
+def _url_safe(value: str, holds: Any) -> str:
+    """A server-assigned id travels in URLs, and clients quote it their own way (Stripe's SDK
+    sends a space as `+`): a generated label becomes a slug (`Template Horizon` ->
+    `template-horizon`) where the id field can hold one."""
+    if not _URL_UNSAFE.search(value):
+        return value
+    slug = _URL_UNSAFE.sub("-", value).strip("-").lower()
+    return slug if slug and holds(slug) else value
 
 
 _CONFLICT_WORDS = re.compile(r"(?i)exist|taken|duplicate|already|conflict|unique")

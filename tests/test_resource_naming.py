@@ -6,6 +6,7 @@ looks like another resource's, and a list envelope composed with `allOf`."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
@@ -73,6 +74,7 @@ def test_stripe_customer_round_trip_with_the_deleted_form(mock: InProcess) -> No
     assert read["id"] == "cus_123" and "deleted" not in read and read["object"] == "customer"
     created = call(mock, "POST", "/v1/customers", form="email=ada%40example.com&name=Ada").json()
     assert (created["email"], created["name"], created["object"]) == ("ada@example.com", "Ada", "customer")
+    assert re.fullmatch(r"[a-z0-9-]+", created["id"])  # server-assigned, URL-safe: SDKs quote ids their own way
     path = "/v1/customers/" + created["id"]
     assert call(mock, "GET", path).json() == created
     assert call(mock, "GET", "/v1/customers").json()["data"] == [created]
