@@ -126,3 +126,14 @@ def test_a_list_envelope_composed_with_allof_lists_created_records(mock: InProce
     assert (booking["guest"], booking["nights"]) == ("Ada", 2)
     assert call(mock, "GET", "/bookings/" + booking["id"]).json() == {"data": booking}
     assert call(mock, "GET", "/bookings").json()["data"] == [booking]
+
+
+def test_list_items_shaped_otherwise_than_the_record_are_generated_where_they_differ(mock: InProcess) -> None:
+    pull = call(mock, "POST", "/repos/o/r/pulls", {"title": "Fix it"}).json()
+    assert call(mock, "GET", f"/repos/o/r/pulls/{pull['number']}").json() == pull
+    listed = call(mock, "GET", "/repos/o/r/pulls")
+    assert listed.status_code == 200, listed.text
+    (item,) = listed.json()
+    assert {key: item[key] for key in ("id", "number", "title")} == {key: pull[key] for key in ("id", "number", "title")}
+    assert item["html_url"].startswith("http") and all("parent" in team for team in item["requested_teams"])
+
