@@ -4,15 +4,20 @@ the same records, and where a record sits in each one's request and response.
 No peer derives this; it is what makes a document a working fake. The rules, in order:
 
 - A `GET` on a path that ends in a parameter, whose response holds a record with that
-  parameter's field (`{petId}` -> `id`, see `names.id_field_candidates`), reads a resource.
+  parameter's field (`{petId}` -> `id`, see `names.id_field_candidates`; `{customer}` after
+  `/customers` -> `id`, `{issue_number}` -> `number`, `names.resource_key_candidates`), reads a
+  resource. A body that is the record or its deleted form holds the record.
   The path without its last segment is the resource's collection (`/pet`,
   `/customers/{customer_id}/wallets`; a parameter there names a parent record).
 - On the item path, `PUT`/`PATCH`/`POST` update and `DELETE` deletes; below it (`/pet/{id}/archive`)
   `POST` is an action on the record. On the collection, `POST` creates, `GET` lists, `PUT`/`PATCH`
-  update the record the body names (Petstore's `PUT /pet`). Elsewhere, a `GET` whose response
-  is an array of the resource's records lists them (`/pet/findByStatus`).
+  update the record the body names (Petstore's `PUT /pet`). Below the collection, a `GET` whose
+  response is an array of the record's own schema lists them (`/pet/findByStatus`); a list
+  elsewhere belongs to no resource. The collection scoped to a parent record
+  (`/issues/{issue_number}/comments` beside `/issues/comments/{comment_id}`) is the same one.
 - A response holds the record as its body, or inside a single-property envelope
-  (`{"customer": {...}}`); a list holds them in its one array. Request bodies likewise.
+  (`{"customer": {...}}`); a list holds them in its one array (the most specific one an `allOf`
+  declares). Request bodies likewise.
 - Where inference cannot decide, an operation says `x-mock-resource: /collection/path` (its role
   then follows from its method and path) and a reading operation may say `x-mock-id: field`.
 
