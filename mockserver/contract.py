@@ -21,7 +21,7 @@ from mockserver.httpfacts import HTTP_METHODS, is_json
 from mockserver.media import essence
 from mockserver.names import id_field_candidates, resource_key_candidates
 from mockserver.pagination import Pagination
-from mockserver.resources import Role
+from mockserver.resources import Role, id_in
 from mockserver.pointer import resolve, schema_properties
 from mockserver.documents import load_for_serving
 
@@ -90,6 +90,7 @@ class IdBinding:
     # the live branch, which a read answers, and the deleted one, which it answers once deleted.
     live: Any = field(default=None, compare=False, repr=False)
     deleted: Any = field(default=None, compare=False, repr=False)
+    at: tuple[str, ...] = ()  # the object inside the record that holds the id (Kubernetes' `metadata`)
 
     def pin(self, record_id: str) -> Any:
         """The id as the body's id field holds it (an integer id is a number), or None when that
@@ -128,10 +129,9 @@ class IdBinding:
         return body
 
     def record_id(self, body: Any) -> str | None:
-        record = self.unwrap(body)
-        if isinstance(record, dict) and isinstance(record.get(self.field), str):
-            return record[self.field]
-        return None
+        value = id_in(self.unwrap(body), self.at, self.field)
+        return value if isinstance(value, str) else None
+
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ def find_binding(document: Mapping[str, Any], params: Iterable[str], schema: Any
                  param_types: Mapping[str, str | None] | None = None) -> IdBinding | None:
     """Work out which body property carries the record id named by a path parameter.
 
-    The last path parameter names the resource. Its field (the same name, else what
+    The path parameter that ends the path (else the last one) names the resource. Its field (the same name, else what
     `names.id_field_candidates` derives: `petId` -> `id`; else, for a parameter named after the
     segment before it, `names.resource_key_candidates`: `/customers/{customer}` -> `id`,
     `/issues/{issue_number}` -> `number`) is looked for in the body itself and then inside a
@@ -246,7 +246,9 @@ def find_binding(document: Mapping[str, Any], params: Iterable[str], schema: Any
     params = list(params)
     if not params or schema is None:
         return None
-    param = params[-1]
+    ending = path.rsplit("/", 1)[-1]
+    # the parameter that ends the path names the record, however the document lists its parameters
+    param = ending[1:-1] if ending.startswith("{") and ending.endswith("}") and ending[1:-1] in params else params[-1]
     live, deleted = live_and_deleted(document, schema)
     top = schema_properties(document, schema if live is None else live)
     literal = id_field_candidates(param)
@@ -263,6 +265,11 @@ def find_binding(document: Mapping[str, Any], params: Iterable[str], schema: Any
         if name in derived and param_type == "string" and kind in ("integer", "number"):
             continue  # `/repos/{repo}` names a repository, but not by its numeric `id`
         return IdBinding(param, envelope, name, kind, _field_check(document, fields[name]), live, deleted)
+    if param == "name" and "metadata" in fields:  # Kubernetes: `{name}` is the object's `metadata.name`
+        meta = schema_properties(document, fields["metadata"])
+        if "name" in meta:
+            return IdBinding(param, envelope, "name", _type_of(document, meta["name"]),
+                             _field_check(document, meta["name"]), live, deleted, ("metadata",))
     return None
 
 

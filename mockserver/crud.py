@@ -109,7 +109,7 @@ class Crud:
             value = request.path_params.get(role.id_param.replace("-", "_"))
             return None if value is None else str(value)
         fields = _unwrap(request.fields, role.request_envelope)  # `PUT /pet` names the pet in its body
-        value = fields.get(role.resource.id_field) if isinstance(fields, dict) else None
+        value = role.resource.id_of(fields)
         return None if value is None else str(value)
 
     def _existing(self, records: RecordStore, op: Operation, role: Role, reader: Operation,
@@ -139,8 +139,8 @@ class Crud:
         fields = self._request_fields(op, role, request)
         id_field = role.resource.id_field
         number = records.next_number(op)
-        record_id = str(fields[id_field]) if fields.get(id_field) is not None \
-            else self._new_id(records, op, role, reader, number)
+        chosen = role.resource.id_of(fields)
+        record_id = str(chosen) if chosen is not None else self._new_id(records, op, role, reader, number)
         key = role.record_key(request.path_params, record_id)
         conflict = _conflict_status(op)
         if conflict is not None and records.get(op, key) is not None:
@@ -153,7 +153,7 @@ class Crud:
     def _update(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
                 success: DeclaredResponse, key: str, record: dict[str, Any]) -> Reply:
         fields = self._request_fields(op, role, request)
-        fields.pop(role.resource.id_field, None)  # the id is the key: a body cannot move the record
+        fields = role.resource.keep_id(fields, record)
         kind = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
         return self._store(records, op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH)
 
@@ -251,7 +251,7 @@ class Crud:
             inner = schema_properties(document, inner).get(key)
         projected = self._project(document, inner, record)
         pins = {role.envelope + (name,): value for name, value in projected.items()}
-        record_id = str(record.get(role.resource.id_field, ""))
+        record_id = str(role.resource.id_of(record, ""))
         body = self.generators[op.api].generate(success.schema, key=(op.operation_id, record_id), pins=pins)
         shown = _unwrap(body, role.envelope)
         if isinstance(shown, dict):  # the record as stored: no optional field it does not have
@@ -292,7 +292,10 @@ class Crud:
             # a client stored the largest id there is: the smallest free one instead (int64 holds it)
             return str(next(n for n in range(1, len(taken) + 2) if str(n) not in taken))
         document = self.generators[op.api].document
-        id_schema = schema_properties(document, role.resource.record_schema).get(role.resource.id_field)
+        holder = role.resource.record_schema
+        for key in role.resource.id_at:
+            holder = schema_properties(document, holder).get(key)
+        id_schema = schema_properties(document, holder).get(role.resource.id_field)
         assert reader.binding is not None
         for attempt in range(100):
             value = self.generators[op.api].generate(id_schema, key=(op.operation_id, "new", str(number), str(attempt))) \

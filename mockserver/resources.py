@@ -42,6 +42,21 @@ def _shape(path: str) -> str:
     return _PARAM.sub("{}", path)
 
 
+def id_in(record: Any, at: tuple[str, ...], name: str, default: Any = None) -> Any:
+    """The id field `name` of a record, inside its object `at` (`metadata.name`)."""
+    for key in at:
+        record = record.get(key) if isinstance(record, dict) else None
+    return record.get(name, default) if isinstance(record, dict) else default
+
+
+def with_id(record: dict[str, Any], at: tuple[str, ...], name: str, value: Any) -> dict[str, Any]:
+    """A copy of `record` whose id field (inside its object `at`) is `value`."""
+    if not at:
+        return {**record, name: value} if name in record else {name: value, **record}
+    inner = record.get(at[0])
+    return {**record, at[0]: with_id(inner if isinstance(inner, dict) else {}, at[1:], name, value)}
+
+
 @dataclass(frozen=True)
 class Resource:
     """One kind of record an API stores: its collection path and its id field."""
@@ -51,6 +66,19 @@ class Resource:
     id_type: str | None
     record_schema: Any = field(compare=False, repr=False)
     parents: tuple[str, ...] = ()  # the collection's own path parameters
+    id_at: tuple[str, ...] = ()  # the object inside the record that holds the id (Kubernetes' `metadata`)
+
+    def id_of(self, record: Any, default: Any = None) -> Any:
+        return id_in(record, self.id_at, self.id_field, default)
+
+    def keep_id(self, fields: dict[str, Any], record: Any) -> dict[str, Any]:
+        """The request's fields with the record's own id: the id is the key, and a body cannot
+        move the record."""
+        if not self.id_at:
+            return {name: value for name, value in fields.items() if name != self.id_field}
+        if self.id_at[0] not in fields:
+            return fields
+        return with_id(fields, self.id_at, self.id_field, self.id_of(record))
 
     @property
     def item_shape(self) -> str:
@@ -68,9 +96,13 @@ class Role:
     items: tuple[str, ...] | None = None  # lists: where the array of records is
     request_envelope: tuple[str, ...] | None = None  # where the record's fields are in the request body
     declared: bool = False  # said by `x-mock-resource`, not inferred
+    # this operation's own names for the parent parameters, by position (Stripe lists a transfer's
+    # reversals at `/v1/transfers/{id}/reversals` and reads one at `/v1/transfers/{transfer}/reversals/{id}`)
+    parent_params: tuple[str, ...] | None = None
 
     def parent_ids(self, path_params: Mapping[str, Any]) -> tuple[str, ...]:
-        return tuple(str(path_params.get(name.replace("-", "_"), "")) for name in self.resource.parents)
+        names = self.resource.parents if self.parent_params is None else self.parent_params
+        return tuple(str(path_params.get(name.replace("-", "_"), "")) for name in names)
 
     def record_key(self, path_params: Mapping[str, Any], record_id: str) -> str:
         """The store key: the parent records' ids, then the record's own."""
@@ -78,7 +110,8 @@ class Role:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "resource": self.resource.name, "role": self.kind, "id_field": self.resource.id_field,
+            "resource": self.resource.name, "role": self.kind,
+            "id_field": ".".join((*self.resource.id_at, self.resource.id_field)),
             "id_parameter": self.id_param, "parents": list(self.resource.parents),
             "response_envelope": None if self.envelope is None else list(self.envelope),
             "items": None if self.items is None else list(self.items),
@@ -95,11 +128,12 @@ def record_place(document: Mapping[str, Any], schema: Any, resource: Resource) -
     if resolve(document, schema) is resolve(document, resource.record_schema):
         return ()
     top = schema_properties(document, schema)
-    if resource.id_field in top:
+    holder = (*resource.id_at, resource.id_field)[0]
+    if holder in top:
         return ()
     if len(top) == 1:
         (key, inner), = top.items()
-        if resource.id_field in schema_properties(document, inner):
+        if holder in schema_properties(document, inner):
             return (key,)
     return None
 
@@ -139,7 +173,8 @@ def _array_of_records(document: Mapping[str, Any], schema: Any, resource: Resour
         return None
     if resolve(document, items) is resolve(document, resource.record_schema):
         return path
-    return path if not same_schema and resource.id_field in schema_properties(document, items) else None
+    holder = (*resource.id_at, resource.id_field)[0]
+    return path if not same_schema and holder in schema_properties(document, items) else None
 
 
 def infer(api: Any) -> dict[str, Role]:
@@ -156,6 +191,7 @@ def infer(api: Any) -> dict[str, Role]:
         collection = op.path[: op.path.rindex("/")] or "/"
         name = str(raw.get("x-mock-resource") or collection)
         id_field = str(raw.get("x-mock-id") or binding.field)
+        id_at = () if raw.get("x-mock-id") else binding.at
         if name in resources:
             continue
         success = op.success
@@ -163,7 +199,7 @@ def infer(api: Any) -> dict[str, Role]:
         for key in binding.envelope:
             record_schema = schema_properties(document, record_schema).get(key)
         resources[name] = Resource(name, id_field, binding.field_type, record_schema,
-                                   tuple(_PARAM.findall(collection)))
+                                   tuple(_PARAM.findall(collection)), id_at)
         roles[op.operation_id] = Role("read", resources[name], binding.param, binding.envelope,
                                       declared="x-mock-resource" in raw)
     by_item = {resource.item_shape: resource for resource in resources.values()}
@@ -205,6 +241,7 @@ def infer(api: Any) -> dict[str, Role]:
             request_envelope=_request_place(document, _request_schema(document, raw), resource)
             if kind in ("create", "update", "action") else None,
             declared=declared is not None,
+            parent_params=None if declared is not None else tuple(_PARAM.findall(op.path)[: len(resource.parents)]),
         )
         if kind == "list" and role.items is None:
             continue  # a GET on the collection that is not a list of its records

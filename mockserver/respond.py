@@ -177,7 +177,7 @@ class Responder:
         if op.binding is not None and status == (op.success.status if op.success else None):
             value = op.binding.pin(record_id)
             if value is not None:
-                pins = {op.binding.envelope + (op.binding.field,): value}
+                pins = {op.binding.envelope + op.binding.at + (op.binding.field,): value}
             schema = branch or op.binding.live or schema
         if status >= 400:
             pins.update(self._error_text(op.api, declared))

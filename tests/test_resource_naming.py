@@ -1,7 +1,8 @@
 """Issue 21: resources inferred from real naming, in-process on a document written for each case
 (tests/data/anydoc/resource-naming.yaml): Stripe's `{customer}` and its live/deleted `anyOf`,
 GitHub's `{issue_number}`, `{team_slug}` and comments created under an issue, a list that only
-looks like another resource's, and a list envelope composed with `allOf`."""
+looks like another resource's, a list envelope composed with `allOf`, and Kubernetes' `{name}`
+(the object's `metadata.name`)."""
 
 from __future__ import annotations
 
@@ -136,4 +137,28 @@ def test_list_items_shaped_otherwise_than_the_record_are_generated_where_they_di
     (item,) = listed.json()
     assert {key: item[key] for key in ("id", "number", "title")} == {key: pull[key] for key in ("id", "number", "title")}
     assert item["html_url"].startswith("http") and all("parent" in team for team in item["requested_teams"])
+
+
+def test_kubernetes_objects_are_keyed_by_metadata_name(mock: InProcess) -> None:
+    base = "/api/v1/namespaces/default/configmaps"
+    assert call(mock, "GET", base + "/app-config").json()["metadata"]["name"] == "app-config"
+    created = call(mock, "POST", base, {"metadata": {"name": "settings"}, "data": {"mode": "fast"}})
+    assert created.status_code == 201
+    assert (created.json()["metadata"], created.json()["data"]) == ({"name": "settings"}, {"mode": "fast"})
+    assert call(mock, "GET", base + "/settings").json() == created.json()
+    assert call(mock, "GET", base).json()["items"] == [created.json()]
+    assert call(mock, "GET", "/api/v1/namespaces/other/configmaps").json()["items"] == []
+    replaced = call(mock, "PUT", base + "/settings", {"metadata": {"name": "moved"}, "data": {"mode": "slow"}})
+    assert replaced.json() == {**created.json(), "data": {"mode": "slow"}}  # the name is the key: it stays
+    assert call(mock, "GET", base + "/settings").json()["data"] == {"mode": "slow"}
+    assert call(mock, "DELETE", base + "/settings").status_code == 200
+    assert call(mock, "GET", base + "/settings").status_code == 404
+
+
+def test_a_parent_is_the_same_parameter_by_position_whatever_its_name(mock: InProcess) -> None:
+    reversal = call(mock, "POST", "/v1/transfers/tr_1/reversals", form="amount=100").json()
+    assert reversal["amount"] == 100
+    assert call(mock, "GET", f"/v1/transfers/tr_1/reversals/{reversal['id']}").json() == reversal
+    assert call(mock, "GET", "/v1/transfers/tr_1/reversals").json()["data"] == [reversal]
+    assert call(mock, "GET", "/v1/transfers/tr_2/reversals").json()["data"] == []
 
