@@ -128,14 +128,21 @@ def record_place(document: Mapping[str, Any], schema: Any, resource: Resource) -
     if resolve(document, schema) is resolve(document, resource.record_schema):
         return ()
     top = schema_properties(document, schema)
-    holder = (*resource.id_at, resource.id_field)[0]
-    if holder in top:
+    if _holds_id(document, schema, resource):
         return ()
     if len(top) == 1:
         (key, inner), = top.items()
-        if holder in schema_properties(document, inner):
+        if _holds_id(document, inner, resource):
             return (key,)
     return None
+
+
+def _holds_id(document: Mapping[str, Any], schema: Any, resource: Resource) -> bool:
+    """Whether a schema has the resource's id field, where the record has it (a Kubernetes
+    `Status` has a `metadata`, but not one with a `name`)."""
+    for key in resource.id_at:
+        schema = schema_properties(document, schema).get(key)
+    return resource.id_field in schema_properties(document, schema)
 
 
 def _request_schema(document: Mapping[str, Any], raw: Mapping[str, Any]) -> Any:
@@ -173,8 +180,7 @@ def _array_of_records(document: Mapping[str, Any], schema: Any, resource: Resour
         return None
     if resolve(document, items) is resolve(document, resource.record_schema):
         return path
-    holder = (*resource.id_at, resource.id_field)[0]
-    return path if not same_schema and holder in schema_properties(document, items) else None
+    return path if not same_schema and _holds_id(document, items, resource) else None
 
 
 def infer(api: Any) -> dict[str, Role]:

@@ -151,7 +151,8 @@ def test_kubernetes_objects_are_keyed_by_metadata_name(mock: InProcess) -> None:
     replaced = call(mock, "PUT", base + "/settings", {"metadata": {"name": "moved"}, "data": {"mode": "slow"}})
     assert replaced.json() == {**created.json(), "data": {"mode": "slow"}}  # the name is the key: it stays
     assert call(mock, "GET", base + "/settings").json()["data"] == {"mode": "slow"}
-    assert call(mock, "DELETE", base + "/settings").status_code == 200
+    deleted = call(mock, "DELETE", base + "/settings")
+    assert deleted.status_code == 200 and "name" not in deleted.json().get("metadata", {})  # a Status, not the object
     assert call(mock, "GET", base + "/settings").status_code == 404
 
 
