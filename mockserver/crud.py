@@ -148,6 +148,8 @@ class Crud:
         # no conflict declared: the create replaces the record, as such APIs do (Petstore's POST /pet)
         assert reader.binding is not None
         base = reader.binding.unwrap(self.responder.generated(reader, record_id))
+        if role.resource.id_at:  # the request's `metadata` replaces the generated one: it keeps the key
+            fields = role.resource.keep_id(fields, base)
         return self._store(records, op, role, reader, request, success, key, base, fields, merge=False)
 
     def _update(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,

@@ -163,3 +163,11 @@ def test_a_parent_is_the_same_parameter_by_position_whatever_its_name(mock: InPr
     assert call(mock, "GET", "/v1/transfers/tr_1/reversals").json()["data"] == [reversal]
     assert call(mock, "GET", "/v1/transfers/tr_2/reversals").json()["data"] == []
 
+
+def test_a_kubernetes_object_created_without_a_name_is_given_one(mock: InProcess) -> None:
+    base = "/api/v1/namespaces/default/configmaps"
+    created = call(mock, "POST", base, {"metadata": {"namespace": "default"}, "data": {"a": "1"}}).json()
+    name = created["metadata"]["name"]
+    assert re.fullmatch(r"[a-z0-9._~-]+", name) and created["metadata"]["namespace"] == "default"
+    assert call(mock, "GET", f"{base}/{name}").json() == created
+
