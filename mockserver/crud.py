@@ -19,9 +19,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
-from mockserver import problems
+from mockserver import pagination, problems
 from mockserver.contract import DeclaredResponse, Operation
-from mockserver.pagination import items_path
 from mockserver.pointer import resolve, schema_properties
 from mockserver.request import MockRequest
 from mockserver.reply import Reply
@@ -201,43 +200,12 @@ class Crud:
                     if path[: len(op.pagination.items)] != op.pagination.items}
             found = found[window.offset: window.offset + window.count]
         assert role.items is not None
-        found_items = items_path(document, success.schema)
-        items_schema = found_items[1].get("items") if found_items is not None else None
+        items_schema = (resolve(document, _array_at(document, success.schema, role.items)) or {}).get("items")
         pins[role.items] = [self._project(document, items_schema, record) for record in found]
         body = self.generators[op.api].generate(success.schema, key=(op.operation_id, "list"), pins=pins)
         if found and resolve(document, items_schema) is not resolve(document, role.resource.record_schema):
             body = self._fit_items(op, role, success, items_schema, pins, body)
         return self.responder.reply(op, success.status, success, body)
-
-    def _fit_items(self, op: Operation, role: Role, success: DeclaredResponse, items_schema: Any,
-                   pins: dict[tuple[Any, ...], Any], body: Any) -> Any:
-        """A list's items may hold a field otherwise than the record does (GitHub's
-        pull-request-simple lists `team` where a pull request holds `team-simple`): such a field,
-        or a required one the record lacks, is generated for the item instead."""
-        generator = self.generators[op.api]
-        prefix = "".join("/" + part for part in role.items) + "/"
-        items = pins[role.items]
-        for _ in range(3):  # each round replaces the fields the last check named
-            bad: dict[int, set[str]] = {}
-            for violation in self.validators[op.api].check_body(op, success.status, body, success):
-                place, _, message = violation.partition(": ")
-                index, _, rest = place[len(prefix):].partition("/") if place.startswith(prefix) else ("", "", "")
-                missing = _REQUIRED.match(message)
-                name = rest.split("/", 1)[0] or (missing.group(1) if missing else "")
-                if not index.isdigit() or int(index) >= len(items) or not isinstance(items[int(index)], dict) or not name:
-                    return body  # not an item's field: the validate stage says what is wrong
-                bad.setdefault(int(index), set()).add(name)
-            if not bad:
-                return body
-            for index, names in bad.items():
-                fresh = generator.generate(items_schema, key=(op.operation_id, "item", str(index)))
-                for name in names:
-                    if isinstance(fresh, dict) and name in fresh:
-                        items[index][name] = fresh[name]
-                    else:
-                        items[index].pop(name, None)
-            body = generator.generate(success.schema, key=(op.operation_id, "list"), pins=pins)
-        return body
 
     # -- replies ---------------------------------------------------------------------------
 
@@ -306,6 +274,36 @@ class Crud:
             if value not in taken:
                 return value
         return f"{number}-{len(taken)}"
+
+    def _fit_items(self, op: Operation, role: Role, success: DeclaredResponse, items_schema: Any,
+                   pins: dict[tuple[Any, ...], Any], body: Any) -> Any:
+        """A list's items may hold a field otherwise than the record does (GitHub's
+        pull-request-simple lists `team` where a pull request holds `team-simple`): such a field,
+        or a required one the record lacks, is generated for the item instead."""
+        generator = self.generators[op.api]
+        prefix = "".join("/" + part for part in role.items) + "/"
+        items = pins[role.items]
+        for _ in range(3):  # each round replaces the fields the last check named
+            bad: dict[int, set[str]] = {}
+            for violation in self.validators[op.api].check_body(op, success.status, body, success):
+                place, _, message = violation.partition(": ")
+                index, _, rest = place[len(prefix):].partition("/") if place.startswith(prefix) else ("", "", "")
+                missing = _REQUIRED.match(message)
+                name = rest.split("/", 1)[0] or (missing.group(1) if missing else "")
+                if not index.isdigit() or int(index) >= len(items) or not isinstance(items[int(index)], dict) or not name:
+                    return body  # not an item's field: the validate stage says what is wrong
+                bad.setdefault(int(index), set()).add(name)
+            if not bad:
+                return body
+            for index, names in bad.items():
+                fresh = generator.generate(items_schema, key=(op.operation_id, "item", str(index)))
+                for name in names:
+                    if isinstance(fresh, dict) and name in fresh:
+                        items[index][name] = fresh[name]
+                    else:
+                        items[index].pop(name, None)
+            body = generator.generate(success.schema, key=(op.operation_id, "list"), pins=pins)
+        return body
 
     def _violations(self, op: Operation, reader: Operation, record: Any) -> tuple[str, ...]:
         assert reader.success is not None and reader.binding is not None
@@ -377,3 +375,15 @@ def typed(document: Mapping[str, Any], value: Any, schema: Any) -> Any:
     if kind == "boolean" and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return value
+
+
+def _array_at(document: Mapping[str, Any], schema: Any, path: tuple[str, ...]) -> Any:
+    """The list's array: where `pagination.items_path` finds it (the most specific items an
+    `allOf` envelope declares), else the property at `path`."""
+    found = pagination.items_path(document, schema)
+    if found is not None and found[0] == path:
+        return found[1]
+    node = schema
+    for key in path:
+        node = schema_properties(document, node).get(key)
+    return node
