@@ -19,9 +19,9 @@ from mockserver import pagination, resources
 from mockserver.errors import UserError
 from mockserver.httpfacts import HTTP_METHODS, is_json
 from mockserver.media import essence
-from mockserver.names import id_field_candidates
+from mockserver.names import id_field_candidates, resource_key_candidates
 from mockserver.pagination import Pagination
-from mockserver.resources import Role
+from mockserver.resources import Role, id_in
 from mockserver.pointer import resolve, schema_properties
 from mockserver.documents import load_for_serving
 
@@ -86,6 +86,11 @@ class IdBinding:
     field: str
     field_type: str | None = None  # the id field's schema type
     field_check: Any = field(default=None, compare=False, repr=False)  # a validator of the id field, or None
+    # A body that is a record or its deleted form (Stripe's `anyOf: [customer, deleted_customer]`):
+    # the live branch, which a read answers, and the deleted one, which it answers once deleted.
+    live: Any = field(default=None, compare=False, repr=False)
+    deleted: Any = field(default=None, compare=False, repr=False)
+    at: tuple[str, ...] = ()  # the object inside the record that holds the id (Kubernetes' `metadata`)
 
     def pin(self, record_id: str) -> Any:
         """The id as the body's id field holds it (an integer id is a number), or None when that
@@ -124,10 +129,9 @@ class IdBinding:
         return body
 
     def record_id(self, body: Any) -> str | None:
-        record = self.unwrap(body)
-        if isinstance(record, dict) and isinstance(record.get(self.field), str):
-            return record[self.field]
-        return None
+        value = id_in(self.unwrap(body), self.at, self.field)
+        return value if isinstance(value, str) else None
+
 
 
 @dataclass(frozen=True)
@@ -228,27 +232,72 @@ class Api:
     operations: dict[str, Operation] = field(default_factory=dict)
 
 
-def find_binding(document: Mapping[str, Any], params: Iterable[str], schema: Any) -> IdBinding | None:
+def find_binding(document: Mapping[str, Any], params: Iterable[str], schema: Any, path: str = "",
+                 param_types: Mapping[str, str | None] | None = None) -> IdBinding | None:
     """Work out which body property carries the record id named by a path parameter.
 
-    The last path parameter names the resource. Its field (the same name, else what
-    `names.id_field_candidates` derives: `petId` -> `id`) is looked for in the body itself and
-    then inside a single-property envelope (`activity_id` <-> `activity_log.activity_id`), so
-    no table of vendor names is needed.
+    The path parameter that ends the path (else the last one) names the resource. Its field (the same name, else what
+    `names.id_field_candidates` derives: `petId` -> `id`; else, for a parameter named after the
+    segment before it, `names.resource_key_candidates`: `/customers/{customer}` -> `id`,
+    `/issues/{issue_number}` -> `number`) is looked for in the body itself and then inside a
+    single-property envelope (`activity_id` <-> `activity_log.activity_id`), so no table of
+    vendor names is needed. A body that is a record or its deleted form is read as the record.
     """
     params = list(params)
     if not params or schema is None:
         return None
-    param = params[-1]
-    top = schema_properties(document, schema)
+    ending = path.rsplit("/", 1)[-1]
+    # the parameter that ends the path names the record, however the document lists its parameters
+    param = ending[1:-1] if ending.startswith("{") and ending.endswith("}") and ending[1:-1] in params else params[-1]
+    live, deleted = live_and_deleted(document, schema)
+    top = schema_properties(document, schema if live is None else live)
+    literal = id_field_candidates(param)
+    derived = [name for name in resource_key_candidates(param, _segment_before(path, param)) if name not in literal]
+    param_type = (param_types or {}).get(param)
     fields, envelope = top, ()
-    if len(top) == 1 and not any(name in top for name in id_field_candidates(param)):
+    if len(top) == 1 and not any(name in top for name in literal + derived):
         (key, inner), = top.items()
         fields, envelope = schema_properties(document, inner), (key,)
-    for name in id_field_candidates(param):
-        if name in fields:
-            return IdBinding(param, envelope, name, _type_of(document, fields[name]), _field_check(document, fields[name]))
+    for name in literal + derived:
+        if name not in fields:
+            continue
+        kind = _type_of(document, fields[name])
+        if name in derived and param_type == "string" and kind in ("integer", "number"):
+            continue  # `/repos/{repo}` names a repository, but not by its numeric `id`
+        return IdBinding(param, envelope, name, kind, _field_check(document, fields[name]), live, deleted)
+    if param == "name" and "metadata" in fields:  # Kubernetes: `{name}` is the object's `metadata.name`
+        meta = schema_properties(document, fields["metadata"])
+        if "name" in meta:
+            return IdBinding(param, envelope, "name", _type_of(document, meta["name"]),
+                             _field_check(document, meta["name"]), live, deleted, ("metadata",))
     return None
+
+
+def _segment_before(path: str, param: str) -> str:
+    """The literal segment before `{param}` where the path ends in it (`customers` in
+    `/v1/customers/{customer}`), else ""."""
+    segments = path.split("/")
+    if len(segments) < 2 or segments[-1] != "{" + param + "}" or "{" in segments[-2]:
+        return ""
+    return segments[-2]
+
+
+def live_and_deleted(document: Mapping[str, Any], schema: Any) -> tuple[Any, Any]:
+    """The branches of a body that is either a record or its deleted form (`anyOf`/`oneOf` of
+    two, one with `deleted` fixed to true), else (None, None)."""
+    resolved = resolve(document, schema)
+    branches = (resolved.get("anyOf") or resolved.get("oneOf")) if isinstance(resolved, Mapping) else None
+    if not isinstance(branches, list) or len(branches) != 2:
+        return None, None
+    gone = [branch for branch in branches if _is_deleted_form(document, branch)]
+    if len(gone) != 1:
+        return None, None
+    return next(branch for branch in branches if branch is not gone[0]), gone[0]
+
+
+def _is_deleted_form(document: Mapping[str, Any], schema: Any) -> bool:
+    flag = resolve(document, schema_properties(document, schema).get("deleted"))
+    return isinstance(flag, Mapping) and (flag.get("enum") == [True] or flag.get("const") is True)
 
 
 _ID_CONSTRAINTS = ("type", "format", "pattern", "minLength", "maxLength", "enum", "minimum", "maximum")
@@ -411,7 +460,9 @@ def load_api(source: Path, mount: str | None = None) -> Api:
             )
             success = op.success
             schema = success.schema if success else None
-            binding = find_binding(document, [p["name"] for p in params if p.get("in") == "path"], schema)
+            path_params = [p for p in params if p.get("in") == "path"]
+            binding = find_binding(document, [p["name"] for p in path_params], schema, path,
+                                   {p["name"]: _type_of(document, p.get("schema")) for p in path_params})
             pages = pagination.infer(document, params, schema) if method == "get" and binding is None else None
             op = replace(op, binding=binding, pagination=pages, example_ids=_example_ids(document, params, binding),
                          takes_body=bool(raw.get("requestBody")))

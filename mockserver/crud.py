@@ -19,7 +19,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
-from mockserver import problems
+from mockserver import pagination, problems
 from mockserver.contract import DeclaredResponse, Operation
 from mockserver.pointer import resolve, schema_properties, schema_required
 from mockserver.request import MockRequest
@@ -108,7 +108,7 @@ class Crud:
             value = request.path_params.get(role.id_param.replace("-", "_"))
             return None if value is None else str(value)
         fields = _unwrap(request.fields, role.request_envelope)  # `PUT /pet` names the pet in its body
-        value = fields.get(role.resource.id_field) if isinstance(fields, dict) else None
+        value = role.resource.id_of(fields)
         return None if value is None else str(value)
 
     def _existing(self, records: RecordStore, op: Operation, role: Role, reader: Operation,
@@ -138,8 +138,8 @@ class Crud:
         fields = self._request_fields(op, role, request)
         id_field = role.resource.id_field
         number = records.next_number(op)
-        record_id = str(fields[id_field]) if fields.get(id_field) is not None \
-            else self._new_id(records, op, role, reader, number)
+        chosen = role.resource.id_of(fields)
+        record_id = str(chosen) if chosen is not None else self._new_id(records, op, role, reader, number)
         key = role.record_key(request.path_params, record_id)
         conflict = _conflict_status(op)
         if conflict is not None and records.get(op, key) is not None:
@@ -147,12 +147,14 @@ class Crud:
         # no conflict declared: the create replaces the record, as such APIs do (Petstore's POST /pet)
         assert reader.binding is not None
         base = reader.binding.unwrap(self.responder.generated(reader, record_id))
+        if role.resource.id_at:  # the request's `metadata` replaces the generated one: it keeps the key
+            fields = role.resource.keep_id(fields, base)
         return self._store(records, op, role, reader, request, success, key, base, fields, merge=False)
 
     def _update(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
                 success: DeclaredResponse, key: str, record: dict[str, Any]) -> Reply:
         fields = self._request_fields(op, role, request)
-        fields.pop(role.resource.id_field, None)  # the id is the key: a body cannot move the record
+        fields = role.resource.keep_id(fields, record)
         kind = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
         return self._store(records, op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH)
 
@@ -202,6 +204,8 @@ class Crud:
         pins[role.items] = [self._item(op, items_schema, self._project(document, items_schema, record))
                             for record in found]
         body = self.generators[op.api].generate(success.schema, key=(op.operation_id, "list"), pins=pins)
+        if found and resolve(document, items_schema) is not resolve(document, role.resource.record_schema):
+            body = self._fit_items(op, role, success, items_schema, pins, body)
         return self.responder.reply(op, success.status, success, body)
 
     def _item(self, op: Operation, items_schema: Any, record: Any) -> Any:
@@ -231,7 +235,7 @@ class Crud:
             inner = schema_properties(document, inner).get(key)
         projected = self._project(document, inner, record)
         pins = {role.envelope + (name,): value for name, value in projected.items()}
-        record_id = str(record.get(role.resource.id_field, ""))
+        record_id = str(role.resource.id_of(record, ""))
         body = self.generators[op.api].generate(success.schema, key=(op.operation_id, record_id), pins=pins)
         shown = _unwrap(body, role.envelope)
         if isinstance(shown, dict):  # the record as stored: no optional field it does not have
@@ -272,13 +276,48 @@ class Crud:
             # a client stored the largest id there is: the smallest free one instead (int64 holds it)
             return str(next(n for n in range(1, len(taken) + 2) if str(n) not in taken))
         document = self.generators[op.api].document
-        id_schema = schema_properties(document, role.resource.record_schema).get(role.resource.id_field)
+        holder = role.resource.record_schema
+        for key in role.resource.id_at:
+            holder = schema_properties(document, holder).get(key)
+        id_schema = schema_properties(document, holder).get(role.resource.id_field)
+        assert reader.binding is not None
         for attempt in range(100):
             value = self.generators[op.api].generate(id_schema, key=(op.operation_id, "new", str(number), str(attempt))) \
                 if isinstance(id_schema, Mapping) else f"{number}-{attempt}"
-            if str(value) not in taken:
-                return str(value)
+            value = _url_safe(str(value), reader.binding.holds)
+            if value not in taken:
+                return value
         return f"{number}-{len(taken)}"
+
+    def _fit_items(self, op: Operation, role: Role, success: DeclaredResponse, items_schema: Any,
+                   pins: dict[tuple[Any, ...], Any], body: Any) -> Any:
+        """A list's items may hold a field otherwise than the record does (GitHub's
+        pull-request-simple lists `team` where a pull request holds `team-simple`): such a field,
+        or a required one the record lacks, is generated for the item instead."""
+        generator = self.generators[op.api]
+        prefix = "".join("/" + part for part in role.items) + "/"
+        items = pins[role.items]
+        for _ in range(3):  # each round replaces the fields the last check named
+            bad: dict[int, set[str]] = {}
+            for violation in self.validators[op.api].check_body(op, success.status, body, success):
+                place, _, message = violation.partition(": ")
+                index, _, rest = place[len(prefix):].partition("/") if place.startswith(prefix) else ("", "", "")
+                missing = _REQUIRED.match(message)
+                name = rest.split("/", 1)[0] or (missing.group(1) if missing else "")
+                if not index.isdigit() or int(index) >= len(items) or not isinstance(items[int(index)], dict) or not name:
+                    return body  # not an item's field: the validate stage says what is wrong
+                bad.setdefault(int(index), set()).add(name)
+            if not bad:
+                return body
+            for index, names in bad.items():
+                fresh = generator.generate(items_schema, key=(op.operation_id, "item", str(index)))
+                for name in names:
+                    if isinstance(fresh, dict) and name in fresh:
+                        items[index][name] = fresh[name]
+                    else:
+                        items[index].pop(name, None)
+            body = generator.generate(success.schema, key=(op.operation_id, "list"), pins=pins)
+        return body
 
     def _violations(self, op: Operation, reader: Operation, record: Any) -> tuple[str, ...]:
         assert reader.success is not None and reader.binding is not None
@@ -292,6 +331,20 @@ class Crud:
                 return self.responder.declared(op, status, detail=reason)
         return problems.invalid_request(422, reason)
 
+
+
+_REQUIRED = re.compile(r"'([^']+)' is a required property")
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9._~-]+")
+
+
+def _url_safe(value: str, holds: Any) -> str:
+    """A server-assigned id travels in URLs, and clients quote it their own way (Stripe's SDK
+    sends a space as `+`): a generated label becomes a slug (`Template Horizon` ->
+    `template-horizon`) where the id field can hold one."""
+    if not _URL_UNSAFE.search(value):
+        return value
+    slug = _URL_UNSAFE.sub("-", value).strip("-").lower()
+    return slug if slug and holds(slug) else value
 
 
 _CONFLICT_WORDS = re.compile(r"(?i)exist|taken|duplicate|already|conflict|unique")
@@ -339,6 +392,11 @@ def typed(document: Mapping[str, Any], value: Any, schema: Any) -> Any:
 
 
 def _array_at(document: Mapping[str, Any], schema: Any, path: tuple[str, ...]) -> Any:
+    """The list's array: where `pagination.items_path` finds it (the most specific items an
+    `allOf` envelope declares), else the property at `path`."""
+    found = pagination.items_path(document, schema)
+    if found is not None and found[0] == path:
+        return found[1]
     node = schema
     for key in path:
         node = schema_properties(document, node).get(key)

@@ -58,3 +58,25 @@ def id_field_candidates(param: str) -> list[str]:
     if snake(param) not in candidates:
         candidates.append(snake(param))
     return candidates
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[_\-]", "", snake(text))
+
+
+def resource_key_candidates(param: str, collection: str) -> list[str]:
+    """The record fields a path parameter named after its resource names: the parameter that
+    follows `/customers` and is called `{customer}` holds a customer's `id` (Stripe);
+    `{issue_number}` after `/issues` holds an issue's `number`, `{team_slug}` after `/teams` a
+    team's `slug` (GitHub). `collection` is the literal segment before the parameter. Empty when
+    the parameter is not named after that segment's noun."""
+    noun = _squash(singular(collection))
+    if not noun:
+        return []
+    name = snake(param)
+    if _squash(name) == noun:
+        return ["id"]
+    head, _, tail = name.rpartition("_")
+    if head and tail and noun.endswith(_squash(head)):
+        return [tail]
+    return []

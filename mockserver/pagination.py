@@ -176,7 +176,9 @@ def infer(document: Mapping[str, Any], parameters: Iterable[Mapping[str, Any]], 
 
 
 def items_path(document: Mapping[str, Any], schema: Any) -> tuple[tuple[str, ...], Mapping[str, Any]] | None:
-    """Where the records are: the body itself, or its one array property (`data`, `invoices`)."""
+    """Where the records are: the body itself, or its one array property (`data`, `invoices`).
+    An envelope composed with `allOf` (a generic collection, then `data: {items: Booking}`) holds
+    the most specific items it declares."""
     resolved = resolve(document, schema)
     if not isinstance(resolved, Mapping):
         return None
@@ -184,7 +186,25 @@ def items_path(document: Mapping[str, Any], schema: Any) -> tuple[tuple[str, ...
         return (), resolved
     arrays = [(name, resolve(document, sub)) for name, sub in schema_properties(document, resolved).items()]
     arrays = [(name, sub) for name, sub in arrays if isinstance(sub, Mapping) and sub.get("type") == "array"]
-    return ((arrays[0][0],), arrays[0][1]) if len(arrays) == 1 else None
+    if len(arrays) != 1:
+        return None
+    (name, array), = arrays
+    items = [resolve(document, part).get("items") for part in _declarations(document, resolved, name)]
+    specific = [item for item in items if item is not None and schema_properties(document, item)]
+    if specific and specific[-1] is not array.get("items"):
+        array = {**array, "items": specific[-1]}
+    return (name,), array
+
+
+def _declarations(document: Mapping[str, Any], schema: Any, name: str) -> list[Any]:
+    """Every declaration of property `name` in `schema` and its `allOf` parts, in order."""
+    schema = resolve(document, schema)
+    if not isinstance(schema, Mapping):
+        return []
+    found = [(schema.get("properties") or {})[name]] if name in (schema.get("properties") or {}) else []
+    for part in schema.get("allOf") or ():
+        found += _declarations(document, part, name)
+    return [part for part in found if isinstance(resolve(document, part), Mapping)]
 
 
 _FieldRole = tuple[str, "str | None", bool]

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from mockserver.contract import Api, Operation
 from mockserver.defaults import RECORDS_PER_RESOURCE
 from mockserver.errors import UserError
+from mockserver.resources import id_in, with_id
 from mockserver.state import DEFAULT_SESSION, Shared, Version
 from mockserver.validation import ResponseValidator
 from mockserver.yamlfile import load_yaml_file
@@ -233,9 +234,9 @@ def prepare_record(op: Operation, record_id: str, record: Any) -> Any:
     assert op.binding is not None
     if not isinstance(record, dict):
         return "a record must be a mapping"
-    current = record.get(op.binding.field)
+    current = id_in(record, op.binding.at, op.binding.field)
     if current is None:
-        return {op.binding.field: record_id, **record}
+        return with_id(record, op.binding.at, op.binding.field, record_id)
     if str(current) != record_id:
         return f"its {op.binding.field} is {current!r}, but it is filed under {record_id!r}"
     return record

@@ -4,15 +4,20 @@ the same records, and where a record sits in each one's request and response.
 No peer derives this; it is what makes a document a working fake. The rules, in order:
 
 - A `GET` on a path that ends in a parameter, whose response holds a record with that
-  parameter's field (`{petId}` -> `id`, see `names.id_field_candidates`), reads a resource.
+  parameter's field (`{petId}` -> `id`, see `names.id_field_candidates`; `{customer}` after
+  `/customers` -> `id`, `{issue_number}` -> `number`, `names.resource_key_candidates`), reads a
+  resource. A body that is the record or its deleted form holds the record.
   The path without its last segment is the resource's collection (`/pet`,
   `/customers/{customer_id}/wallets`; a parameter there names a parent record).
 - On the item path, `PUT`/`PATCH`/`POST` update and `DELETE` deletes; below it (`/pet/{id}/archive`)
   `POST` is an action on the record. On the collection, `POST` creates, `GET` lists, `PUT`/`PATCH`
-  update the record the body names (Petstore's `PUT /pet`). Elsewhere, a `GET` whose response
-  is an array of the resource's records lists them (`/pet/findByStatus`).
+  update the record the body names (Petstore's `PUT /pet`). Below the collection, a `GET` whose
+  response is an array of the record's own schema lists them (`/pet/findByStatus`); a list
+  elsewhere belongs to no resource. The collection scoped to a parent record
+  (`/issues/{issue_number}/comments` beside `/issues/comments/{comment_id}`) is the same one.
 - A response holds the record as its body, or inside a single-property envelope
-  (`{"customer": {...}}`); a list holds them in its one array. Request bodies likewise.
+  (`{"customer": {...}}`); a list holds them in its one array (the most specific one an `allOf`
+  declares). Request bodies likewise.
 - Where inference cannot decide, an operation says `x-mock-resource: /collection/path` (its role
   then follows from its method and path) and a reading operation may say `x-mock-id: field`.
 
@@ -37,6 +42,21 @@ def _shape(path: str) -> str:
     return _PARAM.sub("{}", path)
 
 
+def id_in(record: Any, at: tuple[str, ...], name: str, default: Any = None) -> Any:
+    """The id field `name` of a record, inside its object `at` (`metadata.name`)."""
+    for key in at:
+        record = record.get(key) if isinstance(record, dict) else None
+    return record.get(name, default) if isinstance(record, dict) else default
+
+
+def with_id(record: dict[str, Any], at: tuple[str, ...], name: str, value: Any) -> dict[str, Any]:
+    """A copy of `record` whose id field (inside its object `at`) is `value`."""
+    if not at:
+        return {**record, name: value} if name in record else {name: value, **record}
+    inner = record.get(at[0])
+    return {**record, at[0]: with_id(inner if isinstance(inner, dict) else {}, at[1:], name, value)}
+
+
 @dataclass(frozen=True)
 class Resource:
     """One kind of record an API stores: its collection path and its id field."""
@@ -46,6 +66,19 @@ class Resource:
     id_type: str | None
     record_schema: Any = field(compare=False, repr=False)
     parents: tuple[str, ...] = ()  # the collection's own path parameters
+    id_at: tuple[str, ...] = ()  # the object inside the record that holds the id (Kubernetes' `metadata`)
+
+    def id_of(self, record: Any, default: Any = None) -> Any:
+        return id_in(record, self.id_at, self.id_field, default)
+
+    def keep_id(self, fields: dict[str, Any], record: Any) -> dict[str, Any]:
+        """The request's fields with the record's own id: the id is the key, and a body cannot
+        move the record."""
+        if not self.id_at:
+            return {name: value for name, value in fields.items() if name != self.id_field}
+        if self.id_at[0] not in fields:
+            return fields
+        return with_id(fields, self.id_at, self.id_field, self.id_of(record))
 
     @property
     def item_shape(self) -> str:
@@ -63,9 +96,13 @@ class Role:
     items: tuple[str, ...] | None = None  # lists: where the array of records is
     request_envelope: tuple[str, ...] | None = None  # where the record's fields are in the request body
     declared: bool = False  # said by `x-mock-resource`, not inferred
+    # this operation's own names for the parent parameters, by position (Stripe lists a transfer's
+    # reversals at `/v1/transfers/{id}/reversals` and reads one at `/v1/transfers/{transfer}/reversals/{id}`)
+    parent_params: tuple[str, ...] | None = None
 
     def parent_ids(self, path_params: Mapping[str, Any]) -> tuple[str, ...]:
-        return tuple(str(path_params.get(name.replace("-", "_"), "")) for name in self.resource.parents)
+        names = self.resource.parents if self.parent_params is None else self.parent_params
+        return tuple(str(path_params.get(name.replace("-", "_"), "")) for name in names)
 
     def record_key(self, path_params: Mapping[str, Any], record_id: str) -> str:
         """The store key: the parent records' ids, then the record's own."""
@@ -73,7 +110,8 @@ class Role:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "resource": self.resource.name, "role": self.kind, "id_field": self.resource.id_field,
+            "resource": self.resource.name, "role": self.kind,
+            "id_field": ".".join((*self.resource.id_at, self.resource.id_field)),
             "id_parameter": self.id_param, "parents": list(self.resource.parents),
             "response_envelope": None if self.envelope is None else list(self.envelope),
             "items": None if self.items is None else list(self.items),
@@ -90,13 +128,21 @@ def record_place(document: Mapping[str, Any], schema: Any, resource: Resource) -
     if resolve(document, schema) is resolve(document, resource.record_schema):
         return ()
     top = schema_properties(document, schema)
-    if resource.id_field in top:
+    if _holds_id(document, schema, resource):
         return ()
     if len(top) == 1:
         (key, inner), = top.items()
-        if resource.id_field in schema_properties(document, inner):
+        if _holds_id(document, inner, resource):
             return (key,)
     return None
+
+
+def _holds_id(document: Mapping[str, Any], schema: Any, resource: Resource) -> bool:
+    """Whether a schema has the resource's id field, where the record has it (a Kubernetes
+    `Status` has a `metadata`, but not one with a `name`)."""
+    for key in resource.id_at:
+        schema = schema_properties(document, schema).get(key)
+    return resource.id_field in schema_properties(document, schema)
 
 
 def _request_schema(document: Mapping[str, Any], raw: Mapping[str, Any]) -> Any:
@@ -121,7 +167,10 @@ def _request_place(document: Mapping[str, Any], schema: Any, resource: Resource)
     return () if set(top) & set(record) or not top else None
 
 
-def _array_of_records(document: Mapping[str, Any], schema: Any, resource: Resource) -> tuple[str, ...] | None:
+def _array_of_records(document: Mapping[str, Any], schema: Any, resource: Resource, *,
+                      same_schema: bool = False) -> tuple[str, ...] | None:
+    """Where a body of `schema` holds an array of the resource's records: items of the record's
+    own schema, or (unless `same_schema`) of one with its id field."""
     found = items_path(document, schema)
     if found is None:
         return None
@@ -131,7 +180,7 @@ def _array_of_records(document: Mapping[str, Any], schema: Any, resource: Resour
         return None
     if resolve(document, items) is resolve(document, resource.record_schema):
         return path
-    return path if resource.id_field in schema_properties(document, items) else None
+    return path if not same_schema and _holds_id(document, items, resource) else None
 
 
 def infer(api: Any) -> dict[str, Role]:
@@ -148,14 +197,15 @@ def infer(api: Any) -> dict[str, Role]:
         collection = op.path[: op.path.rindex("/")] or "/"
         name = str(raw.get("x-mock-resource") or collection)
         id_field = str(raw.get("x-mock-id") or binding.field)
+        id_at = () if raw.get("x-mock-id") else binding.at
         if name in resources:
             continue
         success = op.success
-        record_schema = success.schema if success else None
+        record_schema = binding.live if binding.live is not None else success.schema if success else None
         for key in binding.envelope:
             record_schema = schema_properties(document, record_schema).get(key)
         resources[name] = Resource(name, id_field, binding.field_type, record_schema,
-                                   tuple(_PARAM.findall(collection)))
+                                   tuple(_PARAM.findall(collection)), id_at)
         roles[op.operation_id] = Role("read", resources[name], binding.param, binding.envelope,
                                       declared="x-mock-resource" in raw)
     by_item = {resource.item_shape: resource for resource in resources.values()}
@@ -171,14 +221,16 @@ def infer(api: Any) -> dict[str, Role]:
         if declared is not None:
             resource = resources.get(str(declared))
         else:
-            resource = by_item.get(shape) or by_collection.get(shape) or next(
+            resource = by_item.get(shape) or by_collection.get(shape) or _scoped(shape, by_collection) or next(
                 (r for item, r in by_item.items() if shape.startswith(item + "/")), None)
         if resource is not None:
             kind = _kind(op.method, on_item=shape == resource.item_shape,
                          below_item=shape.startswith(resource.item_shape + "/"))
-        elif op.method == "get":  # `/pet/findByStatus`: a list of a resource's records, elsewhere
-            resource = next((r for r in resources.values()
-                             if _array_of_records(document, op.success.schema if op.success else None, r) is not None), None)
+        elif op.method == "get":  # `/pet/findByStatus`: a list of a resource's records, below its collection
+            resource = next((r for collection, r in by_collection.items() if shape.startswith(collection + "/")
+                             and _array_of_records(document, op.success.schema if op.success else None, r,
+                                                   same_schema=True) is not None),
+                            None)
             kind = "list"
         if resource is None or kind is None:
             continue
@@ -195,11 +247,22 @@ def infer(api: Any) -> dict[str, Role]:
             request_envelope=_request_place(document, _request_schema(document, raw), resource)
             if kind in ("create", "update", "action") else None,
             declared=declared is not None,
+            parent_params=None if declared is not None else tuple(_PARAM.findall(op.path)[: len(resource.parents)]),
         )
         if kind == "list" and role.items is None:
             continue  # a GET on the collection that is not a list of its records
         roles[op.operation_id] = role
     return roles
+
+
+def _scoped(shape: str, by_collection: Mapping[str, Resource]) -> Resource | None:
+    """The resource whose collection this path is, scoped to one parent record: GitHub creates
+    and lists an issue's comments at `/repos/{owner}/{repo}/issues/{issue_number}/comments` and
+    reads them at `/repos/{owner}/{repo}/issues/comments/{comment_id}`."""
+    head, _, last = shape.rpartition("/")
+    if not head.endswith("/{}") or "{" in last:
+        return None
+    return by_collection.get(head[: -len("/{}")] + "/" + last)
 
 
 def _kind(method: str, *, on_item: bool, below_item: bool) -> str | None:

@@ -152,8 +152,11 @@ class Responder:
             record = records.get(op, key)
             if record is not None:
                 return self.reply(op, success.status, success, binding.wrap(copy.deepcopy(record)))
-            unknown_is_404 = (self.config.unknown_ids == "404" and record_id not in op.example_ids) \
-                or records.is_deleted(op, key)
+            deleted = records.is_deleted(op, key)
+            if deleted and binding.deleted is not None:  # the contract's own word for it (Stripe's `deleted: true`)
+                return self.reply(op, success.status, success,
+                                  self._generate(op, success.status, success, record_id, binding.deleted))
+            unknown_is_404 = (self.config.unknown_ids == "404" and record_id not in op.example_ids) or deleted
             if unknown_is_404 and op.declares(404):
                 return self.declared(op, 404, path_params)
         return self.reply(op, success.status, success, self._generate(op, success.status, success, record_id))
@@ -175,19 +178,23 @@ class Responder:
         assert op.success is not None
         return self._generate(op, op.success.status, op.success, record_id)
 
-    def _generate(self, op: Operation, status: int, declared: DeclaredResponse, record_id: str) -> Any:
-        """The value for a reply; every media type of one status gets the same value."""
+    def _generate(self, op: Operation, status: int, declared: DeclaredResponse, record_id: str,
+                  branch: Any = None) -> Any:
+        """The value for a reply; every media type of one status gets the same value. A record's
+        read answers its live form where the body may also be its deleted form (`branch`: that one)."""
         if declared.schema is None:  # a media type with an example and no schema serves the example
             return copy.deepcopy(next(iter(declared.examples.values()), None))
         pins = {}
+        schema = declared.schema
         if op.binding is not None and status == (op.success.status if op.success else None):
             value = op.binding.pin(record_id)
             if value is not None:
-                pins = {op.binding.envelope + (op.binding.field,): value}
+                pins = {op.binding.envelope + op.binding.at + (op.binding.field,): value}
+            schema = branch or op.binding.live or schema
         if status >= 400:
             pins.update(self._error_text(op.api, declared))
         key = (op.operation_id, str(status), record_id)
-        return self.generators[op.api].generate(declared.schema, key=key, pins=pins)
+        return self.generators[op.api].generate(schema, key=key, pins=pins)
 
     def _error_text(self, api: str, declared: DeclaredResponse) -> dict[tuple[str, ...], Any]:
         """An error's message fields say what its response's description says ("no such todo"),

@@ -88,6 +88,8 @@ def string_hint(name: str | None, parent: tuple[str, ...], sibs: frozenset[str],
         return (lambda run: ":".join(run.hex(4) for _ in range(8))), PRIO_PLAIN
     if fmt in ("byte", "binary"):
         return (lambda run: base64.b64encode(run.rng.randbytes(12)).decode()), PRIO_PLAIN
+    if fmt == "decimal":  # a number as text (Stripe's `unit_amount_decimal`), which SDKs parse as one
+        return (lambda run: f"{run.rng.randint(0, 999999) / 100:.2f}"), PRIO_PLAIN
     if fmt == "password" or last in ("password", "secret", "token"):
         return (lambda run: run.alnum(24)), PRIO_PLAIN
     if last == "path" or last == "route":
