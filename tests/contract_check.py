@@ -43,7 +43,6 @@ def body_violations(document: dict, method: str, template: str, status: int, con
     validator openapi-core uses but through `$ref`s into the document as published, without
     openapi-core's path finder (a tenth of a second a request on GitHub's 1,000 paths)."""
     import json
-    from urllib.parse import quote
 
     from openapi_schema_validator import OAS30Validator, oas30_format_checker
     from referencing import Registry, Resource
@@ -68,8 +67,8 @@ def body_violations(document: dict, method: str, template: str, status: int, con
     is_json = essence == "application/json" or essence.endswith("+json")
     if not is_json:
         return []  # text, XML, binary: what the body is made of is not a JSON instance
-    pointer = "urn:document#/" + "/".join(quote(p.replace("~", "~0").replace("/", "~1"), safe="~")
-                              for p in ("paths", template, method, "responses", key, "content", media, "schema"))
+    parts = ("paths", template, method, "responses", key, "content", media, "schema")
+    pointer = "urn:document#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
     registry = Registry().with_resource("urn:document", Resource.from_contents(document, default_specification=DRAFT4))
     validator = OAS30Validator({"$ref": pointer}, registry=registry, format_checker=oas30_format_checker)
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"[:300] for e in validator.iter_errors(json.loads(content))]
