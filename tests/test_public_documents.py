@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -19,7 +22,7 @@ import pytest
 from mockserver.yamlfile import load_yaml_file
 from tests.contract_check import body_violations
 from tests.mockserver_process import REPO, RunningServer, start_server
-from tests.probe import Outcome, sweep
+from tests.probe import Outcome, requests_for, sweep
 
 SPECS = REPO / "tests" / "data" / "specs"
 
@@ -84,3 +87,34 @@ def test_one_get_per_operation_answers_no_5xx_and_valid_2xx(served: Served, acce
             invalid += [f"{o.template} {o.status}: {problem}" for problem in wrong[:2]]
     assert not invalid, f"{len(invalid)} invalid 2xx bodies:\n" + "\n".join(invalid[:30])
     assert "Traceback" not in served.server.log()
+
+
+# Read operations through schemathesis (examples, boundary values, random data): no 5xx for any
+# request it makes. The coverage phase sends thousands of cases per hundred operations, so the
+# two largest documents get the examples and fuzzing phases only.
+FUZZED_ONLY = {"github.json", "kubernetes.json"}
+
+
+def test_schemathesis_reads_find_no_server_error(served: Served, tmp_path: Path) -> None:
+    phases = "examples,fuzzing" if served.name in FUZZED_ONLY else "examples,coverage,fuzzing"
+    headers: dict[str, str] = {}
+    for template, _path, credentials in requests_for(served.document):
+        headers.update(credentials)
+    command = [str(Path(sys.executable).with_name("schemathesis")), "--no-color", "run", str(SPECS / served.name),
+               "--url", served.server.url + _base_path(served.document), "--include-method", "GET",
+               "--checks", "not_a_server_error", "--phases", phases, "--max-examples", "3",
+               "--seed", "20261204", "--workers", "2", "--request-timeout", "20",
+               "--generation-database", "none", "--suppress-health-check", "all",
+               *[arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    assert re.search(r"\d+ generated, \d+ passed", output), output[-3000:]
+    assert "Traceback" not in served.server.log()
+
+
+def _base_path(document: dict) -> str:
+    """Where schemathesis puts the document's paths: after its server's path (2.0: basePath)."""
+    servers = document.get("servers") or [{}]
+    path = str(document.get("basePath") or "") or re.sub(r"^[a-z]+://[^/]*", "", str(servers[0].get("url", "")))
+    return "" if "{" in path else path.rstrip("/")
