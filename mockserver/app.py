@@ -30,7 +30,7 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 
-from mockserver import landing, pointer, problems, templates
+from mockserver import landing, notices, pointer, problems, templates
 from mockserver.config import ServeConfig
 from mockserver.contract import Api, load_api, route_conflicts
 from mockserver.control import ControlMiddleware, create_control_app
@@ -68,7 +68,7 @@ def load_apis(config: ServeConfig) -> list[Api]:
     for name in config.mounts:
         if name not in names:
             raise UserError(f"--mount {name}=...", f"no document named {name} (have: {', '.join(sorted(names))})")
-    apis = [load_api(path, config.mounts.get(path.stem)) for path in files]
+    apis = [load_api(path, config.mounts.get(path.stem), config.verbose) for path in files]
     seen: dict[str, Any] = {}
     for api in apis:
         if api.name in seen:
@@ -86,8 +86,7 @@ def build_engine(config: ServeConfig, journal: Journal | None = None) -> Engine:
     apis = load_apis(config)
     validators = {api.name: ResponseValidator(api) for api in apis}
     for api in apis:
-        for warning in drop_broken_examples(api, validators[api.name]):
-            log.warning("warning: %s", warning)
+        notices.warn(drop_broken_examples(api, validators[api.name]), config.verbose)
     records = seed_store(apis, validators, config.fixtures_dir, config.records_per_resource)
     return Engine(apis, records, validators, config, journal)
 
@@ -267,7 +266,18 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     app.add_error_handler(405, method_not_allowed(router))
     app.add_error_handler(Exception, internal_error)
     for api in engine.apis:
-        document = for_connexion(api.document)
+        add_api(app, api, engine)
+    app.engine = engine  # type: ignore[attr-defined]
+    app.router = router  # type: ignore[attr-defined]
+    app.replay = replay  # type: ignore[attr-defined]
+    return app
+
+
+def add_api(app: connexion.AsyncApp, api: Api, engine: Engine) -> None:
+    """Hand connexion the API; what it refuses is one line naming the file, never a traceback
+    (the document passed openapi-spec-validator: this is where connexion differs from it)."""
+    document = for_connexion(api.document)
+    try:
         app.add_api(
             document,
             base_path=api.base_path,
@@ -281,7 +291,6 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
             swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_template_arguments={
                 "openapi_spec_url": api.base_path + "/openapi.json?" + landing.FOR_SWAGGER_UI}),
         )
-    app.engine = engine  # type: ignore[attr-defined]
-    app.router = router  # type: ignore[attr-defined]
-    app.replay = replay  # type: ignore[attr-defined]
-    return app
+    except Exception as exc:  # connexion raises many types; each means "cannot route this document"
+        raise UserError(str(api.source), f"connexion cannot load it: {type(exc).__name__}: "
+                                         f"{' '.join(str(exc).split())[:300]}") from None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
-from mockserver import pagination, resources
+from mockserver import notices, pagination, resources
 from mockserver.errors import UserError
 from mockserver.httpfacts import HTTP_METHODS, is_json
 from mockserver.media import essence
@@ -371,11 +371,10 @@ def prepare_for_serving(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def load_api(source: Path, mount: str | None = None) -> Api:
+def load_api(source: Path, mount: str | None = None, verbose: bool = False) -> Api:
     """Read one document (normalized in memory unless it already is) and index its operations."""
     document, warnings = load_for_serving(source)
-    for warning in warnings:
-        log.warning("warning: %s", warning)
+    notices.warn(warnings, verbose)
     document = prepare_for_serving(document)
     servers = document.get("servers") or [{"url": "/"}]
     server_url = servers[0].get("url", "/")
