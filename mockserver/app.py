@@ -30,7 +30,7 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 
-from mockserver import landing, notices, pointer, problems, templates
+from mockserver import connexion_internals, documents, landing, notices, pointer, problems, templates
 from mockserver.config import ServeConfig
 from mockserver.contract import Api, load_api, route_conflicts
 from mockserver.control import ControlMiddleware, create_control_app
@@ -277,20 +277,24 @@ def add_api(app: connexion.AsyncApp, api: Api, engine: Engine) -> None:
     """Hand connexion the API; what it refuses is one line naming the file, never a traceback
     (the document passed openapi-spec-validator: this is where connexion differs from it)."""
     document = for_connexion(api.document)
+    passed = documents.recall(api.source, "connexion-check") is True  # by the same document, before
     try:
-        app.add_api(
-            document,
-            base_path=api.base_path,
-            name=api.name,
-            resolver=OperationResolver(engine, api.name),
-            strict_validation=False,
-            validator_map={"parameter": NamingParameterValidator},
-            validate_responses=False,  # the pipeline validates every reply itself, with openapi-core
-            # the pipeline serves `openapi.json` itself: connexion's copy has its `$ref`s resolved
-            # into Python objects, which a recursive schema makes impossible to write (landing.py)
-            swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_template_arguments={
-                "openapi_spec_url": api.base_path + "/openapi.json?" + landing.FOR_SWAGGER_UI}),
-        )
+        with connexion_internals.spec_check_skipped(passed):
+            app.add_api(
+                document,
+                base_path=api.base_path,
+                name=api.name,
+                resolver=OperationResolver(engine, api.name),
+                strict_validation=False,
+                validator_map={"parameter": NamingParameterValidator},
+                validate_responses=False,  # the pipeline validates every reply itself, with openapi-core
+                # the pipeline serves `openapi.json` itself: connexion's copy has its `$ref`s resolved
+                # into Python objects, which a recursive schema makes impossible to write (landing.py)
+                swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_template_arguments={
+                    "openapi_spec_url": api.base_path + "/openapi.json?" + landing.FOR_SWAGGER_UI}),
+            )
     except Exception as exc:  # connexion raises many types; each means "cannot route this document"
         raise UserError(str(api.source), f"connexion cannot load it: {type(exc).__name__}: "
                                          f"{' '.join(str(exc).split())[:300]}") from None
+    if not passed:
+        documents.remember(api.source, "connexion-check", True)
