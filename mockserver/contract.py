@@ -357,18 +357,23 @@ def base_path_of(server_url: str) -> str:
 
 
 def prepare_for_serving(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the document with `content: {}` on responses removed.
+    """The document with `content: {}` on responses removed; it shares the rest with the one it
+    is handed (load_api's own, freshly read), where a deep copy of GitHub's took 0.4 s of every start.
 
     OpenAPI 3.0 means "no body" by both an absent and an empty `content`, but openapi-core
     demands data for the empty form, which would fail every bodiless 401/500.
     """
-    document = copy.deepcopy(document)
-    for item in (document.get("paths") or {}).values():
+    paths = dict(document.get("paths") or {})
+    for path, item in paths.items():
         for method in HTTP_METHODS:
-            for response in ((item.get(method) or {}).get("responses") or {}).values():
-                if isinstance(response, dict) and response.get("content") == {}:
-                    del response["content"]
-    return document
+            responses = (item.get(method) or {}).get("responses") or {}
+            bodiless = [code for code, response in responses.items()
+                        if isinstance(response, dict) and response.get("content") == {}]
+            if bodiless:
+                item = paths[path] = {**item, method: {**item[method], "responses": {
+                    code: ({k: v for k, v in response.items() if k != "content"} if code in bodiless else response)
+                    for code, response in responses.items()}}}
+    return {**document, "paths": paths} if "paths" in document else dict(document)
 
 
 def load_api(source: Path, mount: str | None = None, verbose: bool = False) -> Api:
