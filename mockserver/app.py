@@ -31,7 +31,7 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 
-from mockserver import landing, problems
+from mockserver import connexion_internals, documents, landing, notices, pointer, problems, templates
 from mockserver.config import ServeConfig
 from mockserver.contract import Api, load_api, route_conflicts
 from mockserver.control import ControlMiddleware, create_control_app
@@ -69,7 +69,7 @@ def load_apis(config: ServeConfig) -> list[Api]:
     for name in config.mounts:
         if name not in names:
             raise UserError(f"--mount {name}=...", f"no document named {name} (have: {', '.join(sorted(names))})")
-    apis = [load_api(path, config.mounts.get(path.stem)) for path in files]
+    apis = [load_api(path, config.mounts.get(path.stem), config.verbose) for path in files]
     seen: dict[str, Any] = {}
     for api in apis:
         if api.name in seen:
@@ -87,8 +87,7 @@ def build_engine(config: ServeConfig, journal: Journal | None = None) -> Engine:
     apis = load_apis(config)
     validators = {api.name: ResponseValidator(api) for api in apis}
     for api in apis:
-        for warning in drop_broken_examples(api, validators[api.name]):
-            log.warning("warning: %s", warning)
+        notices.warn(drop_broken_examples(api, validators[api.name]), config.verbose)
     records = seed_store(apis, validators, config.fixtures_dir, config.records_per_resource)
     return Engine(apis, records, validators, config, journal)
 
@@ -103,6 +102,7 @@ def secret_headers(engine: Engine) -> frozenset[str]:
 
 TRACEBACK_FRAMES = 20  # innermost frames of a bug's traceback in the log (internal_error)
 CONNEXION_RESPONSES = {"default": {"description": "answered by the mock's pipeline (respond.py)"}}
+_PRUNED = ("schemas", "responses")  # components connexion gets only where what it is handed reaches them
 
 
 def for_connexion(document: dict[str, Any]) -> dict[str, Any]:
@@ -113,63 +113,81 @@ def for_connexion(document: dict[str, Any]) -> dict[str, Any]:
     off, and openapi-core validates every reply against the whole document). Its `add_api`
     still validates all it is given against the OpenAPI schema, which on a large document is
     mostly response schemas (0.5 s of a 2 s start on Twilio's): so it is given none. The whole
-    document was validated on its way in (documents.py) and is what `openapi.json` serves."""
-    ordered = in_route_order(document)
+    document was validated on its way in (documents.py) and is what `openapi.json` serves.
+
+    Templates are rewritten where starlette could not route them as written (templates.py).
+    Vendor extensions of the document, its path items and operations are left out: connexion
+    follows every `$ref` it is given, and theirs may point at what it is not given
+    (GitHub's `x-github-breaking-changes` at `#/components/responses/...`), while the one it
+    would act on there, `x-openapi-router-controller`, would rename every operationId."""
+    routable = templates.routable(document)
+    order = sort_routes(list(routable), key=lambda path: templates.sort_key(document, path, routable[path]))
     paths = {}
-    for path, item in ordered["paths"].items():
+    for path in order:
+        item = routable[path]
         if isinstance(item, dict):
-            item = {key: ({**value, "responses": CONNEXION_RESPONSES}
-                          if key in HTTP_METHODS and isinstance(value, dict) else value) for key, value in item.items()}
+            item = {key: ({**_no_extensions(value), "responses": CONNEXION_RESPONSES}
+                          if key in HTTP_METHODS and isinstance(value, dict) else value)
+                    for key, value in item.items() if not key.startswith("x-")}
         paths[path] = item
-    lean = {**ordered, "paths": paths}
+    lean = {**_no_extensions(document), "paths": paths}
     components = document.get("components")
     if isinstance(components, dict):
-        kept = {kind: entries for kind, entries in components.items() if kind != "responses"}
-        reached = _local_refs({**lean, "components": {k: v for k, v in kept.items() if k != "schemas"}})
-        schemas = kept.get("schemas")
-        if isinstance(schemas, dict):
-            kept["schemas"] = {name: schemas[name] for name in _reachable_schemas(schemas, reached)}
+        kept = {kind: entries for kind, entries in components.items() if kind not in _PRUNED}
+        reached = _local_refs({**lean, "components": kept})
+        seen: set[tuple[str, str]] = set()
+        todo = list(reached)
+        while todo:  # what those reach, through any number of `$ref`s
+            kind, name = todo.pop()
+            entries = components.get(kind)
+            if (kind, name) in seen or not isinstance(entries, dict) or name not in entries:
+                continue
+            seen.add((kind, name))
+            todo.extend(_local_refs(entries[name]) - seen)
+        for kind in _PRUNED:
+            entries = components.get(kind)
+            names = [name for name in entries if (kind, name) in seen] if isinstance(entries, dict) else []
+            if names or (isinstance(entries, dict) and kind == "schemas"):
+                kept[kind] = {name: entries[name] for name in names}
         lean["components"] = kept
-    return lean
+    return _without_ref_properties(lean)
 
 
-def _local_refs(node: Any) -> set[str]:
-    """Every `#/components/schemas/NAME` a part of a document refers to."""
-    found: set[str] = set()
+def _without_ref_properties(node: Any) -> Any:
+    """The node without schema properties named `$ref` (Kubernetes' `JSONSchemaProps`), which
+    connexion's `resolve_refs` would take for a reference: such a property goes unchecked in
+    requests (the pipeline still checks every reply against the whole document). Copies only
+    what it changes."""
+    if isinstance(node, dict):
+        changed = {key: _without_ref_properties(value) for key, value in node.items()
+                   if key != "$ref" or isinstance(value, str)}
+        return node if len(changed) == len(node) and all(changed[k] is node[k] for k in node) else changed
+    if isinstance(node, list):
+        changed_list = [_without_ref_properties(value) for value in node]
+        return node if all(a is b for a, b in zip(changed_list, node)) else changed_list
+    return node
+
+
+def _no_extensions(node: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in node.items() if not key.startswith("x-")}
+
+
+def _local_refs(node: Any) -> set[tuple[str, str]]:
+    """Every (kind, name) of `#/components/KIND/NAME` a part of a document refers to."""
+    found: set[tuple[str, str]] = set()
     stack = [node]
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
             ref = value.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-                found.add(ref[len("#/components/schemas/"):].split("/", 1)[0].replace("~1", "/").replace("~0", "~"))
+            if isinstance(ref, str) and ref.startswith("#/components/"):
+                parts = ref[len("#/components/"):].split("/")
+                if len(parts) >= 2:
+                    found.add((parts[0], pointer.unescape(parts[1])))
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
     return found
-
-
-def _reachable_schemas(schemas: dict[str, Any], start: set[str]) -> list[str]:
-    """The named schemas `start` reaches through `$ref`s, in the document's order."""
-    seen: set[str] = set()
-    todo = [name for name in start if name in schemas]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        todo.extend(ref for ref in _local_refs(schemas[name]) if ref in schemas and ref not in seen)
-    return [name for name in schemas if name in seen]
-
-
-def in_route_order(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the document with its paths from most to least specific, as connexion's own
-    `sort_routes` orders them for starlette: `/invoices/summary` before `/invoices/{id}`, which
-    OpenAPI requires of concrete and templated paths, whatever order the document lists them in
-    (connexion sorts APIs by base path, not the routes inside one)."""
-    paths = document.get("paths") or {}
-    # a shallow copy: connexion copies what it keeps (Specification deep-copies, resolve_refs too)
-    return {**document, "paths": {path: paths[path] for path in sort_routes(list(paths))}}
 
 
 def control_access(config: ServeConfig) -> ControlAccess:
@@ -254,21 +272,35 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     app.add_error_handler(405, method_not_allowed(router))
     app.add_error_handler(Exception, internal_error)
     for api in engine.apis:
-        document = for_connexion(api.document)
-        app.add_api(
-            document,
-            base_path=api.base_path,
-            name=api.name,
-            resolver=OperationResolver(engine, api.name),
-            strict_validation=False,
-            validator_map={"parameter": NamingParameterValidator},
-            validate_responses=False,  # the pipeline validates every reply itself, with openapi-core
-            # the pipeline serves `openapi.json` itself: connexion's copy has its `$ref`s resolved
-            # into Python objects, which a recursive schema makes impossible to write (landing.py)
-            swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_template_arguments={
-                "openapi_spec_url": api.base_path + "/openapi.json?" + landing.FOR_SWAGGER_UI}),
-        )
+        add_api(app, api, engine)
     app.engine = engine  # type: ignore[attr-defined]
     app.router = router  # type: ignore[attr-defined]
     app.replay = replay  # type: ignore[attr-defined]
     return app
+
+
+def add_api(app: connexion.AsyncApp, api: Api, engine: Engine) -> None:
+    """Hand connexion the API; what it refuses is one line naming the file, never a traceback
+    (the document passed openapi-spec-validator: this is where connexion differs from it)."""
+    document = for_connexion(api.document)
+    passed = documents.recall(api.source, "connexion-check") is True  # by the same document, before
+    try:
+        with connexion_internals.spec_check_skipped(passed):
+            app.add_api(
+                document,
+                base_path=api.base_path,
+                name=api.name,
+                resolver=OperationResolver(engine, api.name),
+                strict_validation=False,
+                validator_map={"parameter": NamingParameterValidator},
+                validate_responses=False,  # the pipeline validates every reply itself, with openapi-core
+                # the pipeline serves `openapi.json` itself: connexion's copy has its `$ref`s resolved
+                # into Python objects, which a recursive schema makes impossible to write (landing.py)
+                swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_template_arguments={
+                    "openapi_spec_url": api.base_path + "/openapi.json?" + landing.FOR_SWAGGER_UI}),
+            )
+    except Exception as exc:  # connexion raises many types; each means "cannot route this document"
+        raise UserError(str(api.source), f"connexion cannot load it: {type(exc).__name__}: "
+                                         f"{' '.join(str(exc).split())[:300]}") from None
+    if not passed:
+        documents.remember(api.source, "connexion-check", True)

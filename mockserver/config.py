@@ -45,6 +45,7 @@ class ServeConfig:
     session_idle_s: float = defaults.SESSION_IDLE_S
     latency_ms: tuple[int, int] | None = None  # (min, max) added to every reply
     reload: bool = False
+    verbose: bool = False  # every start-up warning, not one line per kind of many (notices.py)
 
 
 def bundled(package: str, folder: str) -> Path:

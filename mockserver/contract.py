@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
-from mockserver import pagination, resources
+from mockserver import notices, pagination, resources
 from mockserver.errors import UserError
 from mockserver.httpfacts import HTTP_METHODS, is_json
 from mockserver.media import essence
@@ -406,25 +406,29 @@ def base_path_of(server_url: str) -> str:
 
 
 def prepare_for_serving(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the document with `content: {}` on responses removed.
+    """The document with `content: {}` on responses removed; it shares the rest with the one it
+    is handed (load_api's own, freshly read), where a deep copy of GitHub's took 0.4 s of every start.
 
     OpenAPI 3.0 means "no body" by both an absent and an empty `content`, but openapi-core
     demands data for the empty form, which would fail every bodiless 401/500.
     """
-    document = copy.deepcopy(document)
-    for item in (document.get("paths") or {}).values():
+    paths = dict(document.get("paths") or {})
+    for path, item in paths.items():
         for method in HTTP_METHODS:
-            for response in ((item.get(method) or {}).get("responses") or {}).values():
-                if isinstance(response, dict) and response.get("content") == {}:
-                    del response["content"]
-    return document
+            responses = (item.get(method) or {}).get("responses") or {}
+            bodiless = [code for code, response in responses.items()
+                        if isinstance(response, dict) and response.get("content") == {}]
+            if bodiless:
+                item = paths[path] = {**item, method: {**item[method], "responses": {
+                    code: ({k: v for k, v in response.items() if k != "content"} if code in bodiless else response)
+                    for code, response in responses.items()}}}
+    return {**document, "paths": paths} if "paths" in document else dict(document)
 
 
-def load_api(source: Path, mount: str | None = None) -> Api:
+def load_api(source: Path, mount: str | None = None, verbose: bool = False) -> Api:
     """Read one document (normalized in memory unless it already is) and index its operations."""
     document, warnings = load_for_serving(source)
-    for warning in warnings:
-        log.warning("warning: %s", warning)
+    notices.warn(warnings, verbose)
     document = prepare_for_serving(document)
     servers = document.get("servers") or [{"url": "/"}]
     server_url = servers[0].get("url", "/")

@@ -29,7 +29,7 @@ log = logging.getLogger("mockserver")
 
 _PAGE_SUFFIXES = {".md", ".markdown", ".mdx"}
 # A `$ref` to something other than `#...` (YAML or JSON spelling): a reference to another file.
-_EXTERNAL_REF = re.compile(rb"""["']?\$ref["']?\s*:\s*["']?(?!#)[^\s"'#]""")
+_EXTERNAL_REF = re.compile(rb"""\$ref["']?\s*:\s*["']?(?!#)[^\s"'#]""")
 
 
 def cache_dir() -> Path:
@@ -93,6 +93,46 @@ def load_for_serving(source: Path) -> tuple[dict[str, Any], list[str]]:
     document, warnings = _load(source)
     _write_cache(key, {"document": document, "warnings": warnings})
     return document, warnings
+
+
+def recall(source: Path, what: str) -> Any:
+    """What `remember` kept about this document (`what`: a name), or None.
+
+    For facts start-up derives from the document as served (which examples break their
+    schemas; that connexion's check passed): keyed by the file's bytes and every line of the
+    mock's code, and the versions of the libraries that decide them, so they are never stale.
+    A document that refers to other files is not keyed by its own bytes: nothing is kept."""
+    key = _derived_key(source, what)
+    entry = _read_cache(key) if key else None
+    return entry.get("value") if isinstance(entry, dict) else None
+
+
+def remember(source: Path, what: str, value: Any) -> None:
+    key = _derived_key(source, what)
+    if key:
+        _write_cache(key, {"value": value})
+
+
+def _derived_key(source: Path, what: str) -> str | None:
+    try:
+        raw = source.read_bytes()
+    except OSError:
+        return None
+    if _EXTERNAL_REF.search(raw):
+        return None
+    return f"{what}-{hashlib.sha256(raw).hexdigest()[:32]}-{_code_fingerprint()}"
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """Every module of the mock, and the libraries that validate and route."""
+    digest = hashlib.sha256(_normalizer_fingerprint().encode())
+    for name in ("connexion", "openapi-core", "openapi-schema-validator", "jsonschema", "jsonschema-path"):
+        digest.update(name.encode() + b"\0" + _library_version(name).encode())
+    here = Path(__file__).parent
+    for path in sorted(here.rglob("*.py")):
+        digest.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _load(source: Path) -> tuple[dict[str, Any], list[str]]:

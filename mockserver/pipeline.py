@@ -101,6 +101,8 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
             reply = guard.check(named, request, self.responder) or self.unrouted(request, named)
         else:
             scope["extensions"][OPERATION] = route.op.operation_id
+            if route.path_names:  # routed under names of the mock's (templates.py)
+                request = replace(request, path_params=route.own_path_params(request.path_params))
             reply = await self.answer(route, request, scope, receive)
         fault = scope["extensions"].get(FAULT)
         if fault is None:

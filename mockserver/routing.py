@@ -16,9 +16,9 @@ matcher for requests, path scenarios and the path guard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from connexion.middleware.abstract import RoutedAPI
 from connexion.middleware.routing import RoutingMiddleware
@@ -26,6 +26,7 @@ from connexion.operations import AbstractOperation
 from connexion.resolver import Resolver
 from starlette.types import ASGIApp, Message
 
+from mockserver import templates
 from mockserver.contract import Operation
 from mockserver.httpfacts import HTTP_METHODS
 from mockserver.engine import Engine
@@ -47,6 +48,14 @@ class Route:
     op: Operation
     handler: Handler  # the respond stage, as connexion's Resolver bound it to the operationId
     checks: RequestChecks  # the parameters-and-body stage
+    # {routed name: the parameter's own} where the template was routed under other names (templates.py)
+    path_names: Mapping[str, str] = field(default_factory=dict)
+
+    def own_path_params(self, routed: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The routed path parameters under the names the document gives them."""
+        if not self.path_names:
+            return routed
+        return {self.path_names.get(name, name): value for name, value in routed.items()}
 
 
 class OperationResolver(Resolver):
@@ -78,7 +87,7 @@ class PipelineAPI(RoutedAPI[Route]):
         op = self.engine.operation(self.base_path, operation.operation_id)
         assert op is not None, f"connexion routes {operation.operation_id}, which the contract does not index"
         checks = RequestChecks(operation, strict_validation=self.strict_validation, validator_map=self.validator_map)
-        return Route(op, operation.function, checks)
+        return Route(op, operation.function, checks, templates.original_names(operation.parameters))
 
 
 class Router:

@@ -103,6 +103,8 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
                        help=f"seed of generated records (default: {defaults.SEED})")
     serve.add_argument("--no-cors", dest="cors", action="store_false", help="do not answer CORS")
     serve.add_argument("--quiet", action="store_true", help="no request log")
+    serve.add_argument("--verbose", action="store_true",
+                       help="print every start-up warning (default: one line for many of one kind)")
     serve.add_argument("--no-control", dest="control", action="store_false",
                        help=f"turn off the control API under {defaults.CONTROL_PREFIX}")
     serve.add_argument("--control-token", metavar="TOKEN",
@@ -168,6 +170,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         session_idle_s=args.session_idle,
         latency_ms=args.latency,
         reload=args.reload,
+        verbose=args.verbose,
         workers=args.workers,
         state=args.state,
     )
@@ -235,14 +238,7 @@ def run(args: argparse.Namespace) -> int:
     from mockserver.workers import serve, state_url
 
     with state_url(config) as url:  # a store that cannot be reached stops here: one line, exit 2
-        if config.reload:
-            from mockserver.reload import ReloadingApp  # heavy imports after the arguments are known
-
-            app = ReloadingApp(config)
-        else:
-            from mockserver.app import create_app
-
-            app = create_app(config)
+        app = build_app(config)
         sock = bind(config.host, config.port)
         note = control_note(config)
         if note:
@@ -268,6 +264,25 @@ def run(args: argparse.Namespace) -> int:
         finally:
             if config.reload:
                 app.stop_watching()
+
+
+def build_app(config: ServeConfig):  # -> connexion.AsyncApp or ReloadingApp
+    """The app, or one line and exit 2: start-up never ends in a traceback. What is not a
+    UserError is a bug of the mock, said so, with the documents it was starting."""
+    try:
+        if config.reload:
+            from mockserver.reload import ReloadingApp  # heavy imports after the arguments are known
+
+            return ReloadingApp(config)
+        from mockserver.app import create_app
+
+        return create_app(config)
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reported as one line, as the CLI promises
+        sources = ", ".join(str(path) for path in config.specs) or str(config.specs_dir)
+        raise UserError(sources, f"cannot start (a bug of the mock, please report it): {type(exc).__name__}: "
+                                 f"{' '.join(str(exc).split())[:300]}") from None
 
 
 def state_note(config: ServeConfig, url: str | None) -> str:

@@ -33,6 +33,7 @@ from openapi_core.validation.schemas import oas30_read_schema_validators_factory
 from mockserver import problems
 from mockserver.admission import SecondSight
 from mockserver.contract import Api, DeclaredResponse, Operation, served_type
+from mockserver.documents import recall, remember
 from mockserver.pointer import resolve
 from mockserver.defaults import VALIDATION_CACHE_SIZE
 from mockserver.httpfacts import is_json
@@ -231,16 +232,31 @@ def drop_broken_examples(api: Api, validator: ResponseValidator) -> list[str]:
 
     Documents do ship such examples; serving one would be a contract violation (a 500) on a
     request the contract allows, so the mock generates a value there instead, and says so.
+    Checking them all is most of a warm start on a large document (GitHub's 1,051 examples:
+    4 s), and the verdicts depend on the document and the mock's code alone: they are
+    remembered by the document's bytes (documents.recall), as the normalized document is.
     """
-    warnings = []
+    known = recall(api.source, "broken-examples")
+    if isinstance(known, dict):
+        for operation_id, doc_key, media_type, name in known["dropped"]:
+            for declared in _declared(api.operations[operation_id]):
+                if (declared.doc_key, declared.media_type) == (doc_key, media_type):
+                    declared.examples.pop(name, None)  # type: ignore[attr-defined]
+        return list(known["warnings"])
+    warnings, dropped = [], []
     for op in api.operations.values():
-        for declared in [variant for response in [*op.responses.values(), *op.fallbacks.values()]
-                         for variant in response.variants]:
+        for declared in _declared(op):
             status = declared.status
             for name, value in list(declared.examples.items()):
                 violations = validator.check_body(op, status, value, declared)
                 if violations:
                     del declared.examples[name]
+                    dropped.append([op.operation_id, declared.doc_key, declared.media_type, name])
                     warnings.append(f"{api.source}: {op.method.upper()} {op.path} {declared.doc_key}: example {name!r} "
                                     f"breaks its own schema ({violations[0]}); generated values are served instead")
+    remember(api.source, "broken-examples", {"dropped": dropped, "warnings": warnings})
     return warnings
+
+
+def _declared(op: Operation) -> list[DeclaredResponse]:
+    return [variant for response in [*op.responses.values(), *op.fallbacks.values()] for variant in response.variants]

@@ -11,8 +11,11 @@
   the pure-Python loader, so the error and its line are the ones it always gave.
 - A JSON text is read by `json` (50x faster again), giving what the YAML loader gives: a number
   is a float only where YAML 1.1 says so (`1.5e+3`; `1e5` and `NaN` stay strings). Anything
-  the two might read differently (a duplicate key, a character YAML refuses, a surrogate pair)
-  goes to the YAML loader, as every text that is not JSON does.
+  the two might read differently (a duplicate key, a character YAML refuses) goes to the YAML
+  loader, as every text that is not JSON does.
+- An escaped surrogate pair (`"\\ud83d\\ude00"`, what `json.dump` writes for an emoji) is the
+  one character it encodes, in JSON and in YAML alike (the YAML loader keeps two halves, which no
+  UTF-8 encoder takes); a lone half is an error naming its place.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 import yaml
 
 from mockserver.errors import UserError
+from mockserver.pointer import escape
 
 
 class _Loader(yaml.SafeLoader):
@@ -106,9 +110,10 @@ def _string_keys(value: Any) -> Any:
 
 
 _YAML_FLOAT = next(rx for tag, rx in _Loader.yaml_implicit_resolvers["1"] if tag == "tag:yaml.org,2002:float")
-# Where `json` and the YAML loader may part: characters YAML refuses, `\ud83d\ude00` (json
-# joins the pair, YAML keeps two halves), a key whose `:` is on a later line.
-_NOT_PLAIN_JSON = re.compile(yaml.reader.Reader.NON_PRINTABLE.pattern + r'|\\u[dD][89abAB]|"\s*\n\s*:')
+# Where `json` and the YAML loader may part: characters YAML refuses, a key whose `:` is on a later line.
+_NOT_PLAIN_JSON = re.compile(yaml.reader.Reader.NON_PRINTABLE.pattern + r'|"\s*\n\s*:')
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # `\ud83d`: half of a character beyond U+FFFF
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class _NotAsYaml(ValueError):
@@ -139,8 +144,31 @@ def _parse_json(text: str) -> Any:
 def parse_yaml(text: str, source: str, first_line: int = 1) -> Any:
     """Parse YAML safely; `first_line` maps a block's line numbers back to the file's."""
     parsed = _parse_json(text)
-    if parsed is not None:
-        return parsed
+    if parsed is None:
+        parsed = _parse_yaml(text, source, first_line)
+    if _SURROGATE_ESCAPE.search(text):
+        parsed = _joined(parsed, source, "")
+    return parsed
+
+
+def _joined(value: Any, source: str, where: str) -> Any:
+    """Each escaped surrogate pair as the character it encodes (both readers give halves somewhere)."""
+    if isinstance(value, str):
+        if not _SURROGATES.search(value):
+            return value
+        try:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            raise UserError(source, f"a lone surrogate escape (half of a character) at {where or '/'}") from None
+    if isinstance(value, dict):
+        return {_joined(key, source, where): _joined(item, source, f"{where}/{escape(str(key))}")
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_joined(item, source, f"{where}/{index}") for index, item in enumerate(value)]
+    return value
+
+
+def _parse_yaml(text: str, source: str, first_line: int) -> Any:
     if _FastLoader is not None:
         try:
             return _string_keys(yaml.load(text, Loader=_FastLoader))  # noqa: S506 - a CSafeLoader

@@ -23,10 +23,21 @@ def test_documents_read_as_the_pure_python_loader_reads_them(name: str) -> None:
 
 @pytest.mark.parametrize("text", [
     '{"a": 1e5, "b": 1.5e10, "c": 1.5e+10, "d": "\\/x", "e": NaN, "f": -0, "g": -Infinity, "h": "2024-01-01T10:00:00Z"}',
-    '{"a": "\\ud83d\\ude00"}',  # json would join the surrogate pair, YAML does not
 ])
 def test_json_reads_as_yaml_1_1_does(text: str) -> None:
     assert yamlfile.parse_yaml(text, "x.json") == slow(text)
+
+
+@pytest.mark.parametrize("text", ['{"a": "\\ud83d\\ude00", "\\ud83d\\ude00": ["x\\ud83d\\ude00"]}',  # JSON, as json.dump writes it
+                                  'a: "\\ud83d\\ude00"\n"\\ud83d\\ude00": ["x\\ud83d\\ude00"]\n'])  # YAML's escapes
+def test_an_escaped_surrogate_pair_is_the_character_it_encodes(text: str) -> None:
+    """The YAML loader keeps two halves, which no UTF-8 encoder takes (the reply, the cache)."""
+    assert yamlfile.parse_yaml(text, "x.json") == {"a": "\U0001F600", "\U0001F600": ["x\U0001F600"]}
+
+
+def test_a_lone_surrogate_escape_names_its_place() -> None:
+    with pytest.raises(UserError, match=r"x.json: a lone surrogate escape .* at /a/1"):
+        yamlfile.parse_yaml('{"a": ["ok", "\\ud83d"]}', "x.json")
 
 
 @pytest.mark.parametrize("text, error", [
