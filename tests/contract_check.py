@@ -53,13 +53,17 @@ def body_violations(document: dict, method: str, template: str, status: int, con
     if key is None:
         return [f"status {status} is not declared"]
     response = responses[key]
+    # where the response stands, as escaped JSON-pointer tokens: components/responses/... when shared
+    at = [p.replace("~", "~0").replace("/", "~1") for p in ("paths", template, method, "responses", key)]
     while "$ref" in response:
+        at = response["$ref"][2:].split("/")
         response = _pointer(document, response["$ref"])
     declared = response.get("content") or {}
     essence = content_type.split(";")[0].strip().lower()
     if not declared:
         return [] if not content else [f"a body where {status} declares none"]
-    media = next((m for m in declared if m.split(";")[0].strip().lower() == essence), None)
+    ranges = (essence, essence.split("/")[0] + "/*", "*/*")  # the declared type, else a range that covers it
+    media = next((m for wanted in ranges for m in declared if m.split(";")[0].strip().lower() == wanted), None)
     if media is None:
         return [f"{essence!r} is not among {sorted(declared)}"]
     if "schema" not in declared[media]:
@@ -67,8 +71,7 @@ def body_violations(document: dict, method: str, template: str, status: int, con
     is_json = essence == "application/json" or essence.endswith("+json")
     if not is_json:
         return []  # text, XML, binary: what the body is made of is not a JSON instance
-    parts = ("paths", template, method, "responses", key, "content", media, "schema")
-    pointer = "urn:document#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+    pointer = "urn:document#/" + "/".join([*at, "content", media.replace("~", "~0").replace("/", "~1"), "schema"])
     registry = Registry().with_resource("urn:document", Resource.from_contents(document, default_specification=DRAFT4))
     validator = OAS30Validator({"$ref": pointer}, registry=registry, format_checker=oas30_format_checker)
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"[:300] for e in validator.iter_errors(json.loads(content))]
