@@ -79,9 +79,6 @@ def _sent(client: httpx.Client, method: str, path: str, body: dict[str, Any] | N
     return response.json()
 
 
-@pytest.mark.xfail(strict=False, reason="waits for branch `startup` (GitHub's document does not start: a path "
-                                        "parameter named `path`, $refs inside x-github-breaking-changes) and branch "
-                                        "`wire` (Accept: application/vnd.github+json is a 406)")
 @pytest.mark.parametrize("collection, body, key", [
     ("issues", {"title": "Found a bug", "body": "It breaks on Tuesdays"}, "number"),
     ("pulls", {"title": "Fix Tuesdays", "head": "fix-tuesdays", "base": "main"}, "number"),
@@ -102,8 +99,6 @@ def test_github_create_read_list(github_server: RunningServer, collection: str, 
     _clean(github_server)
 
 
-@pytest.mark.xfail(strict=False, reason="waits for branch `startup` (GitHub's document does not start) and branch "
-                                        "`wire` (Accept: application/vnd.github+json is a 406)")
 def test_github_issue_comments_round_trip(github_server: RunningServer) -> None:
     repo = "/repos/octo-org/comments-repo"
     with httpx.Client(base_url=github_server.url, headers=GITHUB, timeout=60) as client:
@@ -117,8 +112,6 @@ def test_github_issue_comments_round_trip(github_server: RunningServer) -> None:
     _clean(github_server)
 
 
-@pytest.mark.xfail(strict=False, reason="waits for branch `startup` (Kubernetes' document does not start: a path "
-                                        "parameter named `path`, a property named `$ref`)")
 def test_kubernetes_config_map_round_trip(kubernetes_server: RunningServer) -> None:
     base = "/api/v1/namespaces/default/configmaps"
     config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"mode": "fast"}}
