@@ -29,7 +29,8 @@ log = logging.getLogger("mockserver")
 
 _PAGE_SUFFIXES = {".md", ".markdown", ".mdx"}
 # A `$ref` to something other than `#...` (YAML or JSON spelling): a reference to another file.
-_EXTERNAL_REF = re.compile(rb"""\$ref["']?\s*:\s*["']?(?!#)[^\s"'#]""")
+# Not a mapping or a list: that is a property named `$ref` (Kubernetes' `JSONSchemaProps`).
+_EXTERNAL_REF = re.compile(rb"""\$ref["']?\s*:\s*["']?(?!#)[^\s"'#{\[]""")
 
 
 def cache_dir() -> Path:

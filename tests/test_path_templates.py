@@ -135,3 +135,12 @@ def test_connexion_gets_no_extension_and_every_component_they_still_reach() -> N
     assert "responses" not in lean["components"] and list(lean["components"]["schemas"]) == ["Q"]
     assert lean["components"]["schemas"]["Q"]["properties"] == {"n": {"type": "string"}}
     assert document["components"]["schemas"]["Q"]["properties"]["$ref"] == {"type": "string"}  # untouched
+
+
+def test_a_property_named_ref_is_no_reference_to_another_file(monkeypatch, tmp_path) -> None:
+    """Such a document is cached by its own bytes (Kubernetes' warm start: 4.6 s -> 1 s)."""
+    from mockserver import documents
+
+    monkeypatch.setenv("MOCKSERVER_CACHE_DIR", str(tmp_path))
+    documents.load_for_serving(ANYDOC / "refs.yaml")
+    assert len(list(tmp_path.glob("*.json"))) == 1
