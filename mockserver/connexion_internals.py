@@ -3,7 +3,7 @@ module per library, with a test that fails loudly on an upgrade: tests/test_conn
 
 `Specification._validate_spec`: connexion checks every document it is handed against the
 OpenAPI schema on every `add_api`, with no public switch. What it is handed is derived from
-the document alone (app.for_connexion), so once a document has passed, a later start of the
+the document alone (connexion_document.for_connexion), so once a document has passed, a later start of the
 same document (same bytes, same code: documents.recall) skips the check. On GitHub's document
 that is about 3 s of every start. A document that fails it is refused as before.
 """

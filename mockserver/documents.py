@@ -48,7 +48,8 @@ def _normalizer_fingerprint() -> str:
     the YAML reader) or the spec validator it asks, so a cached result is never stale."""
     digest = hashlib.sha256(__version__.encode() + b"\0" + _library_version("openapi-spec-validator").encode())
     here = Path(__file__).parent
-    for path in [*sorted(here.joinpath("normalize").glob("*.py")), here / "documents.py", here / "yamlfile.py"]:
+    for path in [*sorted(here.joinpath("normalize").glob("*.py")), here / "documents.py", here / "yamlfile.py",
+                 here / "connexion_document.py", here / "templates.py"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -1,9 +1,9 @@
 """What connexion is handed: routes, parameters and request bodies, without the responses it
-never serves (app.for_connexion), so its whole-document check does not walk them at start-up."""
+never serves (connexion_document.for_connexion), so its whole-document check does not walk them at start-up."""
 
 from __future__ import annotations
 
-from mockserver.app import CONNEXION_RESPONSES, for_connexion
+from mockserver.connexion_document import CONNEXION_RESPONSES, for_connexion
 
 DOCUMENT = {
     "openapi": "3.0.3",

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from mockserver import templates
-from mockserver.app import for_connexion
+from mockserver.connexion_document import for_connexion
 from tests.mockserver_process import REPO, RunningServer, start_server
 
 ANYDOC = REPO / "tests" / "data" / "anydoc"

@@ -98,8 +98,10 @@ def test_one_get_per_operation_answers_no_5xx_and_valid_2xx(served: Served, acce
 
 # Read operations through schemathesis (examples, boundary values, random data): no 5xx for any
 # request it makes. The coverage phase sends thousands of cases per hundred operations, so the
-# two largest documents get the examples and fuzzing phases only.
-FUZZED_ONLY = {"github.json", "kubernetes.json"}
+# two largest documents get the examples and fuzzing phases only; on Stripe's, schemathesis
+# 4.32.5's coverage phase itself fails with seed 20261204 (a SystemError in hypothesis while
+# building a strategy for a recursive `expand` schema, not a reply of the mock's).
+FUZZED_ONLY = {"github.json", "kubernetes.json", "stripe.json"}
 
 
 def test_schemathesis_reads_find_no_server_error(served: Served, tmp_path: Path) -> None:

@@ -43,15 +43,19 @@ def _unused_handler(**_kwargs: Any) -> tuple[str, int]:
 
 
 def check_connexion(doc: dict[str, Any], source: str) -> None:
-    """Load the document into a connexion FlaskApp with every operationId bound to a stub."""
+    """Load what `serve` hands connexion of the document (connexion_document.py: its templates
+    made routable, no vendor extensions, no schema property named `$ref`) into a connexion
+    FlaskApp with every operationId bound to a stub."""
     with warnings.catch_warnings():  # connexion's import warns about starlette/httpx: not ours to fix
         warnings.simplefilter("ignore")
         import connexion
         from connexion.resolver import Resolver
 
+        from mockserver.connexion_document import for_connexion
+
     app = connexion.FlaskApp(__name__)
     try:
-        app.add_api(copy.deepcopy(doc), resolver=Resolver(lambda _operation_id: _unused_handler))
+        app.add_api(copy.deepcopy(for_connexion(doc)), resolver=Resolver(lambda _operation_id: _unused_handler))
     except Exception as exc:  # connexion raises many types; all mean "does not load"
         raise UserError(source, f"normalized document does not load in connexion: {type(exc).__name__}: {_one_line(exc)[:400]}") from None
 
