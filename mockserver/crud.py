@@ -24,7 +24,7 @@ from mockserver.contract import DeclaredResponse, Operation
 from mockserver.pointer import resolve, schema_properties, schema_required
 from mockserver.request import MockRequest
 from mockserver.reply import Reply
-from mockserver.resources import PARENT_SEPARATOR, Role
+from mockserver.resources import PARENT_SEPARATOR, Role, id_holder
 
 from mockserver.records import record_key, readers
 
@@ -276,9 +276,7 @@ class Crud:
             # a client stored the largest id there is: the smallest free one instead (int64 holds it)
             return str(next(n for n in range(1, len(taken) + 2) if str(n) not in taken))
         document = self.generators[op.api].document
-        holder = role.resource.record_schema
-        for key in role.resource.id_at:
-            holder = schema_properties(document, holder).get(key)
+        holder = id_holder(document, role.resource.record_schema, role.resource)
         id_schema = schema_properties(document, holder).get(role.resource.id_field)
         assert reader.binding is not None
         for attempt in range(100):

@@ -137,12 +137,18 @@ def record_place(document: Mapping[str, Any], schema: Any, resource: Resource) -
     return None
 
 
+def id_holder(document: Mapping[str, Any], schema: Any, resource: Resource) -> Any:
+    """The schema of the object that holds the id field in a record of `schema`: the record's
+    own, or the one at `resource.id_at` (Kubernetes' `metadata`)."""
+    for key in resource.id_at:
+        schema = schema_properties(document, schema).get(key)
+    return schema
+
+
 def _holds_id(document: Mapping[str, Any], schema: Any, resource: Resource) -> bool:
     """Whether a schema has the resource's id field, where the record has it (a Kubernetes
     `Status` has a `metadata`, but not one with a `name`)."""
-    for key in resource.id_at:
-        schema = schema_properties(document, schema).get(key)
-    return resource.id_field in schema_properties(document, schema)
+    return resource.id_field in schema_properties(document, id_holder(document, schema, resource))
 
 
 def _request_schema(document: Mapping[str, Any], raw: Mapping[str, Any]) -> Any:
