@@ -183,7 +183,7 @@ class ResponseValidator:
                     f"({', '.join(str(v.media_type) for v in declared.variants)})"]
         validator = self._body_validator(op, variant.doc_key, variant.media_type)
         if validator is not None:
-            text = self._text_kind(variant) if not variant.json else None
+            text = self._text_kind(variant)  # None for JSON
             try:
                 if text == "string":  # the text the generated string was written as
                     validator.validate(body.decode("utf-8"))
