@@ -1,4 +1,4 @@
-"""Shared helpers of the hardening suite (tests/test_hardening_*.py).
+"""Shared helpers of the hardening suite (tests/process/test_hardening_*.py).
 
 Everything here talks to a real `python -m mockserver serve` process over HTTP. Hostile
 requests go through `http.client` (`raw_request`) rather than httpx, because httpx normalizes

@@ -20,10 +20,10 @@ from openapi_spec_validator import OpenAPIV30SpecValidator, validate
 
 from mockserver.normalize import normalize_documents, run_normalize
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 VENDOR = REPO / "openapi" / "vendor"
 MANIFEST = REPO / "openapi" / "vendor.sha256"
-SHARED_VENDOR_DOCS = Path(__file__).resolve().parents[2] / "shared" / "vendor-docs"
+SHARED_VENDOR_DOCS = Path(__file__).resolve().parents[4] / "shared" / "vendor-docs"
 VENDORS = ("lago", "sequence")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
@@ -22,10 +22,10 @@ from connexion.uri_parsing import OpenAPIURIParser
 
 from mockserver import brackets
 from mockserver.parameters import ClientURIParser, FormBody, form_value
-from tests.mockserver_process import RunningServer, start_server
-from tests.test_pipeline import InProcess
+from tests.inprocess import InProcess
+from tests.mockserver_process import REPO
 
-DATA = Path(__file__).parent / "data"
+DATA = REPO / "tests" / "data"
 WIRE = DATA / "wire" / "wire.yaml"
 STRIPE = DATA / "specs" / "stripe.json"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -316,29 +316,6 @@ def test_stripe_query_arrays_of_objects_are_read(stripe: InProcess) -> None:
     query = urlencode({"customer": "cus_1", "subscription_items[0][price]": "price_1",
                        "subscription_items[0][quantity]": "2"})
     _not_refused(stripe.get("/v1/invoices/upcoming?" + query, {"Authorization": "Bearer sk_test_123"}))
-
-
-# -- through the real server ---------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[RunningServer]:
-    server = start_server("--spec", str(WIRE))
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def test_a_running_server_reads_brackets_and_vendor_types(served: RunningServer) -> None:
-    created = httpx.post(served.url + "/wire/customers", headers=FORM,
-                         content=b"metadata[plan]=pro&items[0][price]=p1&expand[]=default_source")
-    assert created.status_code == 200, created.headers.get("x-mock-problem")
-    listed = httpx.get(served.url + "/wire/customers?expand[0]=a&created[gt]=5&lines[0][amount]=1",
-                       headers={"Accept": "application/vnd.github+json"})
-    assert (listed.status_code, listed.headers["content-type"], listed.json()) == (200, "application/json", LIST)
-    problem = httpx.get(served.url + "/wire/repos/octo", headers={"Accept": "application/json", "Prefer": "code=403"})
-    assert (problem.status_code, json.loads(problem.content)) == (403, {"type": "about:blank", "title": "Forbidden", "status": 403})
-    assert "breaks its own schema" not in served.log() and "Traceback" not in served.log()
 
 
 # -- a slice of GitHub's document, as Octokit calls it ------------------------------------------------------

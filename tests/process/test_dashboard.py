@@ -19,7 +19,7 @@ from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
 
 from tests.browser import browser, chromium  # noqa: E402,F401  (fixtures)
-from tests.test_swagger_ui import wait_for  # noqa: E402
+from tests.process.test_swagger_ui import wait_for  # noqa: E402
 
 
 def _open(driver: WebDriver, url: str) -> None:

@@ -236,7 +236,7 @@ def test_an_unsupported_accept_is_a_406_problem(hardened: RunningServer, endpoin
     assert_still_serving(hardened.url)
 
 
-# "/" is the landing page (tests/test_first_hour.py), not an unknown path
+# "/" is the landing page (tests/process/test_first_hour.py), not an unknown path
 UNKNOWN_PATHS = ["/nowhere", "/api", "/api/v1", "/api/v1/", "/api/v1/nowhere", "/api/v1/activity_logs",
                  "/api/v1/activity_logs/", "/api/v1/activity_logs/x/extra", "/api/v2/activity_logs/x",
                  "/activity-logs", "/activity-logs/", "/activity-logs/x/extra", "/API/V1/activity_logs/x"]

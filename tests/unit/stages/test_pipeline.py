@@ -9,48 +9,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from mockserver import guard, preferences, problems, security
-from mockserver.app import create_app
-from mockserver.config import Credentials, ServeConfig
+from mockserver.config import Credentials
 from mockserver.preferences import NO_PREFERENCES, Preferences
 from mockserver.reply import Reply
 from mockserver.request import MockRequest
 from tests.conftest import BEARER
+from tests.inprocess import InProcess
 from tests.mockserver_process import REPO
 
 DATA = REPO / "tests" / "data" / "pipeline"
 LAGO_401 = b'{"status":401,"error":"Unauthorized"}'
 ACTIVITY_404 = b'{"status":404,"error":"Not Found","code":"activity_log_not_found"}'
-
-
-class InProcess:
-    """The whole app, called over ASGI without a socket."""
-
-    def __init__(self, *specs: Path, **config: Any) -> None:
-        self.config = ServeConfig(specs=tuple(specs), quiet=True, **config)
-        self.app = create_app(self.config)
-        self.engine = self.app.engine
-
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
-                content: bytes | None = None) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://mock.test") as client:
-                return await client.request(method, path, headers=headers, content=content)
-        return asyncio.run(go())
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
-        return self.request("GET", path, headers)
-
-    def replay_stats(self) -> tuple[int, int]:
-        stats = self.app.replay[-1].stats
-        return stats.hits, stats.misses
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import socket
 from pathlib import Path
 
 import httpx
-import pytest
 import yaml
 
 from mockserver import __version__
@@ -201,12 +200,3 @@ def test_a_folder_the_user_names_must_exist(tmp_path: Path) -> None:
         result = run_cli("serve", flag, str(tmp_path / "nope"), "--port", "0")
         assert result.returncode == 2
         assert result.stderr.strip() == f"mockserver: error: {flag} {tmp_path / 'nope'}: no such folder"
-
-
-def test_the_pytest_plugin_reports_bad_mockserver_args_without_exiting() -> None:
-    from mockserver.cli import UsageError
-    from mockserver.pytest_plugin import _start
-
-    with pytest.raises(UsageError) as refused:
-        _start(["--unkown-ids", "404"])
-    assert "did you mean --unknown-ids?" in refused.value.message

@@ -25,7 +25,7 @@ from mockserver.httpfacts import HTTP_METHODS, is_json
 from mockserver.pointer import resolve
 from mockserver.validation import _violations
 
-SPECS = Path(__file__).parent / "data" / "specs"
+SPECS = Path(__file__).parents[1] / "data" / "specs"
 DOCUMENTS = sorted(p.name for p in SPECS.iterdir() if p.suffix in (".json", ".yaml", ".gz"))
 KEYS = 2  # records per schema: different branches, optional fields and nulls, in about a minute in all
 

@@ -14,7 +14,7 @@ import pytest
 from mockserver.normalize import normalize_documents
 from mockserver.normalize.downconvert import convert_schema
 
-FIXTURE = Path(__file__).parent / "data" / "normalize" / "openapi31.yaml"
+FIXTURE = Path(__file__).parents[2] / "data" / "normalize" / "openapi31.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from mockserver.normalize.extract import find_yaml_block, page_info
 from mockserver.normalize.operation_ids import assign_operation_ids, conventional_id
 from mockserver.normalize.overlay import apply_actions
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 DATA = REPO / "tests" / "data" / "normalize"
 LAGO_PAGES = sorted((REPO / "openapi" / "vendor" / "lago").glob("*.md"))
 

@@ -23,7 +23,7 @@ from mockserver.generate.runtime import Ctx
 from mockserver.validation import _violations
 from mockserver.yamlfile import load_yaml_file
 
-SCHEMAS = Path(__file__).parent / "data" / "schemas"
+SCHEMAS = Path(__file__).parents[2] / "data" / "schemas"
 DOCUMENT: dict[str, Any] = load_yaml_file(SCHEMAS / "shapes.yaml")
 SPEC = SchemaPath.from_dict(DOCUMENT)
 KEYS = 60

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from mockserver.names import resource_key_candidates
+from tests.inprocess import InProcess
 from tests.mockserver_process import REPO
-from tests.test_pipeline import InProcess
 
 DOC = REPO / "tests" / "data" / "anydoc" / "resource-naming.yaml"
 BASE = "/naming"

@@ -5,7 +5,7 @@ comments round-trip create -> read -> list with the `Accept` GitHub's clients se
 config map, keyed by its `metadata.name`, create -> read -> list -> replace.
 
 The small document each cause was fixed on is tests/data/anydoc/resource-naming.yaml
-(tests/test_resource_naming.py); these check the same on the real documents.
+(tests/unit/contract/test_resource_naming.py); these check the same on the real documents.
 """
 
 from __future__ import annotations
