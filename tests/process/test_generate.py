@@ -1,4 +1,4 @@
-"""RecordGenerator: deterministic, valid against the vendor schemas, realistic, fast enough."""
+"""RecordGenerator: the same records in another process (the rest is tests/unit/generate/test_record_generator.py)."""
 
 from __future__ import annotations
 

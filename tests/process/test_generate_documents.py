@@ -6,6 +6,9 @@ record keys by the mock's own generator and checked by openapi-core's OAS 3.0 re
 Each document is loaded the way `serve` loads it (`documents.load_for_serving`: normalized
 where it must be), without starting a server: GitHub's and Kubernetes' documents are
 generated and checked here even while their start-up is another matter.
+
+In tests/process though it starts no process: slow: whole public documents (Kubernetes',
+GitHub's and Stripe's take 10-30 s each on two cores), too slow for the unit tree's inner loop.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Swagger 2.0 -> OpenAPI 3.0.3 (mockserver/normalize/upconvert.py).
 
-Rule by rule on tests/data/normalize/swagger20.yaml, written with one of each construct the
-conversion rewrites; then against the reference converter (npm `swagger2openapi`, run with the
-machine's Node) on two public 2.0 documents, and Swagger's 2.0 Petstore served as published.
+The rule-by-rule tests are in tests/unit/normalize/test_upconvert.py; here what needs a process
+or is slow: against the reference converter (npm `swagger2openapi`, run with the
+machine's Node) on two public 2.0 documents, the `normalize` command, Swagger's 2.0 Petstore served as published, and every GET of
+Kubernetes' 2.0 document in-process (slow: whole public documents).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Path templates and `$ref`s as the largest public documents write them, each in a small
-document of its own (tests/data/anydoc/): they start, and every route answers with its values.
+document of its own (tests/data/anydoc/): they start, and every route answers with its values
+(what connexion is handed for them: tests/unit/contract/test_path_templates.py).
 
 - templates.yaml: a parameter named `path` (GitHub's contents, Kubernetes' proxies; connexion's
   `sort_routes` refused it), values that span segments (`x-multi-segment`, `heads/main`),

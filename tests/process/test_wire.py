@@ -2,8 +2,7 @@
 Stripe's SDKs send them, deepObject and exploded form objects, parameter schemas without a
 `type`, and vendor `+json` / `+xml` media types in negotiation, validation and examples.
 
-tests/data/wire/wire.yaml holds one operation per class; Stripe's published document checks
-the requests its SDKs send.
+Here a real server reads them; the in-process tests, class by class, are tests/unit/http/test_wire.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Every `mockserver serve` flag, each against a real server started with it."""
+"""The pytest plugin reads its `mockserver_args` as `serve` reads its flags, and reports a mistake
+without exiting pytest (the flags themselves: tests/process/test_serve_options.py)."""
 
 from __future__ import annotations
 

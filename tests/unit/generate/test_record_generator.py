@@ -1,4 +1,5 @@
-"""RecordGenerator: deterministic, valid against the vendor schemas, realistic, fast enough."""
+"""RecordGenerator: deterministic, valid against the vendor schemas, realistic, fast enough (the same across
+processes: tests/process/test_generate.py)."""
 
 from __future__ import annotations
 

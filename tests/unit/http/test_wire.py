@@ -3,7 +3,7 @@ Stripe's SDKs send them, deepObject and exploded form objects, parameter schemas
 `type`, and vendor `+json` / `+xml` media types in negotiation, validation and examples.
 
 tests/data/wire/wire.yaml holds one operation per class; Stripe's published document checks
-the requests its SDKs send.
+the requests its SDKs send. A real server reading them: tests/process/test_wire.py.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Swagger 2.0 -> OpenAPI 3.0.3 (mockserver/normalize/upconvert.py).
 
 Rule by rule on tests/data/normalize/swagger20.yaml, written with one of each construct the
-conversion rewrites; then against the reference converter (npm `swagger2openapi`, run with the
-machine's Node) on two public 2.0 documents, and Swagger's 2.0 Petstore served as published.
+conversion rewrites, and every GET of Swagger's 2.0 Petstore in-process. What runs the reference
+converter (npm `swagger2openapi`), the command or a server is in tests/process/test_normalize_upconvert.py.
 """
 
 from __future__ import annotations

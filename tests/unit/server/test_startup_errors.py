@@ -1,9 +1,6 @@
-"""Start-up failures: a bad fixture, document or flag stops `mockserver serve` with exit status 2
-and exactly one stderr line naming the file (with the line or JSON pointer) and the problem;
-never a traceback, never a server that starts anyway.
-
-tests/process/test_serve_options.py already covers: a fixture value outside its enum, two copies of one
-document in --specs-dir, and a port in use. These are the other cases.
+"""Start-up failures in-process: what connexion refuses and a bug of the mock become one UserError
+naming the file, and many warnings of one kind one line. The failures of `mockserver serve` itself
+(exit status 2, one stderr line) are tests/process/test_hardening_startup.py.
 """
 
 from __future__ import annotations
