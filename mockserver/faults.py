@@ -13,7 +13,7 @@ Asked for by `Prefer: fault=NAME` (or `?__fault=NAME`), or by a scenario's `faul
 The first four act on the connection itself, which ASGI does not expose: uvicorn's `send` is a
 method of its per-request cycle object, whose `transport` is the asyncio transport of the
 connection. The outermost layer (`sessions.read_session`) takes it from there once per request
-(`transport_of`); under any other server the fault is answered as a problem saying so.
+(adapters/uvicorn.py `transport_of`); under any other server the fault is answered as a problem saying so.
 """
 
 from __future__ import annotations
@@ -34,11 +34,6 @@ FAULT = "mockserver.fault"  # scope extension: the fault a reply is delivered wi
 TRANSPORT = "mockserver.transport"  # scope extension: the connection's asyncio transport, or None
 SLOW_BODY_MS = 2000
 SLOW_PARTS = 10
-
-
-def transport_of(send: Any) -> Any:
-    """The asyncio transport behind uvicorn's `send` (see the module docstring), or None."""
-    return getattr(getattr(send, "__self__", None), "transport", None)
 
 
 async def _closed(transport: Any) -> None:

@@ -42,6 +42,7 @@ from jsonschema.validators import extend
 from openapi_core.validation.schemas import SchemaValidatorsFactory
 from openapi_schema_validator import OAS30ReadValidator
 
+from mockserver.adapters.jsonschema import fill_error, keyword_checks, subschema_validator, type_checks
 from mockserver.pointer import resolve
 
 # Keywords that annotate and check nothing (jsonschema Draft 4 and the OAS 3.0 validator alike).
@@ -122,14 +123,11 @@ def _descend(self: Any, instance: Any, schema: Any, path: Any = None, schema_pat
     if kept is not None:
         evolved = kept[2]
     else:
-        if resolver is None:
-            resolver = self._resolver.in_subresource(self.RESOLVER_SPECIFICATION.create_resource(schema))
-        evolved = self.evolve(schema=schema, _resolver=resolver)
+        evolved = subschema_validator(self, schema, resolver)
         _KEPT[(id(self), id(schema))] = (self, schema, evolved)
-    for validator, k, v in evolved._validators:  # the schema's keywords, as jsonschema lists them
+    for validator, k, v in keyword_checks(evolved):  # the schema's keywords, as jsonschema lists them
         for error in validator(evolved, v, instance, schema) or ():
-            error._set(validator=k, validator_value=v, instance=instance, schema=schema,
-                       type_checker=evolved.TYPE_CHECKER)
+            fill_error(error, evolved, k, v, instance, schema)
             if k not in {"if", "$ref"}:
                 error.schema_path.appendleft(k)
             if path is not None:
@@ -148,7 +146,7 @@ LeanValidator.descend = _descend
 
 # The type checks, in a dict: jsonschema keeps them in an immutable map (rpds) that is slower to
 # read, and reads it for every `type` of every instance.
-_TYPE_CHECKS = dict(LeanValidator.TYPE_CHECKER._type_checkers.items())
+_TYPE_CHECKS = type_checks(LeanValidator.TYPE_CHECKER)
 
 
 def _is_type(self: Any, instance: Any, type: str) -> bool:

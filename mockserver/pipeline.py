@@ -21,9 +21,9 @@ from dataclasses import replace
 from typing import Any
 
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
-from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.adapters.connexion import swagger_ui_paths
 from mockserver import faults, guard, landing, preferences, problems, security
 from mockserver.contract import Operation, template_regex
 from mockserver.engine import Engine
@@ -151,10 +151,8 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         """Operations connexion's router picks for a path Swagger UI's router serves."""
         found: list[Route] = []
         for swagger in self.swagger:
-            for mount in swagger.router.routes:  # one mount per API, then its spec, UI and files
-                for route in getattr(mount.app, "routes", ()):
-                    path = mount.path + route.path + ("/swagger-ui.css" if isinstance(route, Mount) else "")
-                    found += await self.router.routes_for(path)
+            for path, files in swagger_ui_paths(swagger):
+                found += await self.router.routes_for(path + ("/swagger-ui.css" if files else ""))
         return found
 
     async def answer(self, route: Route, request: MockRequest, scope: Scope, receive: Receive) -> Reply:
