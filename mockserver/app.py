@@ -188,6 +188,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     app.engine = engine  # type: ignore[attr-defined]
     app.router = router  # type: ignore[attr-defined]
     app.replay = replay  # type: ignore[attr-defined]
+    app.pipeline = pipeline  # type: ignore[attr-defined]  # its routes, for in-process tests of pipeline.handle
     return app
 
 

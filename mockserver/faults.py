@@ -23,14 +23,14 @@ import socket
 import struct
 from typing import Any
 
-from starlette.types import Scope, Send
+from starlette.types import Send
 
 from mockserver import problems
 from mockserver.reply import Reply
 
 FAULTS = ("reset", "empty", "close-after-headers", "truncated", "slow-body", "rate-limit")
 CONNECTION_FAULTS = frozenset(("reset", "empty", "close-after-headers", "truncated"))
-FAULT = "mockserver.fault"  # scope extension: the fault a reply is delivered with
+FAULT = "mockserver.fault"  # scope extension: the fault a reply was delivered with (pipeline.deliver notes it)
 TRANSPORT = "mockserver.transport"  # scope extension: the connection's asyncio transport, or None
 SLOW_BODY_MS = 2000
 SLOW_PARTS = 10
@@ -43,9 +43,9 @@ async def _closed(transport: Any) -> None:
         await asyncio.sleep(0)
 
 
-async def deliver(fault: str, reply: Reply, scope: Scope, send: Send, delay_ms: int | None = None) -> None:
-    """Send `reply` the way `fault` says (`reply` is what the request would have got)."""
-    transport = scope.get("extensions", {}).get(TRANSPORT)
+async def deliver(fault: str, reply: Reply, transport: Any, send: Send, delay_ms: int | None = None) -> None:
+    """Send `reply` the way `fault` says (`reply` is what the request would have got), on the
+    connection's asyncio `transport` (None under a server other than uvicorn)."""
     if fault in CONNECTION_FAULTS and transport is None:
         await problems.fault_unavailable(fault).send(send)
         return

@@ -202,3 +202,22 @@ def test_regex_parse_gives_the_tree_pattern_generation_walks() -> None:
     assert list(regex.parse("ab")) == [(c.LITERAL, ord("a")), (c.LITERAL, ord("b"))]
     value = generate("^[A-Z]{3}-[0-9]{2}$", random.Random(1))
     assert value is not None and len(value) == 6 and value[:3].isupper() and value[3] == "-" and value[4:].isdigit()
+
+
+def test_the_adapters_import_only_libraries_and_leaf_modules() -> None:
+    """So any layer may use them: they sit below everything else in mockserver."""
+    import ast
+    from pathlib import Path
+
+    leaves = {"mockserver.adapters", "mockserver.pointer", "mockserver.httpfacts", "mockserver.templates",
+              "mockserver.defaults", "mockserver.names"}
+    package = Path(importlib.import_module("mockserver.adapters").__file__).parent
+    imported = set()
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    ours = {name for name in imported if name.split(".")[0] == "mockserver"}
+    assert ours - leaves - {name for name in ours if name.startswith("mockserver.adapters.")} == set()
