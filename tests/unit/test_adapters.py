@@ -171,18 +171,32 @@ def test_connexion_request_validation_steps() -> None:
 # jsonschema: what leanschema's descend uses
 
 
-def test_jsonschema_subschema_validator_keywords_and_errors() -> None:
-    from mockserver.leanschema import LeanValidator
+def test_jsonschema_kept_descend_reports_what_jsonschema_reports_and_keeps_each_validator() -> None:
+    import referencing
+    import referencing.jsonschema
+    from jsonschema.validators import extend
 
-    parent = LeanValidator({"type": "object"})
-    child = jsonschema_adapter.subschema_validator(parent, {"type": "string", "maxLength": 2})
-    checks = list(jsonschema_adapter.keyword_checks(child))
-    assert [(keyword, value) for _check, keyword, value in checks] == [("type", "string"), ("maxLength", 2)]
-    error = next(iter(checks[1][0](child, 2, "abc", child.schema)))
-    jsonschema_adapter.fill_error(error, child, "maxLength", 2, "abc", child.schema)
-    assert (error.validator, error.validator_value, error.instance, error.schema) == \
-        ("maxLength", 2, "abc", {"type": "string", "maxLength": 2})
-    assert error.message == "'abc' is too long"
+    kept: dict = {}
+    ours = extend(Draft4Validator)
+    ours.RESOLVER_SPECIFICATION = referencing.jsonschema.specification_with(
+        dialect_id=ours.ID_OF(ours.META_SCHEMA), default=referencing.Specification.OPAQUE)
+    ours.descend = jsonschema_adapter.kept_descend(kept)
+    schema = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 2},
+                                               "tags": {"type": "array", "items": {"type": "integer"}}}}
+    instance = {"name": "abc", "tags": [1, "x"]}
+
+    def report(validator) -> list:
+        return sorted((e.message, list(e.path), list(e.schema_path), e.validator)
+                      for e in validator.iter_errors(instance))
+
+    assert report(ours(schema)) == report(Draft4Validator(schema)) == [
+        ("'abc' is too long", ["name"], ["properties", "name", "maxLength"], "maxLength"),
+        ("'x' is not of type 'integer'", ["tags", 1], ["properties", "tags", "items", "type"], "type"),
+    ]
+    assert len(kept) == 3  # name, tags and tags' items, each built once
+    validator = ours(schema)
+    before = len(kept)
+    assert report(validator) == report(validator) and len(kept) == before + 3  # a new parent: its own
 
 
 def test_jsonschema_type_checks_as_a_dict() -> None:
