@@ -11,13 +11,16 @@
 - `RequestValidationOperation.extract_content_type`, `.validate_mime_type` and
   `.security_query_params`: the undocumented steps of connexion's request validation that
   parameters.RequestChecks runs itself, once per operation set up and per request.
+- the classes the mock extends (`RoutedMiddleware`, `RoutedAPI`, `ROUTING_CONTEXT`,
+  `ParameterValidator.validate_parameter`, `OpenAPIURIParser`): imported where they are
+  extended, and checked here (`check_extension_points`).
 """
 
 from __future__ import annotations
 
 import inspect
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
@@ -91,3 +94,23 @@ def check() -> None:
     for name in ("extract_content_type", "validate_mime_type", "security_query_params"):
         if not hasattr(RequestValidationOperation, name):
             raise fail(f"RequestValidationOperation.{name} is gone")
+    check_extension_points(fail)
+
+
+def check_extension_points(fail: Callable[[str], Exception]) -> None:
+    """The undocumented classes the mock extends rather than calls (routing.py, pipeline.py,
+    parameters.py): still there, with the members it overrides or reads."""
+    from connexion.middleware import routing
+    from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedAPI, RoutedMiddleware
+    from connexion.uri_parsing import OpenAPIURIParser
+    from connexion.validators.parameter import ParameterValidator
+
+    if "ROUTING_CONTEXT" not in inspect.getsource(routing) or ROUTING_CONTEXT != "connexion_routing":
+        raise fail("the router no longer names the operation under the scope extension ROUTING_CONTEXT")
+    if "self.api_cls(" not in inspect.getsource(RoutedMiddleware.add_api) or not hasattr(RoutedAPI, "make_operation"):
+        raise fail("RoutedMiddleware.api_cls or RoutedAPI.make_operation is gone (pipeline.PipelineAPI)")
+    if not isinstance(ParameterValidator.__dict__.get("validate_parameter"), staticmethod):
+        raise fail("ParameterValidator.validate_parameter is no longer a staticmethod (parameters.py overrides it)")
+    for name in ("resolve_query", "resolve_path", "resolve_form"):
+        if not callable(getattr(OpenAPIURIParser, name, None)):
+            raise fail(f"OpenAPIURIParser.{name} is gone (parameters.ClientURIParser overrides it)")

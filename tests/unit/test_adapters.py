@@ -18,9 +18,10 @@ from jsonschema import Draft4Validator
 from mockserver.adapters import AdapterBroken, broken
 from mockserver.adapters import connexion as connexion_adapter
 from mockserver.adapters import jsonschema as jsonschema_adapter
+from mockserver.adapters import argparse as argparse_adapter
 from mockserver.adapters import regex, starlette as starlette_adapter, uvicorn as uvicorn_adapter
 
-ADAPTERS = [connexion_adapter, jsonschema_adapter, regex, starlette_adapter, uvicorn_adapter]
+ADAPTERS = [argparse_adapter, connexion_adapter, jsonschema_adapter, regex, starlette_adapter, uvicorn_adapter]
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda module: module.__name__.rsplit(".", 1)[1])
@@ -57,7 +58,8 @@ def test_nothing_outside_the_adapters_imports_a_private_library_module() -> None
 
     root = Path(importlib.import_module("mockserver").__file__).parent
     private = ("starlette._exception_handler", "re._parser", "re._constants", "sre_parse", "sre_constants",
-               "connexion_internals", "__self__", "._validate_spec", "._resolver", "._type_checkers", "._set(")
+               "connexion_internals", "__self__", "._validate_spec", "._resolver", "._type_checkers", "._set(",
+               "._actions", "_SubParsersAction", "swagger.router", "._validators")
     offenders = [str(path.relative_to(root)) for path in root.rglob("*.py")
                  if path.parent.name != "adapters" and any(name in path.read_text() for name in private)]
     assert offenders == []
@@ -235,3 +237,22 @@ def test_the_adapters_import_only_libraries_and_leaf_modules() -> None:
                 imported.update(alias.name for alias in node.names)
     ours = {name for name in imported if name.split(".")[0] == "mockserver"}
     assert ours - leaves - {name for name in ours if name.startswith("mockserver.adapters.")} == set()
+
+
+# argparse: the options a parser knows
+
+
+def test_argparse_option_strings_suggest_the_closest_option() -> None:
+    from mockserver.cli import build_parser
+
+    serve = build_parser()._subcommands["serve"]
+    assert {"--port", "--latency", "--workers"} <= set(argparse_adapter.option_strings(serve))
+
+
+def test_connexion_extension_point_check_names_what_changed(monkeypatch) -> None:
+    from connexion.validators.parameter import ParameterValidator
+
+    monkeypatch.setattr(ParameterValidator, "validate_parameter", lambda self, *args: None)
+    with pytest.raises(AdapterBroken, match=r"^connexion \(tested with connexion 3\.3\.0 \(pinned in pyproject\.toml\)\): "
+                                            r"ParameterValidator\.validate_parameter is no longer a staticmethod"):
+        connexion_adapter.check()
