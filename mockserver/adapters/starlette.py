@@ -39,7 +39,8 @@ def check() -> None:
 
     module = importlib.import_module("starlette._exception_handler")
     if not callable(getattr(module, "wrap_app_handling_exceptions", None)):
-        raise broken("starlette", TESTED, "starlette._exception_handler.wrap_app_handling_exceptions is gone", "starlette")
+        raise broken("starlette", TESTED, "starlette._exception_handler.wrap_app_handling_exceptions is gone",
+                     "starlette")
     middleware = ExceptionMiddleware(app=None)  # type: ignore[arg-type]
     for name in ("_exception_handlers", "_status_handlers"):
         if not isinstance(getattr(middleware, name, None), dict):

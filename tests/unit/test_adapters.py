@@ -159,7 +159,8 @@ def test_connexion_request_validation_steps() -> None:
         method="post", path="/a", resolver=Resolver(lambda _name: print), app_security=[], security_schemes=schemes,
         components={"securitySchemes": schemes},
         operation={"security": [{"key": []}], "operationId": "post_a",
-                   "responses": {"200": {"description": "ok"}}, "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}})
+                   "responses": {"200": {"description": "ok"}},
+                   "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}})
     validation = connexion_adapter.request_validation(operation, strict_validation=False, validator_map=None)
     assert connexion_adapter.content_type(validation, [(b"content-type", b"application/json;charset=latin-1")]) \
         == ("application/json", "latin-1")
@@ -253,6 +254,6 @@ def test_connexion_extension_point_check_names_what_changed(monkeypatch) -> None
     from connexion.validators.parameter import ParameterValidator
 
     monkeypatch.setattr(ParameterValidator, "validate_parameter", lambda self, *args: None)
-    with pytest.raises(AdapterBroken, match=r"^connexion \(tested with connexion 3\.3\.0 \(pinned in pyproject\.toml\)\): "
-                                            r"ParameterValidator\.validate_parameter is no longer a staticmethod"):
+    with pytest.raises(AdapterBroken, match=r"^connexion \(tested with connexion 3\.3\.0 \(pinned in pyproject\.toml\)"
+                                            r"\): ParameterValidator\.validate_parameter is no longer a staticmethod"):
         connexion_adapter.check()

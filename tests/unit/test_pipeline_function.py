@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from mockserver.request import MockRequest
 from tests.mockserver_process import REPO
 
 LAGO = REPO / "openapi" / "lago.yaml"
+TODOS = REPO / "tests" / "data" / "anydoc" / "todos-crud.yaml"
 PATH = "/api/v1/activity_logs/abc"
 BEARER = {"authorization": "Bearer test-key"}
 LAGO_401 = b'{"status":401,"error":"Unauthorized"}'
@@ -32,8 +34,8 @@ ACTIVITY_404 = b'{"status":404,"error":"Not Found","code":"activity_log_not_foun
 class Served:
     """The app's engine and its routes, built as the server builds them (one request in)."""
 
-    def __init__(self, **config: Any) -> None:
-        self.app = create_app(ServeConfig(specs=(LAGO,), quiet=True, **config))
+    def __init__(self, spec: Path = LAGO, **config: Any) -> None:
+        self.app = create_app(ServeConfig(specs=(spec,), quiet=True, **config))
         self.engine = self.app.engine
 
         async def warm() -> None:  # connexion builds its middleware stack on the first request
@@ -41,19 +43,28 @@ class Served:
             async with httpx.AsyncClient(transport=transport, base_url="http://mock.test") as client:
                 await client.get("/api/v1/activity_logs/warm", headers=BEARER)
         asyncio.run(warm())
-        self.route = self.app.pipeline[-1].routes[("/api/v1", "findActivityLog")]
+        self.routes = self.app.pipeline[-1].routes
 
-    def handle(self, headers: dict[str, str] | None = None, query: bytes = b"") -> tuple[Outcome, dict]:
-        scope = {"type": "http", "method": "GET", "path": PATH, "raw_path": PATH.encode(), "query_string": query,
+    def route(self, method: str, base_path: str, path: str):
+        return next(route for route in self.routes.values()
+                    if (route.op.method.upper(), route.op.base_path, route.op.path) == (method, base_path, path))
+
+    def handle(self, headers: dict[str, str] | None = None, query: bytes = b"", *, method: str = "GET",
+               path: str = PATH, route: Any = None, path_params: dict | None = None,
+               body: bytes | None = None) -> tuple[Outcome, dict]:
+        scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": query,
                  "headers": [(k.encode(), v.encode()) for k, v in (headers or {}).items()],
-                 "path_params": {"activity_id": "abc"}, "extensions": {}}
+                 "path_params": {"activity_id": "abc"} if path_params is None else path_params, "extensions": {}}
         request = MockRequest.from_scope(scope)
         before = copy.deepcopy(scope)
 
         async def receive() -> dict:
-            raise AssertionError("a GET's body is never read")
+            if body is None:
+                raise AssertionError("the body is never read")
+            return {"type": "http.request", "body": body, "more_body": False}
 
-        outcome = asyncio.run(handle(self.engine, self.route, request, self.engine.sessions.get(request.session),
+        route = route or self.routes[("/api/v1", "findActivityLog")]
+        outcome = asyncio.run(handle(self.engine, route, request, self.engine.sessions.get(request.session),
                                      Wire(scope, receive)))
         assert scope == before, "handle wrote into the scope"
         return outcome, scope
@@ -153,3 +164,24 @@ def test_deliver_notes_the_fault_and_without_a_connection_says_it_cannot(served:
     assert messages[0]["status"] == 501
     body = json.loads(messages[1]["body"])
     assert body["detail"] == "the reset fault needs the connection, which only uvicorn (mockserver serve) gives"
+
+
+def test_a_create_reads_its_body_and_answers_the_record() -> None:
+    served = Served(TODOS)
+    route = served.route("POST", "/todo-service/v2", "/todos")
+    body = b'{"todo":{"code":"milk","title":"Buy milk"}}'
+    headers = {"content-type": "application/json", "content-length": str(len(body))}
+    outcome, _scope = served.handle(headers, method="POST",
+                                    path="/todo-service/v2/todos", route=route, path_params={}, body=body)
+    assert (outcome.reply.status, outcome.fault, outcome.delay_s) == (201, None, 0.0)
+    created = json.loads(outcome.reply.body)["todo"]
+    assert (created["code"], created["title"]) == ("milk", "Buy milk")
+
+
+def test_a_refusal_before_the_body_never_reads_it() -> None:
+    served = Served(TODOS)
+    route = served.route("POST", "/todo-service/v2", "/todos")
+    outcome, _scope = served.handle({"content-type": "application/json", "prefer": "code=abc"}, method="POST",
+                                    path="/todo-service/v2/todos", route=route, path_params={})  # receive raises
+    assert (outcome.reply.status, outcome.fault) == (422, None)
+    assert detail(outcome) == "code must be a three-digit HTTP status, got 'abc'"
