@@ -10,6 +10,7 @@ layer runs the same dispatch only once an exception arrived, so it reaches all t
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any
 
 from starlette._exception_handler import wrap_app_handling_exceptions
@@ -45,7 +46,5 @@ def check() -> None:
     for name in ("_exception_handlers", "_status_handlers"):
         if not isinstance(getattr(middleware, name, None), dict):
             raise broken("starlette", TESTED, f"ExceptionMiddleware.{name} is no longer a dict", "starlette")
-    import inspect
-
     if HANDLERS_KEY not in inspect.getsource(module):
         raise broken("starlette", TESTED, f"the dispatch no longer reads the scope key {HANDLERS_KEY!r}", "starlette")
