@@ -30,7 +30,8 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 
-from mockserver import connexion_internals, documents, landing, notices, problems
+from mockserver.adapters.connexion import spec_check_skipped
+from mockserver import documents, landing, notices, problems
 from mockserver.connexion_document import for_connexion
 from mockserver.config import ServeConfig
 from mockserver.contract import Api, load_api, route_conflicts
@@ -187,6 +188,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     app.engine = engine  # type: ignore[attr-defined]
     app.router = router  # type: ignore[attr-defined]
     app.replay = replay  # type: ignore[attr-defined]
+    app.pipeline = pipeline  # type: ignore[attr-defined]  # its routes, for in-process tests of pipeline.handle
     return app
 
 
@@ -196,7 +198,7 @@ def add_api(app: connexion.AsyncApp, api: Api, engine: Engine) -> None:
     document = for_connexion(api.document)
     passed = documents.recall(api.source, "connexion-check") is True  # by the same document, before
     try:
-        with connexion_internals.spec_check_skipped(passed):
+        with spec_check_skipped(passed):
             app.add_api(
                 document,
                 base_path=api.base_path,

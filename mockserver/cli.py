@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from mockserver import __version__
+from mockserver.adapters.argparse import option_strings
 from mockserver.errors import EXIT_USER_ERROR, UserError
 
 
@@ -54,7 +55,7 @@ def _closest(parser: argparse.ArgumentParser, given: str) -> str | None:
     flag = given.split("=", 1)[0]
     if not flag.startswith("-"):
         return None
-    known = [option for action in parser._actions for option in action.option_strings]
+    known = option_strings(parser)
     match = difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
     return match[0] if match else None
 

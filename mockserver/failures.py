@@ -6,7 +6,7 @@ for every request, and wraps `send` once more, so that a handler could read the 
 ran; on a new id that was about 3% of the request (callgrind), for an exception that almost
 never happens. This subclass keeps connexion's handler table (`add_error_handler` still lands
 here: connexion looks for its `ExceptionMiddleware` class in the stack) and starlette's own
-dispatch (`wrap_app_handling_exceptions`: the handler for the status, else for the class,
+dispatch (`wrap_app_handling_exceptions`, reached through adapters/starlette.py: the handler for the status, else for the class,
 sync handlers in a thread), and only builds the request once an exception arrived. An exception
 after the reply started is raised on, as starlette's layer does (the server logs it).
 """
@@ -14,9 +14,9 @@ after the reply started is raised on, as starlette's layer does (the server logs
 from __future__ import annotations
 
 from connexion.middleware.exceptions import ExceptionMiddleware
-from starlette._exception_handler import wrap_app_handling_exceptions
-from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
+
+from mockserver.adapters.starlette import dispatch_exception
 
 
 class LazyExceptionMiddleware(ExceptionMiddleware):
@@ -37,9 +37,4 @@ class LazyExceptionMiddleware(ExceptionMiddleware):
         except Exception as exc:
             if started:
                 raise
-
-            async def raising(_scope: Scope, _receive: Receive, _send: Send) -> None:
-                raise exc
-
-            scope["starlette.exception_handlers"] = (self._exception_handlers, self._status_handlers)
-            await wrap_app_handling_exceptions(raising, Request(scope, receive, send))(scope, receive, send)
+            await dispatch_exception(self, exc, scope, receive, send)

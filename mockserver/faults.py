@@ -13,7 +13,7 @@ Asked for by `Prefer: fault=NAME` (or `?__fault=NAME`), or by a scenario's `faul
 The first four act on the connection itself, which ASGI does not expose: uvicorn's `send` is a
 method of its per-request cycle object, whose `transport` is the asyncio transport of the
 connection. The outermost layer (`sessions.read_session`) takes it from there once per request
-(`transport_of`); under any other server the fault is answered as a problem saying so.
+(adapters/uvicorn.py `transport_of`); under any other server the fault is answered as a problem saying so.
 """
 
 from __future__ import annotations
@@ -23,22 +23,17 @@ import socket
 import struct
 from typing import Any
 
-from starlette.types import Scope, Send
+from starlette.types import Send
 
 from mockserver import problems
 from mockserver.reply import Reply
 
 FAULTS = ("reset", "empty", "close-after-headers", "truncated", "slow-body", "rate-limit")
 CONNECTION_FAULTS = frozenset(("reset", "empty", "close-after-headers", "truncated"))
-FAULT = "mockserver.fault"  # scope extension: the fault a reply is delivered with
+FAULT = "mockserver.fault"  # scope extension: the fault a reply was delivered with (pipeline.deliver notes it)
 TRANSPORT = "mockserver.transport"  # scope extension: the connection's asyncio transport, or None
 SLOW_BODY_MS = 2000
 SLOW_PARTS = 10
-
-
-def transport_of(send: Any) -> Any:
-    """The asyncio transport behind uvicorn's `send` (see the module docstring), or None."""
-    return getattr(getattr(send, "__self__", None), "transport", None)
 
 
 async def _closed(transport: Any) -> None:
@@ -48,9 +43,9 @@ async def _closed(transport: Any) -> None:
         await asyncio.sleep(0)
 
 
-async def deliver(fault: str, reply: Reply, scope: Scope, send: Send, delay_ms: int | None = None) -> None:
-    """Send `reply` the way `fault` says (`reply` is what the request would have got)."""
-    transport = scope.get("extensions", {}).get(TRANSPORT)
+async def deliver(fault: str, reply: Reply, transport: Any, send: Send, delay_ms: int | None = None) -> None:
+    """Send `reply` the way `fault` says (`reply` is what the request would have got), on the
+    connection's asyncio `transport` (None under a server other than uvicorn)."""
     if fault in CONNECTION_FAULTS and transport is None:
         await problems.fault_unavailable(fault).send(send)
         return

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import referencing
 import referencing.jsonschema
@@ -42,6 +42,7 @@ from jsonschema.validators import extend
 from openapi_core.validation.schemas import SchemaValidatorsFactory
 from openapi_schema_validator import OAS30ReadValidator
 
+from mockserver.adapters.jsonschema import kept_descend, type_checks
 from mockserver.pointer import resolve
 
 # Keywords that annotate and check nothing (jsonschema Draft 4 and the OAS 3.0 validator alike).
@@ -109,46 +110,16 @@ def _lean(document: Mapping[str, Any], node: Any, refs: tuple[str, ...], depth: 
 _KEPT: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
 
 
-def _descend(self: Any, instance: Any, schema: Any, path: Any = None, schema_path: Any = None,
-             resolver: Any = None) -> Iterator[exceptions.ValidationError]:
-    """jsonschema's `Validator.descend` (4.26), with the subschema's validator kept."""
-    if schema is True:
-        return
-    if schema is False:
-        yield exceptions.ValidationError(f"False schema does not allow {instance!r}", validator=None,
-                                         validator_value=None, instance=instance, schema=schema)
-        return
-    kept = _KEPT.get((id(self), id(schema))) if resolver is None else None
-    if kept is not None:
-        evolved = kept[2]
-    else:
-        if resolver is None:
-            resolver = self._resolver.in_subresource(self.RESOLVER_SPECIFICATION.create_resource(schema))
-        evolved = self.evolve(schema=schema, _resolver=resolver)
-        _KEPT[(id(self), id(schema))] = (self, schema, evolved)
-    for validator, k, v in evolved._validators:  # the schema's keywords, as jsonschema lists them
-        for error in validator(evolved, v, instance, schema) or ():
-            error._set(validator=k, validator_value=v, instance=instance, schema=schema,
-                       type_checker=evolved.TYPE_CHECKER)
-            if k not in {"if", "$ref"}:
-                error.schema_path.appendleft(k)
-            if path is not None:
-                error.path.appendleft(path)
-            if schema_path is not None:
-                error.schema_path.appendleft(schema_path)
-            yield error
-
-
 LeanValidator = extend(OAS30ReadValidator)  # a class of our own: the same keywords and checker
 # the specification jsonschema's `create` gives the class's resources (by its meta-schema)
 LeanValidator.RESOLVER_SPECIFICATION = referencing.jsonschema.specification_with(
     dialect_id=LeanValidator.ID_OF(LeanValidator.META_SCHEMA) or "urn:unknown-dialect",
     default=referencing.Specification.OPAQUE)
-LeanValidator.descend = _descend
+LeanValidator.descend = kept_descend(_KEPT)  # jsonschema's own, each subschema's validator kept
 
 # The type checks, in a dict: jsonschema keeps them in an immutable map (rpds) that is slower to
 # read, and reads it for every `type` of every instance.
-_TYPE_CHECKS = dict(LeanValidator.TYPE_CHECKER._type_checkers.items())
+_TYPE_CHECKS = type_checks(LeanValidator.TYPE_CHECKER)
 
 
 def _is_type(self: Any, instance: Any, type: str) -> bool:

@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any, Mapping
 from connexion.exceptions import BadRequestProblem, ExtraParameterProblem, ProblemException
 from connexion.json_schema import Draft4RequestValidator, format_error_with_path
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
-from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.operations import AbstractOperation
 from connexion.uri_parsing import QUERY_STRING_DELIMITERS, OpenAPIURIParser
 from connexion.utils import is_null, is_nullable
@@ -42,6 +41,8 @@ from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from starlette.types import Receive, Scope
 
 from mockserver import brackets, problems
+from mockserver.adapters.connexion import (
+    content_type, refuse_unsupported_media, request_validation, security_query_params)
 from mockserver.defaults import BODY_VALIDATORS_KEPT, PARAMETER_VALIDATORS_KEPT
 from mockserver.contract import Operation
 from mockserver.httpfacts import is_json
@@ -279,8 +280,8 @@ class RequestChecks:
 
     def __init__(self, operation: AbstractOperation, *, strict_validation: bool = False,
                  validator_map: dict | None = None) -> None:
-        self._validation = RequestValidationOperation(
-            None, operation=operation, strict_validation=strict_validation, validator_map=validator_map)
+        self._validation = request_validation(operation, strict_validation=strict_validation,
+                                              validator_map=validator_map)
         self._operation = operation
         self._validator_map = {**VALIDATOR_MAP, **(validator_map or {})}
         self._strict = strict_validation
@@ -294,7 +295,7 @@ class RequestChecks:
                 operation.parameters,
                 uri_parser=self._uri_parser_cls(operation.parameters, operation.body_definition()),
                 strict_validation=strict_validation,
-                security_query_params=self._validation.security_query_params,
+                security_query_params=security_query_params(self._validation),
             )
         self.has_body = bool(operation.request_body)
         self.body_required = bool((operation.request_body or {}).get("required", False))
@@ -325,8 +326,8 @@ class RequestChecks:
         return None
 
     async def _check_body(self, scope: Scope, receive: Receive, body: Any) -> None:
-        mime_type, encoding = self._validation.extract_content_type(scope["headers"])
-        self._validation.validate_mime_type(mime_type)  # 415
+        mime_type, encoding = content_type(self._validation, scope["headers"])
+        refuse_unsupported_media(self._validation, mime_type)  # 415
         validator = self._body_validator(mime_type, encoding)
         if isinstance(validator, FormBody):
             validator.check(body, _has_body(scope), self.body_required)
@@ -342,7 +343,7 @@ class RequestChecks:
         client's mistake, a 400, not something to store."""
         if body is None:
             return
-        mime_type, _encoding = self._validation.extract_content_type(scope["headers"])
+        mime_type, _encoding = content_type(self._validation, scope["headers"])
         if not is_json(mime_type):
             return
         validator = self._format_validators.get(mime_type)

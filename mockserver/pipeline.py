@@ -1,16 +1,20 @@
 """The request pipeline: one path for every request, its stages written down once.
 
-    route -> path guard -> security -> preferences and scenario -> parameters and body
-          -> respond -> validate -> send
+    route -> path guard -> security -> scenario -> rate limit -> preferences
+          -> parameters and body -> respond -> validate -> (delay, fault) deliver
 
-`PipelineMiddleware.answer` is that line, in that order; each stage is a small module with one job
-(guard.py, security.py, preferences.py with the scenarios of state.py, parameters.py,
-respond.py, validation.py) that returns a `Reply` when it answers and None when the request
-goes on. connexion stays in its role: its router chose the operation (routing.py), its Resolver
-bound the handler, and its validators check parameters and bodies; the per-request layers it
-would otherwise run here (request validation, context, the handler's decorators) are left out
-of the middleware list, since the pipeline owns those stages and does their per-operation work
-once at start-up (README, design).
+`handle` is that line, top to bottom: a plain function of the route, the request and the
+session's state that returns an `Outcome`, the reply and how to deliver it (a delay before it,
+a fault from faults.py). It writes nothing into the ASGI scope; `PipelineMiddleware` calls it
+and `deliver` carries the outcome out, noting a delivered fault once for the journal and the
+replay layer (`faults.FAULT`). Each stage is a small module with one job (guard.py,
+security.py, preferences.py with the scenarios of state.py, parameters.py, respond.py,
+validation.py) that returns a `Reply` when it answers and None when the request goes on.
+connexion stays in its role: its router chose the operation (routing.py), its Resolver bound
+the handler, and its validators check parameters and bodies; the per-request layers it would
+otherwise run here (request validation, context, the handler's decorators) are left out of the
+middleware list, since the pipeline owns those stages and does their per-operation work once
+at start-up (README, design).
 """
 
 from __future__ import annotations
@@ -18,18 +22,18 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
-from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.adapters.connexion import swagger_ui_paths
 from mockserver import faults, guard, landing, preferences, problems, security
 from mockserver.contract import Operation, template_regex
 from mockserver.engine import Engine
 from mockserver.reply import Reply
 from mockserver.defaults import MAX_REQUEST_BODY
-from mockserver.faults import FAULT
+from mockserver.faults import FAULT, TRANSPORT
 from mockserver.preferences import Preferences
 from mockserver.request import BodyTooLarge, MockRequest, read_body
 from mockserver.routing import OPERATION, PROBE, PipelineAPI, Route, Router
@@ -56,7 +60,6 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         super().__init__(app)
         self.engine = engine
         self.responder = engine.responder
-        self.credentials = engine.config.credentials
         self.routes: dict[tuple[str, str], Route] = {}
         self.router = router
         self.swagger = swagger  # connexion's SwaggerUIMiddleware, once connexion has built it
@@ -98,17 +101,13 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         request = MockRequest.from_scope(scope)
         if route is None:
             named = self.untyped_operation(request)  # `GET /pet/abc` names getPetById with a bad id
-            reply = guard.check(named, request, self.responder) or self.unrouted(request, named)
+            outcome = Outcome(guard.check(named, request, self.responder) or self.unrouted(request, named))
         else:
             scope["extensions"][OPERATION] = route.op.operation_id
             if route.path_names:  # routed under names of the mock's (templates.py)
                 request = replace(request, path_params=route.own_path_params(request.path_params))
-            reply = await self.answer(route, request, scope, receive)
-        fault = scope["extensions"].get(FAULT)
-        if fault is None:
-            await reply.send(send)
-        else:
-            await faults.deliver(fault[0], reply, scope, send, fault[1])
+            outcome = await self.answer(route, request, Wire(scope, receive))
+        await deliver(outcome, scope, send)
 
     def unrouted(self, request: MockRequest, named: Operation | None = None) -> Reply:
         """The landing page for `/`, else a 404 that names the closest routes served."""
@@ -151,69 +150,113 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         """Operations connexion's router picks for a path Swagger UI's router serves."""
         found: list[Route] = []
         for swagger in self.swagger:
-            for mount in swagger.router.routes:  # one mount per API, then its spec, UI and files
-                for route in getattr(mount.app, "routes", ()):
-                    path = mount.path + route.path + ("/swagger-ui.css" if isinstance(route, Mount) else "")
-                    found += await self.router.routes_for(path)
+            for path, files in swagger_ui_paths(swagger):
+                found += await self.router.routes_for(path + ("/swagger-ui.css" if files else ""))
         return found
 
-    async def answer(self, route: Route, request: MockRequest, scope: Scope, receive: Receive) -> Reply:
-        """The reply to a routed request, or the refusal of its session or of a change."""
-        op = route.op
-        if op.shadowed and request.path in op.shadowed:  # `DELETE /user/login` beside `/user/{username}`
-            return problems.method_not_allowed(request.method, request.path, await self.router.allowed_methods(request.path))
+    async def answer(self, route: Route, request: MockRequest, wire: Wire) -> Outcome:
+        """The outcome of a routed request, or the refusal of its session or of a change."""
+        if route.op.shadowed and request.path in route.op.shadowed:  # `DELETE /user/login` beside `/user/{username}`
+            return Outcome(problems.method_not_allowed(request.method, request.path,
+                                                       await self.router.allowed_methods(request.path)))
         try:
-            return await self._answer(op, route, request, scope, receive)
+            return await handle(self.engine, route, request, self.engine.sessions.get(request.session), wire)
         except SessionError as refused:
-            return refused.reply
+            return Outcome(refused.reply)
         except StoreUnavailable as down:  # a write, or a new session, with the shared store away
-            return problems.state_unavailable(str(down))
+            return Outcome(problems.state_unavailable(str(down)))
 
-    async def _answer(self, op: Operation, route: Route, request: MockRequest, scope: Scope, receive: Receive) -> Reply:
-        """Every stage after routing, in order; the first that answers decides the reply."""
-        responder = self.responder
-        state = self.engine.sessions.get(request.session)
-        reply = guard.check(op, request, responder) or security.check(op, request, self.credentials, responder)
-        scenario = None if reply else state.scenarios.take(op, request.path)
-        if scenario is None or scenario.fault != "slow-body":  # a slow body spends its delay_ms on the body
-            await hold(self.engine.config.latency_ms, scenario)
-        if reply is None:
-            reply = self.rate_limited(op, request, state)
-        if reply is None:
-            prefs = preferences.choose(request, scenario)
-            if isinstance(prefs, Preferences) and prefs.fault == "rate-limit":
-                scope["extensions"][FAULT] = ("rate-limit", None)  # journaled and logged as the fault it is
-                prefs = self.over_limit(op, retry_after=1, detail="fault=rate-limit")
-            elif isinstance(prefs, Preferences) and prefs.fault is not None:
-                scope["extensions"][FAULT] = (prefs.fault, scenario.delay_ms if scenario is not None else None)
-            if not isinstance(prefs, Reply) and route.checks.has_body:
-                try:
-                    body, receive = await read_body(receive, MAX_REQUEST_BODY)
-                except BodyTooLarge:
-                    return problems.too_large(MAX_REQUEST_BODY)
-                request = replace(request, body=body)
-            reply = prefs if isinstance(prefs, Reply) else await route.checks.check(
-                op, scope, receive, responder, request.fields if request.body else None)
+
+class Outcome(NamedTuple):
+    """A request's reply and how to deliver it: what `handle` returns (a tuple: made on every
+    request, and cheaper to make than a frozen dataclass)."""
+
+    reply: Reply
+    delay_s: float = 0.0  # held before the first byte: the scenario's delay_ms, else --latency
+    fault: str | None = None  # one of faults.FAULTS: how the reply reaches the wire; None: as it is
+    fault_ms: int | None = None  # the scenario's delay_ms, the pace of a slow body
+
+
+class Wire(NamedTuple):
+    """The request as connexion's validators read it: its ASGI scope, and `receive` for the body
+    (read only by a stage that needs it, so a refusal before that never waits for a body)."""
+
+    scope: Scope
+    receive: Receive
+
+
+async def handle(engine: Engine, route: Route, request: MockRequest, state: State, wire: Wire) -> Outcome:
+    """Every stage after routing, in order; the first that answers decides the reply, which is
+    then checked against the contract. Raises `SessionError` or `StoreUnavailable` when the
+    session or a change is refused (the caller answers those)."""
+    op, responder = route.op, engine.responder
+    reply = guard.check(op, request, responder) or security.check(op, request, engine.config.credentials, responder)
+    scenario = None if reply else state.scenarios.take(op, request.path)
+    slow_body = scenario is not None and scenario.fault == "slow-body"  # spends its delay_ms on the body
+    delay_s = 0.0 if slow_body else delay_for(engine.config.latency_ms, scenario)
+    fault = fault_ms = None
+    if reply is None:
+        reply = rate_limited(engine, op, request, state)
+    if reply is None:
+        prefs = preferences.choose(request, scenario)
+        if isinstance(prefs, Preferences) and prefs.fault is not None:
+            fault, fault_ms = prefs.fault, (scenario.delay_ms if scenario is not None else None)
+            if fault == "rate-limit":  # the declared 429, journaled and logged as the fault it is
+                prefs, fault_ms = over_limit(engine, op, retry_after=1, detail="fault=rate-limit"), None
+        receive = wire.receive
+        if not isinstance(prefs, Reply) and route.checks.has_body:
+            try:
+                body, receive = await read_body(receive, MAX_REQUEST_BODY)
+            except BodyTooLarge:
+                return Outcome(problems.too_large(MAX_REQUEST_BODY), delay_s, fault, fault_ms)
+            request = replace(request, body=body)
+        reply = prefs if isinstance(prefs, Reply) else await route.checks.check(
+            op, wire.scope, receive, responder, request.fields if request.body else None)
         if reply is None:
             reply = route.handler(request, prefs)
-        return self.engine.validators[op.api].check(op, reply)
+    return Outcome(engine.validators[op.api].check(op, reply), delay_s, fault, fault_ms)
 
-    def rate_limited(self, op: Operation, request: MockRequest, state: State) -> Reply | None:
-        """None within the session's rate limit for this operation (rates.py), else the 429."""
-        limit = state.scenarios.rate_limit(op, request.path) or self.engine.config.rate_limit
-        if limit is None:
-            return None
-        wait = state.rates.hit(op.operation_id, limit)
-        if wait is None:
-            return None
-        return self.over_limit(op, wait, f"{limit.requests} requests per {limit.window_s:g} s")
 
-    def over_limit(self, op: Operation, retry_after: int, detail: str) -> Reply:
-        """The declared 429 with `Retry-After`, else a 429 problem marked outside the contract."""
-        if op.declares(429):
-            return self.responder.declared(op, 429, detail=f"rate limit: {detail}").with_header(
-                "retry-after", str(retry_after))
-        return problems.rate_limited(f"{op.operation_id}: rate limit of {detail}", retry_after)
+def rate_limited(engine: Engine, op: Operation, request: MockRequest, state: State) -> Reply | None:
+    """None within the session's rate limit for this operation (rates.py), else the 429."""
+    limit = state.scenarios.rate_limit(op, request.path) or engine.config.rate_limit
+    if limit is None:
+        return None
+    wait = state.rates.hit(op.operation_id, limit)
+    if wait is None:
+        return None
+    return over_limit(engine, op, wait, f"{limit.requests} requests per {limit.window_s:g} s")
+
+
+def over_limit(engine: Engine, op: Operation, retry_after: int, detail: str) -> Reply:
+    """The declared 429 with `Retry-After`, else a 429 problem marked outside the contract."""
+    if op.declares(429):
+        return engine.responder.declared(op, 429, detail=f"rate limit: {detail}").with_header(
+            "retry-after", str(retry_after))
+    return problems.rate_limited(f"{op.operation_id}: rate limit of {detail}", retry_after)
+
+
+def delay_for(latency_ms: tuple[int, int] | None, scenario: Scenario | None = None) -> float:
+    """Seconds to hold a reply: the scenario's own delay, else a draw from `--latency`, else 0."""
+    if scenario is not None and scenario.delay_ms is not None:
+        return scenario.delay_ms / 1000
+    if latency_ms is not None:
+        return random.uniform(*latency_ms) / 1000
+    return 0.0
+
+
+async def deliver(outcome: Outcome, scope: Scope, send: Send) -> None:
+    """Carry an outcome out: its delay without blocking other requests, then its reply as its
+    fault says. A fault delivered is noted under `faults.FAULT` for the outer layers (the
+    journal and log of traffic.py, the replay layer that keeps no faulted reply)."""
+    if outcome.delay_s > 0:
+        await asyncio.sleep(outcome.delay_s)
+    if outcome.fault is None:
+        await outcome.reply.send(send)
+        return
+    extensions = scope.setdefault("extensions", {})
+    extensions[FAULT] = outcome.fault
+    await faults.deliver(outcome.fault, outcome.reply, extensions.get(TRANSPORT), send, outcome.fault_ms)
 
 
 class Leftovers:
@@ -235,14 +278,3 @@ class Leftovers:
         pipeline = self.pipeline[-1]
         await pipeline.run(pipeline.route_of(scope), scope, receive, send)
 
-
-async def hold(latency_ms: tuple[int, int] | None, scenario: Scenario | None = None) -> None:
-    """Delay a reply without blocking others: the scenario's own delay, else `--latency`."""
-    if scenario is not None and scenario.delay_ms is not None:
-        seconds = scenario.delay_ms / 1000
-    elif latency_ms is not None:
-        seconds = random.uniform(*latency_ms) / 1000
-    else:
-        return
-    if seconds > 0:
-        await asyncio.sleep(seconds)

@@ -18,6 +18,7 @@ on without wrapping `send`. So the third identical GET is the first served from 
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ from mockserver.engine import Engine
 from mockserver.faults import FAULT
 from mockserver.sessions import session_name
 from mockserver.state import State
-from mockserver.pipeline import hold
+from mockserver.pipeline import delay_for
 from mockserver.routing import OPERATION
 
 
@@ -96,7 +97,7 @@ class ReplayMiddleware:
         status, headers, body, operation_id = hit
         scope.setdefault("extensions", {})[OPERATION] = operation_id  # for the request log and journal
         if self.latency_ms is not None:
-            await hold(self.latency_ms)
+            await asyncio.sleep(delay_for(self.latency_ms))
         await send({"type": "http.response.start", "status": status, "headers": list(headers)})
         await send({"type": "http.response.body", "body": body})
 

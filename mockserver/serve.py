@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from mockserver import defaults
+from mockserver.adapters.argparse import SubParsers
 from mockserver.contract import Api, example_curl
 from mockserver.landing import SWAGGER_UI
 from mockserver.access import is_loopback, origin_of
@@ -76,7 +77,7 @@ def _positive(value: str) -> int:
     return int(value)
 
 
-def add_serve_parser(sub: argparse._SubParsersAction) -> None:
+def add_serve_parser(sub: SubParsers) -> None:
     serve = sub.add_parser(
         "serve",
         help="serve the mock",

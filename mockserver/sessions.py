@@ -29,7 +29,8 @@ from typing import Callable
 from starlette.types import Scope, Send
 
 from mockserver import problems
-from mockserver.faults import TRANSPORT, transport_of
+from mockserver.adapters.uvicorn import transport_of
+from mockserver.faults import TRANSPORT
 from mockserver.reply import Reply
 from mockserver.request import SESSION
 from mockserver.state import Shared, State

@@ -71,7 +71,7 @@ class TrafficMiddleware:
             recorded = True
             operation_id = extensions.get(OPERATION)
             millis = (time.perf_counter() - started) * 1000
-            fault = (extensions.get(FAULT) or (None,))[0]
+            fault = extensions.get(FAULT)  # noted by pipeline.deliver
             if not self.quiet:
                 access_log.info("%s %s %s %d %.1fms%s", scope["method"], printable(scope["path"]),
                                 operation_id or "-", status, millis, f" fault={fault}" if fault else "")

@@ -14,12 +14,7 @@ import string
 from functools import lru_cache
 from typing import Any
 
-try:  # Python 3.11+: the parser moved; sre_parse still works but warns
-    import re._parser as _sre  # type: ignore[import-not-found]
-    import re._constants as _c  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _sre  # type: ignore[no-redef]
+from mockserver.adapters.regex import constants as _c, parse as parse_regex  # re's private parser
 
 _PRINTABLE = string.ascii_letters + string.digits + "-_"
 _CATEGORIES = {
@@ -35,7 +30,7 @@ MAX_REPEAT = 8  # cap for * and + so generated values stay short
 
 @lru_cache(maxsize=256)
 def _parsed(pattern: str) -> Any:
-    return _sre.parse(pattern)
+    return parse_regex(pattern)
 
 
 def generate(pattern: str, rng: random.Random) -> str | None:

@@ -1,4 +1,4 @@
-"""connexion's private `Specification._validate_spec`, which connexion_internals.py turns off for a
+"""connexion's private `Specification._validate_spec`, which adapters/connexion.py turns off for a
 document that passed it before: fails loudly when a connexion upgrade moves or renames it."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from connexion.exceptions import InvalidSpecification
 from connexion.spec import Specification
 
-from mockserver.connexion_internals import spec_check_skipped
+from mockserver.adapters.connexion import spec_check_skipped
 
 INVALID = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
            "paths": {"/a": {"get": {"responses": {"200": {"description": 7}}}}}}  # a description is a string

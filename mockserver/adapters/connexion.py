@@ -1,0 +1,116 @@
+"""connexion's undocumented parts the mock leans on, in one place.
+
+- `Specification._validate_spec`: connexion checks every document it is handed against the
+  OpenAPI schema on every `add_api`, with no public switch. What it is handed is derived from
+  the document alone (connexion_document.for_connexion), so once a document has passed, a later
+  start of the same document (same bytes, same code: documents.recall) skips the check. On
+  GitHub's document that is about 3 s of every start. A document that fails it is refused as
+  before.
+- `SwaggerUIMiddleware.router`: the starlette router Swagger UI serves its paths with; the
+  pipeline asks which operations also match those paths, so Swagger UI keeps its precedence.
+- `RequestValidationOperation.extract_content_type`, `.validate_mime_type` and
+  `.security_query_params`: the undocumented steps of connexion's request validation that
+  parameters.RequestChecks runs itself, once per operation set up and per request.
+- the classes the mock extends (`RoutedMiddleware`, `RoutedAPI`, `ROUTING_CONTEXT`,
+  `ParameterValidator.validate_parameter`, `OpenAPIURIParser`): imported where they are
+  extended, and checked here (`check_extension_points`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from connexion.middleware.request_validation import RequestValidationOperation
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.spec import Specification
+from starlette.routing import Mount
+
+from mockserver.adapters import broken
+
+TESTED = "connexion 3.3.0 (pinned in pyproject.toml)"
+
+
+@contextmanager
+def spec_check_skipped(skip: bool) -> Iterator[None]:
+    """connexion's whole-document check off while `add_api` runs inside, when `skip`."""
+    if not skip:
+        yield
+        return
+    original = Specification.__dict__["_validate_spec"]
+
+    def passed_before(cls: type, spec: Any) -> None:
+        return None
+
+    Specification._validate_spec = classmethod(passed_before)  # type: ignore[method-assign, assignment]
+    try:
+        yield
+    finally:
+        Specification._validate_spec = original  # type: ignore[method-assign]
+
+
+def swagger_ui_paths(swagger: SwaggerUIMiddleware) -> list[tuple[str, bool]]:
+    """Each path Swagger UI serves: (path, whether it is a mount of static files)."""
+    paths = []
+    for mount in swagger.router.routes:  # one mount per API, then its spec, UI and files
+        for route in getattr(mount.app, "routes", ()):
+            paths.append((mount.path + route.path, isinstance(route, Mount)))
+    return paths
+
+
+def request_validation(operation: Any, *, strict_validation: bool, validator_map: dict | None) -> Any:
+    """connexion's request validation for one operation, whose steps the next three run."""
+    return RequestValidationOperation(None, operation=operation, strict_validation=strict_validation,
+                                      validator_map=validator_map)
+
+
+def content_type(validation: Any, headers: Any) -> tuple[str, str]:
+    """(mime type, encoding) of a request, as connexion reads its `Content-Type`."""
+    return validation.extract_content_type(headers)
+
+
+def refuse_unsupported_media(validation: Any, mime_type: str) -> None:
+    """Raise connexion's 415 when the operation takes no body of `mime_type`."""
+    validation.validate_mime_type(mime_type)
+
+
+def security_query_params(validation: Any) -> list[str]:
+    """The query parameters the operation's security schemes read (API keys in the query)."""
+    return validation.security_query_params
+
+
+def check() -> None:
+    """Raise `AdapterBroken` when connexion lacks what the functions above use."""
+    def fail(what: str) -> Exception:
+        return broken("connexion", TESTED, what, "connexion")
+
+    if not isinstance(Specification.__dict__.get("_validate_spec"), classmethod):
+        raise fail("Specification._validate_spec is gone or no longer a classmethod")
+    if "self._validate_spec(raw_spec)" not in inspect.getsource(Specification.__init__):
+        raise fail("Specification.__init__ no longer checks the document through _validate_spec")
+    if "self.router" not in inspect.getsource(SwaggerUIMiddleware.add_api):
+        raise fail("SwaggerUIMiddleware no longer keeps its router in `router`")
+    for name in ("extract_content_type", "validate_mime_type", "security_query_params"):
+        if not hasattr(RequestValidationOperation, name):
+            raise fail(f"RequestValidationOperation.{name} is gone")
+    check_extension_points(fail)
+
+
+def check_extension_points(fail: Callable[[str], Exception]) -> None:
+    """The undocumented classes the mock extends rather than calls (routing.py, pipeline.py,
+    parameters.py): still there, with the members it overrides or reads."""
+    from connexion.middleware import routing
+    from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedAPI, RoutedMiddleware
+    from connexion.uri_parsing import OpenAPIURIParser
+    from connexion.validators.parameter import ParameterValidator
+
+    if "ROUTING_CONTEXT" not in inspect.getsource(routing) or ROUTING_CONTEXT != "connexion_routing":
+        raise fail("the router no longer names the operation under the scope extension ROUTING_CONTEXT")
+    if "self.api_cls(" not in inspect.getsource(RoutedMiddleware.add_api) or not hasattr(RoutedAPI, "make_operation"):
+        raise fail("RoutedMiddleware.api_cls or RoutedAPI.make_operation is gone (pipeline.PipelineAPI)")
+    if not isinstance(ParameterValidator.__dict__.get("validate_parameter"), staticmethod):
+        raise fail("ParameterValidator.validate_parameter is no longer a staticmethod (parameters.py overrides it)")
+    for name in ("resolve_query", "resolve_path", "resolve_form"):
+        if not callable(getattr(OpenAPIURIParser, name, None)):
+            raise fail(f"OpenAPIURIParser.{name} is gone (parameters.ClientURIParser overrides it)")
