@@ -28,6 +28,7 @@ from mockserver import faults, guard, landing, preferences, problems, security
 from mockserver.contract import Operation, template_regex
 from mockserver.engine import Engine
 from mockserver.reply import Reply
+from mockserver.reply_builder import declared_or_problem
 from mockserver.defaults import MAX_REQUEST_BODY
 from mockserver.faults import FAULT
 from mockserver.preferences import Preferences
@@ -138,10 +139,7 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
     def bad_path_value(self, op: Operation, request: MockRequest) -> Reply:
         """Its declared 400 (or 422, 404), as for any invalid parameter."""
         reason = f"Invalid path parameter in {request.path[:200]!r}: not of the type {op.operation_id} takes"
-        for status in (400, 422, 404):
-            if op.declares(status):
-                return self.responder.declared(op, status, detail=reason)
-        return problems.invalid_request(400, reason)
+        return declared_or_problem(self.responder, op, (400, 422, 404), lambda: problems.invalid_request(400, reason), reason)
 
     def route_of(self, scope: Scope) -> Route | None:
         routing = scope.get("extensions", {}).get(ROUTING_CONTEXT) or {}
@@ -210,10 +208,9 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
 
     def over_limit(self, op: Operation, retry_after: int, detail: str) -> Reply:
         """The declared 429 with `Retry-After`, else a 429 problem marked outside the contract."""
-        if op.declares(429):
-            return self.responder.declared(op, 429, detail=f"rate limit: {detail}").with_header(
-                "retry-after", str(retry_after))
-        return problems.rate_limited(f"{op.operation_id}: rate limit of {detail}", retry_after)
+        reply = declared_or_problem(self.responder, op, (429,), lambda: problems.rate_limited(
+            f"{op.operation_id}: rate limit of {detail}", retry_after), f"rate limit: {detail}")
+        return reply.with_header("retry-after", str(retry_after)) if reply.contract else reply  # the problem has it
 
 
 class Leftovers:
