@@ -34,6 +34,10 @@ _MESSAGE_FIELDS = frozenset(("message", "detail", "description", "error_descript
 REFUSAL_ORDER = (401, 409, 415, 429, 400, 422, 404)
 
 
+def _rank(status: int) -> int:
+    return REFUSAL_ORDER.index(status) if status in REFUSAL_ORDER else -1
+
+
 def declared_or_problem(builder: ReplyBuilder, op: Operation | None, statuses: Collection[int],
                         problem: Callable[[], Reply], detail: str | None = None,
                         path_params: Mapping[str, Any] | None = None) -> Reply:
@@ -41,7 +45,7 @@ def declared_or_problem(builder: ReplyBuilder, op: Operation | None, statuses: C
     REFUSAL_ORDER (a status outside it first), with `detail` in `x-mock-problem`; else
     `problem()`, the mock's problem+json, marked as outside the contract by its type."""
     if op is not None:
-        for status in sorted(statuses, key=lambda s: REFUSAL_ORDER.index(s) if s in REFUSAL_ORDER else -1):
+        for status in statuses if len(statuses) == 1 else sorted(statuses, key=_rank):
             if op.declares(status):
                 return builder.declared(op, status, path_params, detail=detail)
     return problem()
