@@ -122,7 +122,7 @@ class Crud:
         record_id = self._record_id(role, request)
         field = role.resource.id_field
         if record_id is None:  # `PUT /pet` with no id in the body: no record it can name
-            return declared_or_problem(self.build, op, (404,), lambda: problems.unknown_record(op.operation_id, field, ""),
+            return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(op.operation_id, field, ""),
                                        f"the request names no {field}")
         key = role.record_key(request.path_params, record_id)
         record = records.get(op, key)
@@ -130,11 +130,11 @@ class Crud:
             return key, copy.deepcopy(record)
         assert reader.binding is not None
         if not reader.binding.holds(record_id):  # no record can have this id
-            return declared_or_problem(self.build, op, (404,), lambda: problems.unknown_record(
+            return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(
                 op.operation_id, field, record_id), f"{field} cannot hold {record_id[:80]!r}", request.path_params)
         if unknown_id_is_a_record(self.config.unknown_ids, reader, record_id, records.is_deleted(op, key)):
             return key, reader.binding.unwrap(self.build.generated(reader, record_id))
-        return declared_or_problem(self.build, op, (404,), lambda: problems.unknown_record(op.operation_id, field, record_id),
+        return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(op.operation_id, field, record_id),
                                    path_params=request.path_params)
 
     # -- create, update, list --------------------------------------------------------------
@@ -330,7 +330,8 @@ class Crud:
     def _refuse(self, op: Operation, reader: Operation, violations: tuple[str, ...]) -> Reply:
         """A record that breaks the contract's response schema is not stored: the request's fault."""
         reason = f"the record would not match {reader.operation_id}'s response: {violations[0]}"
-        return declared_or_problem(self.build, op, (400, 422), lambda: problems.invalid_request(422, reason), reason)
+        return declared_or_problem(self.build, op, 422, lambda: problems.invalid_request(422, reason), reason,
+                                   stand_ins=(400,))
 
 
 

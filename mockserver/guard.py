@@ -35,10 +35,9 @@ def path_problem(raw_path: bytes) -> str | None:
 
 
 def check(op: Operation | None, request: MockRequest, build: ReplyBuilder) -> Reply | None:
-    """None for a path an id may have; else the operation's declared 400 or 404 (in the one
-    order of reply_builder.REFUSAL_ORDER, as for a path value of the wrong type), else a 404
-    problem (no route serves such a path)."""
+    """None for a path an id may have; else the operation's declared 404 (the vendor would not
+    find such a record), else its declared 400, else a 404 problem (no route serves such a path)."""
     problem = path_problem(request.raw_path)
     if problem is None:
         return None
-    return declared_or_problem(build, op, (400, 404), lambda: problems.unusable_path(problem), problem)
+    return declared_or_problem(build, op, 404, lambda: problems.unusable_path(problem), problem, stand_ins=(400,))

@@ -315,9 +315,9 @@ class RequestChecks:
             status = exc.status
             # 422 is the operation's own word for an invalid request (Rails-style APIs); and no
             # record lives at a path its own schema refuses, so a declared 404 says that too
-            statuses = (status,) if status != 400 else (400, 422, 404) if reason.startswith("Invalid path parameter") \
-                else (400, 422)
-            return declared_or_problem(build, op, statuses, lambda: problems.invalid_request(status, reason), reason)
+            stand_ins = () if status != 400 else (422, 404) if reason.startswith("Invalid path parameter") else (422,)
+            return declared_or_problem(build, op, status, lambda: problems.invalid_request(status, reason), reason,
+                                       stand_ins=stand_ins)
         return None
 
     async def _check_body(self, scope: Scope, receive: Receive, body: Any) -> None:

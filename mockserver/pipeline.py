@@ -139,7 +139,8 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
     def bad_path_value(self, op: Operation, request: MockRequest) -> Reply:
         """Its declared 400 (or 422, 404), as for any invalid parameter."""
         reason = f"Invalid path parameter in {request.path[:200]!r}: not of the type {op.operation_id} takes"
-        return declared_or_problem(self.responder, op, (400, 422, 404), lambda: problems.invalid_request(400, reason), reason)
+        return declared_or_problem(self.responder, op, 400, lambda: problems.invalid_request(400, reason), reason,
+                                   stand_ins=(422, 404))
 
     def route_of(self, scope: Scope) -> Route | None:
         routing = scope.get("extensions", {}).get(ROUTING_CONTEXT) or {}
@@ -208,7 +209,7 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
 
     def over_limit(self, op: Operation, retry_after: int, detail: str) -> Reply:
         """The declared 429 with `Retry-After`, else a 429 problem marked outside the contract."""
-        reply = declared_or_problem(self.responder, op, (429,), lambda: problems.rate_limited(
+        reply = declared_or_problem(self.responder, op, 429, lambda: problems.rate_limited(
             f"{op.operation_id}: rate limit of {detail}", retry_after), f"rate limit: {detail}")
         return reply.with_header("retry-after", str(retry_after)) if reply.contract else reply  # the problem has it
 

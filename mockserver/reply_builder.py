@@ -2,8 +2,8 @@
 
 - `ReplyBuilder`: a declared reply (its first example, else generated, else no body) and the
   generated one, in the declared media type, marked as the contract's for the validate stage.
-- `declared_or_problem`: the one way a stage refuses a request: the first status the operation
-  declares among those that can say it, in one order, else the mock's own problem+json.
+- `declared_or_problem`: the one way a stage refuses a request: the fault's own status where
+  the operation declares it, else a stand-in in one order, else the mock's own problem+json.
 - `unknown_id_is_a_record`: the one rule for an id with no stored record, asked by every stage
   that reads, writes or deletes a record (respond.py's reads, crud.py's writes and deletes).
 
@@ -24,30 +24,30 @@ from mockserver.reply import Reply, encode_json
 
 _MESSAGE_FIELDS = frozenset(("message", "detail", "description", "error_description", "error_message", "reason"))
 
-# The one order a refusal tries the statuses that can say it. The statuses that name one fault
-# exactly (401, 409, 415, 429) are never alternatives to each other. Of the rest, 400 comes
-# first: it is what connexion's request validation says and what every client handles; then 422,
-# the word of APIs that declare no 400 (Rails-style); 404 last, since it says only that no record
-# lives at the path. So one fault gets one status whichever stage finds it: a path value no
-# record can have (the path guard, the router, parameter validation) and a body the record
-# cannot hold (parameter validation, crud's record check) answer alike.
-REFUSAL_ORDER = (401, 409, 415, 429, 400, 422, 404)
+# The one order of the statuses that stand in for a refusal's own status where the operation
+# does not declare that one: 400 first, what connexion's request validation says and what every
+# client handles; then 422, the word of APIs that declare no 400 (Rails-style); 404 last, since it
+# says only that no record lives at the path.
+STAND_IN_ORDER = (400, 422, 404)
 
 
-def _rank(status: int) -> int:
-    return REFUSAL_ORDER.index(status) if status in REFUSAL_ORDER else -1
+def declared_or_problem(build: ReplyBuilder, op: Operation | None, status: int, problem: Callable[[], Reply],
+                        detail: str | None = None, path_params: Mapping[str, Any] | None = None,
+                        stand_ins: Collection[int] = ()) -> Reply:
+    """The one way a stage refuses a request: the operation's declared `status` (itself, its
+    range or `default`), else the first of `stand_ins` it declares, in STAND_IN_ORDER, with
+    `detail` in `x-mock-problem`; else `problem()`, the mock's own problem+json.
 
-
-def declared_or_problem(builder: ReplyBuilder, op: Operation | None, statuses: Collection[int],
-                        problem: Callable[[], Reply], detail: str | None = None,
-                        path_params: Mapping[str, Any] | None = None) -> Reply:
-    """The declared reply of the first status in `statuses` the operation declares, in
-    REFUSAL_ORDER (a status outside it first), with `detail` in `x-mock-problem`; else
-    `problem()`, the mock's problem+json, marked as outside the contract by its type."""
+    `status` names the fault itself, so it comes first: a request its schema refuses is a 400,
+    a record the request would make invalid a 422, a path no record can have a 404, missing
+    credentials a 401. `stand_ins` are the statuses that may say the same fault where that one
+    is not declared (the caller knows which can); only their order is fixed here."""
     if op is not None:
-        for status in statuses if len(statuses) == 1 else sorted(statuses, key=_rank):
-            if op.declares(status):
-                return builder.declared(op, status, path_params, detail=detail)
+        if op.declares(status):
+            return build.declared(op, status, path_params, detail=detail)
+        for other in STAND_IN_ORDER:
+            if other in stand_ins and op.declares(other):
+                return build.declared(op, other, path_params, detail=detail)
     return problem()
 
 

@@ -130,7 +130,7 @@ class Responder(ReplyBuilder):
             return self.reply(op, success.status, success, copy.deepcopy(next(iter(success.examples.values()))))
         record_id = str(path_params.get(binding.route_key, "")) if binding else ""
         if binding and not binding.holds(record_id):  # no record can have this id
-            return declared_or_problem(self, op, (404,), lambda: problems.unknown_record(
+            return declared_or_problem(self, op, 404, lambda: problems.unknown_record(
                 op.operation_id, binding.field, record_id), f"{binding.field} cannot hold {record_id[:80]!r}", path_params)
         if binding and not prefs.dynamic:
             records = self.sessions.get(session).records

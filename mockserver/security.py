@@ -102,7 +102,7 @@ def check(op: Operation, request: MockRequest, credentials: Credentials, build: 
     (none declared) a 401 problem whose challenge names the scheme that was not met."""
     if is_authorized(op, request, credentials):
         return None
-    return declared_or_problem(build, op, (401,), lambda: _unauthorized(op))
+    return declared_or_problem(build, op, 401, lambda: _unauthorized(op))
 
 
 def _unauthorized(op: Operation) -> Reply:

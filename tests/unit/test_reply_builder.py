@@ -87,28 +87,37 @@ def problem_marker() -> Any:
 
 # -- declared_or_problem ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("statuses, status, body", [
-    ((400, 422, 404), 400, b'{"error":"bad_request"}'),
-    ((404, 422), 422, b'{"error":"unprocessable"}'),  # 422 before 404, whatever order the caller names
-    ((404, 400), 400, b'{"error":"bad_request"}'),  # the path guard's pair: 400 first, as for any path value
-    ((404,), 404, b'{"error":"not_found"}'),
-    ((401,), 401, b'{"error":"unauthorized"}'),
+@pytest.mark.parametrize("operation_id, status, stand_ins, sent, body", [
+    ("getThing", 404, (400,), 404, b'{"error":"not_found"}'),  # the fault's own status first
+    ("getThing", 422, (400,), 422, b'{"error":"unprocessable"}'),
+    ("getThing", 400, (422, 404), 400, b'{"error":"bad_request"}'),
+    ("getThing", 409, (404, 422), 422, b'{"error":"unprocessable"}'),  # stand-ins in the one order
+    ("getThing", 409, (404, 400), 400, b'{"error":"bad_request"}'),
+    ("replaceThing", 400, (422, 404), 404, b'{"error":"not_found"}'),
 ])
-def test_the_first_declared_status_in_the_one_order(app: Any, statuses: tuple[int, ...], status: int, body: bytes) -> None:
-    reply = declared_or_problem(app.engine.responder, operation(app, "getThing"), statuses, problem_marker, "why")
-    assert (reply.status, reply.media_type, reply.body, reply.contract) == (status, "application/json", body, True)
+def test_the_declared_status_else_a_stand_in_in_the_one_order(app: Any, operation_id: str, status: int,
+                                                             stand_ins: tuple[int, ...], sent: int, body: bytes) -> None:
+    reply = declared_or_problem(app.engine.responder, operation(app, operation_id), status, problem_marker, "why",
+                                stand_ins=stand_ins)
+    assert (reply.status, reply.media_type, reply.body, reply.contract) == (sent, "application/json", body, True)
     assert ("x-mock-problem", "why") in reply.headers
 
 
+def test_a_stand_in_the_caller_did_not_name_is_not_used(app: Any) -> None:
+    reply = declared_or_problem(app.engine.responder, operation(app, "replaceThing"), 422, problem_marker, "why",
+                                stand_ins=(400,))
+    assert (reply.status, reply.media_type, reply.contract) == (400, "application/problem+json", False)
+
+
 def test_without_detail_the_declared_reply_is_byte_for_byte(app: Any) -> None:
-    reply = declared_or_problem(app.engine.responder, operation(app, "getThing"), (401,), problem_marker)
+    reply = declared_or_problem(app.engine.responder, operation(app, "getThing"), 401, problem_marker)
     assert (reply.status, reply.body, reply.headers) == (401, b'{"error":"unauthorized"}', ())
 
 
 @pytest.mark.parametrize("operation_id", ["getPlain", None])
 def test_nothing_declared_is_the_problem(app: Any, operation_id: str | None) -> None:
     op = operation(app, operation_id) if operation_id else None
-    reply = declared_or_problem(app.engine.responder, op, (400, 422, 404), problem_marker, "why")
+    reply = declared_or_problem(app.engine.responder, op, 400, problem_marker, "why", stand_ins=(422, 404))
     assert (reply.status, reply.media_type, reply.contract) == (400, "application/problem+json", False)
     assert json.loads(reply.body) == {"type": problems.PROBLEM_BASE + "invalid-request", "title": "Bad Request",
                                       "status": 400, "detail": "the mock's own"}
