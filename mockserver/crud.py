@@ -24,13 +24,15 @@ from mockserver.contract import DeclaredResponse, Operation
 from mockserver.pointer import resolve, schema_properties, schema_required
 from mockserver.request import MockRequest
 from mockserver.reply import Reply
+from mockserver.reply_builder import ReplyBuilder, declared_or_problem, unknown_id_is_a_record
 from mockserver.resources import PARENT_SEPARATOR, Role, id_holder
 
 from mockserver.records import record_key, readers
 
 if TYPE_CHECKING:
+    from mockserver.config import ServeConfig
     from mockserver.records import RecordStore
-    from mockserver.respond import Responder
+    from mockserver.sessions import Sessions
     from mockserver.validation import ResponseValidator
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -72,10 +74,12 @@ def _matches(value: Any, wanted: str) -> bool:
 class Crud:
     """Creates, lists, updates and deletes the records of every resource of one server."""
 
-    def __init__(self, responder: Responder, validators: Mapping[str, ResponseValidator],
-                 operations: Mapping[tuple[str, str], Operation]) -> None:
-        self.responder = responder
-        self.generators = responder.generators
+    def __init__(self, build: ReplyBuilder, sessions: Sessions, config: ServeConfig,
+                 validators: Mapping[str, ResponseValidator], operations: Mapping[tuple[str, str], Operation]) -> None:
+        self.build = build  # the replies (reply_builder.py): crud needs nothing of the respond stage's
+        self.generators = build.generators
+        self.sessions = sessions  # whose records a request reads: its session's (sessions.py)
+        self.config = config
         self.validators = validators
         self.readers = readers(operations.values())
 
@@ -86,7 +90,7 @@ class Crud:
         reader = self.readers.get(record_key(op))
         if reader is None:
             return None
-        records = self.responder.sessions.get(request.session).records  # the request's session's
+        records = self.sessions.get(request.session).records  # the request's session's
         if role.kind == "list":
             return self._list(records, op, role, request, success)
         if role.kind == "create":
@@ -113,23 +117,25 @@ class Crud:
 
     def _existing(self, records: RecordStore, op: Operation, role: Role, reader: Operation,
                   request: MockRequest) -> tuple[str, Any] | Reply:
+        """The record the request names, stored or (by the unknown-id rule) generated; else the
+        declared 404, else a 404 problem, as a read of that id answers."""
         record_id = self._record_id(role, request)
+        field = role.resource.id_field
         if record_id is None:  # `PUT /pet` with no id in the body: no record it can name
-            reason = f"the request names no {role.resource.id_field}"
-            return self.responder.declared(op, 404, detail=reason) if op.declares(404) else problems.unknown_record(
-                op.operation_id, role.resource.id_field, "")
+            return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(op.operation_id, field, ""),
+                                       f"the request names no {field}")
         key = role.record_key(request.path_params, record_id)
         record = records.get(op, key)
         if record is not None:
             return key, copy.deepcopy(record)
         assert reader.binding is not None
-        generated = (self.responder.config.unknown_ids == "generate" and not records.is_deleted(op, key)
-                     and reader.binding.holds(record_id))
-        if generated:  # what a read of this id answers: the record exists, as far as a client can tell
-            return key, reader.binding.unwrap(self.responder.generated(reader, record_id))
-        if op.declares(404):
-            return self.responder.declared(op, 404, request.path_params)
-        return problems.unknown_record(op.operation_id, role.resource.id_field, record_id)
+        if not reader.binding.holds(record_id):  # no record can have this id
+            return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(
+                op.operation_id, field, record_id), f"{field} cannot hold {record_id[:80]!r}", request.path_params)
+        if unknown_id_is_a_record(self.config.unknown_ids, reader, record_id, records.is_deleted(op, key)):
+            return key, reader.binding.unwrap(self.build.generated(reader, record_id))
+        return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(op.operation_id, field, record_id),
+                                   path_params=request.path_params)
 
     # -- create, update, list --------------------------------------------------------------
 
@@ -143,10 +149,10 @@ class Crud:
         key = role.record_key(request.path_params, record_id)
         conflict = _conflict_status(op)
         if conflict is not None and records.get(op, key) is not None:
-            return self.responder.declared(op, conflict, detail=f"a record with {id_field} {record_id[:80]!r} exists")
+            return self.build.declared(op, conflict, detail=f"a record with {id_field} {record_id[:80]!r} exists")
         # no conflict declared: the create replaces the record, as such APIs do (Petstore's POST /pet)
         assert reader.binding is not None
-        base = reader.binding.unwrap(self.responder.generated(reader, record_id))
+        base = reader.binding.unwrap(self.build.generated(reader, record_id))
         if role.resource.id_at:  # the request's `metadata` replaces the generated one: it keeps the key
             fields = role.resource.keep_id(fields, base)
         return self._store(records, op, role, reader, request, success, key, base, fields, merge=False)
@@ -206,7 +212,7 @@ class Crud:
         body = self.generators[op.api].generate(success.schema, key=(op.operation_id, "list"), pins=pins)
         if found and resolve(document, items_schema) is not resolve(document, role.resource.record_schema):
             body = self._fit_items(op, role, success, items_schema, pins, body)
-        return self.responder.reply(op, success.status, success, body)
+        return self.build.reply(op, success.status, success, body)
 
     def _item(self, op: Operation, items_schema: Any, record: Any) -> Any:
         """The record as the list's item: a list whose items are not what its resource stores
@@ -228,7 +234,7 @@ class Crud:
         """The declared success for this record: the record where the body holds one (in the
         operation's own shape), else the declared reply."""
         if success.media_type is None or success.schema is None or role.envelope is None:
-            return self.responder.declared(op, success.status, request.path_params, variant=success)
+            return self.build.declared(op, success.status, request.path_params, variant=success)
         document = self.generators[op.api].document
         inner = resolve(document, success.schema)
         for key in role.envelope:
@@ -242,7 +248,7 @@ class Crud:
             required = set((resolve(document, inner) or {}).get("required") or ())
             for name in [name for name in shown if name not in projected and name not in required]:
                 del shown[name]
-        return self.responder.reply(op, success.status, success, body)
+        return self.build.reply(op, success.status, success, body)
 
     @staticmethod
     def _project(document: Mapping[str, Any], schema: Any, record: Any) -> Any:
@@ -324,10 +330,8 @@ class Crud:
     def _refuse(self, op: Operation, reader: Operation, violations: tuple[str, ...]) -> Reply:
         """A record that breaks the contract's response schema is not stored: the request's fault."""
         reason = f"the record would not match {reader.operation_id}'s response: {violations[0]}"
-        for status in (422, 400):
-            if op.declares(status):
-                return self.responder.declared(op, status, detail=reason)
-        return problems.invalid_request(422, reason)
+        return declared_or_problem(self.build, op, 422, lambda: problems.invalid_request(422, reason), reason,
+                                   stand_ins=(400,))
 
 
 

@@ -13,6 +13,7 @@ from mockserver.contract import Api, Operation
 from mockserver.crud import Crud
 from mockserver.generate import RecordGenerator
 from mockserver.records import RecordStore
+from mockserver.reply_builder import ReplyBuilder
 from mockserver.respond import Responder
 from mockserver.sessions import Sessions
 from mockserver.state import Journal, State
@@ -31,11 +32,11 @@ class Engine:
                                                                self.state.journal.secret)),
             config.max_sessions, config.session_idle_s)
         generators = {api.name: RecordGenerator(api.document, seed=config.seed) for api in apis}
-        self.responder = Responder(generators, self.sessions, config)
         self._operations = {
             (api.base_path, op.operation_id): op for api in apis for op in api.operations.values()
         }
-        self.responder.crud = Crud(self.responder, validators, self._operations)
+        crud = Crud(ReplyBuilder(generators), self.sessions, config, validators, self._operations)
+        self.responder = Responder(generators, self.sessions, config, crud)
         self.replica = None  # replica.Replica, when the state is shared with other processes
 
     def operation(self, base_path: str | None, operation_id: str | None) -> Operation | None:

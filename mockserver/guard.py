@@ -9,16 +9,13 @@ controls included, is a valid character of a `type: string` id.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
 from mockserver import problems
 from mockserver.contract import Operation
 from mockserver.reply import Reply
+from mockserver.reply_builder import ReplyBuilder, declared_or_problem
 from mockserver.request import MockRequest
-
-if TYPE_CHECKING:
-    from mockserver.respond import Responder
 
 _PLAIN_PATH = re.compile(rb"[\x21-\x24\x26-\x7e]*")  # printable ASCII but '%' (and no space)
 
@@ -37,13 +34,10 @@ def path_problem(raw_path: bytes) -> str | None:
     return None
 
 
-def check(op: Operation | None, request: MockRequest, responder: Responder) -> Reply | None:
+def check(op: Operation | None, request: MockRequest, build: ReplyBuilder) -> Reply | None:
     """None for a path an id may have; else the operation's declared 404 (the vendor would not
     find such a record), else its declared 400, else a 404 problem (no route serves such a path)."""
     problem = path_problem(request.raw_path)
     if problem is None:
         return None
-    for status in (404, 400):
-        if op is not None and op.declares(status):
-            return responder.declared(op, status, detail=problem)
-    return problems.unusable_path(problem)
+    return declared_or_problem(build, op, 404, lambda: problems.unusable_path(problem), problem, stand_ins=(400,))

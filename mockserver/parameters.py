@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from connexion.exceptions import BadRequestProblem, ExtraParameterProblem, ProblemException
 from connexion.json_schema import Draft4RequestValidator, format_error_with_path
@@ -47,9 +47,7 @@ from mockserver.defaults import BODY_VALIDATORS_KEPT, PARAMETER_VALIDATORS_KEPT
 from mockserver.contract import Operation
 from mockserver.httpfacts import is_json
 from mockserver.reply import Reply
-
-if TYPE_CHECKING:
-    from mockserver.respond import Responder
+from mockserver.reply_builder import ReplyBuilder, declared_or_problem
 
 from mockserver.leanschema import ANNOTATIONS  # keywords that check nothing, in any dialect here
 
@@ -302,7 +300,7 @@ class RequestChecks:
         self._body_validators: dict[tuple[str, str], Any] = {}
         self._format_validators: dict[str, Any] = {}
 
-    async def check(self, op: Operation, scope: Scope, receive: Receive, responder: Responder,
+    async def check(self, op: Operation, scope: Scope, receive: Receive, build: ReplyBuilder,
                     body: Any = None) -> Reply | None:
         """None when parameters and body are what the contract allows; else the refusal.
         `body` is the parsed JSON body, for the formats connexion's draft-4 check skips."""
@@ -316,13 +314,11 @@ class RequestChecks:
             detail = str(exc.detail or exc.title).strip()
             reason = detail.splitlines()[0] if detail else "invalid request"  # jsonschema's report: its first line
             status = exc.status
-            if status == 400 and not op.declares(400) and op.declares(422):
-                status = 422  # the operation's own word for an invalid request (Rails-style APIs)
-            elif status == 400 and not op.declares(400) and op.declares(404) and reason.startswith("Invalid path parameter"):
-                status = 404  # no 400 to say it with: no record lives at a path its own schema refuses
-            if op.declares(status):
-                return responder.declared(op, status, detail=reason)
-            return problems.invalid_request(status, reason)
+            # 422 is the operation's own word for an invalid request (Rails-style APIs); and no
+            # record lives at a path its own schema refuses, so a declared 404 says that too
+            stand_ins = () if status != 400 else (422, 404) if reason.startswith("Invalid path parameter") else (422,)
+            return declared_or_problem(build, op, status, lambda: problems.invalid_request(status, reason), reason,
+                                       stand_ins=stand_ins)
         return None
 
     async def _check_body(self, scope: Scope, receive: Receive, body: Any) -> None:

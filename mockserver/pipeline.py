@@ -32,6 +32,7 @@ from mockserver import faults, guard, landing, preferences, problems, security
 from mockserver.contract import Operation, template_regex
 from mockserver.engine import Engine
 from mockserver.reply import Reply
+from mockserver.reply_builder import declared_or_problem
 from mockserver.defaults import MAX_REQUEST_BODY
 from mockserver.faults import FAULT, TRANSPORT
 from mockserver.preferences import Preferences
@@ -137,10 +138,8 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
     def bad_path_value(self, op: Operation, request: MockRequest) -> Reply:
         """Its declared 400 (or 422, 404), as for any invalid parameter."""
         reason = f"Invalid path parameter in {request.path[:200]!r}: not of the type {op.operation_id} takes"
-        for status in (400, 422, 404):
-            if op.declares(status):
-                return self.responder.declared(op, status, detail=reason)
-        return problems.invalid_request(400, reason)
+        return declared_or_problem(self.responder, op, 400, lambda: problems.invalid_request(400, reason), reason,
+                                   stand_ins=(422, 404))
 
     def route_of(self, scope: Scope) -> Route | None:
         routing = scope.get("extensions", {}).get(ROUTING_CONTEXT) or {}
@@ -230,10 +229,9 @@ def rate_limited(engine: Engine, op: Operation, request: MockRequest, state: Sta
 
 def over_limit(engine: Engine, op: Operation, retry_after: int, detail: str) -> Reply:
     """The declared 429 with `Retry-After`, else a 429 problem marked outside the contract."""
-    if op.declares(429):
-        return engine.responder.declared(op, 429, detail=f"rate limit: {detail}").with_header(
-            "retry-after", str(retry_after))
-    return problems.rate_limited(f"{op.operation_id}: rate limit of {detail}", retry_after)
+    reply = declared_or_problem(engine.responder, op, 429, lambda: problems.rate_limited(
+        f"{op.operation_id}: rate limit of {detail}", retry_after), f"rate limit: {detail}")
+    return reply.with_header("retry-after", str(retry_after)) if reply.contract else reply  # the problem has it
 
 
 def delay_for(latency_ms: tuple[int, int] | None, scenario: Scenario | None = None) -> float:

@@ -2,7 +2,7 @@
 
 One place for every type, title and status, so a client sees the same shape for every mistake
 and the README's table can list them all (a test checks that it does). Replies an operation
-declares (its 401, 400, 404) are not here: they are the contract's, built by respond.py.
+declares (its 401, 400, 404) are not here: they are the contract's, built by reply_builder.py.
 """
 
 from __future__ import annotations

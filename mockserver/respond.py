@@ -3,9 +3,9 @@
     example | declared status | stored record | 404 | generated record
 
 It works on plain values (an `Operation`, the request, the chosen `Preferences`) and returns a
-`Reply` marked as the contract's, for the validate stage to check. The stages before it also
-answer with declared responses (the 401, the 400, the path guard's 404): `declared` is the one
-place that builds those.
+`Reply` marked as the contract's, for the validate stage to check. Replies are built by
+reply_builder.py (which the stages before it use too); writes and lists go to crud.py, which
+this stage is given.
 """
 
 from __future__ import annotations
@@ -17,25 +17,24 @@ from typing import TYPE_CHECKING, Any, Mapping
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from mockserver import media, problems
+from mockserver import problems
 from mockserver.config import ServeConfig
+from mockserver.crud import Crud
 from mockserver.defaults import ACCEPT_HEADERS_KEPT
 from mockserver.contract import DeclaredResponse, Operation, served_type
 from mockserver.generate import RecordGenerator
 from mockserver.generate.runtime import stable_int
 from mockserver.httpfacts import is_json, is_xml
 from mockserver.pagination import GENERATED_TOTAL
-from mockserver.pointer import resolve, schema_properties
 from mockserver.preferences import Preferences
-from mockserver.reply import Reply, encode_json
+from mockserver.reply import Reply
+from mockserver.reply_builder import ReplyBuilder, declared_or_problem, unknown_id_is_a_record
 from mockserver.request import MockRequest
 
 if TYPE_CHECKING:
-    from mockserver.crud import Crud
     from mockserver.sessions import Sessions
 
 READS = ("accept",)  # request headers this stage reads (the replay key includes them)
-_MESSAGE_FIELDS = frozenset(("message", "detail", "description", "error_description", "error_message", "reason"))
 
 
 @lru_cache(maxsize=ACCEPT_HEADERS_KEPT)
@@ -81,14 +80,16 @@ def negotiate(declared: DeclaredResponse, accept: str | None) -> DeclaredRespons
     return None if index is None else declared.variants[index]
 
 
-class Responder:
-    """Builds the replies of every operation of one server, from records or generated."""
+class Responder(ReplyBuilder):
+    """Chooses the reply of every operation of one server: an example, a stored record, a
+    write's or list's (crud.py), or generated; built as reply_builder.py builds them."""
 
-    def __init__(self, generators: Mapping[str, RecordGenerator], sessions: Sessions, config: ServeConfig) -> None:
-        self.generators = generators
+    def __init__(self, generators: Mapping[str, RecordGenerator], sessions: Sessions, config: ServeConfig,
+                 crud: Crud) -> None:
+        super().__init__(generators)
         self.sessions = sessions  # whose records a request reads: its session's (sessions.py)
         self.config = config
-        self.crud: Crud | None = None  # writes and lists of stored records (crud.py), set by the engine
+        self.crud = crud  # writes and lists of stored records
 
     def respond(self, op: Operation, request: MockRequest, prefs: Preferences) -> Reply:
         reply = self._respond(op, request, prefs)
@@ -108,7 +109,7 @@ class Responder:
         if chosen is None:
             return problems.not_acceptable(", ".join(str(served_type(v.media_type)) for v in declared.variants))
         if op.resource is not None and op.resource.kind != "read" and prefs.code is None and prefs.example is None \
-                and self.crud is not None and success is not None and status == success.status:
+                and success is not None and status == success.status:
             written = self.crud.handle(op, request, chosen)
             if written is not None:
                 return written
@@ -121,20 +122,6 @@ class Responder:
             return self._page(op, request, chosen)
         return self._success(op, prefs, request.path_params, chosen, request.session)
 
-    def declared(self, op: Operation, status: int, path_params: Mapping[str, Any] | None = None,
-                 detail: str | None = None, variant: DeclaredResponse | None = None) -> Reply:
-        """A non-record status: its first declared example, else generated, else no body."""
-        declared = variant or op.declared(status)
-        assert declared is not None
-        if declared.media_type is None:
-            reply = self.reply(op, status, declared, None)
-        elif declared.examples:
-            reply = self.reply(op, status, declared, copy.deepcopy(next(iter(declared.examples.values()))))
-        else:
-            record_id = str((path_params or {}).get(op.binding.route_key, "")) if op.binding else ""
-            reply = self.reply(op, status, declared, self._generate(op, status, declared, record_id))
-        return reply if detail is None else reply.explained(detail)
-
     def _success(self, op: Operation, prefs: Preferences, path_params: Mapping[str, Any],
                  success: DeclaredResponse, session: str | None) -> Reply:
         binding = op.binding
@@ -143,9 +130,8 @@ class Responder:
             return self.reply(op, success.status, success, copy.deepcopy(next(iter(success.examples.values()))))
         record_id = str(path_params.get(binding.route_key, "")) if binding else ""
         if binding and not binding.holds(record_id):  # no record can have this id
-            if op.declares(404):
-                return self.declared(op, 404, path_params, detail=f"{binding.field} cannot hold {record_id[:80]!r}")
-            return problems.unknown_record(op.operation_id, binding.field, record_id)
+            return declared_or_problem(self, op, 404, lambda: problems.unknown_record(
+                op.operation_id, binding.field, record_id), f"{binding.field} cannot hold {record_id[:80]!r}", path_params)
         if binding and not prefs.dynamic:
             records = self.sessions.get(session).records
             key = op.resource.record_key(path_params, record_id) if op.resource is not None else record_id
@@ -156,8 +142,8 @@ class Responder:
             if deleted and binding.deleted is not None:  # the contract's own word for it (Stripe's `deleted: true`)
                 return self.reply(op, success.status, success,
                                   self._generate(op, success.status, success, record_id, binding.deleted))
-            unknown_is_404 = (self.config.unknown_ids == "404" and record_id not in op.example_ids) or deleted
-            if unknown_is_404 and op.declares(404):
+            # no 404 declared: generated, as a stateless mock answers (the contract has no other word)
+            if not unknown_id_is_a_record(self.config.unknown_ids, op, record_id, deleted) and op.declares(404):
                 return self.declared(op, 404, path_params)
         return self.reply(op, success.status, success, self._generate(op, success.status, success, record_id))
 
@@ -172,43 +158,6 @@ class Responder:
         body = self.generators[op.api].generate(success.schema, key=key, pins=pages.pins(window)) \
             if success.schema is not None else None
         return self.reply(op, success.status, success, pages.shape(body, window))
-
-    def generated(self, op: Operation, record_id: str) -> Any:
-        """The success body generated for this id (what an unknown id gets)."""
-        assert op.success is not None
-        return self._generate(op, op.success.status, op.success, record_id)
-
-    def _generate(self, op: Operation, status: int, declared: DeclaredResponse, record_id: str,
-                  branch: Any = None) -> Any:
-        """The value for a reply; every media type of one status gets the same value. A record's
-        read answers its live form where the body may also be its deleted form (`branch`: that one)."""
-        if declared.schema is None:  # a media type with an example and no schema serves the example
-            return copy.deepcopy(next(iter(declared.examples.values()), None))
-        pins = {}
-        schema = declared.schema
-        if op.binding is not None and status == (op.success.status if op.success else None):
-            value = op.binding.pin(record_id)
-            if value is not None:
-                pins = {op.binding.envelope + op.binding.at + (op.binding.field,): value}
-            schema = branch or op.binding.live or schema
-        if status >= 400:
-            pins.update(self._error_text(op.api, declared))
-        key = (op.operation_id, str(status), record_id)
-        return self.generators[op.api].generate(schema, key=key, pins=pins)
-
-    def _error_text(self, api: str, declared: DeclaredResponse) -> dict[tuple[str, ...], Any]:
-        """An error's message fields say what its response's description says ("no such todo"),
-        not a generated sentence about something being created."""
-        if not declared.description.strip():
-            return {}
-        document = self.generators[api].document
-        pins: dict[tuple[str, ...], Any] = {}
-        for name, schema in schema_properties(document, declared.schema).items():
-            schema = resolve(document, schema)
-            if name.lower() in _MESSAGE_FIELDS and isinstance(schema, Mapping) and schema.get("type") == "string" \
-                    and not schema.keys() & {"enum", "pattern", "format", "maxLength", "const"}:
-                pins[(name,)] = declared.description.strip()
-        return pins
 
     def _check_declared(self, op: Operation, prefs: Preferences) -> Reply | None:
         if prefs.empty:
@@ -225,19 +174,3 @@ class Responder:
                     f"{op.operation_id} declares no example {prefs.example[:40]!r} for status {status}",
                     op.declared_summary())
         return None
-
-    def reply(self, op: Operation, status: int, declared: DeclaredResponse, payload: Any) -> Reply:
-        """The body in the declared media type (media.py), marked for the validate stage.
-        `status` is the one sent: a `4XX` or `default` response answers several."""
-        media_type = served_type(declared.media_type)
-        if media_type is None or (payload is None and media.essence(media_type) not in media.FILES):
-            return Reply(status, media_type, b"", contract=True)
-        if declared.json:  # the usual case, on every request: no look-ups
-            return Reply(status, media_type, encode_json(payload), contract=True)
-        # the schema as written (its `xml.name` names an XML root), through any `$ref`
-        document = self.generators[op.api].document
-        body = media.render(media_type, payload, declared.schema, document)
-        value_json = encode_json(payload) if media.is_rendering(media_type) else None
-        return Reply(status, media_type, body, contract=True, value_json=value_json)
-
-

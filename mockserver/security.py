@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from mockserver import problems
 from mockserver.contract import Operation
 from mockserver.reply import Reply
+from mockserver.reply_builder import ReplyBuilder, declared_or_problem
 from mockserver.request import MockRequest
 from mockserver.config import Credentials
-
-if TYPE_CHECKING:
-    from mockserver.respond import Responder
 
 
 def parse_basic_auth(value: str) -> tuple[str, str]:
@@ -99,13 +97,15 @@ def challenge(scheme: Mapping[str, Any]) -> str | None:
     return None  # an API key has no registered challenge
 
 
-def check(op: Operation, request: MockRequest, credentials: Credentials, responder: "Responder") -> Reply | None:
+def check(op: Operation, request: MockRequest, credentials: Credentials, build: ReplyBuilder) -> Reply | None:
     """None when the request may go on; else the operation's declared 401, byte for byte, or
     (none declared) a 401 problem whose challenge names the scheme that was not met."""
     if is_authorized(op, request, credentials):
         return None
-    if op.declares(401):
-        return responder.declared(op, 401)
+    return declared_or_problem(build, op, 401, lambda: _unauthorized(op))
+
+
+def _unauthorized(op: Operation) -> Reply:
     first = next((scheme for requirement in op.security for _name, scheme in requirement), {})
     return problems.unauthorized(f"{op.operation_id} requires credentials", challenge(first))
 
