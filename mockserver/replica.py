@@ -36,7 +36,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 from mockserver.changes import (DEFAULT_SESSION, Barrier, Change, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
                                 ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale, Written, decode,
@@ -142,8 +142,12 @@ class Replica:
         self.commit(ScenarioTaken(session, scenario.id, total - used, total, scenario.to_store()))
         return True
 
-    def journal_add(self, journal: Journal, entry: JournalEntry) -> None:
-        self._pending.append((journal, entry))  # deque.append: atomic, no lock on the hot path
+    def journal_adder(self, journal: Journal) -> Callable[[JournalEntry], None]:
+        pending = self._pending
+
+        def add(entry: JournalEntry) -> None:
+            pending.append((journal, entry))  # deque.append: atomic, no lock on the hot path
+        return add
 
     def journal_entries(self, journal: Journal) -> list[dict[str, Any]]:
         self._barrier()

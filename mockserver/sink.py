@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from mockserver.changes import DEFAULT_SESSION, Barrier, Change, Put, Reset, SessionClosed, SessionOpened, SessionsUsed
 
@@ -37,7 +37,7 @@ class Sink(Protocol):
     def next_id(self, session: str, field: str, floor: int) -> int: ...
     def take(self, scenarios: Any, scenario: Any) -> bool: ...
     def adopt(self, state: Any, session: str) -> None: ...
-    def journal_add(self, journal: Any, entry: Any) -> None: ...
+    def journal_adder(self, journal: Any) -> Callable[[Any], None]: ...
     def journal_entries(self, journal: Any) -> list[dict[str, Any]]: ...
     def journal_len(self, journal: Any) -> int: ...
     def journal_clear(self, journal: Any) -> None: ...
@@ -75,8 +75,8 @@ class LocalSink:
     def adopt(self, state: Any, session: str) -> None:
         """A new session's state keeps the local sink it was made with."""
 
-    def journal_add(self, journal: Any, entry: Any) -> None:
-        journal.keep(entry)
+    def journal_adder(self, journal: Any) -> Callable[[Any], None]:
+        return journal.keep
 
     def journal_entries(self, journal: Any) -> list[dict[str, Any]]:
         return journal.kept()
