@@ -18,7 +18,7 @@ import pytest
 
 from tests.debian import require
 from tests.mockserver_process import REPO, RunningServer, start_server
-from tests.test_shared_state import REDIS_SERVER, Redis
+from tests.test_shared_state import REDIS_SERVER, Redis, redis, store  # noqa: F401 (fixtures: both backends)
 
 PETSTORE_DOC = REPO / "tests" / "data" / "specs" / "petstore-3.0.yaml"
 PET = "/api/v3/pet"
@@ -116,3 +116,27 @@ def test_a_put_racing_a_delete_never_brings_the_record_back(urls: list[str]) -> 
                     if status != 404:
                         undone.add(pet_id)
     assert undone == set(), f"{len(undone)} of {ROUNDS} pets are alive after a successful DELETE: {sorted(undone)[:5]}"
+
+
+# -- the stores alone: a conditional commit and the id counter, on both backends --------------
+
+def test_a_store_commits_a_conditional_write_only_at_the_version_read(store) -> None:
+    from mockserver.changes import GONE, UNWRITTEN
+
+    record, tombstone = "r|petstore|pet|7", "t|petstore|pet|7"
+    check = ("~", record, tombstone, UNWRITTEN)
+    first = store.commit({"op": "put"}, [("set", "~", record, "[5,{\"id\":7}]")], [check])
+    assert first is not None
+    assert store.commit({"op": "put"}, [("set", "~", record, "[6,{}]")], [check]) is None  # it is at 5 now
+    deleted = store.commit({"op": "delete"}, [("del", "~", record), ("set", "~", tombstone, "1")],
+                           [("~", record, tombstone, 5)])
+    assert deleted is not None
+    assert store.commit({"op": "put"}, [("set", "~", record, "[7,{}]")], [("~", record, tombstone, 5)]) is None
+    assert [change for _id, change in store.read("0", 0)] == [{"op": "put"}, {"op": "delete"}]  # refused: not logged
+    assert store.snapshot()[1]["~"] == {tombstone: "1"}
+    assert store.commit({"op": "put"}, [("set", "~", record, "[8,{}]")], [("~", record, tombstone, GONE)]) is not None
+
+
+def test_a_stores_id_counter_goes_above_its_floor_and_never_back(store) -> None:
+    assert [store.incr_from("~", "k|a|b", 10), store.incr_from("~", "k|a|b", 3), store.incr_from("~", "k|a|b", 20)] \
+        == [11, 12, 21]

@@ -201,3 +201,56 @@ def test_a_replica_started_later_takes_versions_and_scenarios_from_the_store(tmp
             later.stop()
     finally:
         first.stop()
+
+
+# -- crud over the sink: a write decided again when the record moved between its read and write ---
+
+PETSTORE_DOC = Path(__file__).resolve().parents[1] / "data" / "specs" / "petstore-3.0.yaml"
+AUTH = {"api_key": "k", "Authorization": "Bearer k"}
+
+
+def _interleaved(app: Any, change: Any) -> None:
+    """The next read of pet 7 is followed at once by `change` (as another process's write
+    between this request's read and its write)."""
+    records = app.engine.state.records
+    real_get = records.get
+
+    def get(op: Any, record_id: str) -> Any:
+        found = real_get(op, record_id)
+        if found is not None and record_id == "7":
+            del records.get  # back to the method: one interleaving only
+            change(records, op)
+        return found
+
+    records.get = get
+
+
+@pytest.mark.parametrize("between, status, after", [
+    (lambda records, op: records.delete(op, "7", tombstone=True), 404, None),
+    (lambda records, op: records.put(op, "7", {**records.get(op, "7"), "status": "sold"}), 200, "Max"),
+], ids=["a delete: the put answers 404 and the pet stays deleted", "an update: the put is applied over it"])
+def test_a_put_whose_record_moved_before_its_write_is_decided_again(between: Any, status: int, after: Any) -> None:
+    import asyncio
+
+    import httpx
+
+    from mockserver.app import create_app
+    from mockserver.config import ServeConfig
+
+    app = create_app(ServeConfig(specs=(PETSTORE_DOC,), quiet=True))
+
+    async def go() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+            pet = {"id": 7, "name": "Rex", "photoUrls": [], "status": "available"}
+            created = await client.post("/api/v3/pet", json=pet, headers=AUTH)
+            assert created.status_code == 200
+            _interleaved(app, between)
+            put = await client.put("/api/v3/pet", json={**pet, "name": "Max"}, headers=AUTH)
+            return [created, put, await client.get("/api/v3/pet/7", headers=AUTH)]
+
+    created, put, get = asyncio.run(go())
+    assert put.status_code == status
+    if after is None:
+        assert (put.content, get.status_code, get.content) == (b"", 404, b"")
+    else:
+        assert put.json() == get.json() == {**created.json(), "name": "Max"}  # its status over the other's "sold"
