@@ -158,7 +158,9 @@ class Crud:
         record_id = str(chosen) if chosen is not None else self._new_id(records, op, role, reader, number)
         key = role.record_key(request.path_params, record_id)
         conflict = _conflict_status(op)
-        version = records.version_of(op, key) if conflict is not None else None  # create-if-absent
+        # create-if-absent: where a taken key is refused, and for a key the server made (a drawn
+        # string can repeat across processes: the create is then decided again with a new one)
+        version = records.version_of(op, key) if conflict is not None or chosen is None else None
         if conflict is not None and records.get(op, key) is not None:
             return self.responder.declared(op, conflict, detail=f"a record with {id_field} {record_id[:80]!r} exists")
         # no conflict declared: the create replaces the record, as such APIs do (Petstore's POST /pet)
