@@ -21,7 +21,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockserver import __version__, problems
-from mockserver.crud import merge_patch
+from mockserver.changes import Stale
+from mockserver.crud import STALE_RETRIES, merge_patch
 from mockserver.contract import Operation, example_curl
 from mockserver.access import ControlAccess
 from mockserver.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS
@@ -219,7 +220,17 @@ class ControlApi:
             state.records.delete(op, record_id, tombstone=op.declares(404))
             return Response(status_code=204)
         payload = await _read_json(request)
-        if request.method == "PATCH":  # JSON Merge Patch (RFC 7396) over the record served today
+        merge = request.method == "PATCH"
+        for _ in range(STALE_RETRIES):  # a PATCH merges into what it read: again if that changed meanwhile
+            try:
+                return self._write_record(state, op, record_id, payload, merge=merge)
+            except Stale:
+                continue
+        return self._write_record(state, op, record_id, payload, merge=merge)
+
+    def _write_record(self, state: State, op: Operation, record_id: str, payload: Any, *, merge: bool) -> Response:
+        version = state.records.version_of(op, record_id) if merge else None
+        if merge:  # JSON Merge Patch (RFC 7396) over the record served today
             current = state.records.get(op, record_id) or self._generated(op, record_id)
             payload = merge_patch(current, payload)
         record = prepare_record(op, record_id, payload)
@@ -230,7 +241,7 @@ class ControlApi:
         if violations:
             raise _unprocessable(f"the record does not match {op.operation_id}'s contract", violations=list(violations))
         existed = state.records.get(op, record_id) is not None
-        state.records.put(op, record_id, record)
+        state.records.put(op, record_id, record, expect=version)
         return _json(record, 200 if existed else 201)
 
     def _generated(self, op: Operation, record_id: str) -> Any:

@@ -20,6 +20,7 @@ import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from mockserver import pagination, problems
+from mockserver.changes import Stale
 from mockserver.contract import DeclaredResponse, Operation
 from mockserver.pointer import resolve, schema_properties, schema_required
 from mockserver.request import MockRequest
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from mockserver.validation import ResponseValidator
 
 MERGE_PATCH = "application/merge-patch+json"
+STALE_RETRIES = 20  # a write that read a record another process changed meanwhile decides again
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -84,7 +86,18 @@ class Crud:
         self.readers = readers(operations.values())
 
     def handle(self, op: Operation, request: MockRequest, success: DeclaredResponse) -> Reply | None:
-        """The reply for a write or a list, or None to answer as a stateless mock would."""
+        """The reply for a write or a list, or None to answer as a stateless mock would. A write
+        that depends on the record it read is conditional on its version: if another process
+        changed the record meanwhile (`Stale`), the request is decided again on the fresh state,
+        so an acknowledged write is never lost and a delete never undone."""
+        for _ in range(STALE_RETRIES):
+            try:
+                return self._handle(op, request, success)
+            except Stale:
+                continue
+        return self._handle(op, request, success)
+
+    def _handle(self, op: Operation, request: MockRequest, success: DeclaredResponse) -> Reply | None:
         role = op.resource
         assert role is not None
         reader = self.readers.get(record_key(op))
@@ -98,11 +111,11 @@ class Crud:
         found = self._existing(records, op, role, reader, request)
         if isinstance(found, Reply):
             return found
-        key, record = found
+        key, record, version = found
         if role.kind == "update":
-            return self._update(records, op, role, reader, request, success, key, record)
+            return self._update(records, op, role, reader, request, success, key, record, version)
         if role.kind == "delete":
-            records.delete(op, key, tombstone=True)
+            records.delete(op, key, tombstone=True, expect=version)
         return self._render(op, role, success, record, request)
 
     # -- the record a request names ---------------------------------------------------------
@@ -116,24 +129,26 @@ class Crud:
         return None if value is None else str(value)
 
     def _existing(self, records: RecordStore, op: Operation, role: Role, reader: Operation,
-                  request: MockRequest) -> tuple[str, Any] | Reply:
-        """The record the request names, stored or (by the unknown-id rule) generated; else the
-        declared 404, else a 404 problem, as a read of that id answers."""
+                  request: MockRequest) -> tuple[str, Any, int] | Reply:
+        """The record the request names, stored or (by the unknown-id rule) generated, with the
+        version it was read at (records.py); else the declared 404, else a 404 problem, as a read
+        of that id answers."""
         record_id = self._record_id(role, request)
         field = role.resource.id_field
         if record_id is None:  # `PUT /pet` with no id in the body: no record it can name
             return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(op.operation_id, field, ""),
                                        f"the request names no {field}")
         key = role.record_key(request.path_params, record_id)
+        version = records.version_of(op, key)  # before the record: a change in between is then refused
         record = records.get(op, key)
         if record is not None:
-            return key, copy.deepcopy(record)
+            return key, copy.deepcopy(record), version
         assert reader.binding is not None
         if not reader.binding.holds(record_id):  # no record can have this id
             return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(
                 op.operation_id, field, record_id), f"{field} cannot hold {record_id[:80]!r}", request.path_params)
         if unknown_id_is_a_record(self.config.unknown_ids, reader, record_id, records.is_deleted(op, key)):
-            return key, reader.binding.unwrap(self.build.generated(reader, record_id))
+            return key, reader.binding.unwrap(self.build.generated(reader, record_id)), version
         return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(op.operation_id, field, record_id),
                                    path_params=request.path_params)
 
@@ -148,6 +163,9 @@ class Crud:
         record_id = str(chosen) if chosen is not None else self._new_id(records, op, role, reader, number)
         key = role.record_key(request.path_params, record_id)
         conflict = _conflict_status(op)
+        # create-if-absent: where a taken key is refused, and for a key the server made (a drawn
+        # string can repeat across processes: the create is then decided again with a new one)
+        version = records.version_of(op, key) if conflict is not None or chosen is None else None
         if conflict is not None and records.get(op, key) is not None:
             return self.build.declared(op, conflict, detail=f"a record with {id_field} {record_id[:80]!r} exists")
         # no conflict declared: the create replaces the record, as such APIs do (Petstore's POST /pet)
@@ -155,17 +173,19 @@ class Crud:
         base = reader.binding.unwrap(self.build.generated(reader, record_id))
         if role.resource.id_at:  # the request's `metadata` replaces the generated one: it keeps the key
             fields = role.resource.keep_id(fields, base)
-        return self._store(records, op, role, reader, request, success, key, base, fields, merge=False)
+        return self._store(records, op, role, reader, request, success, key, base, fields, merge=False, expect=version)
 
     def _update(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
-                success: DeclaredResponse, key: str, record: dict[str, Any]) -> Reply:
+                success: DeclaredResponse, key: str, record: dict[str, Any], version: int) -> Reply:
         fields = self._request_fields(op, role, request)
         fields = role.resource.keep_id(fields, record)
         kind = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-        return self._store(records, op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH)
+        return self._store(records, op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH,
+                           expect=version)
 
     def _store(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
-               success: DeclaredResponse, key: str, base: dict[str, Any], fields: dict[str, Any], *, merge: bool) -> Reply:
+               success: DeclaredResponse, key: str, base: dict[str, Any], fields: dict[str, Any], *, merge: bool,
+               expect: int | None) -> Reply:
         """Store `base` changed by `fields` and answer with it. A field the request may send but
         the record cannot hold (Petstore's `?status=None` for an enum) is left out, and the
         reply says so in `x-mock-problem`; a record still invalid after that is refused."""
@@ -180,7 +200,7 @@ class Crud:
             fields = {name: value for name, value in fields.items() if name not in offending}
         if violations:
             return self._refuse(op, reader, violations)
-        records.put(op, key, record)
+        records.put(op, key, record, expect=expect)
         reply = self._render(op, role, success, record, request)
         if ignored:
             reply = reply.explained(f"ignored {', '.join(ignored)}: the record cannot hold the value sent")
@@ -272,11 +292,13 @@ class Crud:
 
     def _new_id(self, records: RecordStore, op: Operation, role: Role, reader: Operation, number: int) -> str:
         """A server-assigned id of the id field's type that no stored record has: the next
-        integer, else a value of the id field's own schema (its format and pattern respected),
-        drawn again while it is taken (a record put through the control API, or kept by a reload)."""
+        integer (above the largest stored; with a shared store, from its counter, so no two
+        processes make the same one), else a value of the id field's own schema (its format and
+        pattern respected), drawn again while it is taken (a record put through the control API,
+        or kept by a reload)."""
         taken = {key.rsplit(PARENT_SEPARATOR, 1)[-1] for key, _ in records.items(op)}
         if role.resource.id_type == "integer":
-            after = max((int(id_) for id_ in taken if id_.lstrip("-").isdigit()), default=0) + 1
+            after = records.next_id(op, max((int(id_) for id_ in taken if id_.lstrip("-").isdigit()), default=0))
             if after < 2 ** 31:
                 return str(after)
             # a client stored the largest id there is: the smallest free one instead (int64 holds it)

@@ -17,11 +17,30 @@ from mockserver.contract import Api, Operation
 from mockserver.defaults import RECORDS_PER_RESOURCE
 from mockserver.errors import UserError
 from mockserver.resources import id_in, with_id
-from mockserver.state import DEFAULT_SESSION, Shared, Version
+from mockserver.changes import DEFAULT_SESSION, GONE, UNWRITTEN, Change, Delete, Put, RecordKey, Reset, Stale, Written
+from mockserver.sink import LocalSink, Sink
 from mockserver.validation import ResponseValidator
 from mockserver.yamlfile import load_yaml_file
 
-RecordKey = tuple[str, str]  # (api name, resource name), else (api name, operationId)
+__all__ = ["RecordKey", "RecordStore", "Version", "prepare_record", "readers", "record_key", "seed_store"]
+
+
+class Version:
+    """A counter bumped by every change to the state replies are made from.
+
+    `value` is a plain attribute, read on every request (a property costs more); only `bump`
+    writes it.
+    """
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self._lock:
+            self.value += 1
+
+
 
 
 def record_key(op: Operation) -> RecordKey:
@@ -47,8 +66,9 @@ class RecordStore:
     A deleted id is remembered (a tombstone), so it answers the declared 404 even when
     unknown ids are generated. `reset()` goes back to what start-up seeded. Every change bumps
     `version` from in here, so no caller can forget to. Each resource holds at most `limit`
-    records: storing one more evicts the oldest, counted in `evicted`. Bound to a shared store
-    (`shared`, state.py), a change goes through the store and comes back through `_apply_*`.
+    records: storing one more evicts the oldest, counted in `evicted`. Changes go to the sink
+    (sink.py) and come back through `apply`. Each written record has a version (its `order`),
+    so a write that depends on what it read can say which version it read (`expect`).
     """
 
     def __init__(self, limit: int = RECORDS_PER_RESOURCE) -> None:
@@ -56,12 +76,12 @@ class RecordStore:
         self.limit = limit
         self.evicted = 0
         self._records: dict[RecordKey, dict[str, Any]] = {}
+        self._versions: dict[tuple[RecordKey, str], int] = {}  # written records' orders
         self._deleted: set[tuple[RecordKey, str]] = set()
         self._written: set[RecordKey] = set()  # resources a client wrote to since the last reset
-        self._created: dict[RecordKey, int] = {}  # creates per resource since the last reset
         self._seeded: dict[RecordKey, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self.shared: Shared | None = None
+        self.sink: Sink = LocalSink(self)
         self.session = DEFAULT_SESSION
 
     def get(self, op: Operation, record_id: str) -> Any | None:
@@ -72,48 +92,65 @@ class RecordStore:
         with self._lock:
             return (record_key(op), record_id) in self._deleted
 
-    def put(self, op: Operation, record_id: str, record: Any) -> None:
-        key = record_key(op)
-        if self.shared is not None:
-            with self._lock:  # the record the store drops with this one, as every replica will
-                records = self._records.get(key, {})
-                evict = [next(iter(records))] if record_id not in records and len(records) >= self.limit else []
-            self.shared.commit({"op": "put", "s": self.session, "key": list(key), "id": record_id,
-                                "record": record, "evict": evict})
-            return
-        self._apply_put(key, record_id, record)
-
-    def delete(self, op: Operation, record_id: str, *, tombstone: bool) -> None:
-        """Remove a record (if there is one), leaving a tombstone when asked."""
-        key = record_key(op)
-        if self.shared is not None:
-            self.shared.commit({"op": "delete", "s": self.session, "key": list(key), "id": record_id,
-                                "tombstone": tombstone})
-        else:
-            self._apply_delete(key, record_id, tombstone)
-
-    def _apply_put(self, key: RecordKey, record_id: str, record: Any) -> None:
+    def version_of(self, op: Operation, record_id: str) -> int:
+        """What a conditional write expects: the record's order if written since the last reset,
+        `GONE` if deleted with a tombstone, else `UNWRITTEN`. Read it before the record itself:
+        a change in between then makes the write refused, never wrongly accepted."""
         with self._lock:
-            records = self._records.setdefault(key, {})
-            if record_id not in records and len(records) >= self.limit:
-                records.pop(next(iter(records)))
-                self.evicted += 1
-            records[record_id] = record
-            self._deleted.discard((key, record_id))
-            self._written.add(key)
+            return self._version((record_key(op), record_id))
+
+    def _version(self, where: tuple[RecordKey, str]) -> int:
+        return self._versions.get(where) or (GONE if where in self._deleted else UNWRITTEN)
+
+    def put(self, op: Operation, record_id: str, record: Any, *, expect: int | None = None) -> None:
+        """Store a record; with `expect`, only if it is still at that version (else `Stale`)."""
+        key = record_key(op)
+        with self._lock:  # the record a full resource drops with this one, as every replica will
+            records = self._records.get(key, {})
+            evict = (next(iter(records)),) if record_id not in records and len(records) >= self.limit else ()
+        self.sink.commit(Put(self.session, key, record_id, record, evict, expect=expect))
+
+    def delete(self, op: Operation, record_id: str, *, tombstone: bool, expect: int | None = None) -> None:
+        """Remove a record (if there is one), leaving a tombstone when asked; with `expect`,
+        only if it is still at that version (else `Stale`)."""
+        self.sink.commit(Delete(self.session, record_key(op), record_id, tombstone, expect))
+
+    def apply(self, change: Change) -> None:
+        with self._lock:
+            if isinstance(change, (Put, Delete)) and change.expect is not None \
+                    and self._version((change.key, change.id)) != change.expect:
+                raise Stale(f"{change.key[1]} {change.id!r} changed since it was read")
+            if isinstance(change, Put):
+                records = self._records.setdefault(change.key, {})
+                if change.id not in records and len(records) >= self.limit:
+                    self._versions.pop((change.key, self._evict(records)), None)
+                records[change.id] = change.record
+                self._versions[(change.key, change.id)] = change.order
+                self._deleted.discard((change.key, change.id))
+                self._written.add(change.key)
+            elif isinstance(change, Delete):
+                self._records.get(change.key, {}).pop(change.id, None)
+                self._versions.pop((change.key, change.id), None)
+                if change.tombstone:
+                    self._deleted.add((change.key, change.id))
+                self._written.add(change.key)
+            elif isinstance(change, Written):
+                self._written.add(change.key)
+                return
+            elif isinstance(change, Reset):
+                self._records = copy.deepcopy(self._seeded)
+                self._versions.clear()
+                self._deleted.clear()
+                self._written.clear()
+            else:
+                return
             self.version.bump()
 
-    def _apply_delete(self, key: RecordKey, record_id: str, tombstone: bool) -> None:
-        with self._lock:
-            self._records.get(key, {}).pop(record_id, None)
-            if tombstone:
-                self._deleted.add((key, record_id))
-            self._written.add(key)
-            self.version.bump()
-
-    def _apply_written(self, key: RecordKey) -> None:
-        with self._lock:
-            self._written.add(key)
+    def _evict(self, records: dict[str, Any]) -> str:
+        oldest = next(iter(records))
+        del records[oldest]
+        self.evicted += 1
+        return oldest
 
     def items(self, op: Operation) -> list[tuple[str, Any]]:
         """The resource's records, oldest first, as (store key, record)."""
@@ -128,13 +165,14 @@ class RecordStore:
             return bool(self._records.get(key)) or key in self._written
 
     def next_number(self, op: Operation) -> int:
-        """1, 2, 3 ... per resource since the last reset: what new records are generated from."""
-        key = record_key(op)
-        if self.shared is not None:  # one count for every process: no two make the same record
-            return self.shared.incr(self.session, "n|" + "|".join(key))
-        with self._lock:
-            self._created[key] = self._created.get(key, 0) + 1
-            return self._created[key]
+        """1, 2, 3 ... per resource since the last reset: what new records are generated from
+        (counted by the sink: with a shared store, no two processes get the same number)."""
+        return self.sink.count(self.session, "n|" + "|".join(record_key(op)))
+
+    def next_id(self, op: Operation, largest: int) -> int:
+        """A new integer id, above `largest` (the largest stored): with a shared store, taken
+        from the store's counter, so no two processes make the same id."""
+        return self.sink.next_id(self.session, "k|" + "|".join(record_key(op)), largest)
 
     def fresh(self) -> RecordStore:
         """A new store holding this one's start-up records: what a new session starts from."""
@@ -148,15 +186,8 @@ class RecordStore:
         """Remember the current records as the start-up state that `reset()` returns to."""
         with self._lock:
             self._seeded = copy.deepcopy(self._records)
+            self._versions.clear()
             self._written.clear()
-
-    def _apply_reset(self) -> None:
-        with self._lock:
-            self._records = copy.deepcopy(self._seeded)
-            self._deleted.clear()
-            self._written.clear()
-            self._created.clear()
-            self.version.bump()
 
     def count(self) -> int:
         with self._lock:

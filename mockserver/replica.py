@@ -3,13 +3,14 @@
 Requests read the replica, never the store: the hot path costs what it costs with one process.
 A change (a record stored, a scenario set, a session made, a reset) goes the other way:
 
-1. the state object that is asked for it (state.py, records.py, sessions.py) hands it to
-   `Replica.commit`, which writes it to the store in one transaction with its entry in the
-   store's log of changes (`_writes` says what each change writes: one place);
-2. every process's replica thread reads the log and applies each change to its own objects
-   through their `_apply_*` methods (`_apply`: one place), in the log's order, so every
-   replica ends in the same state, and each change bumps the replica's version, so no reply
-   cache (replay.py) serves bytes from before it;
+1. the state object that is asked for it (state.py, records.py, sessions.py) hands the typed
+   change (changes.py) to its sink, here `Replica.commit`, which writes it to the store in one
+   transaction with its entry in the store's log of changes (`_writes` says what each change
+   writes, `_checks` what a conditional one requires: one place each);
+2. every process's replica thread reads the log and hands each change to the object that
+   applies it (`sink.deliver`: one table), in the log's order, so every replica ends in the
+   same state, and each change bumps the replica's version, so no reply cache (replay.py)
+   serves bytes from before it;
 3. `commit` returns once every live process has applied the change, so a scenario set or a
    record written on one instance is served by the next request to any instance.
 
@@ -34,11 +35,16 @@ import socket
 import threading
 import time
 from collections import deque
-from typing import Any
+from dataclasses import replace
+from typing import Any, Callable
 
+from mockserver.changes import (DEFAULT_SESSION, Barrier, Change, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
+                                ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale, Written, decode,
+                                encode)
 from mockserver.sessions import Sessions
-from mockserver.state import DEFAULT_SESSION, Journal, JournalEntry, Scenario, State
-from mockserver.store import ALIVE_S, Store, StoreUnavailable, caught_up, dumps
+from mockserver.sink import deliver
+from mockserver.state import Journal, JournalEntry, Scenario, Scenarios, State
+from mockserver.store import ALIVE_S, Check, Store, StoreUnavailable, Write, caught_up, dumps
 
 log = logging.getLogger("mockserver")
 
@@ -66,7 +72,7 @@ class Replica:
 
     def start(self) -> Replica:
         """Bind the sessions to the store, take its state and follow its log."""
-        self.sessions.shared = self
+        self.sessions.sink = self
         self.sessions.default.bind(self, DEFAULT_SESSION)
         self._restore()
         self._thread = threading.Thread(target=self._follow, name="mockserver-replica", daemon=True)
@@ -95,36 +101,53 @@ class Replica:
         return {"store": shown_url(self.store.url), "available": self.available, "instance": self.instance,
                 "processes": processes}
 
-    # -- what state objects ask (state.Shared) ---------------------------------------------
+    # -- what state objects ask (sink.Sink) -------------------------------------------------
 
-    def commit(self, change: dict[str, Any], wait: bool = True) -> None:
+    def commit(self, change: Change, wait: bool = True) -> None:
+        """Commit the change with its log entry; `Stale` (after this process has caught up
+        with the store) when it was conditional and the record changed since it was read."""
         if not self.available:
             raise StoreUnavailable(f"the shared state ({shown_url(self.store.url)}) cannot be reached")
-        if change["op"] == "reset":
+        if isinstance(change, Reset):
             self._barrier()  # every journal entry from before lands before the journal is dropped
-        if change["op"] == "put":  # the order lists show, kept with the record in the store
-            change["n"] = self.store.incr(change["s"], "o")
-        change_id = self.store.commit(change, self._writes(change))
+        if isinstance(change, Put):  # the order lists show, and the record's version
+            change = replace(change, order=self.store.incr(change.session, "o"))
+        checks = self._checks(change)
+        if checks:  # the store has checked it: replicas apply it as it is
+            change = replace(change, expect=None)  # type: ignore[arg-type]
+        change_id = self.store.commit(encode(change), self._writes(change), checks)
+        if change_id is None:
+            self._barrier()  # read again what the refusal was about
+            raise Stale(f"{change.key[1]} {change.id!r} changed since it was read")  # type: ignore[union-attr]
         if wait:
             self._wait(change_id)
 
-    def incr(self, session: str, field: str) -> int:
+    def count(self, session: str, field: str) -> int:
         return self.store.incr(session, field)
 
-    def take(self, session: str, scenario: Scenario) -> bool:
+    def next_id(self, session: str, field: str, floor: int) -> int:
+        return self.store.incr_from(session, field, floor)
+
+    def adopt(self, state: State, session: str) -> None:
+        state.bind(self, session)
+
+    def take(self, scenarios: Scenarios, scenario: Scenario) -> bool:
         """One use of a scenario with `times`, counted in the store so that each use goes to one
         request on one process; False when other processes used the last one."""
+        session = scenarios.session
         total = self._totals.get((session, scenario.id), scenario.times or 0)
         used = self.store.incr(session, f"u|{scenario.id}")
         if used > total:
             return False
-        left = total - used
-        self.commit({"op": "take", "s": session, "id": scenario.id, "left": left, "total": total,
-                     "scenario": scenario.to_store()})
+        self.commit(ScenarioTaken(session, scenario.id, total - used, total, scenario.to_store()))
         return True
 
-    def journal_add(self, journal: Journal, entry: JournalEntry) -> None:
-        self._pending.append((journal, entry))  # deque.append: atomic, no lock on the hot path
+    def journal_adder(self, journal: Journal) -> Callable[[JournalEntry], None]:
+        pending = self._pending
+
+        def add(entry: JournalEntry) -> None:
+            pending.append((journal, entry))  # deque.append: atomic, no lock on the hot path
+        return add
 
     def journal_entries(self, journal: Journal) -> list[dict[str, Any]]:
         self._barrier()
@@ -139,82 +162,67 @@ class Replica:
         self._barrier()
         self.store.journal_drop(journal.session)
 
-    # -- changes: what each writes, and how each is applied --------------------------------
+    # -- changes: what each writes and requires, and how each is applied --------------------
 
-    def _writes(self, change: dict[str, Any]) -> list[tuple]:
-        op, s = change["op"], change.get("s")
-        if op in ("put", "delete"):
-            base = "|".join(change["key"])
-            record, written = f"r|{base}|{change['id']}", ("set", s, f"w|{base}", "1")
-            if op == "put":
-                return [("set", s, record, dumps([change["n"], change["record"]])), ("del", s, f"t|{base}|{change['id']}"),
-                        written] + [("del", s, f"r|{base}|{old}") for old in change["evict"]]
-            return [("del", s, record), written] + ([("set", s, f"t|{base}|{change['id']}", "1")] if change["tombstone"] else [])
-        if op == "scenario":
-            scenario = change["scenario"]
-            return [("set", s, f"s|{scenario['id']}", dumps({"scenario": scenario, "total": scenario["times"]}))]
-        if op == "unscenario":
-            state = self.sessions.existing(None if s == DEFAULT_SESSION else s)
-            ids = [change["id"]] if change["id"] is not None else [x.id for x in state.scenarios.all()] if state else []
-            return [("del", s, f"s|{scenario_id}") for scenario_id in ids]
-        if op == "take":
-            field = f"s|{change['id']}"
-            if change["left"] <= 0:
-                return [("del", s, field)]
-            return [("set", s, field, dumps({"scenario": {**change["scenario"], "times": change["left"]},
-                                              "total": change["total"]}))]
-        if op == "reset":
-            return [("drop", s), ("drop_journal", s)]
-        if op == "session":
-            return [("add_session", s)]
-        if op == "unsession":
-            return [("remove_session", s)]
-        return []  # touch, barrier: nothing to store
+    @staticmethod
+    def _checks(change: Change) -> list[Check]:
+        """A conditional write requires its record to be at the version it read (records.py's
+        `version_of`, computed in the store from the same fields)."""
+        if isinstance(change, (Put, Delete)) and change.expect is not None:
+            base = f"{'|'.join(change.key)}|{change.id}"
+            return [(change.session, f"r|{base}", f"t|{base}", change.expect)]
+        return []
 
-    def _apply(self, change: dict[str, Any]) -> None:
-        op, s = change["op"], change.get("s")
-        if op == "session":
-            self.sessions._apply_create(s)
-            return
-        if op == "unsession":
-            self.sessions._apply_remove(s)
-            return
-        if op == "touch":
-            self.sessions._apply_touch(change["names"])
-            return
-        state = self.sessions.existing(None if s == DEFAULT_SESSION else s) if s is not None else None
-        if state is None:
-            return  # a barrier, or a change to a session removed since
-        if op == "put":
-            state.records._apply_put(tuple(change["key"]), change["id"], change["record"])
-        elif op == "delete":
-            state.records._apply_delete(tuple(change["key"]), change["id"], change["tombstone"])
-        elif op == "scenario":
-            scenario = Scenario.from_store(change["scenario"])
-            self._totals[(s, scenario.id)] = scenario.times or 0
-            state.scenarios._apply_add(scenario)
-        elif op == "unscenario":
-            state.scenarios._apply_remove(change["id"])
-        elif op == "take":
-            state.scenarios._apply_take(change["id"], change["left"])
-        elif op == "reset":
-            state._apply_reset()
+    def _writes(self, change: Change) -> list[Write]:
+        if isinstance(change, (Put, Delete)):
+            s, base = change.session, "|".join(change.key)
+            record, written = f"r|{base}|{change.id}", ("set", s, f"w|{base}", "1")
+            if isinstance(change, Put):
+                return [("set", s, record, dumps([change.order, change.record])), ("del", s, f"t|{base}|{change.id}"),
+                        written] + [("del", s, f"r|{base}|{old}") for old in change.evict]
+            return [("del", s, record), written] + ([("set", s, f"t|{base}|{change.id}", "1")] if change.tombstone else [])
+        if isinstance(change, ScenarioAdded):
+            scenario = change.scenario
+            return [("set", change.session, f"s|{scenario['id']}", dumps({"scenario": scenario, "total": scenario["times"]}))]
+        if isinstance(change, ScenarioRemoved):
+            state = self.sessions.existing(None if change.session == DEFAULT_SESSION else change.session)
+            ids = [change.id] if change.id is not None else [x.id for x in state.scenarios.all()] if state else []
+            return [("del", change.session, f"s|{scenario_id}") for scenario_id in ids]
+        if isinstance(change, ScenarioTaken):
+            field = f"s|{change.id}"
+            if change.left <= 0:
+                return [("del", change.session, field)]
+            return [("set", change.session, field, dumps({"scenario": {**change.scenario, "times": change.left},
+                                                           "total": change.total}))]
+        if isinstance(change, Reset):
+            return [("drop", change.session), ("drop_journal", change.session)]
+        if isinstance(change, SessionOpened):
+            return [("add_session", change.session)]
+        if isinstance(change, SessionClosed):
+            return [("remove_session", change.session)]
+        return []  # sessions used, barrier: nothing to store
+
+    def _apply(self, change: Change) -> None:
+        if isinstance(change, ScenarioAdded):
+            self._totals[(change.session, change.scenario["id"])] = change.scenario["times"] or 0
+        deliver(self.sessions, change)
 
     def _restore(self) -> None:
         """Every session as the store holds it: the seeded records, then the store's changes."""
         last, tables = self.store.snapshot()
         named = {name for name in tables if name != DEFAULT_SESSION}
         for name in set(self.sessions.names()) - named:
-            self.sessions._apply_remove(name)
+            self.sessions.apply(SessionClosed(name))
         self._totals.clear()
         for name, fields in tables.items():
-            state = self.sessions.default if name == DEFAULT_SESSION else self.sessions._apply_create(name)
+            state = self.sessions.default if name == DEFAULT_SESSION else self.sessions.apply(SessionOpened(name))
+            assert state is not None
             self._restore_session(state, name, fields)
         self._set_applied(last)
         self.store.ack(self.instance, last)
 
     def _restore_session(self, state: State, name: str, fields: dict[str, str]) -> None:
-        state._apply_reset()
+        state.apply(Reset(name))
         records, scenarios = [], []
         for field, value in fields.items():
             kind, _, rest = field.partition("|")
@@ -224,17 +232,17 @@ class Replica:
                 records.append((order, (api, resource), record_id, record))
             elif kind == "t":
                 api, resource, record_id = rest.split("|", 2)
-                state.records._apply_delete((api, resource), record_id, True)
+                state.apply(Delete(name, (api, resource), record_id, True))
             elif kind == "w":
-                state.records._apply_written(tuple(rest.split("|", 1)))
+                api, resource = rest.split("|", 1)
+                state.apply(Written(name, (api, resource)))
             elif kind == "s":
                 scenarios.append(json.loads(value))
-        for _order, key, record_id, record in sorted(records, key=lambda item: item[0]):
-            state.records._apply_put(key, record_id, record)
+        for order, key, record_id, record in sorted(records, key=lambda item: item[0]):
+            state.apply(Put(name, key, record_id, record, order=order))
         for stored in sorted(scenarios, key=lambda item: int(item["scenario"]["id"])):
-            scenario = Scenario.from_store(stored["scenario"])
-            self._totals[(name, scenario.id)] = stored["total"] or 0
-            state.scenarios._apply_add(scenario)
+            self._totals[(name, stored["scenario"]["id"])] = stored["total"] or 0
+            state.apply(ScenarioAdded(name, stored["scenario"]))
 
     # -- the replica thread ----------------------------------------------------------------
 
@@ -250,7 +258,7 @@ class Replica:
                 changes = self.store.read(self._applied, BLOCK_MS)
                 self._flush()  # before the ack: a barrier's reader then sees every earlier request
                 for change_id, change in changes:
-                    self._apply(change)
+                    self._apply(decode(change))
                     self._set_applied(change_id)
                 self.store.ack(self.instance, self._applied)  # also says this process is alive
                 if time.monotonic() - chores >= HOUSEKEEPING_S:
@@ -270,9 +278,9 @@ class Replica:
         """Tell the others which sessions this process used; remove the ones idle everywhere."""
         used = self.sessions.used_since(since)
         if used:
-            self.commit({"op": "touch", "names": used}, wait=False)
+            self.commit(SessionsUsed(tuple(used)), wait=False)
         for name in self.sessions.idle():
-            self.commit({"op": "unsession", "s": name}, wait=False)
+            self.commit(SessionClosed(name), wait=False)
 
     def _flush(self) -> None:
         batch: list[tuple[Journal, JournalEntry]] = []
@@ -293,7 +301,7 @@ class Replica:
             self._applied_changed.notify_all()
 
     def _barrier(self) -> None:
-        self.commit({"op": "barrier"})
+        self.commit(Barrier())
 
     def _wait(self, change_id: str) -> None:
         """Until this process and every other live one has applied the change."""

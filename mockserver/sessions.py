@@ -12,7 +12,8 @@ A session is created on first use and removed by `DELETE /__mock/sessions/NAME` 
 more is refused with a problem that says so, and nothing else is evicted to make room.
 
 With a shared store (replica.py), sessions are shared too: one made on any process exists on
-every one, and idle time counts the use seen by any of them.
+every one, and idle time counts the use seen by any of them. Either way a session is made and
+removed by a change handed to the sink (sink.py), never here directly.
 
 The outermost layer (traffic.py) reads the name once (`read_session`) and leaves it in the scope
 under `SESSION`; every layer after it (journal, replay cache, pipeline, control API) asks
@@ -33,7 +34,9 @@ from mockserver.adapters.uvicorn import transport_of
 from mockserver.faults import TRANSPORT
 from mockserver.reply import Reply
 from mockserver.request import SESSION
-from mockserver.state import Shared, State
+from mockserver.changes import Change, SessionClosed, SessionOpened, SessionsUsed
+from mockserver.sink import LocalSink, Sink
+from mockserver.state import State
 
 SESSION_HEADER = b"x-mock-session"
 PATH_PREFIX = "/__session/"
@@ -59,7 +62,7 @@ class Sessions:
         self._named: dict[str, State] = {}
         self._used: dict[str, float] = {}
         self._lock = threading.Lock()
-        self.shared: Shared | None = None  # set by the replica when the state is shared
+        self.sink: Sink = LocalSink(self)  # the replica's, when the state is shared
 
     def get(self, name: str | None) -> State:
         """The session's state, created on first use; SessionError when the cap is reached."""
@@ -68,20 +71,16 @@ class Sessions:
         now = self._clock()
         with self._lock:
             state = self._named.get(name)
-            if state is None:
-                if self.shared is None:
-                    self._expire(now)
-                if len(self._named) >= self.limit:
-                    raise SessionError(problems.session_limit(
-                        f"{len(self._named)} sessions exist, the most this mock keeps (--max-sessions); remove one "
-                        f"with DELETE /__mock/sessions/NAME or let one idle for {int(self.idle_s)} s"))
-                if self.shared is None:
-                    state = self._named[name] = self._make()
             if state is not None:
                 self._used[name] = now
                 return state
-        assert self.shared is not None  # made through the store, outside the lock the replica takes
-        self.shared.commit({"op": "session", "s": name})
+        self.expire()
+        with self._lock:
+            if name not in self._named and len(self._named) >= self.limit:
+                raise SessionError(problems.session_limit(
+                    f"{len(self._named)} sessions exist, the most this mock keeps (--max-sessions); remove one "
+                    f"with DELETE /__mock/sessions/NAME or let one idle for {int(self.idle_s)} s"))
+        self.sink.commit(SessionOpened(name))  # outside the lock: a shared sink's replica takes it
         with self._lock:
             self._used[name] = now
             return self._named[name]
@@ -96,36 +95,36 @@ class Sessions:
     def remove(self, name: str) -> bool:
         with self._lock:
             existed = name in self._named
-        if self.shared is not None:
-            if existed:
-                self.shared.commit({"op": "unsession", "s": name})
-            return existed
-        return self._apply_remove(name)
+        if existed:
+            self.sink.commit(SessionClosed(name))
+        return existed
 
-    # -- applied here, or by the replica in every process --------------------------------
+    def expire(self) -> None:
+        """Remove the sessions idle for longer than `idle_s` (with a shared store, idle on every
+        process: each shares the sessions it used, `SessionsUsed`)."""
+        for name in self.idle():
+            self.sink.commit(SessionClosed(name))
 
-    def _apply_create(self, name: str) -> State:
-        with self._lock:
-            state = self._named.get(name)
-            if state is None:
-                state = self._named[name] = self._make()
-                if self.shared is not None:
-                    state.bind(self.shared, name)
-                self._used.setdefault(name, self._clock())
-            return state
-
-    def _apply_remove(self, name: str) -> bool:
-        with self._lock:
-            self._used.pop(name, None)
-            return self._named.pop(name, None) is not None
-
-    def _apply_touch(self, names: list[str]) -> None:
-        """Other processes used these sessions: they are not idle here either."""
-        now = self._clock()
-        with self._lock:
-            for name in names:
-                if name in self._named:
-                    self._used[name] = now
+    def apply(self, change: Change) -> State | None:
+        if isinstance(change, SessionOpened):
+            with self._lock:
+                state = self._named.get(change.session)
+                if state is None:
+                    state = self._named[change.session] = self._make()
+                    self.sink.adopt(state, change.session)
+                    self._used.setdefault(change.session, self._clock())
+                return state
+        if isinstance(change, SessionClosed):
+            with self._lock:
+                self._used.pop(change.session, None)
+                self._named.pop(change.session, None)
+        elif isinstance(change, SessionsUsed):  # other processes used these: not idle here either
+            now = self._clock()
+            with self._lock:
+                for name in change.names:
+                    if name in self._named:
+                        self._used[name] = now
+        return None
 
     def names(self) -> list[str]:
         with self._lock:
@@ -144,10 +143,9 @@ class Sessions:
         return [name for name, used in self._used.items() if now - used > self.idle_s]
 
     def describe(self) -> list[dict]:
+        self.expire()
         now = self._clock()
         with self._lock:
-            if self.shared is None:
-                self._expire(now)
             named = sorted(self._named.items())
             used = dict(self._used)
         return [{"name": name, "records": state.records.count(), "scenarios": len(state.scenarios.all()),
@@ -157,11 +155,6 @@ class Sessions:
     def count(self) -> int:
         with self._lock:
             return len(self._named)
-
-    def _expire(self, now: float) -> None:
-        for name in self._idle(now):
-            self._named.pop(name, None)
-            self._used.pop(name, None)
 
 
 def session_name(scope: Scope) -> str | None:

@@ -7,58 +7,28 @@ never serve bytes from before a change, whoever made it. The journal is not part
 version: no reply depends on it. All of it is thread-safe (the pytest plugin and tests call it
 from other threads).
 
-When several processes share the state (`--workers N`, `--state redis://...`), each object is
-bound to this process's replica (`shared`, replica.py): its public methods then send the change
-to the shared store, and the replica applies it here, and in every other process, through the
-`_apply_*` methods, in the store's one order. With one process, `shared` is None and the public
-methods apply the change at once: the same `_apply_*` code either way.
+Every change goes the one way sink.py describes: a state object builds a typed change
+(changes.py), hands it to its `sink`, and changes only when the sink calls its `apply`. None of
+them knows whether the state is shared with other processes; only the sink does.
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Protocol
+from typing import Any, Iterable
 
+from mockserver.changes import (DEFAULT_SESSION, Change, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
+                                ScenarioTaken, Written)
 from mockserver.contract import Operation
 from mockserver.defaults import CONTROL_TOKEN_HEADER
 from mockserver.rates import RateCounter, RateLimit
+from mockserver.records import RecordStore, Version
+from mockserver.sink import LocalSink, Sink
 
-if TYPE_CHECKING:
-    from mockserver.records import RecordStore
-
-DEFAULT_SESSION = "~"  # the default session's name in a shared store: never a session name
-
-
-class Shared(Protocol):
-    """What a state object asks of this process's replica of a shared state (replica.py)."""
-
-    def commit(self, change: dict[str, Any]) -> None: ...
-    def incr(self, session: str, field: str) -> int: ...
-    def take(self, session: str, scenario: "Scenario") -> bool: ...
-    def journal_add(self, journal: "Journal", entry: "JournalEntry") -> None: ...
-    def journal_entries(self, journal: "Journal") -> list[dict[str, Any]]: ...
-    def journal_len(self, journal: "Journal") -> int: ...
-    def journal_clear(self, journal: "Journal") -> None: ...
-
-
-class Version:
-    """A counter bumped by every change to the state replies are made from.
-
-    `value` is a plain attribute, read on every request (a property costs more); only `bump`
-    writes it.
-    """
-
-    def __init__(self) -> None:
-        self.value = 0
-        self._lock = threading.Lock()
-
-    def bump(self) -> None:
-        with self._lock:
-            self.value += 1
+__all__ = ["DEFAULT_SESSION", "Journal", "JournalEntry", "Scenario", "Scenarios", "State", "Version"]
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs microseconds, on every request
@@ -147,34 +117,50 @@ class Journal:
         self._lock = threading.Lock()
         self.size = size
         self.secret = secret
-        self.shared: Shared | None = None
+        self.sink = LocalSink(self)
         self.session = DEFAULT_SESSION
 
-    def add(self, entry: JournalEntry) -> None:
-        if self.shared is not None:
-            self.shared.journal_add(self, entry)
-            return
+    @property
+    def sink(self) -> Sink:
+        return self._sink
+
+    @sink.setter
+    def sink(self, sink: Sink) -> None:
+        self._sink = sink
+        self.add = sink.journal_adder(self)  # every request adds an entry: no extra call on the way
+
+    def add(self, entry: JournalEntry) -> None:  # replaced per instance by the sink's adder
+        self._sink.journal_adder(self)(entry)
+
+    def __len__(self) -> int:
+        return self.sink.journal_len(self)
+
+    def entries(self) -> list[dict[str, Any]]:
+        return self.sink.journal_entries(self)
+
+    def clear(self) -> None:
+        self.sink.journal_clear(self)
+
+    # -- the entries kept in this process's memory (LocalSink's journal) --------------------
+
+    def keep(self, entry: JournalEntry) -> None:
         with self._lock:
             self._entries.append(entry)
 
-    def __len__(self) -> int:
-        if self.shared is not None:
-            return self.shared.journal_len(self)
-        return len(self._entries)
-
-    def entries(self) -> list[dict[str, Any]]:
-        if self.shared is not None:
-            return self.shared.journal_entries(self)
+    def kept(self) -> list[dict[str, Any]]:
         with self._lock:
             kept = list(self._entries)
         return [entry.to_json(self.secret) for entry in kept]
 
-    def clear(self) -> None:
-        if self.shared is not None:
-            self.shared.journal_clear(self)
-            return
+    def kept_count(self) -> int:
+        return len(self._entries)
+
+    def drop(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    def apply(self, change: Change) -> None:
+        """The journal takes no changes through the log (its entries go to the store in batches)."""
 
 
 @dataclass(frozen=True)
@@ -220,20 +206,14 @@ class Scenarios:
 
     def __init__(self, version: Version) -> None:
         self._items: list[Scenario] = []
-        self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self.version = version
-        self.shared: Shared | None = None
+        self.sink: Sink = LocalSink(self)
         self.session = DEFAULT_SESSION
 
     def add(self, scenario_fields: dict[str, Any]) -> Scenario:
-        if self.shared is not None:
-            scenario = Scenario(id=str(self.shared.incr(self.session, "sid")), **scenario_fields)
-            self.shared.commit({"op": "scenario", "s": self.session, "scenario": scenario.to_store()})
-            return scenario
-        with self._lock:
-            scenario = Scenario(id=str(next(self._ids)), **scenario_fields)
-        self._apply_add(scenario)
+        scenario = Scenario(id=str(self.sink.count(self.session, "sid")), **scenario_fields)
+        self.sink.commit(ScenarioAdded(self.session, scenario.to_store()))
         return scenario
 
     def active(self) -> bool:
@@ -246,31 +226,33 @@ class Scenarios:
     def remove(self, scenario_id: str) -> bool:
         exists = any(s.id == scenario_id for s in self.all())
         if exists:
-            self._change({"op": "unscenario", "s": self.session, "id": scenario_id})
+            self.sink.commit(ScenarioRemoved(self.session, scenario_id))
         return exists
 
     def clear(self) -> None:
-        self._change({"op": "unscenario", "s": self.session, "id": None})
+        self.sink.commit(ScenarioRemoved(self.session, None))
 
     def take(self, op: Operation, path: str) -> Scenario | None:
-        """The newest matching scenario, using up one of its `times`."""
+        """The newest matching scenario, using up one of its `times` (the sink counts the uses:
+        with a shared store, each use goes to one request on one process)."""
         if not self._items:  # the usual case, without the lock: a list's truth is atomic
             return None
         for scenario in reversed(self.all()):
             if scenario.rate_limit is not None or not scenario.matches(op, path):
                 continue
-            if scenario.times is None:
+            if scenario.times is None or self.sink.take(self, scenario):
                 return scenario
-            if self.shared is not None:
-                if self.shared.take(self.session, scenario):  # counted in the store: one use, one process
-                    return scenario
-                continue
-            with self._lock:
-                if scenario not in self._items:  # used up meanwhile by another thread
-                    continue
-                self._apply_take(scenario.id, scenario.times - 1)
-            return scenario
         return None
+
+    def use(self, scenario: Scenario) -> bool:
+        """One use of `scenario` in this process's memory (LocalSink's `take`); False when other
+        threads used it up meanwhile."""
+        assert scenario.times is not None
+        with self._lock:
+            if scenario not in self._items:
+                return False
+            self.apply(ScenarioTaken(self.session, scenario.id, scenario.times - 1, scenario.times, scenario.to_store()))
+        return True
 
     def rate_limit(self, op: Operation, path: str) -> RateLimit | None:
         """The newest matching scenario's rate limit (such scenarios are limits, not replies)."""
@@ -282,37 +264,29 @@ class Scenarios:
                     return scenario.rate_limit
         return None
 
-    def _change(self, change: dict[str, Any]) -> None:
-        if self.shared is not None:
-            self.shared.commit(change)
-        elif change["op"] == "unscenario":
-            self._apply_remove(change["id"])
-
-    # -- applied here, or by the replica in every process --------------------------------
-
-    def _apply_add(self, scenario: Scenario) -> None:
+    def apply(self, change: Change) -> None:
         with self._lock:
-            self._items.append(scenario)
+            if isinstance(change, ScenarioAdded):
+                self._items.append(Scenario.from_store(change.scenario))
+            elif isinstance(change, ScenarioRemoved):  # one scenario, or all of them (None)
+                self._items = [s for s in self._items if change.id is not None and s.id != change.id]
+            elif isinstance(change, ScenarioTaken):
+                self._take(change.id, change.left)
+            elif isinstance(change, Reset):
+                self._items = []
+            else:
+                return
             self.version.bump()
 
-    def _apply_remove(self, scenario_id: str | None) -> None:
-        """Remove one scenario, or all of them (None)."""
-        with self._lock:
-            self._items = [s for s in self._items if scenario_id is not None and s.id != scenario_id]
-            self.version.bump()
-
-    def _apply_take(self, scenario_id: str, left: int) -> None:
-        """A scenario with `left` uses left; none left removes it. Called with the lock held
-        locally, so the replica takes it (RLock)."""
-        with self._lock:
-            for index, scenario in enumerate(self._items):
-                if scenario.id == scenario_id:
-                    if left <= 0:
-                        del self._items[index]
-                    else:
-                        self._items[index] = replace(scenario, times=left)
-                    self.version.bump()
-                    return
+    def _take(self, scenario_id: str, left: int) -> None:
+        """A scenario with `left` uses left; none left removes it."""
+        for index, scenario in enumerate(self._items):
+            if scenario.id == scenario_id:
+                if left <= 0:
+                    del self._items[index]
+                else:
+                    self._items[index] = replace(scenario, times=left)
+                return
 
 
 REDACTED = "[redacted]"
@@ -331,30 +305,34 @@ def redact_headers(headers: Iterable[tuple[str, str]], secret: frozenset[str]) -
 class State:
     """Everything a test changes at run time, and the one version every reply cache keys on."""
 
-    def __init__(self, records: "RecordStore", journal: Journal) -> None:
+    def __init__(self, records: RecordStore, journal: Journal) -> None:
         self.records = records
         self.journal = journal
         self.version = records.version
         self.scenarios = Scenarios(self.version)
         self.rates = RateCounter()
-        self.shared: Shared | None = None
-        self.session = DEFAULT_SESSION
+        self.bind(LocalSink(self), DEFAULT_SESSION)
 
-    def bind(self, shared: Shared, session: str) -> State:
-        """Send every change of this state through a shared store, as session `session`."""
+    def bind(self, sink: Sink, session: str) -> State:
+        """Send every change of this state to `sink`, as session `session`."""
         for part in (self, self.records, self.scenarios, self.journal):
-            part.shared, part.session = shared, session
+            part.sink, part.session = sink, session
         return self
 
     def reset(self) -> None:
         """Journal, scenarios, rate counters and runtime records back to the start-up state."""
-        if self.shared is not None:
-            self.shared.commit({"op": "reset", "s": self.session})
-            return
-        self.journal.clear()
-        self._apply_reset()
+        self.sink.commit(Reset(self.session))
 
-    def _apply_reset(self) -> None:
-        self.scenarios._apply_remove(None)
-        self.rates.clear()
-        self.records._apply_reset()
+    _PARTS = {Put: "records", Delete: "records", Written: "records", ScenarioAdded: "scenarios",
+              ScenarioRemoved: "scenarios", ScenarioTaken: "scenarios"}
+
+    def apply(self, change: Change) -> None:
+        """A change to this session's state, applied by the part it changes (a reset: by all)."""
+        part = self._PARTS.get(type(change))
+        if part is not None:
+            getattr(self, part).apply(change)
+        elif isinstance(change, Reset):
+            self.journal.drop()
+            self.scenarios.apply(change)
+            self.rates.clear()
+            self.records.apply(change)

@@ -16,10 +16,13 @@ What a store holds, whatever the backend:
 - which change each process has applied (`ack`), so a writer can wait until every live
   process has its change (read-your-writes on every instance, see replica.py).
 
-A store is written through `commit(change, writes)`: the writes and the change's log entry
-land in one transaction, so the log order is the order of the state. `Writes` are a small
+A store is written through `commit(change, writes, checks)`: the writes and the change's log
+entry land in one transaction, so the log order is the order of the state. `Writes` are a small
 closed vocabulary (`set`, `del`, `drop`, `add_session`, `remove_session`, `drop_journal`) that
-replica.py derives from each change, in one place.
+replica.py derives from each change, in one place. `Checks` make a write conditional: each
+names a record's fields and the version the writer read (the record's order, `GONE` for a
+tombstone, `UNWRITTEN` for neither, changes.py); if the record is at another version inside the
+transaction, nothing is written and `commit` answers None.
 
 Redis because it is the store teams already run; SQLite for workers on one machine because
 it comes with Python, needs no server, and its transactions hold across processes. Both are
@@ -35,10 +38,11 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-DEFAULT_SESSION = "~"  # never a session name (sessions.py: names start with a letter or digit)
+from mockserver.changes import DEFAULT_SESSION, GONE, UNWRITTEN
 LOG_KEPT = 10_000  # changes kept in the log: enough for a replica to catch up after a pause
 ALIVE_S = 10.0  # a process that has not acked for this long is not waited for
 Write = tuple  # ("set", session, field, value) | ("del", session, field) | ("drop", session) | ...
+Check = tuple[str, str, str, int]  # (session, record field, tombstone field, version expected)
 
 
 class StoreUnavailable(Exception):
@@ -49,10 +53,11 @@ class Store(Protocol):
     url: str
 
     def ping(self) -> None: ...
-    def commit(self, change: dict[str, Any], writes: list[Write]) -> str: ...
+    def commit(self, change: dict[str, Any], writes: list[Write], checks: list[Check] = ...) -> str | None: ...
     def read(self, after: str, block_ms: int) -> list[tuple[str, dict[str, Any]]]: ...
     def snapshot(self) -> tuple[str, dict[str, dict[str, str]]]: ...
     def incr(self, session: str, field: str) -> int: ...
+    def incr_from(self, session: str, field: str, floor: int) -> int: ...
     def journal_push(self, entries: list[tuple[str, str, int]]) -> None: ...
     def journal(self, session: str) -> list[str]: ...
     def journal_len(self, session: str) -> int: ...
@@ -87,6 +92,11 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
+def stored_order(value: str) -> int:
+    """A stored record's order, read from the front of `dumps([order, record])` alone."""
+    return int(value[1:value.index(",")])
+
+
 # -- Redis -------------------------------------------------------------------------------------
 
 # One atomic read of everything a replica starts from: the log's last id, then each session's
@@ -102,6 +112,44 @@ return out
 """
 
 
+# A conditional commit: every check holds, then every write and the log entry, atomically.
+# ARGV: prefix, checks (JSON), writes (JSON), change, log length kept.
+_COMMIT_IF = """
+local p = ARGV[1]
+for _, check in ipairs(cjson.decode(ARGV[2])) do
+  local tbl = p .. 's:' .. check[1]
+  local value = redis.call('HGET', tbl, check[2])
+  local now = %d
+  if value then
+    now = tonumber(string.match(value, '^%%[(%%-?%%d+),'))
+  elseif redis.call('HEXISTS', tbl, check[3]) == 1 then
+    now = %d
+  end
+  if now ~= check[4] then return false end
+end
+for _, w in ipairs(cjson.decode(ARGV[3])) do
+  local kind, tbl = w[1], p .. 's:' .. w[2]
+  if kind == 'set' then redis.call('HSET', tbl, w[3], w[4])
+  elseif kind == 'del' then redis.call('HDEL', tbl, w[3])
+  elseif kind == 'drop' then redis.call('DEL', tbl)
+  elseif kind == 'drop_journal' then redis.call('DEL', p .. 'j:' .. w[2])
+  elseif kind == 'add_session' then redis.call('SADD', KEYS[2], w[2])
+  elseif kind == 'remove_session' then redis.call('SREM', KEYS[2], w[2]); redis.call('DEL', tbl, p .. 'j:' .. w[2])
+  end
+end
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', 'c', ARGV[4])
+""" % (UNWRITTEN, GONE)
+
+# The next number above both the counter and `floor`: ids no process has made, nor any record holds.
+_INCR_FROM = """
+local value = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local floor = tonumber(ARGV[2])
+if value < floor then value = floor end
+redis.call('HSET', KEYS[1], ARGV[1], value + 1)
+return value + 1
+"""
+
+
 class RedisStore:
     def __init__(self, url: str, prefix: str = "mockserver:") -> None:
         import redis  # only when asked for: one worker needs no store
@@ -113,6 +161,8 @@ class RedisStore:
         self._p = prefix
         self._log, self._sessions, self._acks = prefix + "log", prefix + "sessions", prefix + "acks"
         self._snapshot = self._client.register_script(_SNAPSHOT)
+        self._commit_if = self._client.register_script(_COMMIT_IF)
+        self._incr_from = self._client.register_script(_INCR_FROM)
 
     def _call(self, fn, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -123,7 +173,10 @@ class RedisStore:
     def ping(self) -> None:
         self._call(self._client.ping)
 
-    def commit(self, change: dict[str, Any], writes: list[Write]) -> str:
+    def commit(self, change: dict[str, Any], writes: list[Write], checks: list[Check] = ()) -> str | None:  # type: ignore[assignment]
+        if checks:
+            return self._call(self._commit_if, keys=[self._log, self._sessions],
+                              args=[self._p, dumps(list(checks)), dumps(writes), dumps(change), LOG_KEPT])
         pipe = self._client.pipeline(transaction=True)
         for write in writes:
             kind, session = write[0], write[1]
@@ -155,6 +208,9 @@ class RedisStore:
 
     def incr(self, session: str, field: str) -> int:
         return int(self._call(self._client.hincrby, self._p + "s:" + session, field, 1))
+
+    def incr_from(self, session: str, field: str, floor: int) -> int:
+        return int(self._call(self._incr_from, keys=[self._p + "s:" + session], args=[field, floor]))
 
     def journal_push(self, entries: list[tuple[str, str, int]]) -> None:
         pipe = self._client.pipeline(transaction=False)
@@ -234,10 +290,13 @@ class SqliteStore:
     def ping(self) -> None:
         self._run(lambda db: db.execute("SELECT 1").fetchone())
 
-    def commit(self, change: dict[str, Any], writes: list[Write]) -> str:
-        def transaction(db: sqlite3.Connection) -> str:
+    def commit(self, change: dict[str, Any], writes: list[Write], checks: list[Check] = ()) -> str | None:  # type: ignore[assignment]
+        def transaction(db: sqlite3.Connection) -> str | None:
             db.execute("BEGIN IMMEDIATE")
             try:
+                if not all(_sqlite_holds(db, check) for check in checks):
+                    db.execute("ROLLBACK")
+                    return None
                 for write in writes:
                     _sqlite_write(db, write)
                 change_id = db.execute("INSERT INTO log (change) VALUES (?)", (dumps(change),)).lastrowid
@@ -285,6 +344,12 @@ class SqliteStore:
             "INSERT INTO fields VALUES (?, ?, '1') ON CONFLICT (session, field) "
             "DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value", (session, field)).fetchone()[0]))
 
+    def incr_from(self, session: str, field: str, floor: int) -> int:
+        return int(self._run(lambda db: db.execute(
+            "INSERT INTO fields VALUES (?, ?, ?) ON CONFLICT (session, field) "
+            "DO UPDATE SET value = MAX(CAST(value AS INTEGER), ?) + 1 RETURNING value",
+            (session, field, str(floor + 1), floor)).fetchone()[0]))
+
     def journal_push(self, entries: list[tuple[str, str, int]]) -> None:
         def push(db: sqlite3.Connection) -> None:
             db.execute("BEGIN IMMEDIATE")
@@ -321,6 +386,15 @@ class SqliteStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _sqlite_holds(db: sqlite3.Connection, check: Check) -> bool:
+    session, record_field, tombstone_field, expected = check
+    row = db.execute("SELECT value FROM fields WHERE session = ? AND field = ?", (session, record_field)).fetchone()
+    if row is not None:
+        return stored_order(row[0]) == expected
+    gone = db.execute("SELECT 1 FROM fields WHERE session = ? AND field = ?", (session, tombstone_field)).fetchone()
+    return (GONE if gone else UNWRITTEN) == expected
 
 
 def _sqlite_write(db: sqlite3.Connection, write: Write) -> None:
