@@ -31,26 +31,29 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 
 from mockserver.adapters.connexion import spec_check_skipped
-from mockserver import documents, landing, notices, problems
-from mockserver.connexion_document import for_connexion
-from mockserver.config import ServeConfig
-from mockserver.contract import Api, load_api, route_conflicts
-from mockserver.control import ControlMiddleware, create_control_app
-from mockserver.cors import Cors
-from mockserver.access import ControlAccess, is_loopback
-from mockserver.httpfacts import HTTP_METHODS
-from mockserver.engine import Engine
-from mockserver.errors import UserError
-from mockserver.failures import LazyExceptionMiddleware
-from mockserver.parameters import NamingParameterValidator
-from mockserver.pipeline import Leftovers, PipelineMiddleware
-from mockserver.records import seed_store
-from mockserver.replay import ReplayMiddleware
-from mockserver.reply import Reply
-from mockserver.routing import OperationResolver, Router
-from mockserver.state import Journal
-from mockserver.traffic import TrafficMiddleware
-from mockserver.validation import ResponseValidator, drop_broken_examples
+from mockserver.contract import documents
+from mockserver.stages import landing
+from mockserver.base import notices
+from mockserver.http import problems
+from mockserver.adapters.connexion_document import for_connexion
+from mockserver.base.config import ServeConfig
+from mockserver.contract.operations import Api, load_api, route_conflicts
+from mockserver.control.api import ControlMiddleware, create_control_app
+from mockserver.server.cors import Cors
+from mockserver.control.access import ControlAccess, is_loopback
+from mockserver.base.httpfacts import HTTP_METHODS
+from mockserver.stages.engine import Engine
+from mockserver.base.user_errors import UserError
+from mockserver.server.exception_stage import LazyExceptionMiddleware
+from mockserver.server.request_validation import NamingParameterValidator
+from mockserver.server.pipeline import Leftovers, PipelineMiddleware
+from mockserver.state.records import seed_store
+from mockserver.server.replay_cache import ReplayMiddleware
+from mockserver.http.reply import Reply
+from mockserver.server.routing import OperationResolver, Router
+from mockserver.state.session_state import Journal
+from mockserver.server.traffic import TrafficMiddleware
+from mockserver.contract.validation import ResponseValidator, drop_broken_examples
 
 log = logging.getLogger("mockserver")
 

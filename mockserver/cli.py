@@ -10,7 +10,7 @@ from typing import Sequence
 
 from mockserver import __version__
 from mockserver.adapters.argparse import option_strings
-from mockserver.errors import EXIT_USER_ERROR, UserError
+from mockserver.base.user_errors import EXIT_USER_ERROR, UserError
 
 
 def _normalize(args: argparse.Namespace) -> int:
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     norm.set_defaults(func=_normalize)
 
-    from mockserver.serve import add_serve_parser
+    from mockserver.launch.serve import add_serve_parser
 
     add_serve_parser(sub)
     parser._subcommands = dict(sub.choices)  # type: ignore[attr-defined]

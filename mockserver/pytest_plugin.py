@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import pytest
 
-from mockserver.defaults import CONTROL_PREFIX, START_TIMEOUT_S
+from mockserver.base.defaults import CONTROL_PREFIX, START_TIMEOUT_S
 
 
 
@@ -125,7 +125,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _start(args: list[str]) -> tuple[MockServer, Any, threading.Thread]:
     from mockserver.app import create_app
     from mockserver.cli import build_parser
-    from mockserver.serve import bind, config_from_args, uvicorn_server
+    from mockserver.launch.serve import bind, config_from_args, uvicorn_server
 
     namespace = build_parser().parse_args(["serve", "--port", "0", "--quiet", *args])
     config = config_from_args(namespace)
@@ -147,7 +147,7 @@ def _start(args: list[str]) -> tuple[MockServer, Any, threading.Thread]:
 def mock_server_session(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The session's one server; use `mock_server` in tests, which also resets it."""
     from mockserver.cli import UsageError
-    from mockserver.errors import UserError
+    from mockserver.base.user_errors import UserError
 
     shared = os.environ.get("MOCKSERVER_URL") or pytestconfig.getini("mockserver_url")
     if shared:

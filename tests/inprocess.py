@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from mockserver.app import create_app
-from mockserver.config import ServeConfig
+from mockserver.base.config import ServeConfig
 
 
 class InProcess:

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from mockserver.app import create_app
-from mockserver.config import ServeConfig
+from mockserver.base.config import ServeConfig
 
 _PARAM = re.compile(r"\{([^}]+)\}")
 

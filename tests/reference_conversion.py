@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mockserver.httpfacts import HTTP_METHODS
+from mockserver.base.httpfacts import HTTP_METHODS
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = "swagger2openapi@7.0.8"

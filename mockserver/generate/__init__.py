@@ -25,8 +25,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from mockserver.defaults import GENERATOR_PLANS_KEPT
-from mockserver.reply import compact_encoder
+from mockserver.base.defaults import GENERATOR_PLANS_KEPT
+from mockserver.http.reply import compact_encoder
 
 from . import vocab
 from .compiler import Compiler

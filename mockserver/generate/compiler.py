@@ -20,8 +20,8 @@ from .nodes import (
     settle,
 )
 from .runtime import Ctx, Run, key_styled, words
-from mockserver.names import singular
-from mockserver.pointer import lookup
+from mockserver.base.names import singular
+from mockserver.base.pointer import lookup
 
 _META_KEYS = frozenset(("description", "title", "example", "examples", "externalDocs", "xml", "deprecated",
                         "discriminator", "default"))

@@ -187,7 +187,7 @@ _NOT_NOUNS = re.compile(r"(?i)(response|request|error|errors|problem|list|page|p
 def document_nouns(document: dict[str, Any]) -> tuple[str, ...]:
     """What a document is about, in snake_case: its object schemas' names, then the collections its paths
     address items of (`/special-events/{eventId}`: special_event; not actions such as `/login`)."""
-    from mockserver.names import singular
+    from mockserver.base.names import singular
 
     nouns: list[str] = []
     for name, schema in ((document.get("components") or {}).get("schemas") or {}).items():

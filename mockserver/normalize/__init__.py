@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from mockserver.errors import UserError
+from mockserver.base.user_errors import UserError
 from mockserver.normalize.auth import lift_authorization_headers
 from mockserver.normalize.bundle import bundle
 from mockserver.normalize.downconvert import downconvert

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mockserver.errors import UserError
+from mockserver.base.user_errors import UserError
 from mockserver.normalize.operations import iter_operations
-from mockserver.pointer import RefError, resolve
+from mockserver.base.pointer import RefError, resolve
 
 _BASIC = re.compile(r"\bbasic\b", re.IGNORECASE)
 

@@ -21,9 +21,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from mockserver import pointer
-from mockserver.errors import UserError
-from mockserver.yamlfile import display_path, parse_yaml, read_text
+from mockserver.base import pointer
+from mockserver.base.user_errors import UserError
+from mockserver.base.yamlfile import display_path, parse_yaml, read_text
 
 _DATA_SUFFIXES = {".yaml", ".yml", ".json"}
 _SCHEMA_KEYS = {"type", "properties", "allOf", "oneOf", "anyOf", "items", "enum", "additionalProperties"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from mockserver import pointer
+from mockserver.base import pointer
 from mockserver.normalize.schemas import iter_schema_slots, subschema_slots
 
 Note = Callable[[str, str], None]

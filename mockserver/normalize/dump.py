@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from mockserver.errors import UserError
+from mockserver.base.user_errors import UserError
 from mockserver.normalize.load import display_path
 from mockserver.normalize.operations import HTTP_METHODS
 

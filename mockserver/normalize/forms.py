@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.errors import UserError
+from mockserver.base.user_errors import UserError
 from mockserver.normalize import resolved
 from mockserver.normalize.load import Loaded
 from mockserver.normalize.upconvert import upconvert

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver import pointer
-from mockserver.httpfacts import HTTP_METHODS
+from mockserver.base import pointer
+from mockserver.base.httpfacts import HTTP_METHODS
 
 # The fields OpenAPI 3.0 allows on each object; anything else but `x-` extensions is a stray key.
 _OPERATION_KEYS = {"tags", "summary", "description", "externalDocs", "operationId", "parameters", "requestBody",

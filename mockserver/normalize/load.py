@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockserver.errors import UserError
+from mockserver.base.user_errors import UserError
 from mockserver.normalize.extract import PageInfo, find_yaml_block, page_info
-from mockserver.yamlfile import display_path, parse_yaml, read_text
+from mockserver.base.yamlfile import display_path, parse_yaml, read_text
 
 _PAGE_SUFFIXES = {".md", ".markdown", ".mdx"}
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from mockserver.errors import UserError
-from mockserver import pointer
+from mockserver.base.user_errors import UserError
+from mockserver.base import pointer
 
 
 class _Merger:

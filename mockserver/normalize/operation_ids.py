@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mockserver.names import camel, singular
+from mockserver.base.names import camel, singular
 from mockserver.normalize.operations import iter_operations
 
 _PARAM = re.compile(r"^\{.+\}$")

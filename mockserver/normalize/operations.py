@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from mockserver.httpfacts import HTTP_METHODS
+from mockserver.base.httpfacts import HTTP_METHODS
 
 
 def iter_operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from jsonpath import JSONPathEnvironment, JSONPathError
 
-from mockserver.errors import UserError
+from mockserver.base.user_errors import UserError
 from mockserver.normalize.load import display_path, parse_yaml, read_text
 
 _JSONPATH = JSONPathEnvironment(strict=True)

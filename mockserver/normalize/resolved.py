@@ -18,10 +18,10 @@ import copy
 import http
 from typing import Any
 
-from mockserver.errors import UserError
-from mockserver import pointer
+from mockserver.base.user_errors import UserError
+from mockserver.base import pointer
 from mockserver.normalize.extract import PageInfo
-from mockserver.names import camel
+from mockserver.base.names import camel
 
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
 _SECURITY_LOCATIONS = ("query", "header", "cookie")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from mockserver import pointer
+from mockserver.base import pointer
 from mockserver.normalize.operations import HTTP_METHODS
 
 # (container, key or index, JSON pointer of container[key]): assign container[key] to replace it

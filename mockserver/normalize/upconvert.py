@@ -17,8 +17,8 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from mockserver import pointer
-from mockserver.httpfacts import HTTP_METHODS
+from mockserver.base import pointer
+from mockserver.base.httpfacts import HTTP_METHODS
 from mockserver.normalize.downconvert import KEYWORDS_30
 
 # What a 2.0 non-body parameter, header or `items` says about its value: its schema in 3.0.

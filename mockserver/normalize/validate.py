@@ -11,8 +11,8 @@ import copy
 import warnings
 from typing import Any
 
-from mockserver.errors import UserError
-from mockserver import pointer
+from mockserver.base.user_errors import UserError
+from mockserver.base import pointer
 
 
 def _one_line(text: str) -> str:
@@ -51,7 +51,7 @@ def check_connexion(doc: dict[str, Any], source: str) -> None:
         import connexion
         from connexion.resolver import Resolver
 
-        from mockserver.connexion_document import for_connexion
+        from mockserver.adapters.connexion_document import for_connexion
 
     app = connexion.FlaskApp(__name__)
     try:

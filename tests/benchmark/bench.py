@@ -1423,7 +1423,7 @@ LAYERS = [
     ("Faker", ("faker/",)),
     ("mockserver: generator", ("mockserver/generate",)),
     ("mockserver: ASGI layers (traffic log/journal, replay, control)", (
-        "mockserver/traffic.py", "mockserver/replay.py", "mockserver/control.py", "mockserver/state.py")),
+        "mockserver/server/traffic.py", "mockserver/server/replay_cache.py", "mockserver/control/api.py", "mockserver/state/session_state.py")),
     ("mockserver: pipeline stages (guard, security, preferences, checks, respond, validate)", ("mockserver/",)),
     ("Starlette (CORS, datastructures)", ("starlette/",)),
     ("uvicorn / HTTP parsing", ("uvicorn/", "httptools", "h11/")),
@@ -1440,7 +1440,7 @@ LAYERS = [
 # Frames on every stack of their thread (process entry, event loop, thread-pool plumbing): left out
 # of the cumulative table and of the per-layer inclusive time, where they would say nothing.
 ENTRY_FRAMES = (
-    "<module> (mockserver)", "main (mockserver/cli.py)", "run (mockserver/serve.py)", "Server.run (uvicorn/server.py)",
+    "<module> (mockserver)", "main (mockserver/cli.py)", "run (mockserver/launch/serve.py)", "Server.run (uvicorn/server.py)",
     "asyncio_run (uvicorn/_compat.py)", "Runner.run (asyncio/runners.py)", "Thread._bootstrap (threading.py)",
     "Thread._bootstrap_inner (threading.py)", "Thread.run (threading.py)", "_worker (concurrent/futures/thread.py)",
     "_WorkItem.run (concurrent/futures/thread.py)",

@@ -77,7 +77,7 @@ def main() -> None:
 
     import uvicorn
 
-    # The same uvicorn settings as mockserver/serve.py.
+    # The same uvicorn settings as mockserver/launch/serve.py.
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
                             access_log=False, lifespan="on")
     uvicorn.Server(config).run()

@@ -18,7 +18,7 @@ import gc
 import time
 
 from mockserver.app import create_app
-from mockserver.config import ServeConfig
+from mockserver.base.config import ServeConfig
 
 PREFIX = "/api/v1/activity_logs/"
 SAME = "bdc0eda6-ea52-4f72-a46a-94f47a89b546"

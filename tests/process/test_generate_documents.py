@@ -22,11 +22,11 @@ from jsonschema_path import SchemaPath
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.validation.schemas import oas30_read_schema_validators_factory
 
-from mockserver.documents import load_for_serving
+from mockserver.contract.documents import load_for_serving
 from mockserver.generate import RecordGenerator
-from mockserver.httpfacts import HTTP_METHODS, is_json
-from mockserver.pointer import resolve
-from mockserver.validation import _violations
+from mockserver.base.httpfacts import HTTP_METHODS, is_json
+from mockserver.base.pointer import resolve
+from mockserver.contract.validation import _violations
 
 SPECS = Path(__file__).parents[1] / "data" / "specs"
 DOCUMENTS = sorted(p.name for p in SPECS.iterdir() if p.suffix in (".json", ".yaml", ".gz"))

@@ -161,7 +161,7 @@ def test_schemathesis_stateful_phase_finds_nothing_on_whole_apis(tmp_path: Path,
         schema = url + "/openapi.json"
         if read_from == "json-bodies":  # the file as published, its XML and form bodies aside (see the overlay)
             from mockserver.normalize.overlay import apply_overlay
-            from mockserver.yamlfile import load_yaml_file
+            from mockserver.base.yamlfile import load_yaml_file
 
             document = load_yaml_file(source)
             apply_overlay(document, REPO / "tests" / "data" / "overlays" / "petstore-json-bodies.yaml")

@@ -20,8 +20,8 @@ from typing import Iterator
 import httpx
 import pytest
 
-from mockserver.httpfacts import HTTP_METHODS
-from mockserver.yamlfile import load_yaml_file
+from mockserver.base.httpfacts import HTTP_METHODS
+from mockserver.base.yamlfile import load_yaml_file
 from tests.contract_check import body_violations
 from tests.mockserver_process import REPO, RunningServer, start_server
 from tests.probe import Outcome, requests_for, sweep

@@ -291,7 +291,7 @@ def test_two_workers_serve_one_port_with_one_state(workers: RunningServer) -> No
 
 @pytest.fixture(params=["sqlite", "redis"])
 def store(request: pytest.FixtureRequest, tmp_path: Path):
-    from mockserver.store import open_store
+    from mockserver.shared.store import open_store
 
     if request.param == "sqlite":
         opened = open_store(f"sqlite:{tmp_path / 'state.db'}")
@@ -324,7 +324,7 @@ def test_a_store_bounds_each_sessions_journal(store) -> None:
 
 
 def test_a_store_knows_who_has_applied_what(store) -> None:
-    from mockserver.store import caught_up
+    from mockserver.shared.store import caught_up
 
     change = store.commit({"op": "one"}, [])
     store.ack("p1", change)

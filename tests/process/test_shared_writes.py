@@ -121,7 +121,7 @@ def test_a_put_racing_a_delete_never_brings_the_record_back(urls: list[str]) -> 
 # -- the stores alone: a conditional commit and the id counter, on both backends --------------
 
 def test_a_store_commits_a_conditional_write_only_at_the_version_read(store) -> None:
-    from mockserver.changes import GONE, UNWRITTEN
+    from mockserver.state.changes import GONE, UNWRITTEN
 
     record, tombstone = "r|petstore|pet|7", "t|petstore|pet|7"
     check = ("~", record, tombstone, UNWRITTEN)

@@ -3,7 +3,7 @@ never serves (connexion_document.for_connexion), so its whole-document check doe
 
 from __future__ import annotations
 
-from mockserver.connexion_document import CONNEXION_RESPONSES, for_connexion
+from mockserver.adapters.connexion_document import CONNEXION_RESPONSES, for_connexion
 
 DOCUMENT = {
     "openapi": "3.0.3",

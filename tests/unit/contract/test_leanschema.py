@@ -11,8 +11,8 @@ from jsonschema_path import SchemaPath
 from openapi_core.validation.schemas import oas30_read_schema_validators_factory as factory
 
 from mockserver.app import build_engine
-from mockserver.config import ServeConfig
-from mockserver.leanschema import lean_schema, lean_validators_factory
+from mockserver.base.config import ServeConfig
+from mockserver.contract.leanschema import lean_schema, lean_validators_factory
 
 ENGINE = build_engine(ServeConfig(quiet=True))
 BODY_SCHEMAS = [

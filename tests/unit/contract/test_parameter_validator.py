@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from connexion.validators.parameter import ParameterValidator
 
-from mockserver.parameters import NamingParameterValidator, always_valid
+from mockserver.server.request_validation import NamingParameterValidator, always_valid
 
 SCHEMAS = [
     {"type": "string"},

@@ -13,8 +13,8 @@ start and every route answers with its values: tests/process/test_path_templates
 from __future__ import annotations
 
 
-from mockserver import templates
-from mockserver.connexion_document import for_connexion
+from mockserver.base import templates
+from mockserver.adapters.connexion_document import for_connexion
 from tests.mockserver_process import REPO
 
 ANYDOC = REPO / "tests" / "data" / "anydoc"
@@ -66,7 +66,7 @@ def test_connexion_gets_no_extension_and_every_component_they_still_reach() -> N
 
 def test_a_property_named_ref_is_no_reference_to_another_file(monkeypatch, tmp_path) -> None:
     """Such a document is cached by its own bytes (Kubernetes' warm start: 4.6 s -> 1 s)."""
-    from mockserver import documents
+    from mockserver.contract import documents
 
     monkeypatch.setenv("MOCKSERVER_CACHE_DIR", str(tmp_path))
     documents.load_for_serving(ANYDOC / "refs.yaml")

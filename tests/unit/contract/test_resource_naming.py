@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.names import resource_key_candidates
+from mockserver.base.names import resource_key_candidates
 from tests.inprocess import InProcess
 from tests.mockserver_process import REPO
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from mockserver import yamlfile
-from mockserver.errors import UserError
+from mockserver.base import yamlfile
+from mockserver.base.user_errors import UserError
 from tests.mockserver_process import REPO
 
 

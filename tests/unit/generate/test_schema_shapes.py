@@ -16,12 +16,12 @@ from openapi_core.validation.schemas import oas30_read_schema_validators_factory
 from openapi_schema_validator import OAS30ReadValidator
 
 from mockserver.app import create_app
-from mockserver.config import ServeConfig
+from mockserver.base.config import ServeConfig
 from mockserver.generate import RecordGenerator
 from mockserver.generate.compiler import Compiler
 from mockserver.generate.runtime import Ctx
-from mockserver.validation import _violations
-from mockserver.yamlfile import load_yaml_file
+from mockserver.contract.validation import _violations
+from mockserver.base.yamlfile import load_yaml_file
 
 SCHEMAS = Path(__file__).parents[2] / "data" / "schemas"
 DOCUMENT: dict[str, Any] = load_yaml_file(SCHEMAS / "shapes.yaml")

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from mockserver.contract import load_api
+from mockserver.contract.operations import load_api
 from mockserver.generate import RecordGenerator
 from mockserver.generate import vocab
 from tests.mockserver_process import REPO

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mockserver.reply import compact_encoder, encode_json
+from mockserver.http.reply import compact_encoder, encode_json
 
 VALUES = [
     {"a": [1, None, "é\n\x01\u2028\"\\", 1.5e20, 1e-7, 0.1, -0.0, 2**70, True, False], "b": {}, "c": []},

@@ -20,8 +20,8 @@ from connexion.exceptions import BadRequestProblem
 from connexion.lifecycle import ConnexionRequest
 from connexion.uri_parsing import OpenAPIURIParser
 
-from mockserver import brackets
-from mockserver.parameters import ClientURIParser, FormBody, form_value
+from mockserver.http import brackets
+from mockserver.server.request_validation import ClientURIParser, FormBody, form_value
 from tests.inprocess import InProcess
 from tests.mockserver_process import REPO
 

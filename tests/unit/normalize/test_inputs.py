@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.errors import UserError
+from mockserver.base.user_errors import UserError
 from mockserver.normalize import normalize_documents
 from mockserver.normalize.auth import lift_authorization_headers
 from mockserver.normalize.extract import find_yaml_block, page_info

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.errors import UserError
+from mockserver.base.user_errors import UserError
 from mockserver.normalize import normalize_documents
 from mockserver.normalize.load import load_document
 from mockserver.normalize.upconvert import component_name, upconvert

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.datastructures import MutableHeaders
 
-from mockserver.cors import vary_origin
+from mockserver.server.cors import vary_origin
 
 
 @pytest.mark.parametrize("headers", [

@@ -17,8 +17,8 @@ def test_what_connexion_refuses_is_one_line_naming_the_file(monkeypatch, tmp_pat
     import connexion
 
     from mockserver.app import create_app
-    from mockserver.config import ServeConfig
-    from mockserver.errors import UserError
+    from mockserver.base.config import ServeConfig
+    from mockserver.base.user_errors import UserError
 
     def refuse(*_args, **_kwargs):
         raise ValueError("something connexion\nwill not route")
@@ -32,9 +32,10 @@ def test_what_connexion_refuses_is_one_line_naming_the_file(monkeypatch, tmp_pat
 
 
 def test_a_bug_at_start_up_is_one_line_too(monkeypatch, tmp_path: Path) -> None:
-    from mockserver import app, serve
-    from mockserver.config import ServeConfig
-    from mockserver.errors import UserError
+    from mockserver import app
+    from mockserver.launch import serve
+    from mockserver.base.config import ServeConfig
+    from mockserver.base.user_errors import UserError
 
     def crash(*_args, **_kwargs):
         raise RecursionError("maximum recursion depth exceeded")
@@ -48,7 +49,7 @@ def test_a_bug_at_start_up_is_one_line_too(monkeypatch, tmp_path: Path) -> None:
 
 
 def test_many_warnings_of_one_kind_are_one_line() -> None:
-    from mockserver.notices import summarised
+    from mockserver.base.notices import summarised
 
     examples = [f"api.json: GET /things/{n} 200: example 'default' breaks its own schema (/id: {n} is not of type "
                 "'string'); generated values are served instead" for n in range(5)]

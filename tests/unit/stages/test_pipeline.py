@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 
-from mockserver import guard, preferences, problems, security
-from mockserver.config import Credentials
-from mockserver.preferences import NO_PREFERENCES, Preferences
-from mockserver.reply import Reply
-from mockserver.request import MockRequest
+from mockserver.stages import guard, preferences, security
+
+from mockserver.http import problems
+from mockserver.base.config import Credentials
+from mockserver.stages.preferences import NO_PREFERENCES, Preferences
+from mockserver.http.reply import Reply
+from mockserver.http.request import MockRequest
 from tests.conftest import BEARER
 from tests.inprocess import InProcess
 from tests.mockserver_process import REPO

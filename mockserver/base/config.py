@@ -1,0 +1,65 @@
+"""What `mockserver serve` was told, as one immutable value the app factory is built from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import importlib.util
+from pathlib import Path
+from typing import Mapping
+
+from mockserver.base import defaults
+from mockserver.base.rates import RateLimit
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The credentials the mock accepts; empty sets mean "any well-formed one"."""
+
+    api_keys: frozenset[str] = frozenset()
+    basic: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    specs: tuple[Path, ...] = ()
+    specs_dir: Path = field(default_factory=lambda: bundled("mockserver.bundled_openapi", defaults.SPECS_DIR))
+    fixtures_dir: Path = field(default_factory=lambda: bundled("mockserver.bundled_fixtures", defaults.FIXTURES_DIR))
+    host: str = defaults.HOST
+    port: int = defaults.PORT
+    mounts: Mapping[str, str] = field(default_factory=dict)
+    credentials: Credentials = Credentials()
+    unknown_ids: str = defaults.UNKNOWN_IDS
+    seed: int = defaults.SEED
+    cors: bool = True
+    quiet: bool = False
+    control: bool = True
+    control_token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()  # Host names the control API answers on loopback, beside loopback ones
+    control_origins: tuple[str, ...] = ()  # origins the control API answers, beside its own
+    journal_size: int = defaults.JOURNAL_SIZE
+    workers: int = 1  # processes serving the port (workers.py)
+    state: str | None = None  # shared store URL (store.py); None: in this process, or embedded for workers
+    records_per_resource: int = defaults.RECORDS_PER_RESOURCE
+    rate_limit: RateLimit | None = None  # per session and operation (rates.py)
+    max_sessions: int = defaults.MAX_SESSIONS
+    session_idle_s: float = defaults.SESSION_IDLE_S
+    latency_ms: tuple[int, int] | None = None  # (min, max) added to every reply
+    reload: bool = False
+    verbose: bool = False  # every start-up warning, not one line per kind of many (notices.py)
+
+
+def bundled(package: str, folder: str) -> Path:
+    """Where the contracts or fixtures shipped with the package are: a wheel maps the folder into
+    `package`, an editable install leaves it in the checkout.
+
+    They are the default wherever the mock runs: a project's own `openapi/` or `fixtures/`
+    folder is served only when named (`--specs-dir`, `--fixtures-dir`), never picked up from
+    the current folder by surprise."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        return Path(__file__).resolve().parents[2] / folder
+    # a data folder without __init__.py is a namespace package: take its one location
+    return Path(next(iter(spec.submodule_search_locations)))

@@ -1,0 +1,280 @@
+"""Resources, read from the contract: which operations create, read, list, update and delete
+the same records, and where a record sits in each one's request and response.
+
+No peer derives this; it is what makes a document a working fake. The rules, in order:
+
+- A `GET` on a path that ends in a parameter, whose response holds a record with that
+  parameter's field (`{petId}` -> `id`, see `names.id_field_candidates`; `{customer}` after
+  `/customers` -> `id`, `{issue_number}` -> `number`, `names.resource_key_candidates`), reads a
+  resource. A body that is the record or its deleted form holds the record.
+  The path without its last segment is the resource's collection (`/pet`,
+  `/customers/{customer_id}/wallets`; a parameter there names a parent record).
+- On the item path, `PUT`/`PATCH`/`POST` update and `DELETE` deletes; below it (`/pet/{id}/archive`)
+  `POST` is an action on the record. On the collection, `POST` creates, `GET` lists, `PUT`/`PATCH`
+  update the record the body names (Petstore's `PUT /pet`). Below the collection, a `GET` whose
+  response is an array of the record's own schema lists them (`/pet/findByStatus`); a list
+  elsewhere belongs to no resource. The collection scoped to a parent record
+  (`/issues/{issue_number}/comments` beside `/issues/comments/{comment_id}`) is the same one.
+- A response holds the record as its body, or inside a single-property envelope
+  (`{"customer": {...}}`); a list holds them in its one array (the most specific one an `allOf`
+  declares). Request bodies likewise.
+- Where inference cannot decide, an operation says `x-mock-resource: /collection/path` (its role
+  then follows from its method and path) and a reading operation may say `x-mock-id: field`.
+
+`GET /__mock/resources` shows what was inferred for every operation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from mockserver.contract.pagination import items_path
+from mockserver.base.pointer import resolve, schema_properties
+
+KINDS = ("read", "list", "create", "update", "delete", "action")
+_PARAM = re.compile(r"\{([^}/]+)\}")
+PARENT_SEPARATOR = "\x1f"  # joins parent ids and the record id into one store key
+
+
+def _shape(path: str) -> str:
+    return _PARAM.sub("{}", path)
+
+
+def id_in(record: Any, at: tuple[str, ...], name: str, default: Any = None) -> Any:
+    """The id field `name` of a record, inside its object `at` (`metadata.name`)."""
+    for key in at:
+        record = record.get(key) if isinstance(record, dict) else None
+    return record.get(name, default) if isinstance(record, dict) else default
+
+
+def with_id(record: dict[str, Any], at: tuple[str, ...], name: str, value: Any) -> dict[str, Any]:
+    """A copy of `record` whose id field (inside its object `at`) is `value`."""
+    if not at:
+        return {**record, name: value} if name in record else {name: value, **record}
+    inner = record.get(at[0])
+    return {**record, at[0]: with_id(inner if isinstance(inner, dict) else {}, at[1:], name, value)}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One kind of record an API stores: its collection path and its id field."""
+
+    name: str  # the collection path template: `/pet`, `/customers/{customer_id}/wallets`
+    id_field: str
+    id_type: str | None
+    record_schema: Any = field(compare=False, repr=False)
+    parents: tuple[str, ...] = ()  # the collection's own path parameters
+    id_at: tuple[str, ...] = ()  # the object inside the record that holds the id (Kubernetes' `metadata`)
+
+    def id_of(self, record: Any, default: Any = None) -> Any:
+        return id_in(record, self.id_at, self.id_field, default)
+
+    def keep_id(self, fields: dict[str, Any], record: Any) -> dict[str, Any]:
+        """The request's fields with the record's own id: the id is the key, and a body cannot
+        move the record."""
+        if not self.id_at:
+            return {name: value for name, value in fields.items() if name != self.id_field}
+        if self.id_at[0] not in fields:
+            return fields
+        return with_id(fields, self.id_at, self.id_field, self.id_of(record))
+
+    @property
+    def item_shape(self) -> str:
+        return _shape(self.name.rstrip("/") + "/{}")
+
+
+@dataclass(frozen=True)
+class Role:
+    """What one operation does to a resource, and where the record is in its bodies."""
+
+    kind: str
+    resource: Resource
+    id_param: str | None  # the path parameter that holds the record id (item operations)
+    envelope: tuple[str, ...] | None  # where the record is in the success body; None: not there
+    items: tuple[str, ...] | None = None  # lists: where the array of records is
+    request_envelope: tuple[str, ...] | None = None  # where the record's fields are in the request body
+    declared: bool = False  # said by `x-mock-resource`, not inferred
+    # this operation's own names for the parent parameters, by position (Stripe lists a transfer's
+    # reversals at `/v1/transfers/{id}/reversals` and reads one at `/v1/transfers/{transfer}/reversals/{id}`)
+    parent_params: tuple[str, ...] | None = None
+
+    def parent_ids(self, path_params: Mapping[str, Any]) -> tuple[str, ...]:
+        names = self.resource.parents if self.parent_params is None else self.parent_params
+        return tuple(str(path_params.get(name.replace("-", "_"), "")) for name in names)
+
+    def record_key(self, path_params: Mapping[str, Any], record_id: str) -> str:
+        """The store key: the parent records' ids, then the record's own."""
+        return PARENT_SEPARATOR.join((*self.parent_ids(path_params), record_id))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "resource": self.resource.name, "role": self.kind,
+            "id_field": ".".join((*self.resource.id_at, self.resource.id_field)),
+            "id_parameter": self.id_param, "parents": list(self.resource.parents),
+            "response_envelope": None if self.envelope is None else list(self.envelope),
+            "items": None if self.items is None else list(self.items),
+            "request_envelope": None if self.request_envelope is None else list(self.request_envelope),
+            "source": "x-mock-resource" if self.declared else "inferred",
+        }
+
+
+def record_place(document: Mapping[str, Any], schema: Any, resource: Resource) -> tuple[str, ...] | None:
+    """Where a body of `schema` holds one record of `resource`: () for the body itself, a
+    one-key envelope, or None when the body is something else (a count, a message)."""
+    if schema is None:
+        return None
+    if resolve(document, schema) is resolve(document, resource.record_schema):
+        return ()
+    top = schema_properties(document, schema)
+    if _holds_id(document, schema, resource):
+        return ()
+    if len(top) == 1:
+        (key, inner), = top.items()
+        if _holds_id(document, inner, resource):
+            return (key,)
+    return None
+
+
+def id_holder(document: Mapping[str, Any], schema: Any, resource: Resource) -> Any:
+    """The schema of the object that holds the id field in a record of `schema`: the record's
+    own, or the one at `resource.id_at` (Kubernetes' `metadata`)."""
+    for key in resource.id_at:
+        schema = schema_properties(document, schema).get(key)
+    return schema
+
+
+def _holds_id(document: Mapping[str, Any], schema: Any, resource: Resource) -> bool:
+    """Whether a schema has the resource's id field, where the record has it (a Kubernetes
+    `Status` has a `metadata`, but not one with a `name`)."""
+    return resource.id_field in schema_properties(document, id_holder(document, schema, resource))
+
+
+def _request_schema(document: Mapping[str, Any], raw: Mapping[str, Any]) -> Any:
+    body = resolve(document, raw.get("requestBody") or {})
+    content = (body or {}).get("content") or {}
+    for media_type, media in content.items():
+        if "json" in media_type or media_type == "application/x-www-form-urlencoded":
+            return resolve(document, media).get("schema")
+    return None
+
+
+def _request_place(document: Mapping[str, Any], schema: Any, resource: Resource) -> tuple[str, ...] | None:
+    """Where a request body holds the record's fields: flat, or in a one-key envelope."""
+    if schema is None:
+        return None
+    top = schema_properties(document, schema)
+    record = schema_properties(document, resource.record_schema)
+    if len(top) == 1 and not set(top) & set(record):
+        (key, inner), = top.items()
+        if set(schema_properties(document, inner)) & set(record):
+            return (key,)
+    return () if set(top) & set(record) or not top else None
+
+
+def _array_of_records(document: Mapping[str, Any], schema: Any, resource: Resource, *,
+                      same_schema: bool = False) -> tuple[str, ...] | None:
+    """Where a body of `schema` holds an array of the resource's records: items of the record's
+    own schema, or (unless `same_schema`) of one with its id field."""
+    found = items_path(document, schema)
+    if found is None:
+        return None
+    path, array = found
+    items = array.get("items")
+    if items is None:
+        return None
+    if resolve(document, items) is resolve(document, resource.record_schema):
+        return path
+    return path if not same_schema and _holds_id(document, items, resource) else None
+
+
+def infer(api: Any) -> dict[str, Role]:
+    """The role of every operation that touches a resource, by operationId."""
+    document = api.document
+    raws = {op.operation_id: document["paths"][op.path][op.method] for op in api.operations.values()}
+    resources: dict[str, Resource] = {}
+    roles: dict[str, Role] = {}
+    for op in api.operations.values():  # readers first: they define the resources
+        raw = raws[op.operation_id]
+        binding = op.binding
+        if op.method != "get" or binding is None or not op.path.endswith("{" + binding.param + "}"):
+            continue
+        collection = op.path[: op.path.rindex("/")] or "/"
+        name = str(raw.get("x-mock-resource") or collection)
+        id_field = str(raw.get("x-mock-id") or binding.field)
+        id_at = () if raw.get("x-mock-id") else binding.at
+        if name in resources:
+            continue
+        success = op.success
+        record_schema = binding.live if binding.live is not None else success.schema if success else None
+        for key in binding.envelope:
+            record_schema = schema_properties(document, record_schema).get(key)
+        resources[name] = Resource(name, id_field, binding.field_type, record_schema,
+                                   tuple(_PARAM.findall(collection)), id_at)
+        roles[op.operation_id] = Role("read", resources[name], binding.param, binding.envelope,
+                                      declared="x-mock-resource" in raw)
+    by_item = {resource.item_shape: resource for resource in resources.values()}
+    by_collection = {_shape(resource.name): resource for resource in resources.values()}
+    for op in api.operations.values():
+        if op.operation_id in roles:
+            continue
+        raw = raws[op.operation_id]
+        declared = raw.get("x-mock-resource")
+        shape = _shape(op.path)
+        last = _PARAM.findall(op.path.rsplit("/", 1)[-1])
+        kind: str | None = None
+        if declared is not None:
+            resource = resources.get(str(declared))
+        else:
+            resource = by_item.get(shape) or by_collection.get(shape) or _scoped(shape, by_collection) or next(
+                (r for item, r in by_item.items() if shape.startswith(item + "/")), None)
+        if resource is not None:
+            kind = _kind(op.method, on_item=shape == resource.item_shape,
+                         below_item=shape.startswith(resource.item_shape + "/"))
+        elif op.method == "get":  # `/pet/findByStatus`: a list of a resource's records, below its collection
+            resource = next((r for collection, r in by_collection.items() if shape.startswith(collection + "/")
+                             and _array_of_records(document, op.success.schema if op.success else None, r,
+                                                   same_schema=True) is not None),
+                            None)
+            kind = "list"
+        if resource is None or kind is None:
+            continue
+        success = op.success
+        schema = success.schema if success else None
+        id_param = None
+        if kind in ("read", "update", "delete", "action") and shape != _shape(resource.name):
+            params = _PARAM.findall(op.path)
+            id_param = params[len(resource.parents)] if len(params) > len(resource.parents) else (last[0] if last else None)
+        role = Role(
+            kind, resource, id_param,
+            envelope=record_place(document, schema, resource) if kind != "list" else None,
+            items=_array_of_records(document, schema, resource) if kind == "list" else None,
+            request_envelope=_request_place(document, _request_schema(document, raw), resource)
+            if kind in ("create", "update", "action") else None,
+            declared=declared is not None,
+            parent_params=None if declared is not None else tuple(_PARAM.findall(op.path)[: len(resource.parents)]),
+        )
+        if kind == "list" and role.items is None:
+            continue  # a GET on the collection that is not a list of its records
+        roles[op.operation_id] = role
+    return roles
+
+
+def _scoped(shape: str, by_collection: Mapping[str, Resource]) -> Resource | None:
+    """The resource whose collection this path is, scoped to one parent record: GitHub creates
+    and lists an issue's comments at `/repos/{owner}/{repo}/issues/{issue_number}/comments` and
+    reads them at `/repos/{owner}/{repo}/issues/comments/{comment_id}`."""
+    head, _, last = shape.rpartition("/")
+    if not head.endswith("/{}") or "{" in last:
+        return None
+    return by_collection.get(head[: -len("/{}")] + "/" + last)
+
+
+def _kind(method: str, *, on_item: bool, below_item: bool) -> str | None:
+    """The role of a method on a resource's item path, below it, or on its collection."""
+    if below_item:
+        return "action" if method in ("post", "put", "patch") else None
+    if on_item:
+        return {"get": "read", "put": "update", "patch": "update", "post": "update", "delete": "delete"}.get(method)
+    return {"post": "create", "get": "list", "put": "update", "patch": "update"}.get(method)

@@ -1,0 +1,392 @@
+"""The control API under `/__mock`: health, routes, journal, scenarios, runtime records, reset.
+
+For the people who cannot add a `Prefer` header to the app they test (frontend developers)
+and for CI contract tests that set up state and assert on what was called — in the spirit of
+WireMock's admin API, but every status, example and record is checked against the contract.
+JSON in and out; every error is application/problem+json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mockserver import __version__
+
+from mockserver.http import problems
+from mockserver.state.changes import Stale
+from mockserver.stages.crud import STALE_RETRIES, merge_patch
+from mockserver.contract.operations import Operation, example_curl
+from mockserver.control.access import ControlAccess
+from mockserver.base.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS
+from mockserver.stages.engine import Engine
+from mockserver.http.faults import FAULTS
+from mockserver.base.rates import RateLimit
+from mockserver.state.records import prepare_record
+from mockserver.http.reply import Reply
+from mockserver.server.routing import Router
+from mockserver.state.sessions import SessionError, session_name
+from mockserver.state.session_state import State
+from mockserver.shared.store import StoreUnavailable
+
+SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times", "fault", "rate_limit"}
+
+
+class ControlError(Exception):
+    """A mistake in a control request, answered as problem+json."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.body.decode("utf-8", "replace"))
+        self.reply = reply
+
+
+@lru_cache(maxsize=1)
+def _dashboard() -> bytes:
+    return Path(__file__).with_name("dashboard.html").read_bytes()
+
+
+def _unprocessable(detail: str, **extra: Any) -> ControlError:
+    return ControlError(problems.invalid_control_request(detail, **extra))
+
+
+def _not_found(detail: str) -> ControlError:
+    return ControlError(problems.control_not_found(detail))
+
+
+def _response(reply: Reply) -> Response:
+    return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=dict(reply.headers))
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    return JSONResponse(payload, status_code=status)
+
+
+async def _read_json(request: Request) -> Any:
+    too_large = ControlError(problems.too_large(MAX_CONTROL_BODY))
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_CONTROL_BODY:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_CONTROL_BODY:
+            raise too_large
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ControlError(problems.invalid_json(str(exc))) from None
+
+
+class ControlApi:
+    """Endpoints bound to one engine (rebuilt with it on reload)."""
+
+    def __init__(self, engine: Engine, router: Router, replay: Callable[[], Any]) -> None:
+        self.engine = engine
+        self.sessions = engine.sessions
+        self.router = router  # the requests' own router answers "which operations serve this path?"
+        self.replay = replay  # the replay layer, once the app is built (for its statistics)
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def _by_operation_id(self, operation_id: Any) -> list[Operation]:
+        return [op for op in self.engine.operations() if op.operation_id == operation_id]
+
+    async def _by_path(self, path: str) -> list[Operation]:
+        return [route.op for route in await self.router.routes_for(path)]
+
+    def _record_operation(self, operation_id: str) -> Operation:
+        ops = self._by_operation_id(operation_id)
+        if not ops:
+            known = sorted({op.operation_id for op in self.engine.operations()})
+            raise _not_found(f"no operation {operation_id!r}; declared: {', '.join(known)}")
+        op = ops[0]
+        if op.binding is None or op.success is None:
+            raise _unprocessable(f"{operation_id} has no record id in its path, so it holds no records")
+        return op
+
+    def _state(self, request: Request) -> State:
+        """The state of the session the call names (X-Mock-Session or /__session/NAME), created on
+        first use like a contract request's; the default session without either."""
+        try:
+            return self.sessions.get(session_name(request.scope))
+        except SessionError as refused:
+            raise ControlError(refused.reply) from None
+
+    # -- endpoints ----------------------------------------------------------------------
+
+    async def health(self, request: Request) -> Response:
+        state = self._state(request)
+        apis = [{"name": a.name, "base_path": a.base_path or "/", "operations": len(a.operations)} for a in self.engine.apis]
+        replay = self.replay()
+        return _json({
+            "status": "ok", "version": __version__, "apis": apis, "records": state.records.count(),
+            "records_evicted": state.records.evicted, "records_per_resource": state.records.limit,
+            "sessions": self.sessions.count(),
+            "tasks": len(asyncio.all_tasks()),  # faults must leave none behind
+            "replay": {"entries": len(replay), "hits": replay.stats.hits, "misses": replay.stats.misses}
+            if replay is not None else None,
+            "state": self.engine.replica.describe() if self.engine.replica is not None else {"store": "memory"},
+        })
+
+    async def routes(self, request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        routes = []
+        for op in self.engine.operations():
+            declared = op.declared_summary()
+            routes.append({
+                "api": op.api,
+                "operationId": op.operation_id,
+                "method": op.method.upper(),
+                "path": op.base_path + op.path,
+                "statuses": declared["declared_statuses"],
+                "examples": declared["declared_examples"],
+                "curl": example_curl(op, base),
+            })
+        return _json({"routes": routes})
+
+    async def dashboard(self, request: Request) -> Response:
+        """The page at `/__mock/`: a view of this API for people (dashboard.html)."""
+        if request.url.path == CONTROL_PREFIX:
+            return Response(status_code=308, headers={"location": CONTROL_PREFIX + "/"})
+        return Response(_dashboard(), media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
+
+    async def sessions_list(self, request: Request) -> Response:
+        return _json({"sessions": self.sessions.describe(), "max_sessions": self.sessions.limit,
+                      "idle_s": self.sessions.idle_s})
+
+    async def session(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if not self.sessions.remove(name):
+            raise _not_found(f"no session {name!r}")
+        return Response(status_code=204)
+
+    async def resources(self, request: Request) -> Response:
+        """What resources.py inferred for every operation, so a user can check it (and fix it
+        with `x-mock-resource` / `x-mock-id` in an overlay)."""
+        return _json({"operations": [
+            {"api": op.api, "operationId": op.operation_id, "method": op.method.upper(), "path": op.base_path + op.path,
+             **(op.resource.describe() if op.resource is not None else {"resource": None})}
+            for op in self.engine.operations()
+        ]})
+
+    async def requests(self, request: Request) -> Response:
+        state = self._state(request)
+        if request.method == "DELETE":
+            state.journal.clear()
+            return Response(status_code=204)
+        wanted = {key: request.query_params[key] for key in ("operationId", "method", "path", "status")
+                  if key in request.query_params}
+        entries = [entry for entry in state.journal.entries()
+                   if all(str(entry.get(key)) == value for key, value in wanted.items())]
+        return _json({"requests": entries})
+
+    async def scenarios(self, request: Request) -> Response:
+        state = self._state(request)
+        if request.method == "GET":
+            return _json({"scenarios": [s.to_json() for s in state.scenarios.all()]})
+        if request.method == "DELETE":
+            state.scenarios.clear()
+            return Response(status_code=204)
+        scenario = state.scenarios.add(await self._scenario_fields(await _read_json(request)))
+        return _json(scenario.to_json(), 201)
+
+    async def scenario(self, request: Request) -> Response:
+        state = self._state(request)
+        if not state.scenarios.remove(request.path_params["scenario_id"]):
+            raise _not_found(f"no scenario {request.path_params['scenario_id']!r}")
+        return Response(status_code=204)
+
+    async def record(self, request: Request) -> Response:
+        state = self._state(request)
+        op = self._record_operation(request.path_params["operation_id"])
+        record_id = request.path_params["record_id"]
+        if request.method == "GET":
+            record = state.records.get(op, record_id)
+            if record is None and request.query_params.get("generated") in ("1", "true"):
+                record = self._generated(op, record_id)  # what the mock serves for it: a start to tweak
+            if record is None:
+                raise _not_found(f"{op.operation_id} has no record {record_id!r} (?generated=true shows the generated one)")
+            return _json(record)
+        if request.method == "DELETE":
+            # Only where a 404 is declared can a deleted id answer "not found"; elsewhere it is
+            # generated again, like any unknown id.
+            state.records.delete(op, record_id, tombstone=op.declares(404))
+            return Response(status_code=204)
+        payload = await _read_json(request)
+        merge = request.method == "PATCH"
+        for _ in range(STALE_RETRIES):  # a PATCH merges into what it read: again if that changed meanwhile
+            try:
+                return self._write_record(state, op, record_id, payload, merge=merge)
+            except Stale:
+                continue
+        return self._write_record(state, op, record_id, payload, merge=merge)
+
+    def _write_record(self, state: State, op: Operation, record_id: str, payload: Any, *, merge: bool) -> Response:
+        version = state.records.version_of(op, record_id) if merge else None
+        if merge:  # JSON Merge Patch (RFC 7396) over the record served today
+            current = state.records.get(op, record_id) or self._generated(op, record_id)
+            payload = merge_patch(current, payload)
+        record = prepare_record(op, record_id, payload)
+        if isinstance(record, str):
+            raise _unprocessable(record)
+        assert op.binding is not None and op.success is not None
+        violations = self.engine.validators[op.api].check_body(op, op.success.status, op.binding.wrap(record))
+        if violations:
+            raise _unprocessable(f"the record does not match {op.operation_id}'s contract", violations=list(violations))
+        existed = state.records.get(op, record_id) is not None
+        state.records.put(op, record_id, record, expect=version)
+        return _json(record, 200 if existed else 201)
+
+    def _generated(self, op: Operation, record_id: str) -> Any:
+        """The record a request for this id gets when nothing is stored (unwrapped)."""
+        assert op.binding is not None and op.success is not None
+        body = self.engine.responder.generated(op, record_id)
+        return op.binding.unwrap(body)
+
+    async def reset(self, request: Request) -> Response:
+        state = self._state(request)
+        state.reset()
+        return Response(status_code=204)
+
+    # -- scenario checks ----------------------------------------------------------------
+
+    async def _scenario_fields(self, payload: Any) -> dict[str, Any]:
+        if not isinstance(payload, dict):
+            raise _unprocessable("a scenario is a JSON object: {operationId | path, status, example?, delay_ms?, times?}")
+        unknown = sorted(set(payload) - SCENARIO_FIELDS)
+        if unknown:
+            raise _unprocessable(f"unknown fields {unknown}; a scenario takes {sorted(SCENARIO_FIELDS)}")
+        operation_id, path = payload.get("operationId"), payload.get("path")
+        if (operation_id is None) == (path is None):
+            raise _unprocessable("give exactly one of operationId or path")
+        if operation_id is not None:
+            ops = self._by_operation_id(operation_id)
+            if not ops:
+                known = sorted({op.operation_id for op in self.engine.operations()})
+                raise _unprocessable(f"no operation {operation_id!r}", declared_operations=known)
+        else:
+            if not isinstance(path, str) or not path.startswith("/"):
+                raise _unprocessable("path must be a request path such as /api/v1/activity_logs/abc")
+            ops = await self._by_path(path)
+            if not ops:
+                known = sorted({op.base_path + op.path for op in self.engine.operations()})
+                raise _unprocessable(f"no operation serves {path!r}", declared_paths=known)
+        status = payload.get("status")
+        fault, rate_limit = payload.get("fault"), payload.get("rate_limit")
+        if status is None and payload.get("delay_ms") is None and fault is None and rate_limit is None:
+            raise _unprocessable("a scenario sets a status, a delay_ms, a fault or a rate_limit")
+        if fault is not None and fault not in FAULTS:
+            raise _unprocessable(f"fault must be one of {', '.join(FAULTS)}")
+        if rate_limit is not None:
+            requests, window = (rate_limit.get("requests"), rate_limit.get("window_s")) if isinstance(rate_limit, dict) else (None, None)
+            if not _is_int(requests) or requests < 1 or not isinstance(window, (int, float)) or not 0 < window <= 86400:
+                raise _unprocessable('rate_limit is {"requests": N (1 or more), "window_s": seconds (up to 86400)}')
+            rate_limit = RateLimit(requests, float(window))
+        if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
+            raise _unprocessable("status must be an integer HTTP status")
+        example = payload.get("example")
+        if example is not None and status is None:
+            raise _unprocessable("an example goes with the status it is declared for")
+        for op in ([] if status is None else ops):
+            if op.declared(status) is None:
+                raise _unprocessable(f"{op.operation_id} does not declare status {status}",
+                                     operationId=op.operation_id, **op.declared_summary())
+            if example is not None and example not in op.declared(status).examples:
+                raise _unprocessable(f"{op.operation_id} declares no example {example!r} for status {status}",
+                                     operationId=op.operation_id, **op.declared_summary())
+        delay_ms, times = payload.get("delay_ms"), payload.get("times")
+        if delay_ms is not None and (not _is_int(delay_ms) or not 0 <= delay_ms <= MAX_DELAY_MS):
+            raise _unprocessable(f"delay_ms must be an integer from 0 to {MAX_DELAY_MS}")
+        if times is not None and (not _is_int(times) or times < 1):
+            raise _unprocessable("times must be a positive integer (leave it out for 'until removed')")
+        return {
+            "operation_ids": tuple(op.operation_id for op in ops),
+            "path": path,
+            "status": status,
+            "example": example,
+            "delay_ms": delay_ms,
+            "times": times,
+            "fault": fault,
+            "rate_limit": rate_limit,
+        }
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]) -> Starlette:
+    api = ControlApi(engine, router, replay)
+    p = CONTROL_PREFIX
+    routes = [
+        Route(f"{p}", api.dashboard, methods=["GET"]),
+        Route(f"{p}/", api.dashboard, methods=["GET"]),
+        Route(f"{p}/health", api.health, methods=["GET"]),
+        Route(f"{p}/routes", api.routes, methods=["GET"]),
+        Route(f"{p}/resources", api.resources, methods=["GET"]),
+        Route(f"{p}/sessions", api.sessions_list, methods=["GET"]),
+        Route(f"{p}/sessions/{{name}}", api.session, methods=["DELETE"]),
+        Route(f"{p}/requests", api.requests, methods=["GET", "DELETE"]),
+        Route(f"{p}/scenarios", api.scenarios, methods=["GET", "POST", "DELETE"]),
+        Route(f"{p}/scenarios/{{scenario_id}}", api.scenario, methods=["DELETE"]),
+        Route(f"{p}/records/{{operation_id}}/{{record_id}}", api.record, methods=["GET", "PUT", "PATCH", "DELETE"]),
+        Route(f"{p}/reset", api.reset, methods=["POST"]),
+    ]
+
+    async def control_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ControlError)
+        return _response(exc.reply)
+
+    async def state_unavailable(request: Request, exc: Exception) -> Response:
+        return _response(problems.state_unavailable(str(exc)))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "").split(", ")
+            reply = problems.control_method_not_allowed(request.method, request.url.path, allowed)
+        else:
+            reply = problems.control_not_found(f"no control endpoint {request.method} {request.url.path}")
+        return _response(reply)
+
+    return Starlette(routes=routes, exception_handlers={
+        ControlError: control_error, HTTPException: http_error, StoreUnavailable: state_unavailable})
+
+
+class ControlMiddleware:
+    """Sends `/__mock/...` to the control API, once `access` lets it in, and everything else on.
+
+    It sits before CORS, so no `/__mock` reply carries CORS headers: the control API is for
+    tools and the mock's own pages, never for other origins.
+    """
+
+    def __init__(self, app: Callable, *, control_app: Callable, access: ControlAccess, engine: Engine) -> None:
+        self.app = app
+        self.control_app = control_app
+        self.access = access
+        self.engine = engine
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")):
+            refusal = self.access.check(scope)
+            if refusal is not None:
+                await refusal.send(send)
+                return
+            replica = self.engine.replica
+            if replica is not None and not replica.available and path != CONTROL_PREFIX + "/health":
+                # what a control call would read or change may be stale or lost: say so instead
+                await problems.state_unavailable(f"the shared state ({replica.store_name}) cannot be reached").send(send)
+                return
+            await self.control_app(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,174 @@
+"""The catalogue of every error the mock itself produces, as RFC 9457 problem+json replies.
+
+One place for every type, title and status, so a client sees the same shape for every mistake
+and the README's table can list them all (a test checks that it does). Replies an operation
+declares (its 401, 400, 404) are not here: they are the contract's, built by reply_builder.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.base.defaults import PROBLEM_JSON
+from mockserver.http.reply import Reply, encode_json
+
+PROBLEM_BASE = "https://mockserver.invalid/problems/"
+
+# kind -> (status, title): the catalogue, in the README's order
+CATALOGUE: dict[str, tuple[int, str]] = {
+    "not-found": (404, "Not Found"),
+    "method-not-allowed": (405, "Method Not Allowed"),
+    "unusable-path": (404, "Not Found"),
+    "unauthorized": (401, "Unauthorized"),
+    "invalid-request": (400, "Bad Request"),
+    "unsupported-media-type": (415, "Unsupported Media Type"),
+    "unknown-record": (404, "Not Found"),
+    "invalid-preference": (422, "Malformed response preference"),
+    "undeclared-preference": (422, "The requested response is not declared by the contract"),
+    "not-acceptable": (406, "Not Acceptable"),
+    "contract-violation": (500, "The mock produced a response its contract does not allow"),
+    "internal-error": (500, "Internal Server Error"),
+    "invalid-control-request": (422, "Invalid control request"),
+    "control-not-found": (404, "Not Found"),
+    "control-method-not-allowed": (405, "Method Not Allowed"),
+    "invalid-json": (400, "Bad Request"),
+    "too-large": (413, "Payload Too Large"),
+    "invalid-session": (400, "Bad Request"),
+    "session-limit": (503, "Service Unavailable"),
+    "state-unavailable": (503, "Service Unavailable"),
+    "rate-limited": (429, "Too Many Requests"),
+    "fault-unavailable": (501, "Not Implemented"),
+    "control-token": (401, "Unauthorized"),
+    "control-forbidden": (403, "Forbidden"),
+    "control-media-type": (415, "Unsupported Media Type"),
+}
+
+
+def problem(kind: str, detail: str, headers: tuple[tuple[str, str], ...] = (), status: int | None = None,
+            **extra: Any) -> Reply:
+    catalogued_status, title = CATALOGUE[kind]
+    status = status or catalogued_status
+    payload = {"type": PROBLEM_BASE + kind, "title": title, "status": status, "detail": detail}
+    payload.update(extra)
+    return Reply(status, PROBLEM_JSON, encode_json(payload), headers)
+
+
+def not_found(method: str, path: str, closest: list[str] | None = None) -> Reply:
+    """No operation serves the path: the closest ones that do, and where to see them all."""
+    hint = f"; the closest served: {', '.join(closest)}" if closest else ""
+    return problem("not-found", f"no operation serves {method} {path}{hint} (every route: GET /)",
+                   **({"closest": closest} if closest else {}))
+
+
+def method_not_allowed(method: str, path: str, allowed: list[str], kind: str = "method-not-allowed") -> Reply:
+    """405 with `Allow` (sorted: starlette lists it from a set, whose order changes per process)."""
+    allow = ", ".join(sorted(set(allowed)))
+    return problem(kind, f"{path} does not take {method}; it takes {allow}", (("allow", allow),))
+
+
+def unusable_path(detail: str) -> Reply:
+    """A path no operation can take (control characters, not UTF-8) that the router could not
+    route either. A 404, not a 400: the request is well formed for a `type: string` id (a
+    schema-valid request is not the client's mistake), and no resource lives at such a path."""
+    return problem("unusable-path", detail)
+
+
+def unauthorized(detail: str, challenge: str | None) -> Reply:
+    return problem("unauthorized", detail, (("www-authenticate", challenge),) if challenge else ())
+
+
+def invalid_request(status: int, detail: str) -> Reply:
+    """A parameter or body the contract rejects, where the operation declares no reply for it."""
+    kind = "unsupported-media-type" if status == 415 else "invalid-request"
+    return problem(kind, detail, status=status)
+
+
+def unknown_record(operation_id: str, field: str, record_id: str) -> Reply:
+    """An id the record's id field cannot hold, where the operation declares no 404."""
+    return problem("unknown-record", f"{operation_id}: no record can have {field} {record_id[:80]!r}")
+
+
+def undeclared_preference(operation_id: str, detail: str, declared: dict[str, Any]) -> Reply:
+    """`declared` is `Operation.declared_summary()`: the statuses and examples one may ask for."""
+    return problem("undeclared-preference", detail, operationId=operation_id, **declared)
+
+
+def invalid_preference(detail: str) -> Reply:
+    return problem("invalid-preference", detail)
+
+
+def not_acceptable(offered: str) -> Reply:
+    return problem("not-acceptable", f"this operation only answers {offered}")
+
+
+def contract_violation(operation_id: str, status: int, violations: list[str]) -> Reply:
+    return problem(
+        "contract-violation",
+        f"{operation_id}: the {status} response failed validation; this is a bug in the mock or its data",
+        operationId=operation_id,
+        violations=violations,
+    )
+
+
+def internal_error(detail: str) -> Reply:
+    return problem("internal-error", detail)
+
+
+# -- the control API ----------------------------------------------------------------------
+
+def invalid_control_request(detail: str, **extra: Any) -> Reply:
+    return problem("invalid-control-request", detail, **extra)
+
+
+def control_not_found(detail: str) -> Reply:
+    return problem("control-not-found", detail)
+
+
+def control_method_not_allowed(method: str, path: str, allowed: list[str]) -> Reply:
+    return method_not_allowed(method, path, allowed, kind="control-method-not-allowed")
+
+
+def invalid_json(detail: str) -> Reply:
+    return problem("invalid-json", f"the body is not JSON: {detail}")
+
+
+def too_large(limit: int) -> Reply:
+    return problem("too-large", f"at most {limit} bytes")
+
+
+def control_token(header: str) -> Reply:
+    return problem("control-token", f"the control API needs the {header} header")
+
+
+def control_forbidden(detail: str) -> Reply:
+    return problem("control-forbidden", detail)
+
+
+def control_media_type(given: str | None) -> Reply:
+    return problem("control-media-type",
+                   f"control-API writes take Content-Type: application/json, not {given or 'none'} "
+                   "(curl: --json, or -H 'Content-Type: application/json')")
+
+
+def invalid_session(name: str) -> Reply:
+    return problem("invalid-session", f"a session name is 1 to 64 letters, digits, '.', '_' or '-', not {name[:80]!r}")
+
+
+def session_limit(detail: str) -> Reply:
+    return problem("session-limit", detail)
+
+
+def state_unavailable(detail: str) -> Reply:
+    """The shared store (--state, --workers) is out of reach: a change cannot be made safely."""
+    return problem("state-unavailable", f"{detail}; contract reads go on, changes wait until it is back",
+                   (("retry-after", "1"),))
+
+
+def rate_limited(detail: str, retry_after: int) -> Reply:
+    """Over a rate limit the contract declares no 429 for: said to be outside the contract."""
+    return problem("rate-limited", detail, (("retry-after", str(retry_after)),
+                                            ("x-mock-outside-contract", "429 is not declared for this operation")))
+
+
+def fault_unavailable(fault: str) -> Reply:
+    return problem("fault-unavailable", f"the {fault} fault needs the connection, which only uvicorn (mockserver serve) gives")

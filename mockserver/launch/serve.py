@@ -1,0 +1,296 @@
+"""`mockserver serve`: flags, start-up banner, and the uvicorn server.
+
+The socket is bound before anything is served, so a port already in use is a one-line error
+(exit 2), and `--port 0` picks a free port that the banner then names (tests use this).
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import gc
+import logging
+import socket
+import sys
+from pathlib import Path
+
+from mockserver.base import defaults
+from mockserver.adapters.argparse import SubParsers
+from mockserver.contract.operations import Api, example_curl
+from mockserver.stages.landing import SWAGGER_UI
+from mockserver.control.access import is_loopback, origin_of
+from mockserver.base.rates import RateLimit
+from mockserver.base.config import ServeConfig
+from mockserver.base.user_errors import UserError
+from mockserver.base.config import Credentials
+from mockserver.stages.security import parse_basic_auth
+
+
+def _mount(value: str) -> tuple[str, str]:
+    name, sep, prefix = value.partition("=")
+    if not sep or not name or not (prefix == "" or prefix.startswith("/")):
+        raise argparse.ArgumentTypeError("expected NAME=/prefix, e.g. lago=/lago/api/v1")
+    return name, prefix.rstrip("/")
+
+
+def _basic(value: str) -> tuple[str, str]:
+    try:
+        return parse_basic_auth(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _latency(value: str) -> tuple[int, int]:
+    low, sep, high = value.partition("-")
+    try:
+        bounds = (int(low), int(high) if sep else int(low))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected MS or MIN-MAX in milliseconds, e.g. 200 or 100-800") from None
+    if not 0 <= bounds[0] <= bounds[1] <= defaults.MAX_DELAY_MS:
+        raise argparse.ArgumentTypeError(f"latency must be 0..{defaults.MAX_DELAY_MS} ms, MIN not above MAX")
+    return bounds
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value!r}")
+    return int(value)
+
+
+def _origin(value: str) -> str:
+    origin = origin_of(value)
+    if origin is None:
+        raise argparse.ArgumentTypeError(f"expected an origin such as http://localhost:3000, got {value!r}")
+    return origin
+
+
+def _rate_limit(value: str) -> RateLimit:
+    try:
+        return RateLimit.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("expected a positive whole number")
+    return int(value)
+
+
+def add_serve_parser(sub: SubParsers) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="serve the mock",
+        description="Serve every OpenAPI document as a validated, deterministic mock.",
+    )
+    serve.add_argument("--spec", action="append", default=[], metavar="FILE",
+                       help="document to serve (repeatable; default: every *.yaml in --specs-dir)")
+    serve.add_argument("--specs-dir", metavar="DIR",
+                       help="folder of documents to serve (default: the bundled Lago and Sequence contracts)")
+    serve.add_argument("--fixtures-dir", metavar="DIR",
+                       help="folder of seeded records, one subfolder per document (default: the bundled ones)")
+    serve.add_argument("--host", default=defaults.HOST, help=f"address to listen on (default: {defaults.HOST})")
+    serve.add_argument("--port", type=_port, default=defaults.PORT,
+                       help=f"port to listen on, 0 for any free one (default: {defaults.PORT})")
+    serve.add_argument("--mount", action="append", type=_mount, default=[], metavar="NAME=/prefix",
+                       help="serve document NAME (file stem) under another path prefix (repeatable)")
+    serve.add_argument("--api-key", action="append", default=[], metavar="KEY",
+                       help="accept only these bearer tokens / API keys (repeatable; default: any)")
+    serve.add_argument("--basic-auth", action="append", type=_basic, default=[], metavar="USER:PASS",
+                       help="accept only these basic credentials (repeatable; default: any)")
+    serve.add_argument("--unknown-ids", choices=defaults.UNKNOWN_IDS_CHOICES, default=defaults.UNKNOWN_IDS,
+                       help="unknown record ids: generate a record, or answer the declared 404 (default: generate)")
+    serve.add_argument("--seed", type=int, default=defaults.SEED,
+                       help=f"seed of generated records (default: {defaults.SEED})")
+    serve.add_argument("--no-cors", dest="cors", action="store_false", help="do not answer CORS")
+    serve.add_argument("--quiet", action="store_true", help="no request log")
+    serve.add_argument("--verbose", action="store_true",
+                       help="print every start-up warning (default: one line for many of one kind)")
+    serve.add_argument("--no-control", dest="control", action="store_false",
+                       help=f"turn off the control API under {defaults.CONTROL_PREFIX}")
+    serve.add_argument("--control-token", metavar="TOKEN",
+                       help=f"require this token in the {defaults.CONTROL_TOKEN_HEADER} header for the control API "
+                            "(needed to keep it on when --host is not loopback)")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="HOST",
+                       help=f"also answer {defaults.CONTROL_PREFIX} for this Host name when listening on loopback "
+                            "(repeatable; e.g. a name in /etc/hosts)")
+    serve.add_argument("--control-origin", action="append", type=_origin, default=[], metavar="ORIGIN",
+                       help=f"also answer {defaults.CONTROL_PREFIX} for browser requests from this origin "
+                            "(repeatable; e.g. http://localhost:3000)")
+    serve.add_argument("--journal-size", type=_positive, default=defaults.JOURNAL_SIZE, metavar="N",
+                       help=f"requests kept in the journal (default: {defaults.JOURNAL_SIZE})")
+    serve.add_argument("--rate-limit", type=_rate_limit, metavar="N/SECONDS",
+                       help="answer 429 (with Retry-After) beyond N requests per SECONDS, per session and operation")
+    serve.add_argument("--max-sessions", type=_positive, default=defaults.MAX_SESSIONS, metavar="N",
+                       help=f"named sessions (X-Mock-Session) kept at once (default: {defaults.MAX_SESSIONS})")
+    serve.add_argument("--session-idle", type=_positive, default=defaults.SESSION_IDLE_S, metavar="SECONDS",
+                       help=f"a named session unused this long is removed (default: {defaults.SESSION_IDLE_S})")
+    serve.add_argument("--records-per-resource", type=_positive, default=defaults.RECORDS_PER_RESOURCE, metavar="N",
+                       help="records kept per resource; storing one more evicts the oldest "
+                            f"(default: {defaults.RECORDS_PER_RESOURCE})")
+    serve.add_argument("--latency", type=_latency, metavar="MS|MIN-MAX",
+                       help="delay every reply by MS, or by a random MIN..MAX, milliseconds")
+    serve.add_argument("--workers", type=_positive, default=1, metavar="N",
+                       help="processes serving the port, sharing one state (default: 1)")
+    serve.add_argument("--state", metavar="URL",
+                       help="keep the control state (records, scenarios, sessions, journal) in a store shared by "
+                            "every worker and instance: redis://HOST:PORT/DB, or sqlite:PATH for one machine "
+                            "(default: in the process; with --workers, an embedded SQLite file)")
+    serve.add_argument("--reload", action="store_true",
+                       help="reload when documents or fixtures change (a bad change keeps the old version)")
+    serve.set_defaults(func=run)
+
+
+def config_from_args(args: argparse.Namespace) -> ServeConfig:
+    if args.reload and (args.workers > 1 or args.state):
+        raise UserError("--reload", "works with one worker and the state in the process; leave out --workers and --state")
+    for flag, folder in (("--fixtures-dir", args.fixtures_dir), ("--specs-dir", args.specs_dir)):
+        if folder is not None and not Path(folder).is_dir():  # a folder the user named must exist
+            raise UserError(f"{flag} {folder}", "no such folder")
+    folders = {name: Path(value) for name, value in (("specs_dir", args.specs_dir), ("fixtures_dir", args.fixtures_dir))
+               if value is not None}  # otherwise the bundled ones (ServeConfig's defaults)
+    return ServeConfig(
+        specs=tuple(Path(p) for p in args.spec),
+        **folders,
+        host=args.host,
+        port=args.port,
+        mounts=dict(args.mount),
+        credentials=Credentials(api_keys=frozenset(args.api_key), basic=frozenset(args.basic_auth)),
+        unknown_ids=args.unknown_ids,
+        seed=args.seed,
+        cors=args.cors,
+        quiet=args.quiet,
+        control=args.control,
+        control_token=args.control_token,
+        allowed_hosts=tuple(args.allowed_host),
+        control_origins=tuple(args.control_origin),
+        journal_size=args.journal_size,
+        records_per_resource=args.records_per_resource,
+        max_sessions=args.max_sessions,
+        rate_limit=args.rate_limit,
+        session_idle_s=args.session_idle,
+        latency_ms=args.latency,
+        reload=args.reload,
+        verbose=args.verbose,
+        workers=args.workers,
+        state=args.state,
+    )
+
+
+def control_note(config: ServeConfig) -> str | None:
+    """Off loopback, the control API (which rewrites what the mock answers) needs a token."""
+    if config.control and not config.control_token and not is_loopback(config.host):
+        return (f"note: {config.host} is not loopback, so the control API answers only "
+                f"{defaults.CONTROL_PREFIX}/health; pass --control-token TOKEN for the rest")
+    return None
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = "already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise UserError(f"{host}:{port}", f"cannot listen: {reason}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def banner(apis: list[Api], base_url: str, control: bool = True) -> str:
+    lines = []
+    for api in apis:
+        lines.append(f"{api.name}: {base_url}{api.base_path}/  ({api.source})")
+        for op in api.operations.values():
+            lines.append(f"  {op.method.upper():6} {api.base_path}{op.path}  -> {op.operation_id}")
+        operations = list(api.operations.values())  # a GET to try first: it needs no body
+        first = next((op for op in operations if op.method == "get"), operations[0] if operations else None)
+        if first is not None:
+            lines.append(f"  try:  {example_curl(first, base_url)}")
+        lines.append(f"  Swagger UI: {base_url}{api.base_path}{SWAGGER_UI}")
+    lines.append(f"Every API on one page: {base_url}/")
+    if control:
+        lines.append(f"Dashboard: {base_url}{defaults.CONTROL_PREFIX}/  (live requests, scenarios, records)")
+        lines.append(f"Control API: {base_url}{defaults.CONTROL_PREFIX}/health, /routes, /resources, /requests, /scenarios, /reset")
+    return "\n".join(lines)
+
+
+def uvicorn_server(app):  # -> uvicorn.Server
+    """The server for the CLI and the pytest plugin alike.
+
+    No access log (ours has the operationId and never a header), and no proxy-header
+    rewriting: a local mock sits behind no proxy, and that middleware costs on every request.
+    """
+    import uvicorn
+
+    return uvicorn.Server(uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="on", proxy_headers=False))
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # connexion logs every problem it answers and every spec it adds; our access log already
+    # has one line per request, so keep only its errors.
+    logging.getLogger("connexion").setLevel(logging.ERROR)
+    from mockserver.launch.workers import serve, state_url
+
+    with state_url(config) as url:  # a store that cannot be reached stops here: one line, exit 2
+        app = build_app(config)
+        sock = bind(config.host, config.port)
+        note = control_note(config)
+        if note:
+            print(note, file=sys.stderr)
+        host, port = sock.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        base_url = f"http://{shown}:{port}"
+        print(banner(app.engine.apis, base_url, config.control), flush=True)
+
+        def ready() -> None:
+            print(f"Listening on {base_url} (records: {app.engine.state.records.count()}, seed: {config.seed}"
+                  f"{state_note(config, url)}; Ctrl-C to stop)", flush=True)
+
+        # Documents, validators and vocabularies live as long as the process: keep the cyclic GC
+        # from walking them again and again under load (tail latency), and, with workers, from
+        # copying every page the workers share with this process.
+        gc.collect()
+        gc.freeze()
+        if config.reload:
+            app.start_watching()
+        try:
+            return serve(app, sock, config, url, uvicorn_server, ready)
+        finally:
+            if config.reload:
+                app.stop_watching()
+
+
+def build_app(config: ServeConfig):  # -> connexion.AsyncApp or ReloadingApp
+    """The app, or one line and exit 2: start-up never ends in a traceback. What is not a
+    UserError is a bug of the mock, said so, with the documents it was starting."""
+    try:
+        if config.reload:
+            from mockserver.launch.reload import ReloadingApp  # heavy imports after the arguments are known
+
+            return ReloadingApp(config)
+        from mockserver.app import create_app
+
+        return create_app(config)
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reported as one line, as the CLI promises
+        sources = ", ".join(str(path) for path in config.specs) or str(config.specs_dir)
+        raise UserError(sources, f"cannot start (a bug of the mock, please report it): {type(exc).__name__}: "
+                                 f"{' '.join(str(exc).split())[:300]}") from None
+
+
+def state_note(config: ServeConfig, url: str | None) -> str:
+    workers = f", workers: {config.workers}" if config.workers > 1 else ""
+    if url is None:
+        return workers
+    from mockserver.shared.replica import shown_url
+
+    where = "embedded, shared by the workers" if config.state is None else shown_url(url)
+    return f"{workers}, state: {where}"

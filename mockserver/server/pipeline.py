@@ -1,0 +1,279 @@
+"""The request pipeline: one path for every request, its stages written down once.
+
+    route -> path guard -> security -> scenario -> rate limit -> preferences
+          -> parameters and body -> respond -> validate -> (delay, fault) deliver
+
+`handle` is that line, top to bottom: a plain function of the route, the request and the
+session's state that returns an `Outcome`, the reply and how to deliver it (a delay before it,
+a fault from faults.py). It writes nothing into the ASGI scope; `PipelineMiddleware` calls it
+and `deliver` carries the outcome out, noting a delivered fault once for the journal and the
+replay layer (`faults.FAULT`). Each stage is a small module with one job (guard.py,
+security.py, preferences.py with the scenarios of state.py, parameters.py, respond.py,
+validation.py) that returns a `Reply` when it answers and None when the request goes on.
+connexion stays in its role: its router chose the operation (routing.py), its Resolver bound
+the handler, and its validators check parameters and bodies; the per-request layers it would
+otherwise run here (request validation, context, the handler's decorators) are left out of the
+middleware list, since the pipeline owns those stages and does their per-operation work once
+at start-up (README, design).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import replace
+from typing import Any, NamedTuple
+
+from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.adapters.connexion import swagger_ui_paths
+from mockserver.http import faults, problems
+from mockserver.stages import guard, landing, preferences, security
+from mockserver.contract.operations import Operation, template_regex
+from mockserver.stages.engine import Engine
+from mockserver.http.reply import Reply
+from mockserver.stages.reply_builder import declared_or_problem
+from mockserver.base.defaults import MAX_REQUEST_BODY
+from mockserver.http.faults import FAULT, TRANSPORT
+from mockserver.stages.preferences import Preferences
+from mockserver.http.request import BodyTooLarge, MockRequest, read_body
+from mockserver.server.routing import OPERATION, PROBE, PipelineAPI, Route, Router
+from mockserver.state.sessions import SessionError
+from mockserver.state.session_state import Scenario, State
+from mockserver.shared.store import StoreUnavailable
+
+
+class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
+    """Answers every routed request, right after connexion's router.
+
+    Swagger UI comes after it in the middleware list (its router costs as much as routing, on
+    every request it does not serve), so what the pipeline passes on is what Swagger UI may
+    serve: unrouted requests, and requests routed to an operation whose path template also
+    matches one of Swagger UI's paths (a catch-all `/{name}` and `/openapi.json`). Those
+    operations are found once, by asking connexion's router about each path Swagger UI's router
+    serves, so Swagger UI keeps the precedence connexion gives it. What Swagger UI does not
+    serve reaches `Leftovers`, at the end of the list.
+    """
+
+    api_cls = PipelineAPI
+
+    def __init__(self, app: ASGIApp, *, engine: Engine, router: Router, swagger: list[Any]) -> None:
+        super().__init__(app)
+        self.engine = engine
+        self.responder = engine.responder
+        self.routes: dict[tuple[str, str], Route] = {}
+        self.router = router
+        self.swagger = swagger  # connexion's SwaggerUIMiddleware, once connexion has built it
+        self.swagger_first: frozenset[Route] | None = None  # routes whose paths Swagger UI may serve
+        self.untyped: list[tuple[Any, Operation]] | None = None  # templates with any value per parameter
+        # `{base}/openapi.json` and `.yaml`: the document as the mock serves it (landing.py)
+        self.documents = {api.base_path + suffix: (api, kind) for api in engine.apis
+                          for suffix, kind in (("/openapi.json", "json"), ("/openapi.yaml", "yaml"))}
+
+    def add_api(self, specification, **kwargs) -> PipelineAPI:  # type: ignore[override]
+        """Called by connexion at start-up, once per API, most specific base path first."""
+        api = super().add_api(specification, engine=self.engine, **kwargs)
+        for operation_id, route in api.operations.items():
+            self.routes.setdefault((api.base_path, operation_id), route)
+        return api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extensions = scope.setdefault("extensions", {})
+        route = self.route_of(scope)
+        if PROBE in extensions:
+            extensions[PROBE].append(route)
+            return
+        served = self.documents.get(scope["path"])
+        if served is not None and scope["method"] in ("GET", "HEAD"):  # before any operation, as connexion's own
+            for_ui = scope.get("query_string") == landing.FOR_SWAGGER_UI.encode()
+            await landing.document(*served, for_swagger_ui=for_ui).send(send)
+            return
+        if self.swagger_first is None:
+            self.swagger_first = frozenset(await self.routes_behind_swagger())
+        if route is None or route in self.swagger_first:
+            await self.app(scope, receive, send)  # Swagger UI, then Leftovers
+            return
+        await self.run(route, scope, receive, send)
+
+    async def run(self, route: Route | None, scope: Scope, receive: Receive, send: Send) -> None:
+        request = MockRequest.from_scope(scope)
+        if route is None:
+            named = self.untyped_operation(request)  # `GET /pet/abc` names getPetById with a bad id
+            outcome = Outcome(guard.check(named, request, self.responder) or self.unrouted(request, named))
+        else:
+            scope["extensions"][OPERATION] = route.op.operation_id
+            if route.path_names:  # routed under names of the mock's (templates.py)
+                request = replace(request, path_params=route.own_path_params(request.path_params))
+            outcome = await self.answer(route, request, Wire(scope, receive))
+        await deliver(outcome, scope, send)
+
+    def unrouted(self, request: MockRequest, named: Operation | None = None) -> Reply:
+        """The landing page for `/`, else a 404 that names the closest routes served."""
+        if request.path == "/" and request.method in ("GET", "HEAD"):
+            host = request.headers.get("host", "127.0.0.1")
+            return landing.page(self.engine.apis, f"http://{host}", self.engine.config.control)
+        if named is not None:
+            return self.bad_path_value(named, request)
+        closest = landing.closest_routes(self.engine.apis, request.method, request.path)
+        return problems.not_found(request.method, request.path, closest)
+
+    def untyped_operation(self, request: MockRequest) -> Operation | None:
+        """The operation whose path template matches when its parameters take any value.
+
+        connexion's router takes only integers for an integer parameter (and no line breaks
+        anywhere), so `GET /pet/abc` is not routed; but the client named getPetById, with a bad
+        id, and gets what that operation declares for it rather than "no operation serves".
+        """
+        if self.untyped is None:
+            self.untyped = [(template_regex(op.base_path + op.path), op) for op in self.engine.operations()
+                            if "{" in op.path]
+        for pattern, op in self.untyped:
+            if op.method.upper() == request.method and pattern.fullmatch(request.path):
+                return op
+        return None
+
+    def bad_path_value(self, op: Operation, request: MockRequest) -> Reply:
+        """Its declared 400 (or 422, 404), as for any invalid parameter."""
+        reason = f"Invalid path parameter in {request.path[:200]!r}: not of the type {op.operation_id} takes"
+        return declared_or_problem(self.responder, op, 400, lambda: problems.invalid_request(400, reason), reason,
+                                   stand_ins=(422, 404))
+
+    def route_of(self, scope: Scope) -> Route | None:
+        routing = scope.get("extensions", {}).get(ROUTING_CONTEXT) or {}
+        return self.routes.get((routing.get("api_base_path"), routing.get("operation_id")))
+
+    async def routes_behind_swagger(self) -> list[Route]:
+        """Operations connexion's router picks for a path Swagger UI's router serves."""
+        found: list[Route] = []
+        for swagger in self.swagger:
+            for path, files in swagger_ui_paths(swagger):
+                found += await self.router.routes_for(path + ("/swagger-ui.css" if files else ""))
+        return found
+
+    async def answer(self, route: Route, request: MockRequest, wire: Wire) -> Outcome:
+        """The outcome of a routed request, or the refusal of its session or of a change."""
+        if route.op.shadowed and request.path in route.op.shadowed:  # `DELETE /user/login` beside `/user/{username}`
+            return Outcome(problems.method_not_allowed(request.method, request.path,
+                                                       await self.router.allowed_methods(request.path)))
+        try:
+            return await handle(self.engine, route, request, self.engine.sessions.get(request.session), wire)
+        except SessionError as refused:
+            return Outcome(refused.reply)
+        except StoreUnavailable as down:  # a write, or a new session, with the shared store away
+            return Outcome(problems.state_unavailable(str(down)))
+
+
+class Outcome(NamedTuple):
+    """A request's reply and how to deliver it: what `handle` returns (a tuple: made on every
+    request, and cheaper to make than a frozen dataclass)."""
+
+    reply: Reply
+    delay_s: float = 0.0  # held before the first byte: the scenario's delay_ms, else --latency
+    fault: str | None = None  # one of faults.FAULTS: how the reply reaches the wire; None: as it is
+    fault_ms: int | None = None  # the scenario's delay_ms, the pace of a slow body
+
+
+class Wire(NamedTuple):
+    """The request as connexion's validators read it: its ASGI scope, and `receive` for the body
+    (read only by a stage that needs it, so a refusal before that never waits for a body)."""
+
+    scope: Scope
+    receive: Receive
+
+
+async def handle(engine: Engine, route: Route, request: MockRequest, state: State, wire: Wire) -> Outcome:
+    """Every stage after routing, in order; the first that answers decides the reply, which is
+    then checked against the contract. Raises `SessionError` or `StoreUnavailable` when the
+    session or a change is refused (the caller answers those)."""
+    op, responder = route.op, engine.responder
+    reply = guard.check(op, request, responder) or security.check(op, request, engine.config.credentials, responder)
+    scenario = None if reply else state.scenarios.take(op, request.path)
+    slow_body = scenario is not None and scenario.fault == "slow-body"  # spends its delay_ms on the body
+    delay_s = 0.0 if slow_body else delay_for(engine.config.latency_ms, scenario)
+    fault = fault_ms = None
+    if reply is None:
+        reply = rate_limited(engine, op, request, state)
+    if reply is None:
+        prefs = preferences.choose(request, scenario)
+        if isinstance(prefs, Preferences) and prefs.fault is not None:
+            fault, fault_ms = prefs.fault, (scenario.delay_ms if scenario is not None else None)
+            if fault == "rate-limit":  # the declared 429, journaled and logged as the fault it is
+                prefs, fault_ms = over_limit(engine, op, retry_after=1, detail="fault=rate-limit"), None
+        receive = wire.receive
+        if not isinstance(prefs, Reply) and route.checks.has_body:
+            try:
+                body, receive = await read_body(receive, MAX_REQUEST_BODY)
+            except BodyTooLarge:
+                return Outcome(problems.too_large(MAX_REQUEST_BODY), delay_s, fault, fault_ms)
+            request = replace(request, body=body)
+        reply = prefs if isinstance(prefs, Reply) else await route.checks.check(
+            op, wire.scope, receive, responder, request.fields if request.body else None)
+        if reply is None:
+            reply = route.handler(request, prefs)
+    return Outcome(engine.validators[op.api].check(op, reply), delay_s, fault, fault_ms)
+
+
+def rate_limited(engine: Engine, op: Operation, request: MockRequest, state: State) -> Reply | None:
+    """None within the session's rate limit for this operation (rates.py), else the 429."""
+    limit = state.scenarios.rate_limit(op, request.path) or engine.config.rate_limit
+    if limit is None:
+        return None
+    wait = state.rates.hit(op.operation_id, limit)
+    if wait is None:
+        return None
+    return over_limit(engine, op, wait, f"{limit.requests} requests per {limit.window_s:g} s")
+
+
+def over_limit(engine: Engine, op: Operation, retry_after: int, detail: str) -> Reply:
+    """The declared 429 with `Retry-After`, else a 429 problem marked outside the contract."""
+    reply = declared_or_problem(engine.responder, op, 429, lambda: problems.rate_limited(
+        f"{op.operation_id}: rate limit of {detail}", retry_after), f"rate limit: {detail}")
+    return reply.with_header("retry-after", str(retry_after)) if reply.contract else reply  # the problem has it
+
+
+def delay_for(latency_ms: tuple[int, int] | None, scenario: Scenario | None = None) -> float:
+    """Seconds to hold a reply: the scenario's own delay, else a draw from `--latency`, else 0."""
+    if scenario is not None and scenario.delay_ms is not None:
+        return scenario.delay_ms / 1000
+    if latency_ms is not None:
+        return random.uniform(*latency_ms) / 1000
+    return 0.0
+
+
+async def deliver(outcome: Outcome, scope: Scope, send: Send) -> None:
+    """Carry an outcome out: its delay without blocking other requests, then its reply as its
+    fault says. A fault delivered is noted under `faults.FAULT` for the outer layers (the
+    journal and log of traffic.py, the replay layer that keeps no faulted reply)."""
+    if outcome.delay_s > 0:
+        await asyncio.sleep(outcome.delay_s)
+    if outcome.fault is None:
+        await outcome.reply.send(send)
+        return
+    extensions = scope.setdefault("extensions", {})
+    extensions[FAULT] = outcome.fault
+    await faults.deliver(outcome.fault, outcome.reply, extensions.get(TRANSPORT), send, outcome.fault_ms)
+
+
+class Leftovers:
+    """The end of the list: what neither the pipeline nor Swagger UI answered.
+
+    A request routed to an operation that shares a path with Swagger UI, which Swagger UI did
+    not serve, goes through the pipeline now; a request connexion's router did not route gets
+    the 404 problem (or the path guard's 400).
+    """
+
+    def __init__(self, app: ASGIApp, *, pipeline: list[PipelineMiddleware]) -> None:
+        self.app = app
+        self.pipeline = pipeline
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        pipeline = self.pipeline[-1]
+        await pipeline.run(pipeline.route_of(scope), scope, receive, send)
+

@@ -1,0 +1,117 @@
+"""The outermost layer: the request's session read once (sessions.py), one log line per request
+(never a header value) and one journal entry
+per contract request (credentials redacted when read), with the first bytes of its request and
+response bodies, for the dashboard and for tests that check what their client sent.
+
+The operationId comes from the pipeline (or the replay layer), under the scope extension
+`routing.OPERATION`; the extensions dict is made here, before connexion's router copies the
+scope, so that what the inner layers write there is seen here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.base.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT
+from mockserver.http.faults import FAULT
+from mockserver.http.request import first_values
+from mockserver.server.routing import OPERATION
+from mockserver.state.sessions import Sessions, read_session, session_name
+from mockserver.state.session_state import JournalEntry
+
+access_log = logging.getLogger("mockserver.control.access")
+
+
+def printable(text: str) -> str:
+    """Text safe for a one-line log: control characters escaped, so a request cannot forge lines."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def is_control_path(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+def _is_preflight(scope: Scope) -> bool:
+    return any(name == b"access-control-request-method" for name, _value in scope.get("headers", []))
+
+
+class TrafficMiddleware:
+    def __init__(self, app: ASGIApp, *, sessions: Sessions, quiet: bool = False) -> None:
+        self.app = app
+        self.sessions = sessions
+        self.quiet = quiet
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope, refused = read_session(scope, send)
+        extensions = scope.setdefault("extensions", {})
+        started = time.perf_counter()
+        status = 0
+        recorded = False
+        request_body = bytearray()
+        response_headers: list[tuple[bytes, bytes]] = []
+        response_body: list[bytes] = []  # the chunks sent, up to JOURNAL_BODY_LIMIT bytes (no copy)
+        kept = 0
+
+        async def receive_and_keep() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(request_body) < JOURNAL_BODY_LIMIT:
+                request_body.extend(message.get("body", b"")[: JOURNAL_BODY_LIMIT - len(request_body)])
+            return message
+
+        def record() -> None:
+            nonlocal recorded
+            recorded = True
+            operation_id = extensions.get(OPERATION)
+            millis = (time.perf_counter() - started) * 1000
+            fault = extensions.get(FAULT)  # noted by pipeline.deliver
+            if not self.quiet:
+                access_log.info("%s %s %s %d %.1fms%s", scope["method"], printable(scope["path"]),
+                                operation_id or "-", status, millis, f" fault={fault}" if fault else "")
+                if status == 400 and scope["method"] == "OPTIONS" and _is_preflight(scope):
+                    # starlette's CORS layer refuses a preflight with a bare 400; say why
+                    access_log.warning("CORS preflight refused: %s", printable(b"".join(response_body).decode("utf-8", "replace")))
+            path = scope["path"]
+            if not is_control_path(path):
+                query_string = scope.get("query_string")
+                state = self.sessions.existing(session_name(scope)) or self.sessions.default
+                state.journal.add(JournalEntry(
+                    time.time(), scope["method"], path, first_values(query_string) if query_string else {},
+                    operation_id, status, millis, scope.get("headers", []),
+                    bytes(request_body), response_headers,
+                    response_body[0][:JOURNAL_BODY_LIMIT] if len(response_body) == 1 else b"".join(response_body)[:JOURNAL_BODY_LIMIT],
+                    fault,
+                ))
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status, response_headers, kept
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_headers = message.get("headers", [])  # the outermost layer: nothing changes them after
+            elif message["type"] == "http.response.body":
+                if kept < JOURNAL_BODY_LIMIT:
+                    chunk = message.get("body", b"")
+                    response_body.append(chunk)
+                    kept += len(chunk)
+                if not message.get("more_body", False) and not recorded:
+                    # Journal before the client can see the end of the reply, so a test that asks
+                    # the journal right after its request always finds it.
+                    record()
+            await send(message)
+
+        try:  # requests without a body are most of them: their receive is not wrapped
+            has_body = scope["method"] not in ("GET", "HEAD", "OPTIONS")
+            if refused is not None:
+                await refused.send(send_and_note)
+            else:
+                await self.app(scope, receive_and_keep if has_body else receive, send_and_note)
+        finally:
+            if not recorded:
+                record()

@@ -1,0 +1,429 @@
+"""Writes and lists: the part of the respond stage that makes a document a working fake.
+
+An operation with a resource role (resources.py) other than `read` comes here: `create`
+stores a record built from the request over the record the mock would generate for its id,
+`list` answers the stored records (filtered by query parameters that name record fields,
+paged as the contract pages), `update` merges the request into the record, `delete` removes
+it (the next read is the declared 404), and `action` answers its declared reply for a record
+that exists. The record store is the control API's (records.py): what a test puts there is
+what a client lists, and what a client creates the control API shows.
+
+Every reply still goes through the validate stage; a record the request would make invalid
+against the contract's response schema is refused as the client's mistake, not stored.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import TYPE_CHECKING, Any, Mapping
+
+from mockserver.contract import pagination
+
+from mockserver.http import problems
+from mockserver.state.changes import Stale
+from mockserver.contract.operations import DeclaredResponse, Operation
+from mockserver.base.pointer import resolve, schema_properties, schema_required
+from mockserver.http.request import MockRequest
+from mockserver.http.reply import Reply
+from mockserver.stages.reply_builder import ReplyBuilder, declared_or_problem, unknown_id_is_a_record
+from mockserver.contract.resources import PARENT_SEPARATOR, Role, id_holder
+
+from mockserver.state.records import record_key, readers
+
+if TYPE_CHECKING:
+    from mockserver.base.config import ServeConfig
+    from mockserver.state.records import RecordStore
+    from mockserver.state.sessions import Sessions
+    from mockserver.contract.validation import ResponseValidator
+
+MERGE_PATCH = "application/merge-patch+json"
+STALE_RETRIES = 20  # a write that read a record another process changed meanwhile decides again
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 (JSON Merge Patch): objects merge key by key, `null` removes a key, anything
+    else replaces. Used by PATCH requests and the control API's record PATCH alike."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _unwrap(body: Any, envelope: tuple[str, ...] | None) -> Any:
+    for key in envelope or ():
+        if not isinstance(body, dict):
+            return None
+        body = body.get(key)
+    return body
+
+
+def _matches(value: Any, wanted: str) -> bool:
+    """A query parameter's text against a record field: equal as text, or one of a list's items."""
+    if isinstance(value, list):
+        return any(_matches(item, wanted) for item in value)
+    if isinstance(value, dict):
+        return any(_matches(item, wanted) for key, item in value.items() if key in ("name", "id", "code"))
+    if isinstance(value, bool):
+        return str(value).lower() == wanted.lower()
+    return value is not None and str(value) == wanted
+
+
+class Crud:
+    """Creates, lists, updates and deletes the records of every resource of one server."""
+
+    def __init__(self, build: ReplyBuilder, sessions: Sessions, config: ServeConfig,
+                 validators: Mapping[str, ResponseValidator], operations: Mapping[tuple[str, str], Operation]) -> None:
+        self.build = build  # the replies (reply_builder.py): crud needs nothing of the respond stage's
+        self.generators = build.generators
+        self.sessions = sessions  # whose records a request reads: its session's (sessions.py)
+        self.config = config
+        self.validators = validators
+        self.readers = readers(operations.values())
+
+    def handle(self, op: Operation, request: MockRequest, success: DeclaredResponse) -> Reply | None:
+        """The reply for a write or a list, or None to answer as a stateless mock would. A write
+        that depends on the record it read is conditional on its version: if another process
+        changed the record meanwhile (`Stale`), the request is decided again on the fresh state,
+        so an acknowledged write is never lost and a delete never undone."""
+        for _ in range(STALE_RETRIES):
+            try:
+                return self._handle(op, request, success)
+            except Stale:
+                continue
+        return self._handle(op, request, success)
+
+    def _handle(self, op: Operation, request: MockRequest, success: DeclaredResponse) -> Reply | None:
+        role = op.resource
+        assert role is not None
+        reader = self.readers.get(record_key(op))
+        if reader is None:
+            return None
+        records = self.sessions.get(request.session).records  # the request's session's
+        if role.kind == "list":
+            return self._list(records, op, role, request, success)
+        if role.kind == "create":
+            return self._create(records, op, role, reader, request, success)
+        found = self._existing(records, op, role, reader, request)
+        if isinstance(found, Reply):
+            return found
+        key, record, version = found
+        if role.kind == "update":
+            return self._update(records, op, role, reader, request, success, key, record, version)
+        if role.kind == "delete":
+            records.delete(op, key, tombstone=True, expect=version)
+        return self._render(op, role, success, record, request)
+
+    # -- the record a request names ---------------------------------------------------------
+
+    def _record_id(self, role: Role, request: MockRequest) -> str | None:
+        if role.id_param is not None:
+            value = request.path_params.get(role.id_param.replace("-", "_"))
+            return None if value is None else str(value)
+        fields = _unwrap(request.fields, role.request_envelope)  # `PUT /pet` names the pet in its body
+        value = role.resource.id_of(fields)
+        return None if value is None else str(value)
+
+    def _existing(self, records: RecordStore, op: Operation, role: Role, reader: Operation,
+                  request: MockRequest) -> tuple[str, Any, int] | Reply:
+        """The record the request names, stored or (by the unknown-id rule) generated, with the
+        version it was read at (records.py); else the declared 404, else a 404 problem, as a read
+        of that id answers."""
+        record_id = self._record_id(role, request)
+        field = role.resource.id_field
+        if record_id is None:  # `PUT /pet` with no id in the body: no record it can name
+            return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(op.operation_id, field, ""),
+                                       f"the request names no {field}")
+        key = role.record_key(request.path_params, record_id)
+        version = records.version_of(op, key)  # before the record: a change in between is then refused
+        record = records.get(op, key)
+        if record is not None:
+            return key, copy.deepcopy(record), version
+        assert reader.binding is not None
+        if not reader.binding.holds(record_id):  # no record can have this id
+            return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(
+                op.operation_id, field, record_id), f"{field} cannot hold {record_id[:80]!r}", request.path_params)
+        if unknown_id_is_a_record(self.config.unknown_ids, reader, record_id, records.is_deleted(op, key)):
+            return key, reader.binding.unwrap(self.build.generated(reader, record_id)), version
+        return declared_or_problem(self.build, op, 404, lambda: problems.unknown_record(op.operation_id, field, record_id),
+                                   path_params=request.path_params)
+
+    # -- create, update, list --------------------------------------------------------------
+
+    def _create(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
+                success: DeclaredResponse) -> Reply:
+        fields = self._request_fields(op, role, request)
+        id_field = role.resource.id_field
+        number = records.next_number(op)
+        chosen = role.resource.id_of(fields)
+        record_id = str(chosen) if chosen is not None else self._new_id(records, op, role, reader, number)
+        key = role.record_key(request.path_params, record_id)
+        conflict = _conflict_status(op)
+        # create-if-absent: where a taken key is refused, and for a key the server made (a drawn
+        # string can repeat across processes: the create is then decided again with a new one)
+        version = records.version_of(op, key) if conflict is not None or chosen is None else None
+        if conflict is not None and records.get(op, key) is not None:
+            return self.build.declared(op, conflict, detail=f"a record with {id_field} {record_id[:80]!r} exists")
+        # no conflict declared: the create replaces the record, as such APIs do (Petstore's POST /pet)
+        assert reader.binding is not None
+        base = reader.binding.unwrap(self.build.generated(reader, record_id))
+        if role.resource.id_at:  # the request's `metadata` replaces the generated one: it keeps the key
+            fields = role.resource.keep_id(fields, base)
+        return self._store(records, op, role, reader, request, success, key, base, fields, merge=False, expect=version)
+
+    def _update(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
+                success: DeclaredResponse, key: str, record: dict[str, Any], version: int) -> Reply:
+        fields = self._request_fields(op, role, request)
+        fields = role.resource.keep_id(fields, record)
+        kind = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+        return self._store(records, op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH,
+                           expect=version)
+
+    def _store(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
+               success: DeclaredResponse, key: str, base: dict[str, Any], fields: dict[str, Any], *, merge: bool,
+               expect: int | None) -> Reply:
+        """Store `base` changed by `fields` and answer with it. A field the request may send but
+        the record cannot hold (Petstore's `?status=None` for an enum) is left out, and the
+        reply says so in `x-mock-problem`; a record still invalid after that is refused."""
+        ignored: list[str] = []
+        while True:  # ends: each round leaves out at least one field
+            record = merge_patch(base, fields) if merge else {**base, **fields}
+            violations = self._violations(op, reader, record)
+            offending = {v[1:].split("/", 1)[0].split(":", 1)[0] for v in violations if v.startswith("/")} & set(fields)
+            if not violations or not offending:
+                break
+            ignored += sorted(offending)
+            fields = {name: value for name, value in fields.items() if name not in offending}
+        if violations:
+            return self._refuse(op, reader, violations)
+        records.put(op, key, record, expect=expect)
+        reply = self._render(op, role, success, record, request)
+        if ignored:
+            reply = reply.explained(f"ignored {', '.join(ignored)}: the record cannot hold the value sent")
+        return reply
+
+    def _list(self, records: RecordStore, op: Operation, role: Role, request: MockRequest,
+              success: DeclaredResponse) -> Reply | None:
+        if not records.holds_state(op):
+            return None  # nothing stored and nothing written yet: a generated page, as a stateless mock
+        prefix = "".join(parent + PARENT_SEPARATOR for parent in role.parent_ids(request.path_params))
+        found = [record for key, record in records.items(op) if key.startswith(prefix)]
+        document = self.generators[op.api].document
+        known = schema_properties(document, role.resource.record_schema)
+        paging = {name for name in (op.pagination.page_param, op.pagination.size_param, op.pagination.offset_param)
+                  if name} if op.pagination else set()
+        for name, wanted in request.query.items():
+            if name in known and name not in paging:
+                found = [record for record in found if _matches(record.get(name), wanted)]
+        pins: dict[tuple[Any, ...], Any] = {}
+        if op.pagination is not None:
+            window = op.pagination.window(request.query, len(found))
+            pins = {path: value for path, value in op.pagination.pins(window).items()
+                    if path[: len(op.pagination.items)] != op.pagination.items}
+            found = found[window.offset: window.offset + window.count]
+        assert role.items is not None
+        items_schema = (resolve(document, _array_at(document, success.schema, role.items)) or {}).get("items")
+        pins[role.items] = [self._item(op, items_schema, self._project(document, items_schema, record))
+                            for record in found]
+        body = self.generators[op.api].generate(success.schema, key=(op.operation_id, "list"), pins=pins)
+        if found and resolve(document, items_schema) is not resolve(document, role.resource.record_schema):
+            body = self._fit_items(op, role, success, items_schema, pins, body)
+        return self.build.reply(op, success.status, success, body)
+
+    def _item(self, op: Operation, items_schema: Any, record: Any) -> Any:
+        """The record as the list's item: a list whose items are not what its resource stores
+        (aliases of customers, summaries) requires fields the record lacks; those are generated,
+        for the record's id, around the record's own fields."""
+        document = self.generators[op.api].document
+        missing = [name for name in schema_required(document, items_schema) if name not in record] \
+            if isinstance(record, dict) else []
+        if not missing:
+            return record
+        key = (op.operation_id, "item", json.dumps(record, sort_keys=True, default=str))
+        made = self.generators[op.api].generate(items_schema, key=key, pins={(k,): v for k, v in record.items()})
+        return {**record, **{name: made[name] for name in missing if name in made}}
+
+    # -- replies ---------------------------------------------------------------------------
+
+    def _render(self, op: Operation, role: Role, success: DeclaredResponse, record: Any,
+                request: MockRequest) -> Reply:
+        """The declared success for this record: the record where the body holds one (in the
+        operation's own shape), else the declared reply."""
+        if success.media_type is None or success.schema is None or role.envelope is None:
+            return self.build.declared(op, success.status, request.path_params, variant=success)
+        document = self.generators[op.api].document
+        inner = resolve(document, success.schema)
+        for key in role.envelope:
+            inner = schema_properties(document, inner).get(key)
+        projected = self._project(document, inner, record)
+        pins = {role.envelope + (name,): value for name, value in projected.items()}
+        record_id = str(role.resource.id_of(record, ""))
+        body = self.generators[op.api].generate(success.schema, key=(op.operation_id, record_id), pins=pins)
+        shown = _unwrap(body, role.envelope)
+        if isinstance(shown, dict):  # the record as stored: no optional field it does not have
+            required = set((resolve(document, inner) or {}).get("required") or ())
+            for name in [name for name in shown if name not in projected and name not in required]:
+                del shown[name]
+        return self.build.reply(op, success.status, success, body)
+
+    @staticmethod
+    def _project(document: Mapping[str, Any], schema: Any, record: Any) -> Any:
+        """The record's fields that `schema` has (all of them when it names none)."""
+        known = schema_properties(document, schema)
+        if not known or not isinstance(record, dict):
+            return copy.deepcopy(record)
+        return {name: copy.deepcopy(value) for name, value in record.items() if name in known}
+
+    def _request_fields(self, op: Operation, role: Role, request: MockRequest) -> dict[str, Any]:
+        """What the request says about the record: its body's fields that the record has (the
+        contract already checked their types), else query parameters that name record fields
+        (Petstore's `POST /pet/{petId}?name=...`)."""
+        document = self.generators[op.api].document
+        known = schema_properties(document, role.resource.record_schema)
+        fields = _unwrap(request.fields, role.request_envelope) if request.body else None
+        if not isinstance(fields, dict):
+            fields = {name: value for name, value in request.query.items() if name in known} if not request.body else {}
+        return {name: typed(document, copy.deepcopy(value), known.get(name)) for name, value in fields.items()
+                if not known or name in known}
+
+    def _new_id(self, records: RecordStore, op: Operation, role: Role, reader: Operation, number: int) -> str:
+        """A server-assigned id of the id field's type that no stored record has: the next
+        integer (above the largest stored; with a shared store, from its counter, so no two
+        processes make the same one), else a value of the id field's own schema (its format and
+        pattern respected), drawn again while it is taken (a record put through the control API,
+        or kept by a reload)."""
+        taken = {key.rsplit(PARENT_SEPARATOR, 1)[-1] for key, _ in records.items(op)}
+        if role.resource.id_type == "integer":
+            after = records.next_id(op, max((int(id_) for id_ in taken if id_.lstrip("-").isdigit()), default=0))
+            if after < 2 ** 31:
+                return str(after)
+            # a client stored the largest id there is: the smallest free one instead (int64 holds it)
+            return str(next(n for n in range(1, len(taken) + 2) if str(n) not in taken))
+        document = self.generators[op.api].document
+        holder = id_holder(document, role.resource.record_schema, role.resource)
+        id_schema = schema_properties(document, holder).get(role.resource.id_field)
+        assert reader.binding is not None
+        for attempt in range(100):
+            value = self.generators[op.api].generate(id_schema, key=(op.operation_id, "new", str(number), str(attempt))) \
+                if isinstance(id_schema, Mapping) else f"{number}-{attempt}"
+            value = _url_safe(str(value), reader.binding.holds)
+            if value not in taken:
+                return value
+        return f"{number}-{len(taken)}"
+
+    def _fit_items(self, op: Operation, role: Role, success: DeclaredResponse, items_schema: Any,
+                   pins: dict[tuple[Any, ...], Any], body: Any) -> Any:
+        """A list's items may hold a field otherwise than the record does (GitHub's
+        pull-request-simple lists `team` where a pull request holds `team-simple`): such a field,
+        or a required one the record lacks, is generated for the item instead."""
+        generator = self.generators[op.api]
+        prefix = "".join("/" + part for part in role.items) + "/"
+        items = pins[role.items]
+        for _ in range(3):  # each round replaces the fields the last check named
+            bad: dict[int, set[str]] = {}
+            for violation in self.validators[op.api].check_body(op, success.status, body, success):
+                place, _, message = violation.partition(": ")
+                index, _, rest = place[len(prefix):].partition("/") if place.startswith(prefix) else ("", "", "")
+                missing = _REQUIRED.match(message)
+                name = rest.split("/", 1)[0] or (missing.group(1) if missing else "")
+                if not index.isdigit() or int(index) >= len(items) or not isinstance(items[int(index)], dict) or not name:
+                    return body  # not an item's field: the validate stage says what is wrong
+                bad.setdefault(int(index), set()).add(name)
+            if not bad:
+                return body
+            for index, names in bad.items():
+                fresh = generator.generate(items_schema, key=(op.operation_id, "item", str(index)))
+                for name in names:
+                    if isinstance(fresh, dict) and name in fresh:
+                        items[index][name] = fresh[name]
+                    else:
+                        items[index].pop(name, None)
+            body = generator.generate(success.schema, key=(op.operation_id, "list"), pins=pins)
+        return body
+
+    def _violations(self, op: Operation, reader: Operation, record: Any) -> tuple[str, ...]:
+        assert reader.success is not None and reader.binding is not None
+        return self.validators[op.api].check_body(reader, reader.success.status, reader.binding.wrap(record))
+
+    def _refuse(self, op: Operation, reader: Operation, violations: tuple[str, ...]) -> Reply:
+        """A record that breaks the contract's response schema is not stored: the request's fault."""
+        reason = f"the record would not match {reader.operation_id}'s response: {violations[0]}"
+        return declared_or_problem(self.build, op, 422, lambda: problems.invalid_request(422, reason), reason,
+                                   stand_ins=(400,))
+
+
+
+_REQUIRED = re.compile(r"'([^']+)' is a required property")
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9._~-]+")
+
+
+def _url_safe(value: str, holds: Any) -> str:
+    """A server-assigned id travels in URLs, and clients quote it their own way (Stripe's SDK
+    sends a space as `+`): a generated label becomes a slug (`Template Horizon` ->
+    `template-horizon`) where the id field can hold one."""
+    if not _URL_UNSAFE.search(value):
+        return value
+    slug = _URL_UNSAFE.sub("-", value).strip("-").lower()
+    return slug if slug and holds(slug) else value
+
+
+_CONFLICT_WORDS = re.compile(r"(?i)exist|taken|duplicate|already|conflict|unique")
+
+
+def _conflict_status(op: Operation) -> int | None:
+    """How the operation says "that key is taken": a declared 409, else a declared 422 whose
+    description or example says so (Lago's `value_already_exist`); None: it does not say,
+    and a create on a taken key replaces the record."""
+    if 409 in op.responses:
+        return 409
+    declared = op.responses.get(422)
+    if declared is not None and _CONFLICT_WORDS.search(declared.description + json.dumps(list(declared.examples.values()))):
+        return 422
+    return None
+
+
+def typed(document: Mapping[str, Any], value: Any, schema: Any) -> Any:
+    """A value from a form, XML or the query (text, a repeated name as a list) typed as
+    `schema` says; JSON values are already typed and pass through."""
+    schema = resolve(document, schema) or {}
+    kind = schema.get("type") if isinstance(schema, Mapping) else None
+    if kind == "array":
+        if isinstance(value, dict) and len(value) == 1:  # XML's wrapped array: <urls><url>a</url></urls>
+            value = next(iter(value.values()))
+        items = value if isinstance(value, list) else ([] if value in ("", None) else [value])
+        return [typed(document, item, schema.get("items")) for item in items]
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if kind == "object" and isinstance(value, dict):
+        properties = schema_properties(document, schema)
+        return {name: typed(document, item, properties.get(name)) for name, item in value.items()}
+    if not isinstance(value, str):
+        return value
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            return float(value)
+    except ValueError:
+        return value
+    if kind == "boolean" and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+def _array_at(document: Mapping[str, Any], schema: Any, path: tuple[str, ...]) -> Any:
+    """The list's array: where `pagination.items_path` finds it (the most specific items an
+    `allOf` envelope declares), else the property at `path`."""
+    found = pagination.items_path(document, schema)
+    if found is not None and found[0] == path:
+        return found[1]
+    node = schema
+    for key in path:
+        node = schema_properties(document, node).get(key)
+    return node
