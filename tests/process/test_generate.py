@@ -8,30 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
-
+from tests.documents import lago, ref, sequence  # noqa: F401 (fixtures)
 from mockserver.generate import RecordGenerator
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def load(name: str) -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "openapi" / name).read_text())
-
-
-@pytest.fixture(scope="module")
-def lago() -> dict[str, Any]:
-    return load("lago.yaml")
-
-
-@pytest.fixture(scope="module")
-def sequence() -> dict[str, Any]:
-    return load("sequence.yaml")
-
-
-def ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 _SUBPROCESS = """

@@ -17,32 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.normalize.load import load_document
 from mockserver.normalize.upconvert import upconvert
 from tests import reference_conversion
+from tests.documents import SWAGGER20 as FIXTURE, SWAGGER20_SOURCE as SOURCE, converted, doc, fixture  # noqa: F401 (fixtures)
 from tests.mockserver_process import REPO, RunningServer, run_cli, start_server
 
-FIXTURE = REPO / "tests" / "data" / "normalize" / "swagger20.yaml"
 SPECS = REPO / "tests" / "data" / "specs"
 PETSTORE = SPECS / "petstore-2.0.json"
 KUBERNETES = SPECS / "kubernetes-1.13-swagger-2.0.json.gz"
-SOURCE = "swagger20.yaml"
-
-
-@pytest.fixture(scope="module")
-def fixture() -> dict[str, Any]:
-    return load_document(FIXTURE).data
-
-
-@pytest.fixture(scope="module")
-def converted(fixture: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    warnings: list[str] = []
-    return upconvert(copy.deepcopy(fixture), SOURCE, warnings), warnings
-
-
-@pytest.fixture(scope="module")
-def doc(converted: tuple[dict[str, Any], list[str]]) -> dict[str, Any]:
-    return converted[0]
 
 
 def test_the_normalize_command_writes_the_converted_document(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import yaml
 from openapi_spec_validator import OpenAPIV30SpecValidator, validate
 
 from mockserver.normalize import normalize_documents, run_normalize
+from tests.documents import contract, lago, sequence  # noqa: F401 (fixtures)
 
 REPO = Path(__file__).resolve().parents[3]
 VENDOR = REPO / "openapi" / "vendor"
@@ -33,26 +34,12 @@ def _make_normalize_args(vendor: str) -> tuple[list[Path], list[Path]]:
     return inputs, [Path("openapi/overlays", f"{vendor}.yaml")]
 
 
-def _load(vendor: str) -> dict[str, Any]:
-    return yaml.safe_load((REPO / "openapi" / f"{vendor}.yaml").read_text(encoding="utf-8"))
-
-
 def _operation(doc: dict[str, Any], operation_id: str) -> dict[str, Any]:
     for item in doc["paths"].values():
         for operation in item.values():
             if isinstance(operation, dict) and operation.get("operationId") == operation_id:
                 return operation
     raise AssertionError(f"no operation {operation_id}")
-
-
-@pytest.fixture(scope="module")
-def lago() -> dict[str, Any]:
-    return _load("lago")
-
-
-@pytest.fixture(scope="module")
-def sequence() -> dict[str, Any]:
-    return _load("sequence")
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -101,7 +88,7 @@ def test_generated_files_say_so_and_name_their_inputs() -> None:
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_output_passes_openapi_spec_validator_as_3_0(vendor: str) -> None:
-    validate(_load(vendor), cls=OpenAPIV30SpecValidator)
+    validate(contract(vendor), cls=OpenAPIV30SpecValidator)
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -112,7 +99,7 @@ def test_output_loads_in_a_connexion_flask_app(vendor: str) -> None:
         from connexion.resolver import Resolver
 
     app = connexion.FlaskApp(__name__)
-    app.add_api(_load(vendor), resolver=Resolver(lambda _id: (lambda **kw: ("", 200))))
+    app.add_api(contract(vendor), resolver=Resolver(lambda _id: (lambda **kw: ("", 200))))
 
 
 def test_lago_contract_facts(lago: dict[str, Any]) -> None:
@@ -189,7 +176,7 @@ def test_every_overlay_action_cites_its_evidence(vendor: str) -> None:
 def test_normalizing_the_output_again_changes_nothing(vendor: str) -> None:
     """A fixpoint: every rule is a no-op on valid 3.0.3, so the output is its own normal form."""
     doc, warnings = normalize_documents([REPO / "openapi" / f"{vendor}.yaml"])
-    assert warnings == [] and doc == _load(vendor)
+    assert warnings == [] and doc == contract(vendor)
 
 
 @pytest.mark.parametrize("vendor", ["lago", "sequence"])

@@ -7,7 +7,6 @@ converter (npm `swagger2openapi`), the command or a server is in tests/process/t
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -18,28 +17,11 @@ from mockserver.base.user_errors import UserError
 from mockserver.normalize import normalize_documents
 from mockserver.normalize.load import load_document
 from mockserver.normalize.upconvert import component_name, upconvert
+from tests.documents import SWAGGER20 as FIXTURE, SWAGGER20_SOURCE as SOURCE, converted, doc, fixture  # noqa: F401 (fixtures)
 from tests.mockserver_process import REPO
 
-FIXTURE = REPO / "tests" / "data" / "normalize" / "swagger20.yaml"
 SPECS = REPO / "tests" / "data" / "specs"
 PETSTORE = SPECS / "petstore-2.0.json"
-SOURCE = "swagger20.yaml"
-
-
-@pytest.fixture(scope="module")
-def fixture() -> dict[str, Any]:
-    return load_document(FIXTURE).data
-
-
-@pytest.fixture(scope="module")
-def converted(fixture: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    warnings: list[str] = []
-    return upconvert(copy.deepcopy(fixture), SOURCE, warnings), warnings
-
-
-@pytest.fixture(scope="module")
-def doc(converted: tuple[dict[str, Any], list[str]]) -> dict[str, Any]:
-    return converted[0]
 
 
 def _params(operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
