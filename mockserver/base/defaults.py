@@ -21,6 +21,13 @@ MAX_CONTROL_BODY = 1024 * 1024  # bytes; a record is a few kB
 MAX_DELAY_MS = 60_000  # the longest delay a scenario or --latency may ask for
 START_TIMEOUT_S = 30  # the pytest plugin's wait for its server to listen
 
+# Workers (--workers N): a worker that dies is replaced; one that keeps dying before it is
+# ready is a bug, not bad luck: the server stops (exit 2) rather than loop.
+WORKER_START_FAILURES = 5  # workers in a row that failed at start, within the window below
+WORKER_FAILURE_WINDOW_S = 30.0
+WORKER_START_S = 1.0  # a worker that dies this soon after it said it was ready failed at start too
+WORKER_RESTART_PAUSE_S = 0.2  # times the failures so far: the pause before the next one starts
+
 # Bounded caches: memory must not grow with traffic.
 VALIDATION_CACHE_SIZE = 4096
 REPLAY_CACHE_SIZE = 2048  # replies kept for identical requests

@@ -12,7 +12,10 @@ A change (a record stored, a scenario set, a session made, a reset) goes the oth
    same state, and each change bumps the replica's version, so no reply cache (replay.py)
    serves bytes from before it;
 3. `commit` returns once every live process has applied the change, so a scenario set or a
-   record written on one instance is served by the next request to any instance.
+   record written on one instance is served by the next request to any instance. A process
+   is live while it acknowledges (`ALIVE_S`); a worker's supervisor forgets a dead worker the
+   moment it reaps it (workers.py), so a crash does not hold changes up, and a process that
+   starts catches up with the log before it serves (`_catch_up`).
 
 The journal goes the cheap way: each request's entry joins an in-memory queue that the
 replica thread pushes to the store in batches (bounded there per session, as in memory).
@@ -58,7 +61,7 @@ class Replica:
     def __init__(self, store: Store, sessions: Sessions, instance: str | None = None) -> None:
         self.store = store
         self.sessions = sessions
-        self.instance = instance or f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
+        self.instance = instance or instance_name(os.getpid(), os.urandom(3).hex())
         self.available = True
         self._applied = "0"
         self._applied_changed = threading.Condition()
@@ -75,6 +78,7 @@ class Replica:
         self.sessions.sink = self
         self.sessions.default.bind(self, DEFAULT_SESSION)
         self._restore()
+        self._catch_up()
         self._thread = threading.Thread(target=self._follow, name="mockserver-replica", daemon=True)
         self._thread.start()
         return self
@@ -244,6 +248,22 @@ class Replica:
             self._totals[(name, stored["scenario"]["id"])] = stored["total"] or 0
             state.apply(ScenarioAdded(name, stored["scenario"]))
 
+    def _catch_up(self) -> None:
+        """Apply what was committed since the snapshot, before the first request is served.
+
+        A writer waits only for the processes that had acknowledged when it looked; this one
+        acknowledged in `_restore`, so a change it was not waited for was committed before that
+        and is read here: a process started mid-traffic (a replaced worker) serves every
+        change acknowledged to a client."""
+        while True:
+            changes = self.store.read(self._applied, 0)
+            if not changes:
+                return
+            for change_id, change in changes:
+                self._apply(decode(change))
+                self._set_applied(change_id)
+            self.store.ack(self.instance, self._applied)
+
     # -- the replica thread ----------------------------------------------------------------
 
     def _follow(self) -> None:
@@ -324,6 +344,12 @@ class Replica:
             self._warned = True
             log.warning("a change (%s) was not applied by every process within %.0f s; answering anyway "
                         "(a process may have stopped without saying so)", change_id, WAIT_S)
+
+
+def instance_name(pid: int, token: str) -> str:
+    """A process's name in the store's acknowledgements: the supervisor of `--workers` names
+    its workers before they start, so it can forget a dead one the moment it reaps it."""
+    return f"{socket.gethostname()}:{pid}:{token}"
 
 
 def shown_url(url: str) -> str:
