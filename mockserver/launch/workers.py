@@ -178,9 +178,9 @@ def _supervise(app: Any, sock: socket.socket, workers: int, url: str | None,
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        children[pid] = _Worker(instance_name(pid, token), ready_r)  # before a stop signal can run
         os.close(ready_w)
-        children[pid] = _Worker(instance_name(pid, token), ready_r)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def stop(signum: int, _frame: Any) -> None:
         nonlocal stopping
@@ -215,6 +215,8 @@ def _supervise(app: Any, sock: socket.socket, workers: int, url: str | None,
                 return
             log.warning("worker %d failed at start (exit %d); starting another", pid, code)
             time.sleep(defaults.WORKER_RESTART_PAUSE_S * len(failures))
+            if stopping:  # stopped meanwhile
+                return
         start()
 
     gave_up: str | None = None

@@ -156,6 +156,7 @@ def every_worker(server: RunningServer) -> Iterator[httpx.Client]:
 
 
 def assert_survived(servers: list[RunningServer], load: Load) -> None:
+    print(f"{load.requests} requests, {load.errors} connection errors, {len(load.created)} created")
     assert load.unexpected == []
     assert load.created, "no create succeeded"
     assert load.errors <= ERRORS_TOLERATED * load.requests, (load.errors, load.requests)
