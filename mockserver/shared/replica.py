@@ -105,7 +105,8 @@ class Replica:
 
     def commit(self, change: Change, wait: bool = True) -> None:
         """Commit the change with its log entry; `Stale` (after this process has caught up
-        with the store) when it was conditional and the record changed since it was read."""
+        with the store) when it was conditional and the record changed since it was read;
+        `SessionsFull` when it opens a session and --max-sessions exist in the store."""
         if not self.available:
             raise StoreUnavailable(f"the shared state ({shown_url(self.store.url)}) cannot be reached")
         if isinstance(change, Reset):
