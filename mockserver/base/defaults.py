@@ -14,6 +14,7 @@ UNKNOWN_IDS_CHOICES = ("generate", "404")
 # Control API: reserved prefix, never part of a contract.
 CONTROL_PREFIX = "/__mock"
 CONTROL_TOKEN_HEADER = "x-mock-control-token"
+CONTROL_TOKEN_MIN_LENGTH = 16  # characters; a shorter --control-token is refused at start-up
 JOURNAL_SIZE = 1000
 JOURNAL_BODY_LIMIT = 4 * 1024  # bytes of each request and response body the journal keeps
 SESSION_JOURNAL_SIZE = 200  # requests a named session's journal keeps (at most --journal-size)

@@ -29,7 +29,7 @@ from starlette.datastructures import Headers
 from starlette.types import Scope
 
 from mockserver.http import problems
-from mockserver.base.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER
+from mockserver.base.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER, CONTROL_TOKEN_MIN_LENGTH
 from mockserver.base.httpfacts import is_json
 from mockserver.http.reply import Reply
 
@@ -73,6 +73,23 @@ def origin_of(value: str) -> str | None:
         return None
     host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname
     return f"{parsed.scheme}://{host.lower()}" + (f":{port}" if port is not None else "")
+
+
+def unsafe_control_plane(control: bool, host: str, token: str | None) -> tuple[str, str] | None:
+    """The flag and the reason a server with these flags must not start, or None.
+
+    `--control-token "$MOCK_TOKEN"` with the variable unset gives an empty token, which used to
+    mean "no token" and opened the control API to whoever could reach the port; a short one can
+    be guessed. Off loopback the control API rewrites what every client is answered, so it
+    needs a token there (or `--no-control`)."""
+    if token is not None and len(token.strip()) < CONTROL_TOKEN_MIN_LENGTH:
+        given = "is empty" if not token.strip() else f"has {len(token.strip())} characters"
+        return "--control-token", (f"the token {given}; give one of at least {CONTROL_TOKEN_MIN_LENGTH} "
+                                   "characters (an unset variable gives an empty one)")
+    if control and token is None and not is_loopback(host):
+        return f"--host {host}", (f"not loopback, so the control API needs --control-token TOKEN (at least "
+                                  f"{CONTROL_TOKEN_MIN_LENGTH} characters); or pass --no-control")
+    return None
 
 
 @dataclass(frozen=True)

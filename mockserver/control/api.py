@@ -115,7 +115,8 @@ class ControlApi:
 
     def _state(self, request: Request) -> State:
         """The state of the session the call names (X-Mock-Session or /__session/NAME), created on
-        first use like a contract request's; the default session without either."""
+        first use: the call has passed the control API's access checks (access.py), so it may
+        create one; the default session without either."""
         try:
             return self.sessions.get(session_name(request.scope))
         except SessionError as refused:
@@ -124,12 +125,16 @@ class ControlApi:
     # -- endpoints ----------------------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
-        state = self._state(request)
+        # Health skips the access checks (readiness probes), so it never creates state: a session
+        # it names that does not exist holds no records.
+        state = self.sessions.existing(session_name(request.scope))
+        records = state.records if state is not None else None
         apis = [{"name": a.name, "base_path": a.base_path or "/", "operations": len(a.operations)} for a in self.engine.apis]
         replay = self.replay()
         return _json({
-            "status": "ok", "version": __version__, "apis": apis, "records": state.records.count(),
-            "records_evicted": state.records.evicted, "records_per_resource": state.records.limit,
+            "status": "ok", "version": __version__, "apis": apis, "records": records.count() if records is not None else 0,
+            "records_evicted": records.evicted if records is not None else 0,
+            "records_per_resource": self.sessions.default.records.limit,
             "sessions": self.sessions.count(),
             "tasks": len(asyncio.all_tasks()),  # faults must leave none behind
             "replay": {"entries": len(replay), "hits": replay.stats.hits, "misses": replay.stats.misses}

@@ -18,7 +18,7 @@ from mockserver.base import defaults
 from mockserver.adapters.argparse import SubParsers
 from mockserver.contract.operations import Api, example_curl
 from mockserver.stages.landing import SWAGGER_UI
-from mockserver.control.access import is_loopback, origin_of
+from mockserver.control.access import origin_of, unsafe_control_plane
 from mockserver.base.rates import RateLimit
 from mockserver.base.config import ServeConfig
 from mockserver.base.user_errors import UserError
@@ -109,8 +109,9 @@ def add_serve_parser(sub: SubParsers) -> None:
     serve.add_argument("--no-control", dest="control", action="store_false",
                        help=f"turn off the control API under {defaults.CONTROL_PREFIX}")
     serve.add_argument("--control-token", metavar="TOKEN",
-                       help=f"require this token in the {defaults.CONTROL_TOKEN_HEADER} header for the control API "
-                            "(needed to keep it on when --host is not loopback)")
+                       help=f"require this token in the {defaults.CONTROL_TOKEN_HEADER} header for the control API; "
+                            f"at least {defaults.CONTROL_TOKEN_MIN_LENGTH} characters "
+                            "(required when --host is not loopback, unless --no-control)")
     serve.add_argument("--allowed-host", action="append", default=[], metavar="HOST",
                        help=f"also answer {defaults.CONTROL_PREFIX} for this Host name when listening on loopback "
                             "(repeatable; e.g. a name in /etc/hosts)")
@@ -144,6 +145,9 @@ def add_serve_parser(sub: SubParsers) -> None:
 def config_from_args(args: argparse.Namespace) -> ServeConfig:
     if args.reload and (args.workers > 1 or args.state):
         raise UserError("--reload", "works with one worker and the state in the process; leave out --workers and --state")
+    unsafe = unsafe_control_plane(args.control, args.host, args.control_token)
+    if unsafe is not None:  # before anything is loaded: one line, exit 2
+        raise UserError(*unsafe)
     for flag, folder in (("--fixtures-dir", args.fixtures_dir), ("--specs-dir", args.specs_dir)):
         if folder is not None and not Path(folder).is_dir():  # a folder the user named must exist
             raise UserError(f"{flag} {folder}", "no such folder")
@@ -175,14 +179,6 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         workers=args.workers,
         state=args.state,
     )
-
-
-def control_note(config: ServeConfig) -> str | None:
-    """Off loopback, the control API (which rewrites what the mock answers) needs a token."""
-    if config.control and not config.control_token and not is_loopback(config.host):
-        return (f"note: {config.host} is not loopback, so the control API answers only "
-                f"{defaults.CONTROL_PREFIX}/health; pass --control-token TOKEN for the rest")
-    return None
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -241,9 +237,6 @@ def run(args: argparse.Namespace) -> int:
     with state_url(config) as url:  # a store that cannot be reached stops here: one line, exit 2
         app = build_app(config)
         sock = bind(config.host, config.port)
-        note = control_note(config)
-        if note:
-            print(note, file=sys.stderr)
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         base_url = f"http://{shown}:{port}"

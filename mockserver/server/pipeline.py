@@ -160,7 +160,8 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
             return Outcome(problems.method_not_allowed(request.method, request.path,
                                                        await self.router.allowed_methods(request.path)))
         try:
-            return await handle(self.engine, route, request, self.engine.sessions.get(request.session), wire)
+            # looked up, not created: `handle` creates it once the request passes security
+            return await handle(self.engine, route, request, self.engine.sessions.find(request.session), wire)
         except SessionError as refused:
             return Outcome(refused.reply)
         except StoreUnavailable as down:  # a write, or a new session, with the shared store away
@@ -185,17 +186,22 @@ class Wire(NamedTuple):
     receive: Receive
 
 
-async def handle(engine: Engine, route: Route, request: MockRequest, state: State, wire: Wire) -> Outcome:
+async def handle(engine: Engine, route: Route, request: MockRequest, state: State | None, wire: Wire) -> Outcome:
     """Every stage after routing, in order; the first that answers decides the reply, which is
-    then checked against the contract. Raises `SessionError` or `StoreUnavailable` when the
-    session or a change is refused (the caller answers those)."""
+    then checked against the contract. `state` is None when the request's session does not
+    exist yet: it is created only once the request passes the path guard and security, so a
+    refused request (any page can send one) never takes a place under --max-sessions. Raises
+    `SessionError` or `StoreUnavailable` when the session or a change is refused (the caller
+    answers those)."""
     op, responder = route.op, engine.responder
     reply = guard.check(op, request, responder) or security.check(op, request, engine.config.credentials, responder)
-    scenario = None if reply else state.scenarios.take(op, request.path)
+    if reply is None and state is None:
+        state = engine.sessions.get(request.session)
+    scenario = None if reply or state is None else state.scenarios.take(op, request.path)
     slow_body = scenario is not None and scenario.fault == "slow-body"  # spends its delay_ms on the body
     delay_s = 0.0 if slow_body else delay_for(engine.config.latency_ms, scenario)
     fault = fault_ms = None
-    if reply is None:
+    if reply is None and state is not None:
         reply = rate_limited(engine, op, request, state)
     if reply is None:
         prefs = preferences.choose(request, scenario)

@@ -1,7 +1,9 @@
 """The outermost layer: the request's session read once (sessions.py), one log line per request
 (never a header value) and one journal entry
 per contract request (credentials redacted when read), with the first bytes of its request and
-response bodies, for the dashboard and for tests that check what their client sent.
+response bodies, for the dashboard and for tests that check what their client sent. The entry
+goes to the request's session only if that exists: a request refused before it could create
+its session (a 401, a 404) is logged but journaled nowhere, not in another session's journal.
 
 The operationId comes from the pipeline (or the replay layer), under the scope extension
 `routing.OPERATION`; the extensions dict is made here, before connexion's router copies the
@@ -79,9 +81,9 @@ class TrafficMiddleware:
                     # starlette's CORS layer refuses a preflight with a bare 400; say why
                     access_log.warning("CORS preflight refused: %s", printable(b"".join(response_body).decode("utf-8", "replace")))
             path = scope["path"]
-            if not is_control_path(path):
+            state = None if is_control_path(path) else self.sessions.existing(session_name(scope))
+            if state is not None:  # a session the request did not create (refused: a 401, a 404) has no journal
                 query_string = scope.get("query_string")
-                state = self.sessions.existing(session_name(scope)) or self.sessions.default
                 state.journal.add(JournalEntry(
                     time.time(), scope["method"], path, first_values(query_string) if query_string else {},
                     operation_id, status, millis, scope.get("headers", []),

@@ -44,10 +44,10 @@ from typing import Any, Callable
 from mockserver.state.changes import (DEFAULT_SESSION, Barrier, Change, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
                                 ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale, Written, decode,
                                 encode)
-from mockserver.state.sessions import Sessions
+from mockserver.state.sessions import Sessions, SessionsFull
 from mockserver.state.sink import deliver
 from mockserver.state.session_state import Journal, JournalEntry, Scenario, Scenarios, State
-from mockserver.shared.store import ALIVE_S, Check, Store, StoreUnavailable, Write, caught_up, dumps
+from mockserver.shared.store import ALIVE_S, Check, Store, StoreUnavailable, Write, caught_up, dumps, session_limit
 
 log = logging.getLogger("mockserver")
 
@@ -109,7 +109,8 @@ class Replica:
 
     def commit(self, change: Change, wait: bool = True) -> None:
         """Commit the change with its log entry; `Stale` (after this process has caught up
-        with the store) when it was conditional and the record changed since it was read."""
+        with the store) when it was conditional and the record changed since it was read;
+        `SessionsFull` when it opens a session and --max-sessions exist in the store."""
         if not self.available:
             raise StoreUnavailable(f"the shared state ({shown_url(self.store.url)}) cannot be reached")
         if isinstance(change, Reset):
@@ -117,11 +118,13 @@ class Replica:
         if isinstance(change, Put):  # the order lists show, and the record's version
             change = replace(change, order=self.store.incr(change.session, "o"))
         checks = self._checks(change)
-        if checks:  # the store has checked it: replicas apply it as it is
-            change = replace(change, expect=None)  # type: ignore[arg-type]
+        if checks and isinstance(change, (Put, Delete)):  # the store has checked it: replicas apply it as it is
+            change = replace(change, expect=None)
         change_id = self.store.commit(encode(change), self._writes(change), checks)
         if change_id is None:
             self._barrier()  # read again what the refusal was about
+            if isinstance(change, SessionOpened):
+                raise SessionsFull(change.session)
             raise Stale(f"{change.key[1]} {change.id!r} changed since it was read")  # type: ignore[union-attr]
         if wait:
             self._wait(change_id)
@@ -168,13 +171,16 @@ class Replica:
 
     # -- changes: what each writes and requires, and how each is applied --------------------
 
-    @staticmethod
-    def _checks(change: Change) -> list[Check]:
+    def _checks(self, change: Change) -> list[Check]:
         """A conditional write requires its record to be at the version it read (records.py's
-        `version_of`, computed in the store from the same fields)."""
+        `version_of`, computed in the store from the same fields); a session is opened only while
+        fewer than --max-sessions exist in the store, so the bound holds across every process
+        (each process's own count is only as fresh as its replica)."""
         if isinstance(change, (Put, Delete)) and change.expect is not None:
             base = f"{'|'.join(change.key)}|{change.id}"
             return [(change.session, f"r|{base}", f"t|{base}", change.expect)]
+        if isinstance(change, SessionOpened):
+            return [session_limit(change.session, self.sessions.limit)]
         return []
 
     def _writes(self, change: Change) -> list[Write]:

@@ -21,8 +21,9 @@ entry land in one transaction, so the log order is the order of the state. `Writ
 closed vocabulary (`set`, `del`, `drop`, `add_session`, `remove_session`, `drop_journal`) that
 replica.py derives from each change, in one place. `Checks` make a write conditional: each
 names a record's fields and the version the writer read (the record's order, `GONE` for a
-tombstone, `UNWRITTEN` for neither, changes.py); if the record is at another version inside the
-transaction, nothing is written and `commit` answers None.
+tombstone, `UNWRITTEN` for neither, changes.py), or, for a session opened, the most named
+sessions there may be (`session_limit`); if a check fails inside the transaction, nothing is
+written and `commit` answers None.
 
 Redis because it is the store teams already run; SQLite for workers on one machine because
 it comes with Python, needs no server, and its transactions hold across processes. Both are
@@ -43,6 +44,13 @@ LOG_KEPT = 10_000  # changes kept in the log: enough for a replica to catch up a
 ALIVE_S = 10.0  # a process that has not acked for this long is not waited for
 Write = tuple  # ("set", session, field, value) | ("del", session, field) | ("drop", session) | ...
 Check = tuple[str, str, str, int]  # (session, record field, tombstone field, version expected)
+SESSIONS_BELOW = "#sessions"  # a check's field (no record field starts so): see `session_limit`
+
+
+def session_limit(session: str, limit: int) -> Check:
+    """A check that holds while the named session exists or fewer than `limit` named ones do:
+    --max-sessions decided in the transaction that opens a session, whichever process opens it."""
+    return (session, SESSIONS_BELOW, "", limit)
 
 
 class StoreUnavailable(Exception):
@@ -117,15 +125,21 @@ return out
 _COMMIT_IF = """
 local p = ARGV[1]
 for _, check in ipairs(cjson.decode(ARGV[2])) do
-  local tbl = p .. 's:' .. check[1]
-  local value = redis.call('HGET', tbl, check[2])
-  local now = %d
-  if value then
-    now = tonumber(string.match(value, '^%%[(%%-?%%d+),'))
-  elseif redis.call('HEXISTS', tbl, check[3]) == 1 then
-    now = %d
+  if check[2] == '%s' then
+    if redis.call('SISMEMBER', KEYS[2], check[1]) == 0 and redis.call('SCARD', KEYS[2]) >= check[4] then
+      return false
+    end
+  else
+    local tbl = p .. 's:' .. check[1]
+    local value = redis.call('HGET', tbl, check[2])
+    local now = %d
+    if value then
+      now = tonumber(string.match(value, '^%%[(%%-?%%d+),'))
+    elseif redis.call('HEXISTS', tbl, check[3]) == 1 then
+      now = %d
+    end
+    if now ~= check[4] then return false end
   end
-  if now ~= check[4] then return false end
 end
 for _, w in ipairs(cjson.decode(ARGV[3])) do
   local kind, tbl = w[1], p .. 's:' .. w[2]
@@ -138,7 +152,7 @@ for _, w in ipairs(cjson.decode(ARGV[3])) do
   end
 end
 return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', 'c', ARGV[4])
-""" % (UNWRITTEN, GONE)
+""" % (SESSIONS_BELOW, UNWRITTEN, GONE)
 
 # The next number above both the counter and `floor`: ids no process has made, nor any record holds.
 _INCR_FROM = """
@@ -390,6 +404,10 @@ class SqliteStore:
 
 def _sqlite_holds(db: sqlite3.Connection, check: Check) -> bool:
     session, record_field, tombstone_field, expected = check
+    if record_field == SESSIONS_BELOW:
+        if db.execute("SELECT 1 FROM sessions WHERE name = ?", (session,)).fetchone() is not None:
+            return True
+        return db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] < expected
     row = db.execute("SELECT value FROM fields WHERE session = ? AND field = ?", (session, record_field)).fetchone()
     if row is not None:
         return stored_order(row[0]) == expected

@@ -7,9 +7,14 @@ like the start-up state), scenarios, journal and rate-limit counters; generated 
 same in every session, since they depend only on the request. Without either, a request uses
 the default session, which is what the mock had before sessions.
 
-A session is created on first use and removed by `DELETE /__mock/sessions/NAME` or after
-`idle_s` seconds without a request. At most `limit` sessions exist besides the default: one
-more is refused with a problem that says so, and nothing else is evicted to make room.
+A session is created only by a request that may create it: a contract request that passed the
+path guard and the security check (pipeline.py `handle`), or a control call past its access
+checks. Anything else (a 401, a 404, `/__mock/health`) only looks the session up (`find`,
+`existing`), so a page on any site cannot use up `limit` with refused requests. A session is
+removed by `DELETE /__mock/sessions/NAME` or after `idle_s` seconds without a request. At most
+`limit` sessions exist besides the default: one more is refused with a problem that says so,
+and nothing else is evicted to make room; with a shared store the store checks the limit in the
+transaction that opens the session, so it holds across every process (`SessionsFull`).
 
 With a shared store (replica.py), sessions are shared too: one made on any process exists on
 every one, and idle time counts the use seen by any of them. Either way a session is made and
@@ -49,6 +54,11 @@ class SessionError(Exception):
         self.reply = reply
 
 
+class SessionsFull(Exception):
+    """A shared store refused to open one more session: `limit` exist, counted across every
+    process (replica.py); answered as the same `session-limit` problem as a local refusal."""
+
+
 class Sessions:
     """The default session and the named ones, bounded in number and idle time."""
 
@@ -77,13 +87,30 @@ class Sessions:
         self.expire()
         with self._lock:
             if name not in self._named and len(self._named) >= self.limit:
-                raise SessionError(problems.session_limit(
-                    f"{len(self._named)} sessions exist, the most this mock keeps (--max-sessions); remove one "
-                    f"with DELETE /__mock/sessions/NAME or let one idle for {int(self.idle_s)} s"))
-        self.sink.commit(SessionOpened(name))  # outside the lock: a shared sink's replica takes it
+                raise self._full(len(self._named))
+        try:
+            self.sink.commit(SessionOpened(name))  # outside the lock: a shared sink's replica takes it
+        except SessionsFull:
+            raise self._full(self.limit) from None
         with self._lock:
             self._used[name] = now
             return self._named[name]
+
+    def find(self, name: str | None) -> State | None:
+        """The session's state, marked used, if it exists; None if not (it is not created here:
+        only a request that may create a session does, through `get`)."""
+        if name is None:
+            return self.default
+        with self._lock:
+            state = self._named.get(name)
+            if state is not None:
+                self._used[name] = self._clock()
+            return state
+
+    def _full(self, count: int) -> SessionError:
+        return SessionError(problems.session_limit(
+            f"{count} sessions exist, the most this mock keeps (--max-sessions); remove one "
+            f"with DELETE /__mock/sessions/NAME or let one idle for {int(self.idle_s)} s"))
 
     def existing(self, name: str | None) -> State | None:
         """The session's state if it exists (the journal and the reply cache do not create one)."""

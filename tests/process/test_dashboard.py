@@ -88,12 +88,12 @@ def test_a_record_edited_on_the_page_is_checked_against_the_contract(launch, bro
 
 
 def test_the_page_loads_without_a_token_and_asks_for_it(launch) -> None:
-    server = launch("--control-token", "s3cret")
+    server = launch("--control-token", "s3cret-16-chars!")
     page = httpx.get(server.url + "/__mock/")
     assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
     assert "http://" not in page.text and "https://" not in page.text  # nothing from elsewhere: works offline
     assert httpx.get(server.url + "/__mock/routes").status_code == 401
-    assert httpx.get(server.url + "/__mock/routes", headers={"x-mock-control-token": "s3cret"}).status_code == 200
+    assert httpx.get(server.url + "/__mock/routes", headers={"x-mock-control-token": "s3cret-16-chars!"}).status_code == 200
 
 
 

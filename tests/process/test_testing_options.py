@@ -20,10 +20,10 @@ def test_no_control(launch) -> None:
 
 
 def test_control_token(launch) -> None:
-    server = launch("--control-token", "s3cret")
+    server = launch("--control-token", "s3cret-16-chars!")
     refused = httpx.get(server.url + "/__mock/requests")
     assert refused.status_code == 401 and refused.headers["content-type"] == "application/problem+json"
-    ok = httpx.get(server.url + "/__mock/requests", headers={"x-mock-control-token": "s3cret"})
+    ok = httpx.get(server.url + "/__mock/requests", headers={"x-mock-control-token": "s3cret-16-chars!"})
     assert ok.status_code == 200
     # the read-only health answers readiness probes without the token
     assert httpx.get(server.url + "/__mock/health").status_code == 200
