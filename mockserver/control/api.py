@@ -23,8 +23,8 @@ from starlette.routing import Route
 from mockserver import __version__
 
 from mockserver.http import problems
-from mockserver.state.changes import Stale
-from mockserver.stages.crud import STALE_RETRIES, merge_patch
+from mockserver.state.changes import Stale, until_current
+from mockserver.stages.crud import merge_patch
 from mockserver.contract.operations import Operation, example_curl
 from mockserver.control.access import ControlAccess
 from mockserver.base.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS
@@ -228,12 +228,8 @@ class ControlApi:
             return Response(status_code=204)
         payload = await _read_json(request)
         merge = request.method == "PATCH"
-        for _ in range(STALE_RETRIES):  # a PATCH merges into what it read: again if that changed meanwhile
-            try:
-                return self._write_record(state, op, record_id, payload, merge=merge)
-            except Stale:
-                continue
-        return self._write_record(state, op, record_id, payload, merge=merge)
+        # a PATCH merges into what it read: again if that changed meanwhile
+        return until_current(lambda: self._write_record(state, op, record_id, payload, merge=merge))
 
     def _write_record(self, state: State, op: Operation, record_id: str, payload: Any, *, merge: bool) -> Response:
         version = state.records.version_of(op, record_id) if merge else None
@@ -364,7 +360,8 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
         return _response(reply)
 
     return Starlette(routes=routes, exception_handlers={
-        ControlError: control_error, HTTPException: http_error, StoreUnavailable: state_unavailable})
+        ControlError: control_error, HTTPException: http_error, StoreUnavailable: state_unavailable,
+        Stale: state_unavailable})
 
 
 class ControlMiddleware:

@@ -42,6 +42,7 @@ from mockserver.server.routing import OPERATION, PROBE, PipelineAPI, Route, Rout
 from mockserver.state.sessions import SessionError
 from mockserver.state.session_state import Scenario, State
 from mockserver.shared.store import StoreUnavailable
+from mockserver.state.changes import STALE_RETRIES, Stale
 
 
 class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
@@ -166,6 +167,9 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
             return Outcome(refused.reply)
         except StoreUnavailable as down:  # a write, or a new session, with the shared store away
             return Outcome(problems.state_unavailable(str(down)))
+        except Stale:  # the record changed under every attempt to decide this write (`until_current`)
+            return Outcome(problems.state_unavailable(
+                f"{request.path} changed under each of {STALE_RETRIES} attempts to write it"))
 
 
 class Outcome(NamedTuple):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from mockserver.contract import pagination
 
 from mockserver.http import problems
-from mockserver.state.changes import Stale
+from mockserver.state.changes import until_current
 from mockserver.contract.operations import DeclaredResponse, Operation
 from mockserver.base.pointer import resolve, schema_properties, schema_required
 from mockserver.http.request import MockRequest
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from mockserver.contract.validation import ResponseValidator
 
 MERGE_PATCH = "application/merge-patch+json"
-STALE_RETRIES = 20  # a write that read a record another process changed meanwhile decides again
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -92,12 +91,7 @@ class Crud:
         that depends on the record it read is conditional on its version: if another process
         changed the record meanwhile (`Stale`), the request is decided again on the fresh state,
         so an acknowledged write is never lost and a delete never undone."""
-        for _ in range(STALE_RETRIES):
-            try:
-                return self._handle(op, request, success)
-            except Stale:
-                continue
-        return self._handle(op, request, success)
+        return until_current(lambda: self._handle(op, request, success))
 
     def _handle(self, op: Operation, request: MockRequest, success: DeclaredResponse) -> Reply | None:
         role = op.resource

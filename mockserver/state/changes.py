@@ -13,7 +13,9 @@ A write that depends on what it read carries `expect`: the version of the record
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, Union
+from typing import Any, Callable, TypeVar, Union
+
+T = TypeVar("T")
 
 DEFAULT_SESSION = "~"  # the default session's name in a shared store: never a session name
 
@@ -26,7 +28,22 @@ GONE = -1  # deleted, with a tombstone
 
 class Stale(Exception):
     """A conditional write was refused: the record changed since it was read. The caller reads
-    again and decides again (crud.py), so that no acknowledged write is lost."""
+    again and decides again (`until_current`), so that no acknowledged write is lost."""
+
+
+STALE_RETRIES = 20  # a write that read a record another process changed meanwhile decides again
+
+
+def until_current(attempt: Callable[[], T]) -> T:
+    """`attempt()` (which reads, decides and writes) again while its write finds the record
+    changed since its read. A record that changes under every attempt lets the last `Stale` go
+    to the server, which answers 503 `state-unavailable` rather than lose or undo a write."""
+    for _ in range(STALE_RETRIES - 1):
+        try:
+            return attempt()
+        except Stale:
+            continue
+    return attempt()
 
 
 @dataclass(frozen=True, slots=True)

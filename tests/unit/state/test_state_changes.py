@@ -254,3 +254,27 @@ def test_a_put_whose_record_moved_before_its_write_is_decided_again(between: Any
         assert (put.content, get.status_code, get.content) == (b"", 404, b"")
     else:
         assert put.json() == get.json() == {**created.json(), "name": "Max"}  # its status over the other's "sold"
+
+
+def test_a_write_is_decided_again_while_its_record_moves_and_the_last_refusal_goes_up() -> None:
+    from mockserver.state.changes import STALE_RETRIES, Stale, until_current
+
+    tries: list[int] = []
+
+    def settles_on_the_third() -> str:
+        tries.append(1)
+        if len(tries) < 3:
+            raise Stale("moved")
+        return "written"
+
+    assert until_current(settles_on_the_third) == "written" and len(tries) == 3
+
+    tries.clear()
+
+    def never_settles() -> str:
+        tries.append(1)
+        raise Stale("moved again")
+
+    with pytest.raises(Stale, match="moved again"):
+        until_current(never_settles)
+    assert len(tries) == STALE_RETRIES
