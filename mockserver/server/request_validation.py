@@ -24,7 +24,6 @@ as the request decoded it, with one validator per operation.
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any, Mapping
 
@@ -128,8 +127,8 @@ def form_value(fields: Mapping[str, Any], schema: Any, encoding: Mapping[str, An
         member = brackets.member_schema(schema, name)
         if isinstance(item, str) and is_json(part.get("contentType")):
             try:
-                value[name] = json.loads(item)
-            except ValueError:
+                value[name] = json_value(item)  # deep or huge JSON in a form part: refused, not a 500
+            except UnreadableBody:
                 value[name] = item  # left as text for validation to refuse
             continue
         if isinstance(item, str) and brackets.kinds(member)[:1] == ["array"] and (

@@ -151,3 +151,12 @@ def test_a_valid_xml_pet_is_stored_as_json_would_be(petstore: InProcess) -> None
     assert response.status_code == 200, response.headers
     stored = petstore.get("/api/v3/pet/77", {**AUTH, "accept": "application/json"}).json()
     assert (stored["id"], stored["name"], stored["photoUrls"], stored["status"]) == (77, "doggie", ["a", "b"], "sold")
+
+
+def test_a_form_part_that_is_hostile_json_stays_text_for_validation_to_refuse() -> None:
+    """A form field whose `encoding` says JSON was read with json.loads: a RecursionError."""
+    from mockserver.server.request_validation import form_value
+    schema = {"type": "object", "properties": {"meta": {"type": "object"}}}
+    deep = "[" * 10_000 + "]" * 10_000
+    assert form_value({"meta": deep}, schema, {"meta": {"contentType": "application/json"}}) == {"meta": deep}
+    assert form_value({"meta": '{"a": [1]}'}, schema, {"meta": {"contentType": "application/json"}}) == {"meta": {"a": [1]}}
