@@ -160,3 +160,25 @@ def test_a_form_part_that_is_hostile_json_stays_text_for_validation_to_refuse() 
     deep = "[" * 10_000 + "]" * 10_000
     assert form_value({"meta": deep}, schema, {"meta": {"contentType": "application/json"}}) == {"meta": deep}
     assert form_value({"meta": '{"a": [1]}'}, schema, {"meta": {"contentType": "application/json"}}) == {"meta": {"a": [1]}}
+
+
+def test_a_bug_in_the_control_api_is_a_problem_json_500_logged_once(monkeypatch: pytest.MonkeyPatch,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """starlette's own answer was a bare text/plain "Internal Server Error"."""
+    import logging
+
+    app = InProcess(REPO / "openapi" / "lago.yaml")
+
+    def broken() -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(app.engine.sessions, "describe", broken)
+    with caplog.at_level(logging.ERROR, logger="mockserver"):
+        response = app.get("/__mock/sessions", {"host": "127.0.0.1"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {"type": "https://mockserver.invalid/problems/internal-error",
+                               "title": "Internal Server Error", "status": 500,
+                               "detail": "KeyError while answering; see the server log"}
+    [entry] = [r for r in caplog.records if r.getMessage().startswith("internal error on GET /__mock/sessions")]
+    assert "KeyError: 'boom'" in entry.getMessage()
