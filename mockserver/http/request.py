@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from http.cookies import SimpleCookie
 from typing import Any, Mapping
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 from xml.etree import ElementTree
 
 from starlette.datastructures import Headers
@@ -36,6 +36,19 @@ def first_values(query_string: bytes) -> dict[str, str]:
         for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
             query.setdefault(key, value)
     return query
+
+
+def query_not_utf8(query_string: bytes) -> str | None:
+    """Why the query's percent-decoded bytes are not UTF-8 text (a lone surrogate encoded,
+    `%ff`), else None. Decoding would turn them into U+FFFD and answer for a value the client
+    never sent; no schema describes bytes that are not text."""
+    if b"%" not in query_string and query_string.isascii():
+        return None
+    try:
+        unquote_to_bytes(query_string.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"the query is not UTF-8 text (byte {exc.start} once percent-decoded)"
+    return None
 
 
 class RequestHeaders(Headers):

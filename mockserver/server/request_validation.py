@@ -45,7 +45,7 @@ from mockserver.adapters.connexion import (
 from mockserver.base.defaults import BODY_VALIDATORS_KEPT, MAX_REASON_CHARS, PARAMETER_VALIDATORS_KEPT
 from mockserver.contract.operations import Operation
 from mockserver.base.httpfacts import is_json, is_xml
-from mockserver.http.request import UnreadableBody, json_value, xml_body, xml_root
+from mockserver.http.request import UnreadableBody, json_value, query_not_utf8, xml_body, xml_root
 from mockserver.http.reply import Reply
 from mockserver.stages.reply_builder import ReplyBuilder, declared_or_problem
 
@@ -351,6 +351,9 @@ class RequestChecks:
         """None when parameters and body are what the contract allows; else the refusal.
         `body` is the parsed JSON body, for the formats connexion's draft-4 check skips."""
         try:
+            unreadable = query_not_utf8(scope.get("query_string", b""))
+            if unreadable is not None:
+                raise BadRequestProblem(detail=unreadable)
             if self.parameters is not None:
                 self.parameters.validate(scope)
             if self.has_body and (self.body_required or _has_body(scope)):

@@ -229,3 +229,24 @@ def test_a_record_with_an_escaped_pair_is_stored_and_sent_back(petstore: Running
     read = httpx.get(petstore.url + "/api/v3/pet/5", headers={**AUTH, "accept": "application/json"})
     assert read.status_code == 200
     assert read.json()["name"] == "dog \U0001F600"
+
+
+# -- query values that are not UTF-8 text ---------------------------------------------------------
+
+@pytest.mark.parametrize("query, byte", [("username=%ff", 9), ("username=%ED%A0%80", 9), ("username=caf%C3", 12)])
+def test_a_query_that_is_not_utf8_gets_the_declared_400(petstore: RunningServer, query: str, byte: int) -> None:
+    """Decoded, `%ff` was U+FFFD, and the mock answered for a name the client never sent."""
+    response = httpx.get(petstore.url + "/api/v3/user/login?" + query)
+    assert (response.status_code, response.content) == (400, b"")
+    assert response.headers["x-mock-problem"] == f"the query is not UTF-8 text (byte {byte} once percent-decoded)"
+    assert httpx.get(petstore.url + "/api/v3/user/login?username=caf%C3%A9").status_code == 200
+    _assert_no_traceback(petstore)
+
+
+def test_a_lago_query_that_is_not_utf8_is_a_400_problem(bundled: RunningServer) -> None:
+    response = httpx.get(bundled.url + "/api/v1/activity_logs/abc?page=%ff", headers={"authorization": "Bearer k"})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == _problem(400, "invalid-request", "Bad Request",
+                                       "the query is not UTF-8 text (byte 5 once percent-decoded)")
+    _assert_no_traceback(bundled)
