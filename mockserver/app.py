@@ -37,6 +37,7 @@ from mockserver.base import notices
 from mockserver.http import problems
 from mockserver.adapters.connexion_document import for_connexion
 from mockserver.base.config import ServeConfig
+from mockserver.base.defaults import TRACEBACK_FRAMES
 from mockserver.contract.operations import Api, load_api, route_conflicts
 from mockserver.control.api import ControlMiddleware, create_control_app
 from mockserver.server.cors import Cors
@@ -104,7 +105,6 @@ def secret_headers(engine: Engine) -> frozenset[str]:
     )
 
 
-TRACEBACK_FRAMES = 20  # innermost frames of a bug's traceback in the log (internal_error)
 def control_access(config: ServeConfig) -> ControlAccess:
     return ControlAccess(
         loopback=is_loopback(config.host),

@@ -22,6 +22,8 @@ import inspect
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+import starlette.convertors
+from connexion.frameworks.starlette import IntegerConverter
 from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.spec import Specification
@@ -30,6 +32,24 @@ from starlette.routing import Mount
 from mockserver.adapters import broken
 
 TESTED = "connexion 3.3.0 (pinned in pyproject.toml)"
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """connexion's `{id:int}` path converter, except that digits Python will not read as an int
+    (over `sys.get_int_max_str_digits`) stay text, for the parameter check to refuse with the
+    operation's 400: `int()` raised in the router, a 500."""
+
+    def convert(self, value: str) -> Any:
+        try:
+            return int(value)
+        except ValueError:
+            return value
+
+
+def bound_path_integers() -> None:
+    """Put `BoundedIntegerConverter` where connexion's `RoutingMiddleware.__init__` has just put
+    its own (starlette's global converter table), before any route is compiled with it."""
+    starlette.convertors.register_url_convertor("int", BoundedIntegerConverter())
 
 
 @contextmanager

@@ -41,6 +41,9 @@ RECORDS_PER_RESOURCE = 1000  # stored records per resource; the oldest is evicte
 MAX_SESSIONS = 64  # named sessions kept besides the default one (X-Mock-Session)
 SESSION_IDLE_S = 1800  # a named session unused this long is removed
 MAX_REQUEST_BODY = 1024 * 1024  # bytes of a request body the mock reads (413 beyond)
+TRACEBACK_FRAMES = 20  # innermost frames of a bug's traceback in the log (a 500's log entry)
+MAX_REASON_CHARS = 300  # a 400's reason quotes the value refused; longer ones are cut
+MAX_BODY_DEPTH = 64  # nested arrays and objects in a request body (JSON, XML, form); 400 beyond
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"

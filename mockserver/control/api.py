@@ -9,7 +9,8 @@ JSON in and out; every error is application/problem+json.
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
+import traceback
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -23,11 +24,12 @@ from starlette.routing import Route
 from mockserver import __version__
 
 from mockserver.http import problems
+from mockserver.http.request import UnreadableBody, json_value
 from mockserver.state.changes import Stale, until_current
 from mockserver.stages.crud import merge_patch
 from mockserver.contract.operations import Operation, example_curl
 from mockserver.control.access import ControlAccess
-from mockserver.base.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS
+from mockserver.base.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS, TRACEBACK_FRAMES
 from mockserver.stages.engine import Engine
 from mockserver.http.faults import FAULTS
 from mockserver.base.rates import RateLimit
@@ -37,6 +39,8 @@ from mockserver.server.routing import Router
 from mockserver.state.sessions import SessionError, session_name
 from mockserver.state.session_state import State
 from mockserver.shared.store import StoreUnavailable
+
+log = logging.getLogger("mockserver")
 
 SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times", "fault", "rate_limit"}
 
@@ -81,8 +85,8 @@ async def _read_json(request: Request) -> Any:
         if len(body) > MAX_CONTROL_BODY:
             raise too_large
     try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json_value(bytes(body))  # deep, huge or not Unicode: a 400 problem, never a 500
+    except UnreadableBody as exc:
         raise ControlError(problems.invalid_json(str(exc))) from None
 
 
@@ -359,9 +363,14 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
             reply = problems.control_not_found(f"no control endpoint {request.method} {request.url.path}")
         return _response(reply)
 
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        """A bug of the mock: problem+json like every control error (starlette's own is a bare
+        text/plain 500); `ControlMiddleware` logs it."""
+        return _response(problems.internal_error(f"{type(exc).__name__} while answering; see the server log"))
+
     return Starlette(routes=routes, exception_handlers={
         ControlError: control_error, HTTPException: http_error, StoreUnavailable: state_unavailable,
-        Stale: state_unavailable})
+        Stale: state_unavailable, Exception: internal_error})
 
 
 class ControlMiddleware:
@@ -389,6 +398,10 @@ class ControlMiddleware:
                 # what a control call would read or change may be stale or lost: say so instead
                 await problems.state_unavailable(f"the shared state ({replica.store_name}) cannot be reached").send(send)
                 return
-            await self.control_app(scope, receive, send)
+            try:
+                await self.control_app(scope, receive, send)
+            except Exception as exc:  # answered already (`internal_error`): logged once, its innermost frames
+                frames = "".join(traceback.format_exception(exc, limit=-TRACEBACK_FRAMES)).rstrip()
+                log.error("internal error on %s %s\n%s", scope.get("method"), path, frames)
             return
         await self.app(scope, receive, send)

@@ -11,6 +11,8 @@ parameter declared as `oneOf: [integer, string]` is typed by its options.
 
 from __future__ import annotations
 
+import math
+
 import re
 from typing import Any, Iterable, Mapping
 
@@ -200,6 +202,8 @@ def text_as(text: str, kinds: list[str]) -> Any:
             try:
                 number = float(text)
             except ValueError:
+                continue
+            if not math.isfinite(number):  # `1e999`: no JSON number, so no value of the schema
                 continue
             return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
         if kind == "boolean" and text.lower() in ("true", "false"):  # as connexion reads it

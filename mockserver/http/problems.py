@@ -129,7 +129,9 @@ def control_method_not_allowed(method: str, path: str, allowed: list[str]) -> Re
 
 
 def invalid_json(detail: str) -> Reply:
-    return problem("invalid-json", f"the body is not JSON: {detail}")
+    """A control-API body no JSON value can be read from; `detail` says why, from the start
+    ("the body is not JSON: ...", "the body nests ... deeper than 64 levels": request.json_value)."""
+    return problem("invalid-json", detail)
 
 
 def too_large(limit: int) -> Reply:

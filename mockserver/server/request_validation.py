@@ -24,7 +24,6 @@ as the request decoded it, with one validator per operation.
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any, Mapping
 
@@ -34,7 +33,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from connexion.operations import AbstractOperation
 from connexion.uri_parsing import QUERY_STRING_DELIMITERS, OpenAPIURIParser
 from connexion.utils import is_null, is_nullable
-from connexion.validators import VALIDATOR_MAP, FormDataValidator
+from connexion.validators import VALIDATOR_MAP, AbstractRequestBodyValidator, FormDataValidator, JSONRequestBodyValidator
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Receive, Scope
@@ -43,9 +42,10 @@ from mockserver.contract.formats import FORMATS
 from mockserver.http import brackets, problems
 from mockserver.adapters.connexion import (
     content_type, refuse_unsupported_media, request_validation, security_query_params)
-from mockserver.base.defaults import BODY_VALIDATORS_KEPT, PARAMETER_VALIDATORS_KEPT
+from mockserver.base.defaults import BODY_VALIDATORS_KEPT, MAX_REASON_CHARS, PARAMETER_VALIDATORS_KEPT
 from mockserver.contract.operations import Operation
-from mockserver.base.httpfacts import is_json
+from mockserver.base.httpfacts import is_json, is_xml
+from mockserver.http.request import UnreadableBody, json_value, query_not_utf8, xml_body, xml_root
 from mockserver.http.reply import Reply
 from mockserver.stages.reply_builder import ReplyBuilder, declared_or_problem
 
@@ -127,8 +127,8 @@ def form_value(fields: Mapping[str, Any], schema: Any, encoding: Mapping[str, An
         member = brackets.member_schema(schema, name)
         if isinstance(item, str) and is_json(part.get("contentType")):
             try:
-                value[name] = json.loads(item)
-            except ValueError:
+                value[name] = json_value(item)  # deep or huge JSON in a form part: refused, not a 500
+            except UnreadableBody:
                 value[name] = item  # left as text for validation to refuse
             continue
         if isinstance(item, str) and brackets.kinds(member)[:1] == ["array"] and (
@@ -233,6 +233,7 @@ class FormBody:
         self._encoding = encoding
         self._strict = strict
         self._validator = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        self._formats = OAS30Validator(schema, format_checker=oas30_format_checker)
 
     def check(self, fields: Any, sent: bool, required: bool) -> None:
         """`fields`: the body as the request decoded it (None when it could not), `sent`:
@@ -250,6 +251,72 @@ class FormBody:
             self._validator.validate(value)
         except ValidationError as exception:
             raise BadRequestProblem(detail=f"{exception.message}{format_error_with_path(exception)}") from None
+        refuse_formats(self._formats, value)
+
+
+def refuse_formats(validator: OAS30Validator, value: Any) -> None:
+    """OpenAPI's own formats (`int64` ranges, `uuid`, `date-time`...), which connexion's draft-4
+    checker does not know, for JSON, XML and form bodies alike: a value the record could not
+    hold is the client's mistake, a 400, not something to store."""
+    error = next(iter(validator.iter_errors(value)), None)
+    if error is not None:
+        where = "/" + "/".join(str(part) for part in error.absolute_path)
+        raise BadRequestProblem(detail=f"{error.message} at {where}")
+
+
+class ReadsJsonSafely:
+    """Mixed into connexion's JSON body validator (and any subclass an app gives): the body is
+    read by `json_value`, so nesting, huge integers, `NaN` and lone surrogates are a 400 that
+    names them, not a RecursionError or ValueError (a 500) in `json.loads`."""
+
+    async def _parse(self, stream: Any, scope: Scope) -> Any:
+        body = b"".join([message async for message in stream])
+        if not body:
+            return None
+        try:
+            return json_value(body)
+        except UnreadableBody as exc:
+            raise BadRequestProblem(detail=str(exc)) from None
+
+
+_safe_json: dict[type, type] = {}
+
+
+def _reading_json_safely(validator_cls: type) -> type:
+    if validator_cls not in _safe_json:
+        _safe_json[validator_cls] = type(f"Safe{validator_cls.__name__}", (ReadsJsonSafely, validator_cls), {})
+    return _safe_json[validator_cls]
+
+
+class XmlBody(AbstractRequestBodyValidator):
+    """An XML body checked as a JSON one is: read into the value its schema describes (OpenAPI
+    `xml` objects, `xml_body`), then the same draft-4 check and OpenAPI formats. connexion
+    checks no XML at all, so a pet without its required `name` was stored."""
+
+    def __init__(self, *, schema: dict, nullable: bool = False, **kwargs: Any) -> None:
+        super().__init__(schema=schema, nullable=nullable, **kwargs)
+        self._validator = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        self._formats = OAS30Validator(schema, format_checker=oas30_format_checker)
+
+    async def _parse(self, stream: Any, scope: Scope) -> Any:
+        body = b"".join([message async for message in stream])
+        if not body.strip():
+            return None
+        try:
+            return xml_body(xml_root(body), self._schema)
+        except UnreadableBody as exc:
+            raise BadRequestProblem(detail=str(exc)) from None
+
+    def _validate(self, body: Any) -> None:
+        if body is None:
+            if not self._nullable:
+                raise BadRequestProblem(detail="Request body must not be empty")
+            return
+        try:
+            self._validator.validate(body)
+        except ValidationError as exception:
+            raise BadRequestProblem(detail=f"{exception.message}{format_error_with_path(exception)}") from None
+        refuse_formats(self._formats, body)
 
 
 def _has_body(scope: Scope) -> bool:
@@ -293,6 +360,9 @@ class RequestChecks:
         """None when parameters and body are what the contract allows; else the refusal.
         `body` is the parsed JSON body, for the formats connexion's draft-4 check skips."""
         try:
+            unreadable = query_not_utf8(scope.get("query_string", b""))
+            if unreadable is not None:
+                raise BadRequestProblem(detail=unreadable)
             if self.parameters is not None:
                 self.parameters.validate(scope)
             if self.has_body and (self.body_required or _has_body(scope)):
@@ -301,6 +371,9 @@ class RequestChecks:
         except ProblemException as exc:
             detail = str(exc.detail or exc.title).strip()
             reason = detail.splitlines()[0] if detail else "invalid request"  # jsonschema's report: its first line
+            if len(reason) > MAX_REASON_CHARS:  # it quotes the value: a 5,000-digit id is no header
+                half = (MAX_REASON_CHARS - 3) // 2
+                reason = reason[:half] + "..." + reason[-half:]  # what was refused, and why
             status = exc.status
             # 422 is the operation's own word for an invalid request (Rails-style APIs); and no
             # record lives at a path its own schema refuses, so a declared 404 says that too
@@ -336,10 +409,7 @@ class RequestChecks:
             if not schema:
                 return
             validator = self._format_validators[mime_type] = OAS30Validator(schema, format_checker=oas30_format_checker)
-        error = next(iter(validator.iter_errors(body)), None)
-        if error is not None:
-            where = "/" + "/".join(str(part) for part in error.absolute_path)
-            raise BadRequestProblem(detail=f"{error.message} at {where}")
+        refuse_formats(validator, body)
 
     def _body_validator(self, mime_type: str, encoding: str) -> Any:
         key = (mime_type, encoding)
@@ -353,11 +423,15 @@ class RequestChecks:
         operation = self._operation
         schema = operation.body_schema(mime_type)
         validator_cls = self._validator_map["body"].get(mime_type) if schema else None
+        if validator_cls is None and schema and is_xml(mime_type):
+            validator_cls = XmlBody
         if validator_cls is None:
             return None
         definition = operation.body_definition(mime_type)
         if validator_cls is FormDataValidator and mime_type == FORM:  # connexion's own reads no brackets
             return FormBody(schema, definition.get("encoding") or {}, strict=self._strict)
+        if isinstance(validator_cls, type) and issubclass(validator_cls, JSONRequestBodyValidator):
+            validator_cls = _reading_json_safely(validator_cls)
         return validator_cls(
             schema=schema,
             required=operation.request_body.get("required", False),

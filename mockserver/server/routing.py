@@ -26,6 +26,7 @@ from connexion.operations import AbstractOperation
 from connexion.resolver import Resolver
 from starlette.types import ASGIApp, Message
 
+from mockserver.adapters.connexion import bound_path_integers
 from mockserver.base import templates
 from mockserver.contract.operations import Operation
 from mockserver.base.httpfacts import HTTP_METHODS
@@ -99,6 +100,7 @@ class Router:
     def middleware(self, app: ASGIApp) -> RoutingMiddleware:
         """The factory for connexion's `middlewares=` list."""
         self._routing = RoutingMiddleware(app)
+        bound_path_integers()  # after connexion's converters, before its routes: no int() in the router
         return self._routing
 
     async def route(self, method: str, path: str) -> Route | None:
