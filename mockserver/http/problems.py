@@ -33,6 +33,8 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "control-method-not-allowed": (405, "Method Not Allowed"),
     "invalid-json": (400, "Bad Request"),
     "too-large": (413, "Payload Too Large"),
+    "headers-too-large": (431, "Request Header Fields Too Large"),
+    "body-timeout": (408, "Request Timeout"),
     "invalid-session": (400, "Bad Request"),
     "session-limit": (503, "Service Unavailable"),
     "state-unavailable": (503, "Service Unavailable"),
@@ -132,8 +134,21 @@ def invalid_json(detail: str) -> Reply:
     return problem("invalid-json", f"the body is not JSON: {detail}")
 
 
-def too_large(limit: int) -> Reply:
-    return problem("too-large", f"at most {limit} bytes")
+def too_large(limit: int, what: str = "") -> Reply:
+    return problem("too-large", f"{what}at most {limit} bytes")
+
+
+def headers_too_large(size: int, limit: int) -> Reply:
+    """Closes the connection: the client may still be sending the rest of what it declared."""
+    return problem("headers-too-large", f"the request's headers are {size} bytes; at most {limit} "
+                                        "(names and values together, --max-header-bytes)",
+                   headers=(("connection", "close"),))
+
+
+def body_timeout(seconds: float) -> Reply:
+    """Closes the connection: what is left of the body would be read as the next request."""
+    return problem("body-timeout", f"the request body did not arrive within {seconds:g} s (--body-timeout)",
+                   headers=(("connection", "close"),))
 
 
 def control_token(header: str) -> Reply:
