@@ -31,7 +31,7 @@ from mockserver.base.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY
 from mockserver.stages.engine import Engine
 from mockserver.http.faults import FAULTS
 from mockserver.base.rates import RateLimit
-from mockserver.state.records import prepare_record
+from mockserver.state.records import RecordTooLarge, prepare_record
 from mockserver.http.reply import Reply
 from mockserver.server.routing import Router
 from mockserver.state.sessions import SessionError, session_name
@@ -243,7 +243,10 @@ class ControlApi:
         if violations:
             raise _unprocessable(f"the record does not match {op.operation_id}'s contract", violations=list(violations))
         existed = state.records.get(op, record_id) is not None
-        state.records.put(op, record_id, record, expect=version)
+        try:
+            state.records.put(op, record_id, record, expect=version)
+        except RecordTooLarge as exc:
+            raise ControlError(problems.too_large(exc.limit, exc.what)) from None
         return _json(record, 200 if existed else 201)
 
     def _generated(self, op: Operation, record_id: str) -> Any:
