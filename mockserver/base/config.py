@@ -43,6 +43,7 @@ class ServeConfig:
     max_record_bytes: int = defaults.MAX_RECORD_BYTES  # one stored record as compact JSON
     max_header_bytes: int = defaults.MAX_HEADER_BYTES  # a request's headers together (431 beyond)
     max_body_bytes: int = defaults.MAX_REQUEST_BODY  # a request body (413 beyond, at once when declared)
+    header_timeout_s: float = defaults.HEADER_TIMEOUT_S  # a head slower than this is answered 408
     keep_alive_s: int = defaults.KEEP_ALIVE_S  # idle keep-alive connections are closed after this
     body_timeout_s: float = defaults.BODY_TIMEOUT_S  # a body slower than this is answered 408
     rate_limit: RateLimit | None = None  # per session and operation (rates.py)

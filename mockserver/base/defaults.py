@@ -40,6 +40,8 @@ MAX_RECORD_BYTES = 256 * 1024  # one stored record as compact JSON (413 beyond)
 JOURNAL_HEADER_LIMIT = 1024  # bytes of each header value the journal keeps (cut with JOURNAL_CUT)
 JOURNAL_HEADERS_LIMIT = 8 * 1024  # bytes of all header values of one journal entry together
 JOURNAL_CUT = "...[cut]"  # what marks a header value the journal keeps only the start of
+MAX_REQUEST_LINE = 16 * 1024  # bytes a head may hold beyond --max-header-bytes (method, URL) before it is cut off
+HEADER_TIMEOUT_S = 10  # a request's head (line and headers) must arrive within this long (408 beyond)
 KEEP_ALIVE_S = 5  # an idle keep-alive connection is closed after this long (uvicorn's timeout_keep_alive)
 BODY_TIMEOUT_S = 30  # a request body must arrive within this long once its headers have (408 beyond)
 

@@ -137,6 +137,9 @@ def add_serve_parser(sub: SubParsers) -> None:
     serve.add_argument("--max-body-bytes", type=_positive, default=defaults.MAX_REQUEST_BODY, metavar="BYTES",
                        help="largest request body; beyond, 413 (at once when Content-Length says so) "
                             f"(default: {defaults.MAX_REQUEST_BODY})")
+    serve.add_argument("--header-timeout", type=_positive, default=defaults.HEADER_TIMEOUT_S, metavar="SECONDS",
+                       help="answer 408 and close when a request's headers take longer than this to arrive, and "
+                            f"close a new connection that sends nothing for as long (default: {defaults.HEADER_TIMEOUT_S})")
     serve.add_argument("--keep-alive", type=_positive, default=defaults.KEEP_ALIVE_S, metavar="SECONDS",
                        help=f"close an idle keep-alive connection after this long (default: {defaults.KEEP_ALIVE_S})")
     serve.add_argument("--body-timeout", type=_positive, default=defaults.BODY_TIMEOUT_S, metavar="SECONDS",
@@ -184,6 +187,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         max_header_bytes=args.max_header_bytes,
         max_body_bytes=args.max_body_bytes,
         keep_alive_s=args.keep_alive,
+        header_timeout_s=args.header_timeout,
         body_timeout_s=args.body_timeout,
         max_sessions=args.max_sessions,
         rate_limit=args.rate_limit,
@@ -242,17 +246,23 @@ def uvicorn_server(app, config: ServeConfig | None = None):  # -> uvicorn.Server
 
     No access log (ours has the operationId and never a header), and no proxy-header
     rewriting: a local mock sits behind no proxy, and that middleware costs on every request.
-    uvicorn's own bounds are used where it has them: idle keep-alive connections are closed,
-    and (under h11 only; httptools has no such limit, so traffic.py counts) incomplete headers
-    are capped.
+    uvicorn's own bounds are used where it has them (idle keep-alive connections closed, h11's
+    cap on an incomplete head); httptools has no bound on a head's size or time, so
+    adapters/uvicorn.py adds them (the exact 431 on headers is traffic.py's).
     """
     import uvicorn
 
+    from mockserver.adapters.uvicorn import bounded_http
+    from mockserver.http import problems
+
     if config is None:  # the app's own (a reloading app's engine carries it too)
         config = getattr(getattr(app, "engine", None), "config", None) or ServeConfig()
+    head_limit = config.max_header_bytes + defaults.MAX_REQUEST_LINE
+    http = bounded_http(head_limit, config.header_timeout_s, problems.raw(problems.head_too_large(head_limit)),
+                        problems.raw(problems.header_timeout(config.header_timeout_s)))
     return uvicorn.Server(uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="on", proxy_headers=False,
-        timeout_keep_alive=config.keep_alive_s, h11_max_incomplete_event_size=config.max_header_bytes))
+        app, log_level="warning", access_log=False, lifespan="on", proxy_headers=False, http=http,
+        timeout_keep_alive=config.keep_alive_s, h11_max_incomplete_event_size=head_limit))
 
 
 def run(args: argparse.Namespace) -> int:
