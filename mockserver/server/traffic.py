@@ -15,8 +15,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.base.defaults import (CONTROL_PREFIX, JOURNAL_BODY_LIMIT, JOURNAL_HEADERS_LIMIT, MAX_CONTROL_BODY,
-                                      MAX_HEADER_BYTES, MAX_REQUEST_BODY)
+from mockserver.base.defaults import (CONTROL_PREFIX, JOURNAL_BODY_LIMIT, JOURNAL_CUT, JOURNAL_TARGET_LIMIT,
+                                      MAX_CONTROL_BODY, MAX_HEADER_BYTES, MAX_REQUEST_BODY)
 from mockserver.http import problems
 from mockserver.http.faults import FAULT
 from mockserver.http.reply import Reply
@@ -111,8 +111,9 @@ class TrafficMiddleware:
                     access_log.warning("CORS preflight refused: %s", printable(b"".join(response_body).decode("utf-8", "replace")))
             path = scope["path"]
             if not is_control_path(path):  # what a request brings is kept bounded (session_state.py)
-                query_string = scope.get("query_string", b"")[:JOURNAL_HEADERS_LIMIT]
-                path = path[:JOURNAL_HEADERS_LIMIT]
+                query_string = scope.get("query_string", b"")[:JOURNAL_TARGET_LIMIT]
+                if len(path) > JOURNAL_TARGET_LIMIT:
+                    path = path[:JOURNAL_TARGET_LIMIT] + JOURNAL_CUT
                 state = self.sessions.existing(session_name(scope)) or self.sessions.default
                 state.journal.add(JournalEntry(
                     time.time(), scope["method"], path, first_values(query_string) if query_string else {},

@@ -130,3 +130,12 @@ def test_a_store_refuses_a_record_over_its_bytes_and_a_session_store_keeps_the_b
         store.put(op, "2", {"v": "x" * 200})
     assert store.get(op, "2") is None and store.get(op, "1") == {"v": "x" * 50}
     assert store.fresh().max_bytes == 100
+
+
+def test_a_long_path_and_query_are_kept_cut_in_the_journal() -> None:
+    app = InProcess(LAGO_DOC)
+    path = "/api/v1/activity_logs/" + "i" * 3000
+    app.get(path + "?q=" + "v" * 3000, BEARER)
+    [entry] = app.engine.state.journal.entries()
+    assert entry["path"] == path[:1024] + JOURNAL_CUT
+    assert entry["query"] == {"q": "v" * (1024 - len("q="))}
