@@ -70,16 +70,21 @@ def _json(payload: Any, status: int = 200) -> Response:
     return JSONResponse(payload, status_code=status)
 
 
-async def _read_json(request: Request) -> Any:
-    too_large = ControlError(problems.too_large(MAX_CONTROL_BODY))
+async def _read_json(request: Request, timeout_s: float) -> Any:
+    """The body as JSON: at most MAX_CONTROL_BODY bytes, all of it within `timeout_s` (--body-timeout)."""
+    too_large = ControlError(problems.too_large(MAX_CONTROL_BODY).with_header("connection", "close"))
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_CONTROL_BODY:
         raise too_large
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_CONTROL_BODY:
-            raise too_large
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_CONTROL_BODY:
+                    raise too_large
+    except TimeoutError:
+        raise ControlError(problems.body_timeout(timeout_s)) from None
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -196,7 +201,7 @@ class ControlApi:
         if request.method == "DELETE":
             state.scenarios.clear()
             return Response(status_code=204)
-        scenario = state.scenarios.add(await self._scenario_fields(await _read_json(request)))
+        scenario = state.scenarios.add(await self._scenario_fields(await _read_json(request, self.engine.config.body_timeout_s)))
         return _json(scenario.to_json(), 201)
 
     async def scenario(self, request: Request) -> Response:
@@ -221,7 +226,7 @@ class ControlApi:
             # generated again, like any unknown id.
             state.records.delete(op, record_id, tombstone=op.declares(404))
             return Response(status_code=204)
-        payload = await _read_json(request)
+        payload = await _read_json(request, self.engine.config.body_timeout_s)
         merge = request.method == "PATCH"
         for _ in range(STALE_RETRIES):  # a PATCH merges into what it read: again if that changed meanwhile
             try:

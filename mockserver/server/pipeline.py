@@ -207,7 +207,9 @@ async def handle(engine: Engine, route: Route, request: MockRequest, state: Stat
             try:
                 body, receive = await read_body(receive, engine.config.max_body_bytes, engine.config.body_timeout_s)
             except BodyTooLarge:
-                return Outcome(problems.too_large(engine.config.max_body_bytes), delay_s, fault, fault_ms)
+                # closed: what is left of the body would otherwise be read into memory all the same
+                too_large = problems.too_large(engine.config.max_body_bytes).with_header("connection", "close")
+                return Outcome(too_large, delay_s, fault, fault_ms)
             except BodyTimeout:
                 return Outcome(problems.body_timeout(engine.config.body_timeout_s), 0.0, None, None)
             request = replace(request, body=body)

@@ -159,6 +159,31 @@ def test_a_body_sent_a_byte_at_a_time_is_a_408_after_the_body_timeout(server: Ru
     assert httpx.get(f"{server.url}/api/v3/pet/8", headers={"api_key": "k", "Authorization": "Bearer k"}).json()["name"] != "Slow"
 
 
+def test_a_control_api_body_sent_a_byte_at_a_time_is_a_408_too(server: RunningServer) -> None:
+    with _connect(server) as sock:
+        sock.sendall(f"POST /__mock/scenarios HTTP/1.1\r\nHost: {_host(server)}\r\n"
+                     "Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{".encode())
+        status, headers, body = _read_reply(sock)
+        assert (status, headers["content-type"], headers["connection"]) == (408, "application/problem+json", "close")
+        assert json.loads(body)["detail"] == "the request body did not arrive within 1 s (--body-timeout)"
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_and_the_connection_is_closed(server: RunningServer) -> None:
+    """Without a declared length the body is read up to the limit; the rest is not kept."""
+    chunk = b"x" * 65536
+    with _connect(server) as sock:
+        sock.sendall(f"POST /api/v3/pet HTTP/1.1\r\nHost: {_host(server)}\r\napi_key: k\r\nAuthorization: Bearer k\r\n"
+                     "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".encode())
+        try:
+            for _ in range(20):  # 1.25 MiB, over the 1 MiB bound
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        status, headers, body = _read_reply(sock)
+        assert (status, headers["content-type"], headers["connection"]) == (413, "application/problem+json", "close")
+        assert json.loads(body)["detail"] == "at most 1048576 bytes"
+
+
 def test_an_idle_keep_alive_connection_is_closed_by_the_server(server: RunningServer) -> None:
     with _connect(server) as sock:
         sock.sendall(f"GET /api/v3/pet/7 HTTP/1.1\r\nHost: {_host(server)}\r\napi_key: k\r\nAuthorization: Bearer k\r\n\r\n".encode())
