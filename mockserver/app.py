@@ -93,7 +93,7 @@ def build_engine(config: ServeConfig, journal: Journal | None = None) -> Engine:
     validators = {api.name: ResponseValidator(api) for api in apis}
     for api in apis:
         notices.warn(drop_broken_examples(api, validators[api.name]), config.verbose)
-    records = seed_store(apis, validators, config.fixtures_dir, config.records_per_resource)
+    records = seed_store(apis, validators, config.fixtures_dir, config.records_per_resource, config.max_record_bytes)
     return Engine(apis, records, validators, config, journal)
 
 
@@ -160,7 +160,8 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
             return into[-1]
         return build
 
-    middlewares: list[Any] = [partial(TrafficMiddleware, sessions=engine.sessions, quiet=config.quiet)]
+    middlewares: list[Any] = [partial(TrafficMiddleware, sessions=engine.sessions, quiet=config.quiet,
+                                      max_header_bytes=config.max_header_bytes, max_body_bytes=config.max_body_bytes)]
     if config.control:
         control = create_control_app(engine, router, lambda: replay[-1] if replay else None)
         middlewares.append(partial(ControlMiddleware, control_app=control, access=control_access(config), engine=engine))

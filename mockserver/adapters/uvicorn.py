@@ -1,4 +1,5 @@
-"""The connection's asyncio transport behind uvicorn's `send`, for the connection faults.
+"""The connection's asyncio transport behind uvicorn's `send`, for the connection faults; and
+uvicorn's httptools protocol with the two bounds on a request's head it lacks.
 
 ASGI does not expose the connection. uvicorn's `send` is a bound method of its per-request
 cycle object (`RequestResponseCycle`, in both its h11 and httptools protocols), whose
@@ -21,6 +22,99 @@ def transport_of(send: Any) -> Any:
     return getattr(getattr(send, "__self__", None), "transport", None)
 
 
+LINGER_S = 2.0  # how long a refused connection's further bytes are read and dropped before it is closed
+HEAD_HOOKS = ("connection_made", "connection_lost", "data_received", "on_message_begin", "on_headers_complete",
+              "on_message_complete")
+
+
+def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, timed_out: bytes) -> Any:
+    """uvicorn's `http` option: its httptools protocol, which has neither a size limit on a
+    request's head (h11 has `h11_max_incomplete_event_size`) nor a time limit on it (its
+    keep-alive timer runs only between requests, so a connection that sends nothing, or half a
+    head, is held for ever). Here a head (request line and headers) over `max_head_bytes` is
+    answered `too_large` and one not complete `head_timeout_s` after its first byte is answered
+    `timed_out` (both whole HTTP replies that close the connection); a new connection that sends
+    nothing in that time is closed without a word (between requests, uvicorn's keep-alive
+    timer does the same). Without httptools, "auto" (uvicorn's h11)."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:
+        return "auto"
+
+    class BoundedHttpTools(HttpToolsProtocol):
+        _in_head = False  # from a request's first byte (on_message_begin) to the end of its headers
+        _head_bytes = 0  # bytes of that head received so far (chunks counted after parsing them)
+        _completed = 0  # requests received whole: a chunk that ends one is not counted as a head
+        _head_timer: Any = None
+        _draining = False  # refused: what the client still sends is read and dropped until LINGER_S
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm()  # a connection that never sends a byte is closed too
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            if self._draining:
+                return
+            completed = self._completed
+            super().data_received(data)
+            if self._in_head and completed == self._completed:
+                self._head_bytes += len(data)
+                if self._head_bytes > max_head_bytes:
+                    self._refuse(too_large)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._in_head = True
+            self._head_bytes = 0
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            self._disarm()
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            self._completed += 1
+
+        def _arm(self) -> None:
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(head_timeout_s, self._head_timeout)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_timeout(self) -> None:
+            self._head_timer = None
+            if self._in_head:
+                self._refuse(timed_out)
+            elif self._completed == 0 and self.cycle is None:  # not a byte since the connection was made
+                self._refuse(b"")
+
+        def _refuse(self, reply: bytes) -> None:
+            if self.transport.is_closing():
+                return
+            if reply and (self.cycle is None or self.cycle.response_complete):  # never inside another reply
+                self.transport.write(reply)
+                if self.transport.can_write_eof():
+                    # Closed with unread bytes, the socket would send a reset, and the client,
+                    # still sending its head, would lose the reply: end our side, drop what
+                    # still comes, and close a moment later (a "lingering close").
+                    self.transport.write_eof()
+                    self._draining = True
+                    self.loop.call_later(LINGER_S, self.transport.close)
+                    return
+            self.transport.close()
+
+    return BoundedHttpTools
+
+
 def check() -> None:
     """Raise `AdapterBroken` when uvicorn's cycle objects no longer keep the transport."""
     from uvicorn.protocols.http import h11_impl
@@ -31,6 +125,11 @@ def check() -> None:
         modules.append(httptools_impl)
     except ImportError:  # httptools is optional
         pass
+    if len(modules) > 1:
+        protocol = getattr(modules[1], "HttpToolsProtocol", None)
+        missing = [hook for hook in HEAD_HOOKS if not callable(getattr(protocol, hook, None))]
+        if missing or "self.loop =" not in inspect.getsource(protocol.__init__):
+            raise broken("uvicorn", TESTED, f"HttpToolsProtocol lacks {', '.join(missing) or 'self.loop'}", "uvicorn")
     for module in modules:
         cycle = getattr(module, "RequestResponseCycle", None)
         if cycle is None or not inspect.iscoroutinefunction(getattr(cycle, "send", None)):

@@ -40,6 +40,12 @@ class ServeConfig:
     workers: int = 1  # processes serving the port (workers.py)
     state: str | None = None  # shared store URL (store.py); None: in this process, or embedded for workers
     records_per_resource: int = defaults.RECORDS_PER_RESOURCE
+    max_record_bytes: int = defaults.MAX_RECORD_BYTES  # one stored record as compact JSON
+    max_header_bytes: int = defaults.MAX_HEADER_BYTES  # a request's headers together (431 beyond)
+    max_body_bytes: int = defaults.MAX_REQUEST_BODY  # a request body (413 beyond, at once when declared)
+    header_timeout_s: float = defaults.HEADER_TIMEOUT_S  # a head slower than this is answered 408
+    keep_alive_s: int = defaults.KEEP_ALIVE_S  # idle keep-alive connections are closed after this
+    body_timeout_s: float = defaults.BODY_TIMEOUT_S  # a body slower than this is answered 408
     rate_limit: RateLimit | None = None  # per session and operation (rates.py)
     max_sessions: int = defaults.MAX_SESSIONS
     session_idle_s: float = defaults.SESSION_IDLE_S

@@ -40,10 +40,22 @@ GENERATOR_PLANS_KEPT = 512  # compiled schemas, by identity
 RECORDS_PER_RESOURCE = 1000  # stored records per resource; the oldest is evicted beyond
 MAX_SESSIONS = 64  # named sessions kept besides the default one (X-Mock-Session)
 SESSION_IDLE_S = 1800  # a named session unused this long is removed
-MAX_REQUEST_BODY = 1024 * 1024  # bytes of a request body the mock reads (413 beyond)
+MAX_REQUEST_BODY = 1024 * 1024  # bytes of a request body the mock reads (413 beyond, at once if declared)
 TRACEBACK_FRAMES = 20  # innermost frames of a bug's traceback in the log (a 500's log entry)
 MAX_REASON_CHARS = 300  # a 400's reason quotes the value refused; longer ones are cut
 MAX_BODY_DEPTH = 64  # nested arrays and objects in a request body (JSON, XML, form); 400 beyond
+
+# Bounds on what one request or connection may hold or take (README "Bounds").
+MAX_HEADER_BYTES = 64 * 1024  # a request's header names and values together (431 beyond)
+MAX_RECORD_BYTES = 256 * 1024  # one stored record as compact JSON (413 beyond)
+JOURNAL_HEADER_LIMIT = 1024  # bytes of each header value the journal keeps (cut with JOURNAL_CUT)
+JOURNAL_HEADERS_LIMIT = 4 * 1024  # bytes of all headers of one journal entry together (names and values)
+JOURNAL_TARGET_LIMIT = 1024  # bytes of a request's path, and of its query string, the journal keeps
+JOURNAL_CUT = "...[cut]"  # what marks a header value the journal keeps only the start of
+MAX_REQUEST_LINE = 16 * 1024  # bytes a head may hold beyond --max-header-bytes (method, URL) before it is cut off
+HEADER_TIMEOUT_S = 10  # a request's head (line and headers) must arrive within this long (408 beyond)
+KEEP_ALIVE_S = 5  # an idle keep-alive connection is closed after this long (uvicorn's timeout_keep_alive)
+BODY_TIMEOUT_S = 30  # a request body must arrive within this long once its headers have (408 beyond)
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"

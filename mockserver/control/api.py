@@ -33,7 +33,7 @@ from mockserver.base.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY
 from mockserver.stages.engine import Engine
 from mockserver.http.faults import FAULTS
 from mockserver.base.rates import RateLimit
-from mockserver.state.records import prepare_record
+from mockserver.state.records import RecordTooLarge, prepare_record
 from mockserver.http.reply import Reply
 from mockserver.server.routing import Router
 from mockserver.state.sessions import SessionError, session_name
@@ -74,16 +74,21 @@ def _json(payload: Any, status: int = 200) -> Response:
     return JSONResponse(payload, status_code=status)
 
 
-async def _read_json(request: Request) -> Any:
-    too_large = ControlError(problems.too_large(MAX_CONTROL_BODY))
+async def _read_json(request: Request, timeout_s: float) -> Any:
+    """The body as JSON: at most MAX_CONTROL_BODY bytes, all of it within `timeout_s` (--body-timeout)."""
+    too_large = ControlError(problems.too_large(MAX_CONTROL_BODY).with_header("connection", "close"))
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_CONTROL_BODY:
         raise too_large
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_CONTROL_BODY:
-            raise too_large
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_CONTROL_BODY:
+                    raise too_large
+    except TimeoutError:
+        raise ControlError(problems.body_timeout(timeout_s)) from None
     try:
         return json_value(bytes(body))  # deep, huge or not Unicode: a 400 problem, never a 500
     except UnreadableBody as exc:
@@ -205,7 +210,7 @@ class ControlApi:
         if request.method == "DELETE":
             state.scenarios.clear()
             return Response(status_code=204)
-        scenario = state.scenarios.add(await self._scenario_fields(await _read_json(request)))
+        scenario = state.scenarios.add(await self._scenario_fields(await _read_json(request, self.engine.config.body_timeout_s)))
         return _json(scenario.to_json(), 201)
 
     async def scenario(self, request: Request) -> Response:
@@ -230,7 +235,7 @@ class ControlApi:
             # generated again, like any unknown id.
             state.records.delete(op, record_id, tombstone=op.declares(404))
             return Response(status_code=204)
-        payload = await _read_json(request)
+        payload = await _read_json(request, self.engine.config.body_timeout_s)
         merge = request.method == "PATCH"
         # a PATCH merges into what it read: again if that changed meanwhile
         return until_current(lambda: self._write_record(state, op, record_id, payload, merge=merge))
@@ -248,7 +253,10 @@ class ControlApi:
         if violations:
             raise _unprocessable(f"the record does not match {op.operation_id}'s contract", violations=list(violations))
         existed = state.records.get(op, record_id) is not None
-        state.records.put(op, record_id, record, expect=version)
+        try:
+            state.records.put(op, record_id, record, expect=version)
+        except RecordTooLarge as exc:
+            raise ControlError(problems.too_large(exc.limit, exc.what)) from None
         return _json(record, 200 if existed else 201)
 
     def _generated(self, op: Operation, record_id: str) -> Any:

@@ -33,6 +33,9 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "control-method-not-allowed": (405, "Method Not Allowed"),
     "invalid-json": (400, "Bad Request"),
     "too-large": (413, "Payload Too Large"),
+    "headers-too-large": (431, "Request Header Fields Too Large"),
+    "body-timeout": (408, "Request Timeout"),
+    "header-timeout": (408, "Request Timeout"),
     "invalid-session": (400, "Bad Request"),
     "session-limit": (503, "Service Unavailable"),
     "state-unavailable": (503, "Service Unavailable"),
@@ -42,6 +45,15 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "control-forbidden": (403, "Forbidden"),
     "control-media-type": (415, "Unsupported Media Type"),
 }
+
+
+def raw(reply: Reply) -> bytes:
+    """A reply as HTTP/1.1 bytes, for the connection to write where there is no ASGI app yet."""
+    from http import HTTPStatus
+
+    head = [f"HTTP/1.1 {reply.status} {HTTPStatus(reply.status).phrase}"]
+    head += [f"{name}: {value}" for name, value in reply.header_list()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + reply.body
 
 
 def problem(kind: str, detail: str, headers: tuple[tuple[str, str], ...] = (), status: int | None = None,
@@ -134,8 +146,33 @@ def invalid_json(detail: str) -> Reply:
     return problem("invalid-json", detail)
 
 
-def too_large(limit: int) -> Reply:
-    return problem("too-large", f"at most {limit} bytes")
+def too_large(limit: int, what: str = "") -> Reply:
+    return problem("too-large", f"{what}at most {limit} bytes")
+
+
+def headers_too_large(size: int, limit: int) -> Reply:
+    """Closes the connection: the client may still be sending the rest of what it declared."""
+    return problem("headers-too-large", f"the request's headers are {size} bytes; at most {limit} "
+                                        "(names and values together, --max-header-bytes)",
+                   headers=(("connection", "close"),))
+
+
+def head_too_large(limit: int) -> Reply:
+    """Sent by the connection itself (adapters/uvicorn.py) before the head is whole."""
+    return problem("headers-too-large", f"the request's head is over {limit} bytes (request line and headers, "
+                                        "--max-header-bytes)", headers=(("connection", "close"),))
+
+
+def header_timeout(seconds: float) -> Reply:
+    """Sent by the connection itself (adapters/uvicorn.py): a head this slow is a slowloris."""
+    return problem("header-timeout", f"the request's headers did not arrive within {seconds:g} s (--header-timeout)",
+                   headers=(("connection", "close"),))
+
+
+def body_timeout(seconds: float) -> Reply:
+    """Closes the connection: what is left of the body would be read as the next request."""
+    return problem("body-timeout", f"the request body did not arrive within {seconds:g} s (--body-timeout)",
+                   headers=(("connection", "close"),))
 
 
 def control_token(header: str) -> Reply:

@@ -8,6 +8,7 @@ cookie, preferences for `__code`) are few.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import operator
@@ -326,19 +327,27 @@ class BodyTooLarge(Exception):
     pass
 
 
-async def read_body(receive: Receive, limit: int) -> tuple[bytes, Receive]:
-    """The whole request body (at most `limit` bytes), and a `receive` that replays it for the
-    stages after (connexion's body validators read it again)."""
+class BodyTimeout(Exception):
+    """The body did not all arrive in time: a client sending a byte a second holds no connection."""
+
+
+async def read_body(receive: Receive, limit: int, timeout_s: float | None = None) -> tuple[bytes, Receive]:
+    """The whole request body (at most `limit` bytes, all of it within `timeout_s` seconds), and
+    a `receive` that replays it for the stages after (connexion's body validators read it again)."""
     body = bytearray()
     more = True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        body += message.get("body", b"")
-        if len(body) > limit:
-            raise BodyTooLarge()
-        more = message.get("more_body", False)
+    try:
+        async with asyncio.timeout(timeout_s):  # one timer for the whole body, none per chunk
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                body += message.get("body", b"")
+                if len(body) > limit:
+                    raise BodyTooLarge()
+                more = message.get("more_body", False)
+    except TimeoutError:
+        raise BodyTimeout() from None
     data = bytes(body)
     sent = False
 

@@ -129,6 +129,23 @@ def add_serve_parser(sub: SubParsers) -> None:
     serve.add_argument("--records-per-resource", type=_positive, default=defaults.RECORDS_PER_RESOURCE, metavar="N",
                        help="records kept per resource; storing one more evicts the oldest "
                             f"(default: {defaults.RECORDS_PER_RESOURCE})")
+    serve.add_argument("--max-record-bytes", type=_positive, default=defaults.MAX_RECORD_BYTES, metavar="BYTES",
+                       help="largest record stored, as compact JSON; a bigger create or update is answered 413 "
+                            f"(default: {defaults.MAX_RECORD_BYTES})")
+    serve.add_argument("--max-header-bytes", type=_positive, default=defaults.MAX_HEADER_BYTES, metavar="BYTES",
+                       help="largest request headers, names and values together; beyond, 431 "
+                            f"(default: {defaults.MAX_HEADER_BYTES})")
+    serve.add_argument("--max-body-bytes", type=_positive, default=defaults.MAX_REQUEST_BODY, metavar="BYTES",
+                       help="largest request body; beyond, 413 (at once when Content-Length says so) "
+                            f"(default: {defaults.MAX_REQUEST_BODY})")
+    serve.add_argument("--header-timeout", type=_positive, default=defaults.HEADER_TIMEOUT_S, metavar="SECONDS",
+                       help="answer 408 and close when a request's headers take longer than this to arrive, and "
+                            f"close a new connection that sends nothing for as long (default: {defaults.HEADER_TIMEOUT_S})")
+    serve.add_argument("--keep-alive", type=_positive, default=defaults.KEEP_ALIVE_S, metavar="SECONDS",
+                       help=f"close an idle keep-alive connection after this long (default: {defaults.KEEP_ALIVE_S})")
+    serve.add_argument("--body-timeout", type=_positive, default=defaults.BODY_TIMEOUT_S, metavar="SECONDS",
+                       help="answer 408 and close when a request body takes longer than this to arrive "
+                            f"(default: {defaults.BODY_TIMEOUT_S})")
     serve.add_argument("--latency", type=_latency, metavar="MS|MIN-MAX",
                        help="delay every reply by MS, or by a random MIN..MAX, milliseconds")
     serve.add_argument("--workers", type=_positive, default=1, metavar="N",
@@ -170,6 +187,12 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         control_origins=tuple(args.control_origin),
         journal_size=args.journal_size,
         records_per_resource=args.records_per_resource,
+        max_record_bytes=args.max_record_bytes,
+        max_header_bytes=args.max_header_bytes,
+        max_body_bytes=args.max_body_bytes,
+        keep_alive_s=args.keep_alive,
+        header_timeout_s=args.header_timeout,
+        body_timeout_s=args.body_timeout,
         max_sessions=args.max_sessions,
         rate_limit=args.rate_limit,
         session_idle_s=args.session_idle,
@@ -214,16 +237,28 @@ def banner(apis: list[Api], base_url: str, control: bool = True) -> str:
     return "\n".join(lines)
 
 
-def uvicorn_server(app):  # -> uvicorn.Server
+def uvicorn_server(app, config: ServeConfig | None = None):  # -> uvicorn.Server
     """The server for the CLI and the pytest plugin alike.
 
     No access log (ours has the operationId and never a header), and no proxy-header
     rewriting: a local mock sits behind no proxy, and that middleware costs on every request.
+    uvicorn's own bounds are used where it has them (idle keep-alive connections closed, h11's
+    cap on an incomplete head); httptools has no bound on a head's size or time, so
+    adapters/uvicorn.py adds them (the exact 431 on headers is traffic.py's).
     """
     import uvicorn
 
+    from mockserver.adapters.uvicorn import bounded_http
+    from mockserver.http import problems
+
+    if config is None:  # the app's own (a reloading app's engine carries it too)
+        config = getattr(getattr(app, "engine", None), "config", None) or ServeConfig()
+    head_limit = config.max_header_bytes + defaults.MAX_REQUEST_LINE
+    http = bounded_http(head_limit, config.header_timeout_s, problems.raw(problems.head_too_large(head_limit)),
+                        problems.raw(problems.header_timeout(config.header_timeout_s)))
     return uvicorn.Server(uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="on", proxy_headers=False))
+        app, log_level="warning", access_log=False, lifespan="on", proxy_headers=False, http=http,
+        timeout_keep_alive=config.keep_alive_s, h11_max_incomplete_event_size=head_limit))
 
 
 def run(args: argparse.Namespace) -> int:

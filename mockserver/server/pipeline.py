@@ -34,10 +34,9 @@ from mockserver.contract.operations import Operation, template_regex
 from mockserver.stages.engine import Engine
 from mockserver.http.reply import Reply
 from mockserver.stages.reply_builder import declared_or_problem
-from mockserver.base.defaults import MAX_REQUEST_BODY
 from mockserver.http.faults import FAULT, TRANSPORT
 from mockserver.stages.preferences import Preferences
-from mockserver.http.request import BodyTooLarge, MockRequest, read_body
+from mockserver.http.request import BodyTimeout, BodyTooLarge, MockRequest, read_body
 from mockserver.server.routing import OPERATION, PROBE, PipelineAPI, Route, Router
 from mockserver.state.sessions import SessionError
 from mockserver.state.session_state import Scenario, State
@@ -216,9 +215,13 @@ async def handle(engine: Engine, route: Route, request: MockRequest, state: Stat
         receive = wire.receive
         if not isinstance(prefs, Reply) and route.checks.has_body:
             try:
-                body, receive = await read_body(receive, MAX_REQUEST_BODY)
+                body, receive = await read_body(receive, engine.config.max_body_bytes, engine.config.body_timeout_s)
             except BodyTooLarge:
-                return Outcome(problems.too_large(MAX_REQUEST_BODY), delay_s, fault, fault_ms)
+                # closed: what is left of the body would otherwise be read into memory all the same
+                too_large = problems.too_large(engine.config.max_body_bytes).with_header("connection", "close")
+                return Outcome(too_large, delay_s, fault, fault_ms)
+            except BodyTimeout:
+                return Outcome(problems.body_timeout(engine.config.body_timeout_s), 0.0, None, None)
             request = replace(request, body=body)
         reply = prefs if isinstance(prefs, Reply) else await route.checks.check(
             op, wire.scope, receive, responder, request.fields if request.body else None)

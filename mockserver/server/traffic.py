@@ -17,12 +17,15 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.base.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT
+from mockserver.base.defaults import (CONTROL_PREFIX, JOURNAL_BODY_LIMIT, JOURNAL_CUT, JOURNAL_TARGET_LIMIT,
+                                      MAX_CONTROL_BODY, MAX_HEADER_BYTES, MAX_REQUEST_BODY)
+from mockserver.http import problems
 from mockserver.http.faults import FAULT
+from mockserver.http.reply import Reply
 from mockserver.http.request import first_values
 from mockserver.server.routing import OPERATION
 from mockserver.state.sessions import Sessions, read_session, session_name
-from mockserver.state.session_state import JournalEntry
+from mockserver.state.session_state import JournalEntry, bounded_headers
 
 access_log = logging.getLogger("mockserver.control.access")
 
@@ -42,17 +45,45 @@ def _is_preflight(scope: Scope) -> bool:
     return any(name == b"access-control-request-method" for name, _value in scope.get("headers", []))
 
 
+DIGITS_KEPT = 18  # a Content-Length longer than this is over any limit (int() of 5,000 digits raises)
+
+
+def over_bounds(scope: Scope, max_header_bytes: int, max_body_bytes: int) -> Reply | None:
+    """The refusal of a request over a bound that its head alone shows, else None: headers over
+    `max_header_bytes` (431; httptools has no limit of its own), or a declared body over the
+    limit (413 before a byte of it is read, where waiting for it would hold the connection)."""
+    size = 0
+    declared = b""
+    for name, value in scope["headers"]:
+        size += len(name) + len(value)
+        if name == b"content-length":
+            declared = value
+    if size > max_header_bytes:
+        return problems.headers_too_large(size, max_header_bytes)
+    if declared:
+        limit = MAX_CONTROL_BODY if is_control_path(scope["path"]) else max_body_bytes
+        if len(declared) > DIGITS_KEPT or (declared.isdigit() and int(declared) > limit):
+            shown = declared[:DIGITS_KEPT].decode("latin-1") + ("..." if len(declared) > DIGITS_KEPT else "")
+            return problems.too_large(limit, f"the declared body is {shown} bytes; ").with_header("connection", "close")
+    return None
+
+
 class TrafficMiddleware:
-    def __init__(self, app: ASGIApp, *, sessions: Sessions, quiet: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, sessions: Sessions, quiet: bool = False,
+                 max_header_bytes: int = MAX_HEADER_BYTES, max_body_bytes: int = MAX_REQUEST_BODY) -> None:
         self.app = app
         self.sessions = sessions
         self.quiet = quiet
+        self.max_header_bytes = max_header_bytes
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        bounded = over_bounds(scope, self.max_header_bytes, self.max_body_bytes)
         scope, refused = read_session(scope, send)
+        refused = bounded or refused
         extensions = scope.setdefault("extensions", {})
         started = time.perf_counter()
         status = 0
@@ -83,10 +114,13 @@ class TrafficMiddleware:
             path = scope["path"]
             state = None if is_control_path(path) else self.sessions.existing(session_name(scope))
             if state is not None:  # a session the request did not create (refused: a 401, a 404) has no journal
-                query_string = scope.get("query_string")
+                # what a request brings is kept bounded (session_state.py)
+                query_string = scope.get("query_string", b"")[:JOURNAL_TARGET_LIMIT]
+                if len(path) > JOURNAL_TARGET_LIMIT:
+                    path = path[:JOURNAL_TARGET_LIMIT] + JOURNAL_CUT
                 state.journal.add(JournalEntry(
                     time.time(), scope["method"], path, first_values(query_string) if query_string else {},
-                    operation_id, status, millis, scope.get("headers", []),
+                    operation_id, status, millis, bounded_headers(scope.get("headers", [])),
                     bytes(request_body), response_headers,
                     response_body[0][:JOURNAL_BODY_LIMIT] if len(response_body) == 1 else b"".join(response_body)[:JOURNAL_BODY_LIMIT],
                     fault,

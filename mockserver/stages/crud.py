@@ -30,7 +30,7 @@ from mockserver.http.reply import Reply
 from mockserver.stages.reply_builder import ReplyBuilder, declared_or_problem, unknown_id_is_a_record
 from mockserver.contract.resources import PARENT_SEPARATOR, Role, id_holder
 
-from mockserver.state.records import record_key, readers
+from mockserver.state.records import RecordTooLarge, record_key, readers
 
 if TYPE_CHECKING:
     from mockserver.base.config import ServeConfig
@@ -196,7 +196,10 @@ class Crud:
             fields = {name: value for name, value in fields.items() if name not in offending}
         if violations:
             return self._refuse(op, reader, violations)
-        records.put(op, key, record, expect=expect)
+        try:
+            records.put(op, key, record, expect=expect)
+        except RecordTooLarge as exc:  # the declared 413, else a 413 problem: nothing is stored
+            return declared_or_problem(self.build, op, 413, lambda: problems.too_large(exc.limit, exc.what), str(exc))
         reply = self._render(op, role, success, record, request)
         if ignored:
             reply = reply.explained(f"ignored {', '.join(ignored)}: the record cannot hold the value sent")

@@ -9,12 +9,13 @@ reason instead of turning into a 500 at the worst moment.
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from pathlib import Path
 from typing import Any, Iterable
 
 from mockserver.contract.operations import Api, Operation
-from mockserver.base.defaults import RECORDS_PER_RESOURCE
+from mockserver.base.defaults import MAX_RECORD_BYTES, RECORDS_PER_RESOURCE
 from mockserver.base.user_errors import UserError
 from mockserver.contract.resources import id_in, with_id
 from mockserver.state.changes import DEFAULT_SESSION, GONE, UNWRITTEN, Change, Delete, Put, RecordKey, Reset, Stale, Written
@@ -22,7 +23,7 @@ from mockserver.state.sink import LocalSink, Sink
 from mockserver.contract.validation import ResponseValidator
 from mockserver.base.yamlfile import load_yaml_file
 
-__all__ = ["RecordKey", "RecordStore", "Version", "prepare_record", "readers", "record_key", "seed_store"]
+__all__ = ["RecordKey", "RecordStore", "RecordTooLarge", "record_size", "Version", "prepare_record", "readers", "record_key", "seed_store"]
 
 
 class Version:
@@ -41,6 +42,21 @@ class Version:
             self.value += 1
 
 
+
+
+class RecordTooLarge(Exception):
+    """A record over the store's byte bound: the write is refused (413), nothing is stored."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.what = f"the record is {size} bytes as JSON (--max-record-bytes); "
+        super().__init__(f"{self.what}at most {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+def record_size(record: Any) -> int:
+    """A record's size as compact JSON, what a store holds and a list replies with."""
+    return len(json.dumps(record, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8"))
 
 
 def record_key(op: Operation) -> RecordKey:
@@ -68,12 +84,16 @@ class RecordStore:
     `version` from in here, so no caller can forget to. Each resource holds at most `limit`
     records: storing one more evicts the oldest, counted in `evicted`. Changes go to the sink
     (sink.py) and come back through `apply`. Each written record has a version (its `order`),
-    so a write that depends on what it read can say which version it read (`expect`).
+    so a write that depends on what it read can say which version it read (`expect`). A
+    record written over `max_bytes` (as compact JSON) is refused with `RecordTooLarge`, so a
+    session holds at most resources x `limit` x `max_bytes` (seeded records are the documents'
+    and fixtures', not bounded).
     """
 
-    def __init__(self, limit: int = RECORDS_PER_RESOURCE) -> None:
+    def __init__(self, limit: int = RECORDS_PER_RESOURCE, max_bytes: int = MAX_RECORD_BYTES) -> None:
         self.version = Version()
         self.limit = limit
+        self.max_bytes = max_bytes
         self.evicted = 0
         self._records: dict[RecordKey, dict[str, Any]] = {}
         self._versions: dict[tuple[RecordKey, str], int] = {}  # written records' orders
@@ -103,7 +123,11 @@ class RecordStore:
         return self._versions.get(where) or (GONE if where in self._deleted else UNWRITTEN)
 
     def put(self, op: Operation, record_id: str, record: Any, *, expect: int | None = None) -> None:
-        """Store a record; with `expect`, only if it is still at that version (else `Stale`)."""
+        """Store a record; with `expect`, only if it is still at that version (else `Stale`);
+        over `max_bytes`, not at all (`RecordTooLarge`)."""
+        size = record_size(record)
+        if size > self.max_bytes:
+            raise RecordTooLarge(size, self.max_bytes)
         key = record_key(op)
         with self._lock:  # the record a full resource drops with this one, as every replica will
             records = self._records.get(key, {})
@@ -176,7 +200,7 @@ class RecordStore:
 
     def fresh(self) -> RecordStore:
         """A new store holding this one's start-up records: what a new session starts from."""
-        store = RecordStore(self.limit)
+        store = RecordStore(self.limit, self.max_bytes)
         with self._lock:
             store._seeded = copy.deepcopy(self._seeded)
         store._records = copy.deepcopy(store._seeded)
@@ -202,9 +226,10 @@ class RecordStore:
 
 
 def seed_store(apis: Iterable[Api], validators: dict[str, ResponseValidator], fixtures_dir: Path,
-               limit: int = RECORDS_PER_RESOURCE) -> RecordStore:
-    """Build the start-up record store, or stop with the first bad fixture."""
-    store = RecordStore(limit)
+               limit: int = RECORDS_PER_RESOURCE, max_bytes: int = MAX_RECORD_BYTES) -> RecordStore:
+    """Build the start-up record store, or stop with the first bad fixture. Seeded records are
+    what the user wrote: the byte bound applies to what clients write after."""
+    store = RecordStore(limit, max_bytes=1 << 62)
     for api in apis:
         for op in api.operations.values():
             _seed_examples(store, op)
@@ -215,6 +240,7 @@ def seed_store(apis: Iterable[Api], validators: dict[str, ResponseValidator], fi
         for path in sorted(folder.glob("*.y*ml")):
             _load_fixture_file(store, api, validators[api.name], path, seen)
     store.mark_seeded()
+    store.max_bytes = max_bytes
     return store
 
 

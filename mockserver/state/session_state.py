@@ -23,12 +23,12 @@ from typing import Any, Iterable
 from mockserver.state.changes import (DEFAULT_SESSION, Change, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
                                 ScenarioTaken, Written)
 from mockserver.contract.operations import Operation
-from mockserver.base.defaults import CONTROL_TOKEN_HEADER
+from mockserver.base.defaults import CONTROL_TOKEN_HEADER, JOURNAL_CUT, JOURNAL_HEADER_LIMIT, JOURNAL_HEADERS_LIMIT
 from mockserver.base.rates import RateCounter, RateLimit
 from mockserver.state.records import RecordStore, Version
 from mockserver.state.sink import LocalSink, Sink
 
-__all__ = ["DEFAULT_SESSION", "Journal", "JournalEntry", "Scenario", "Scenarios", "State", "Version"]
+__all__ = ["DEFAULT_SESSION", "Journal", "JournalEntry", "Scenario", "Scenarios", "State", "Version", "bounded_headers"]
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs microseconds, on every request
@@ -42,7 +42,7 @@ class JournalEntry:
     operation_id: str | None
     status: int
     duration_ms: float
-    headers: list[tuple[bytes, bytes]]
+    headers: list[tuple[bytes, bytes]]  # bounded_headers(): a few kB whatever the request sent
     request_body: bytes = b""  # at most JOURNAL_BODY_LIMIT bytes of each body
     response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     response_body: bytes = b""
@@ -84,6 +84,40 @@ class JournalEntry:
          response_body, fault) = data
         return cls(time_, method, path, query, operation_id, status, duration_ms, _bytes(headers),
                    request_body.encode("latin-1"), _bytes(response_headers), response_body.encode("latin-1"), fault)
+
+
+CUT = JOURNAL_CUT.encode("latin-1")
+LEFT_OUT = b"x-mock-journal-left-out"  # the header that says how many headers the journal did not keep
+
+
+def bounded_headers(headers: list[tuple[bytes, bytes]], each: int = JOURNAL_HEADER_LIMIT,
+                    total: int = JOURNAL_HEADERS_LIMIT) -> list[tuple[bytes, bytes]]:
+    """The headers a journal entry keeps: each name and value cut to `each` bytes (marked with
+    JOURNAL_CUT), and no more than `total` bytes in all (the headers beyond are counted under
+    LEFT_OUT), so an entry is a few kB whatever a request carried and the journal's memory
+    stays what its size says. Most requests are far below: they are kept as they are, uncopied."""
+    size = 0
+    for name, value in headers:
+        if len(value) > each or len(name) > each:
+            break
+        size += len(name) + len(value)
+    else:
+        if size <= total:
+            return headers
+    kept: list[tuple[bytes, bytes]] = []
+    size = 0
+    left_out = 0
+    for name, value in headers:
+        name = name[:each] + CUT if len(name) > each else name
+        value = value[:each] + CUT if len(value) > each else value
+        if left_out or size + len(name) + len(value) > total:
+            left_out += 1
+            continue
+        kept.append((name, value))
+        size += len(name) + len(value)
+    if left_out:
+        kept.append((LEFT_OUT, str(left_out).encode("ascii")))
+    return kept
 
 
 def _latin1(headers: list[tuple[bytes, bytes]]) -> Iterable[list[str]]:
