@@ -33,6 +33,8 @@ RECORDS_PER_RESOURCE = 1000  # stored records per resource; the oldest is evicte
 MAX_SESSIONS = 64  # named sessions kept besides the default one (X-Mock-Session)
 SESSION_IDLE_S = 1800  # a named session unused this long is removed
 MAX_REQUEST_BODY = 1024 * 1024  # bytes of a request body the mock reads (413 beyond)
+STATE_DISK_RESERVE = 4 * 1024 * 1024  # bytes a SQLite store sets aside, freed on a full disk for reset and deletes
+STATE_WAL_PAGES = 256  # SQLite pages (4 KiB) its WAL holds before a checkpoint: well within the reserve
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"
