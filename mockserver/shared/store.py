@@ -303,6 +303,7 @@ class SqliteStore:
         self._reserve_size = reserve
         self._full_logged = False
         self._reserve_tried = 0.0
+        self._had_reserve = False  # once set aside, a missing reserve means the disk filled up
         try:
             self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -343,8 +344,10 @@ class SqliteStore:
         return StoreFull(f"{self.url}: the disk holding {self.path.resolve().parent} is full")
 
     def _reserve_kept(self) -> bool:
-        """Whether the reserve is in place (written again here when the disk has room for it)."""
-        if self._reserve_size <= 0 or self._reserve_path.exists():
+        """Whether the reserve is in place (written again here when the disk has room for it);
+        true too where there never was one (a disk too full for it at start: writes go on until
+        the disk refuses them)."""
+        if self._reserve_size <= 0 or not self._had_reserve or self._reserve_path.exists():
             return True
         if time.monotonic() - self._reserve_tried >= RESERVE_RETRY_S:
             self._reserve_tried = time.monotonic()
@@ -362,7 +365,10 @@ class SqliteStore:
         """Write the reserve file if it is missing and the disk has room (else leave it for later);
         `again` (after it was used) only with room for it twice, so that the room it left for a
         reset is not taken back by the next write that frees a little."""
-        if self._reserve_size <= 0 or self._reserve_path.exists():
+        if self._reserve_size <= 0:
+            return
+        if self._reserve_path.exists():
+            self._had_reserve = True
             return
         try:
             if again:
@@ -371,8 +377,9 @@ class SqliteStore:
                     return
             with open(self._reserve_path, "xb") as reserve:  # written, not sparse: the space is taken
                 reserve.write(bytes(self._reserve_size))
+            self._had_reserve = True
         except FileExistsError:
-            pass  # another process of this store wrote it
+            self._had_reserve = True  # another process of this store wrote it
         except OSError:
             self._reserve_path.unlink(missing_ok=True)
 
