@@ -56,6 +56,8 @@ MAX_REQUEST_LINE = 16 * 1024  # bytes a head may hold beyond --max-header-bytes 
 HEADER_TIMEOUT_S = 10  # a request's head (line and headers) must arrive within this long (408 beyond)
 KEEP_ALIVE_S = 5  # an idle keep-alive connection is closed after this long (uvicorn's timeout_keep_alive)
 BODY_TIMEOUT_S = 30  # a request body must arrive within this long once its headers have (408 beyond)
+STATE_DISK_RESERVE = 4 * 1024 * 1024  # bytes a SQLite store sets aside, freed on a full disk for reset and deletes
+STATE_WAL_PAGES = 256  # SQLite pages (4 KiB) its WAL holds before a checkpoint: well within the reserve
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"

@@ -21,6 +21,7 @@ from mockserver.contract import pagination, resources
 from mockserver.base.user_errors import UserError
 from mockserver.base.httpfacts import HTTP_METHODS, is_json
 from mockserver.http.media import essence
+from mockserver.http.reply import is_bodiless
 from mockserver.base.names import id_field_candidates, resource_key_candidates
 from mockserver.contract.pagination import Pagination
 from mockserver.contract.resources import Role, id_in
@@ -407,31 +408,55 @@ def base_path_of(server_url: str) -> str:
     return urlsplit(server_url).path.rstrip("/")
 
 
-def prepare_for_serving(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with `content: {}` on responses removed; it shares the rest with the one it
-    is handed (load_api's own, freshly read), where a deep copy of GitHub's took 0.4 s of every start.
+def _bodiless_code(code: Any) -> bool:
+    text = str(code)
+    return text.upper() == "1XX" or (text.isdigit() and is_bodiless(int(text)))
+
+
+def prepare_for_serving(document: dict[str, Any], source: str = "") -> tuple[dict[str, Any], list[str]]:
+    """The document with `content: {}` on responses removed, and the content a 1xx, 204 or 304
+    response declares removed with a warning naming the operation; it shares the rest with the
+    one it is handed (load_api's own, freshly read), where a deep copy of GitHub's took 0.4 s of
+    every start.
 
     OpenAPI 3.0 means "no body" by both an absent and an empty `content`, but openapi-core
-    demands data for the empty form, which would fail every bodiless 401/500.
+    demands data for the empty form, which would fail every bodiless 401/500. A bodiless
+    status's content is never sent (http/reply.py), so it is neither generated nor validated.
     """
+    warnings: list[str] = []
     paths = dict(document.get("paths") or {})
     for path, item in paths.items():
+        if not isinstance(item, dict):
+            continue
         for method in HTTP_METHODS:
-            responses = (item.get(method) or {}).get("responses") or {}
-            bodiless = [code for code, response in responses.items()
-                        if isinstance(response, dict) and response.get("content") == {}]
-            if bodiless:
-                item = paths[path] = {**item, method: {**item[method], "responses": {
-                    code: ({k: v for k, v in response.items() if k != "content"} if code in bodiless else response)
-                    for code, response in responses.items()}}}
-    return {**document, "paths": paths} if "paths" in document else dict(document)
+            operation = item.get(method)
+            responses = (operation or {}).get("responses") if isinstance(operation, dict) else None
+            if not isinstance(responses, dict):
+                continue
+            changed: dict[Any, Any] = {}
+            for code, response in responses.items():
+                if not isinstance(response, dict):
+                    continue
+                if response.get("content") == {}:
+                    changed[code] = {k: v for k, v in response.items() if k != "content"}
+                elif _bodiless_code(code):
+                    declared = resolve(document, response)
+                    if isinstance(declared, dict) and declared.get("content"):
+                        changed[code] = {k: v for k, v in declared.items() if k != "content"}
+                        where = "#/paths/" + path.replace("~", "~0").replace("/", "~1") + f"/{method}/responses/{code}"
+                        warnings.append(f"{source}: {where}: {method.upper()} {path} declares content for a {code} "
+                                        f"reply, which has none (RFC 9110); no body is sent")
+            if changed:
+                item = paths[path] = {**item, method: {**operation, "responses": {
+                    code: changed.get(code, response) for code, response in responses.items()}}}
+    return ({**document, "paths": paths} if "paths" in document else dict(document)), warnings
 
 
 def load_api(source: Path, mount: str | None = None, verbose: bool = False) -> Api:
     """Read one document (normalized in memory unless it already is) and index its operations."""
     document, warnings = load_for_serving(source)
-    notices.warn(warnings, verbose)
-    document = prepare_for_serving(document)
+    document, bodiless = prepare_for_serving(document, str(source))
+    notices.warn(warnings + bodiless, verbose)
     servers = document.get("servers") or [{"url": "/"}]
     server_url = servers[0].get("url", "/")
     api = Api(

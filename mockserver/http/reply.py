@@ -17,6 +17,13 @@ from starlette.types import Message, Send
 
 
 PROBLEM_HEADER = "x-mock-problem"
+_CONTENT_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding"})
+
+
+def is_bodiless(status: int) -> bool:
+    """1xx, 204 and 304 replies have no content (RFC 9110 6.4.1, 15.3.5, 15.4.5): a body sent
+    with one is read by a keep-alive client as the start of its next reply."""
+    return status < 200 or status == 204 or status == 304
 
 
 def compact_encoder(*, ensure_ascii: bool, default: Callable[[Any], Any] | None = None) -> Callable[[Any], str]:
@@ -58,6 +65,16 @@ class Reply:
     contract: bool = False  # a response the operation declares: validated before it is sent
     value_json: bytes | None = None  # for a body rendered from a value (CSV, XML): that value, as JSON
 
+    def __post_init__(self) -> None:
+        """A bodiless status carries no body, nor the headers that would describe one, whatever
+        built it (a document, a scenario, a fault): so every way of sending it is valid HTTP."""
+        if is_bodiless(self.status):
+            object.__setattr__(self, "body", b"")
+            object.__setattr__(self, "media_type", None)
+            object.__setattr__(self, "value_json", None)
+            object.__setattr__(self, "headers", tuple(
+                (name, value) for name, value in self.headers if name.lower() not in _CONTENT_HEADERS))
+
     def with_header(self, name: str, value: str) -> Reply:
         return replace(self, headers=self.headers + ((name, value),))
 
@@ -69,6 +86,8 @@ class Reply:
         headers = list(self.headers)
         if self.media_type:
             headers.append(("content-type", self.media_type))
+        if is_bodiless(self.status):  # no content-length either (RFC 9110 8.6)
+            return headers
         headers.append(("content-length", str(len(self.body) if content_length is None else content_length)))
         return headers
 

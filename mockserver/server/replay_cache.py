@@ -3,7 +3,11 @@
 The mock is deterministic: the same request against the same state gives the same bytes. So
 once a GET to an operation has been answered (routed, authorized, generated, validated), an
 identical request can be answered with the same bytes. "Identical" is what the stages read:
-method, raw path, query string, the request headers each stage declares it reads (`READS` of
+method, session, the path as routed (percent-decoded, the session prefix taken off: the
+raw path is not what the router reads, so `/__session/%41%41api/v3/pet/7`, routed as
+`/v3/pet/7`, would share the raw path of `/__session/AAapi/api/v3/pet/7`), the path guard's
+verdict on the raw path (two raw paths decode alike, one of them refused: `%FF` and
+`%EF%BF%BD`), the query string, the request headers each stage declares it reads (`READS` of
 preferences and respond, `reads(op)` of security, the declared header parameters) and the
 version of the runtime state, which every change to records or scenarios bumps from inside
 the state object. Scenarios consume uses, so while any is set nothing is replayed. Bounded
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.stages import preferences, handler as respond, security
+from mockserver.stages.guard import path_problem
 from mockserver.base.admission import SecondSight
 from mockserver.base.defaults import CONTROL_PREFIX, REPLAY_BODY_LIMIT, REPLAY_CACHE_SIZE
 from mockserver.stages.engine import Engine
@@ -72,7 +77,10 @@ class ReplayMiddleware:
     def _key(self, scope: Scope, session: str | None, state: State) -> tuple:
         relevant = self.relevant
         headers = tuple([item for item in scope["headers"] if item[0].lower() in relevant])
-        return (state.version.value, session, scope.get("raw_path") or scope["path"], scope["query_string"], headers)
+        path = scope["path"]
+        raw = scope.get("raw_path")
+        refused = path_problem(raw) if raw is not None else None
+        return (state.version.value, session, path, refused, scope["query_string"], headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(CONTROL_PREFIX):

@@ -32,13 +32,17 @@ reached with their own well-kept clients (redis-py, sqlite3).
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
+import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from mockserver.base.defaults import STATE_DISK_RESERVE, STATE_WAL_PAGES
 from mockserver.state.changes import DEFAULT_SESSION, GONE, UNWRITTEN
 LOG_KEPT = 10_000  # changes kept in the log: enough for a replica to catch up after a pause
 ALIVE_S = 10.0  # a process that has not acked for this long is not waited for
@@ -55,6 +59,13 @@ def session_limit(session: str, limit: int) -> Check:
 
 class StoreUnavailable(Exception):
     """The store cannot be reached; the message says which and why."""
+
+
+class StoreFull(StoreUnavailable):
+    """The disk under a SQLite store is full: writes are refused (503), reads go on."""
+
+
+log = logging.getLogger("mockserver")
 
 
 class Store(Protocol):
@@ -275,31 +286,129 @@ CREATE INDEX IF NOT EXISTS journal_session ON journal (session, id);
 CREATE TABLE IF NOT EXISTS acks (instance TEXT PRIMARY KEY, change INTEGER NOT NULL, seen REAL NOT NULL);
 """
 
+RESERVE_RETRY_S = 5.0  # a missing reserve is written again at most this often (after a write that frees space)
 POLL_S = 0.001  # SQLite has no notifications: a replica looks for new changes this often at first,
 POLL_MAX_S = 0.025  # and at least this often
 
 
-class SqliteStore:
-    """One file shared by the workers of one machine (WAL: readers never wait for the writer)."""
+_SMALL_SET = 64  # bytes: a marker or tombstone `set` (a delete's), not data
 
-    def __init__(self, path: Path) -> None:
+
+def _frees(writes: list[Write]) -> bool:
+    """Writes that add no data (reset, deletes, scenario removals, closing a session)."""
+    return not any(write[0] == "add_session" or (write[0] == "set" and len(write[3]) > _SMALL_SET) for write in writes)
+
+
+class SqliteStore:
+    """One file shared by the workers of one machine (WAL: readers never wait for the writer).
+
+    On a full disk a write is refused with `StoreFull` (503 state-unavailable, naming the
+    folder) and leaves no transaction open. So that the writes which free space (reset, deletes)
+    and the processes' acks still go through, a reserve file beside the database is written at
+    start and removed on the first full disk one of those meets; it is written again once there
+    is room (tried after writes that free space). Writes that add data never use it, and while
+    it is gone the request journal is not written (traffic would take the room a reset needs).
+    """
+
+    def __init__(self, path: Path, reserve: int = STATE_DISK_RESERVE) -> None:
         self.url = f"sqlite:{path}"
+        self.path = Path(path)
+        self._reserve_path = self.path.with_name(self.path.name + "-reserve")
+        self._reserve_size = reserve
+        self._full_logged = False
+        self._reserve_tried = 0.0
+        self._had_reserve = False  # once set aside, a missing reserve means the disk filled up
         try:
             self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(f"PRAGMA wal_autocheckpoint={STATE_WAL_PAGES}")  # what a checkpoint may add to the file
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"{path}: {exc}") from None
         self._lock = threading.Lock()  # one connection, used from the event loop and the replica's thread
         self._commits = 0
+        self._set_reserve_aside()
 
-    def _run(self, fn):
-        try:
-            with self._lock:
+    def _run(self, fn, frees: bool = False):
+        """`fn(db)` under the lock. A failed call leaves no transaction open: SQLite rolls some
+        back by itself (a full disk), and one left open would refuse every later BEGIN, so the
+        store stayed refused after the disk had room again. On a full disk a call gets one more
+        try after a checkpoint, which lets the WAL file's own space be written again; one that
+        `frees` space (or only rewrites a row) with the reserve file removed first."""
+        with self._lock:
+            try:
                 return fn(self._db)
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"{self.url}: {exc}") from None
+            except (sqlite3.Error, OSError) as exc:
+                self._rollback()
+                if not _disk_full(exc):
+                    raise StoreUnavailable(f"{self.url}: {exc}") from None
+                if frees:
+                    self._reserve_path.unlink(missing_ok=True)
+                self._checkpoint()
+            try:
+                return fn(self._db)
+            except (sqlite3.Error, OSError) as exc:
+                self._rollback()
+                if _disk_full(exc):
+                    raise self._full() from None
+                raise StoreUnavailable(f"{self.url}: {exc}") from None
+
+    def _full(self) -> StoreFull:
+        return StoreFull(f"{self.url}: the disk holding {self.path.resolve().parent} is full")
+
+    def _reserve_kept(self) -> bool:
+        """Whether the reserve is in place (written again here when the disk has room for it);
+        true too where there never was one (a disk too full for it at start: writes go on until
+        the disk refuses them)."""
+        if self._reserve_size <= 0 or not self._had_reserve or self._reserve_path.exists():
+            return True
+        if time.monotonic() - self._reserve_tried >= RESERVE_RETRY_S:
+            self._reserve_tried = time.monotonic()
+            self._set_reserve_aside(again=True)
+        return self._reserve_path.exists()
+
+    def _room_inside(self) -> bool:
+        """With the reserve used, data is added only into pages the database already has free
+        (a reset leaves its records' pages free, but the file does not shrink)."""
+        def free_bytes(db: sqlite3.Connection) -> int:
+            return db.execute("PRAGMA freelist_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
+        return self._run(free_bytes) >= self._reserve_size
+
+    def _set_reserve_aside(self, again: bool = False) -> None:
+        """Write the reserve file if it is missing and the disk has room (else leave it for later);
+        `again` (after it was used) only with room for it twice, so that the room it left for a
+        reset is not taken back by the next write that frees a little."""
+        if self._reserve_size <= 0:
+            return
+        if self._reserve_path.exists():
+            self._had_reserve = True
+            return
+        try:
+            if again:
+                disk = os.statvfs(self._reserve_path.parent)
+                if disk.f_bavail * disk.f_frsize < 2 * self._reserve_size:
+                    return
+            with open(self._reserve_path, "xb") as reserve:  # written, not sparse: the space is taken
+                reserve.write(bytes(self._reserve_size))
+            self._had_reserve = True
+        except FileExistsError:
+            self._had_reserve = True  # another process of this store wrote it
+        except OSError:
+            self._reserve_path.unlink(missing_ok=True)
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # rolled back by SQLite already
+
+    def _checkpoint(self) -> None:
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            pass  # the disk may be too full for that too: the retry says so
 
     def ping(self) -> None:
         self._run(lambda db: db.execute("SELECT 1").fetchone())
@@ -319,11 +428,15 @@ class SqliteStore:
                     db.execute("DELETE FROM log WHERE id < ?", (change_id - LOG_KEPT,))
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
             return str(change_id)
 
-        return self._run(transaction)
+        frees = _frees(writes)
+        if not frees and not self._reserve_kept() and not self._room_inside():
+            raise self._full()
+        return self._run(transaction, frees=frees)
 
     def read(self, after: str, block_ms: int) -> list[tuple[str, dict[str, Any]]]:
         """Changes after `after`, waiting up to `block_ms` for one. SQLite cannot notify, so this
@@ -348,7 +461,8 @@ class SqliteStore:
                 tables = {name: dict(db.execute("SELECT field, value FROM fields WHERE session = ?", (name,)).fetchall())
                           for name in names}
             finally:
-                db.execute("COMMIT")
+                if db.in_transaction:
+                    db.execute("COMMIT")
             return str(last), tables
 
         return self._run(read)
@@ -365,6 +479,9 @@ class SqliteStore:
             (session, field, str(floor + 1), floor)).fetchone()[0]))
 
     def journal_push(self, entries: list[tuple[str, str, int]]) -> None:
+        """Journal entries, trimmed to each session's size. On a full disk they are dropped (one
+        warning): the journal is a record of traffic, and keeping it would make the store look
+        unreachable to the replica, refusing reset and every control call with it."""
         def push(db: sqlite3.Connection) -> None:
             db.execute("BEGIN IMMEDIATE")
             db.executemany("INSERT INTO journal (session, entry) VALUES (?, ?)", [(s, e) for s, e, _ in entries])
@@ -373,7 +490,15 @@ class SqliteStore:
                            "(SELECT id FROM journal WHERE session = ? ORDER BY id DESC LIMIT ?)", (session, session, limit))
             db.execute("COMMIT")
 
-        self._run(push)
+        try:
+            if not self._reserve_kept():
+                raise self._full()
+            self._run(push)
+            self._full_logged = False
+        except StoreFull as full:
+            if not self._full_logged:
+                log.warning("%s; the request journal keeps no entries until there is room", full)
+                self._full_logged = True
 
     def journal(self, session: str) -> list[str]:
         return [row[0] for row in self._run(lambda db: db.execute(
@@ -383,23 +508,33 @@ class SqliteStore:
         return self._run(lambda db: db.execute("SELECT COUNT(*) FROM journal WHERE session = ?", (session,)).fetchone()[0])
 
     def journal_drop(self, session: str) -> None:
-        self._run(lambda db: db.execute("DELETE FROM journal WHERE session = ?", (session,)))
+        self._run(lambda db: db.execute("DELETE FROM journal WHERE session = ?", (session,)), frees=True)
 
     def ack(self, instance: str, change_id: str) -> None:
-        self._run(lambda db: db.execute("INSERT OR REPLACE INTO acks VALUES (?, ?, ?)", (instance, int(change_id), time.time())))
+        """Rewrites one row (so may use the reserve): a process that cannot ack would be taken
+        for stopped, and the store for unreachable, refusing reset with it."""
+        self._run(lambda db: db.execute("INSERT OR REPLACE INTO acks VALUES (?, ?, ?)", (instance, int(change_id), time.time())),
+                  frees=True)
 
     def acks(self) -> dict[str, tuple[str, float]]:
         rows = self._run(lambda db: db.execute("SELECT instance, change, seen FROM acks").fetchall())
         return {instance: (str(change), seen) for instance, change, seen in rows}
 
     def forget(self, instance: str) -> None:
-        self._run(lambda db: db.execute("DELETE FROM acks WHERE instance = ?", (instance,)))
+        self._run(lambda db: db.execute("DELETE FROM acks WHERE instance = ?", (instance,)), frees=True)
 
     def order(self, change_id: str) -> tuple[int, ...]:
         return (int(change_id),)
 
     def close(self) -> None:
         self._db.close()
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """SQLITE_FULL ("database or disk is full"), or ENOSPC from the file system."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
 
 
 def _sqlite_holds(db: sqlite3.Connection, check: Check) -> bool:
