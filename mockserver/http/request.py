@@ -253,6 +253,8 @@ def xml_body(element: ElementTree.Element, schema: Any, depth: int = 1) -> Any:
     if declared[:1] == ["array"] or (not children and "array" in declared and "object" not in declared):
         return [xml_body(child, _items(schema), depth + 1) for child in children]
     if "object" in declared or brackets.property_names(schema) or (children and not declared):
+        if not children and not element.attrib and (element.text or "").strip() and "string" not in declared:
+            return element.text  # `<order>true</order>`: text where an object belongs, for validation to refuse
         value: dict[str, Any] = {}
         claimed: set[int] = set()
         by_tag: dict[str, list[ElementTree.Element]] = {}  # once, not once per property: a body may hold 100,000

@@ -135,6 +135,10 @@ def form_value(fields: Mapping[str, Any], schema: Any, encoding: Mapping[str, An
                 part.get("explode") is False or part.get("style") in ("spaceDelimited", "pipeDelimited")):
             item = _split(item, part, "form")
         value[name] = brackets.typed(item, member)
+    parts = [schema, *(schema.get("allOf") or ())] if isinstance(schema, Mapping) else []
+    for name in [name for part in parts if isinstance(part, Mapping) for name in part.get("required") or ()]:
+        if name not in value and brackets.kinds(brackets.member_schema(schema, name))[:1] == ["array"]:
+            value[name] = []  # an empty array is no field at all in a form: nothing is how it is sent
     return value
 
 

@@ -144,6 +144,24 @@ def test_a_body_no_schema_allows_gets_the_declared_400(petstore: InProcess, cont
     assert "content-type" not in response.headers
 
 
+def test_text_where_the_schema_has_an_object_is_refused_not_read_as_an_empty_object(petstore: InProcess) -> None:
+    """Schemathesis sent `true` as `<pet>true</pet>`: read as an object with no properties it was
+    stored with 200; it is the text "true", which the schema refuses."""
+    assert xml_body(xml_root(b"<pet>true</pet>"), PET) == "true"
+    assert xml_body(xml_root(b"<pet> </pet>"), PET) == {}
+    response = _post_pet(petstore, "application/xml", b"<pet>true</pet>")
+    assert (response.status_code, response.headers["x-mock-problem"]) == (400, "'true' is not of type 'object'")
+
+
+def test_a_required_array_absent_from_a_form_is_empty_as_a_form_writes_it(petstore: InProcess) -> None:
+    """A form cannot write `photoUrls: []`: an exploded array of no items is no field at all."""
+    from mockserver.server.request_validation import form_value
+    assert form_value({"name": "d"}, PET, {}) == {"name": "d", "photoUrls": []}
+    response = petstore.request("POST", "/api/v3/pet", {"content-type": "application/x-www-form-urlencoded", **AUTH},
+                                b"id=10&name=doggie&status=sold")
+    assert response.status_code == 200, response.headers
+
+
 def test_a_valid_xml_pet_is_stored_as_json_would_be(petstore: InProcess) -> None:
     body = (b"<pet><id>77</id><name>doggie</name><photoUrls><photoUrl>a</photoUrl><photoUrl>b</photoUrl>"
             b"</photoUrls><status>sold</status></pet>")
