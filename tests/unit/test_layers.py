@@ -7,6 +7,7 @@ follow still means two modules that cannot be read, or moved, one without the ot
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import grimp
@@ -17,7 +18,16 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_layers_contract_in_pyproject_holds(capsys, monkeypatch) -> None:
     monkeypatch.chdir(REPO)
-    exit_code = lint_imports(config_filename=str(REPO / "pyproject.toml"), no_cache=True, no_logo=True)
+    # lint_imports configures logging as a command does (dictConfig disables every logger that
+    # exists): the loggers of the tests that run after this one are put back as they were.
+    loggers = [logger for logger in logging.root.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
+    disabled, level = [logger.disabled for logger in loggers], logging.root.level
+    try:
+        exit_code = lint_imports(config_filename=str(REPO / "pyproject.toml"), no_cache=True, no_logo=True)
+    finally:
+        for logger, was in zip(loggers, disabled):
+            logger.disabled = was
+        logging.root.setLevel(level)
     report = capsys.readouterr().out
     assert exit_code == 0, report
     assert "1 kept, 0 broken" in report
