@@ -30,8 +30,15 @@ from mockserver.state.session_state import JournalEntry, bounded_headers
 access_log = logging.getLogger("mockserver.control.access")
 
 
+def cut(text: str) -> str:
+    """A path or query as the journal and the log keep it: its first JOURNAL_TARGET_LIMIT characters."""
+    return text if len(text) <= JOURNAL_TARGET_LIMIT else text[:JOURNAL_TARGET_LIMIT] + JOURNAL_CUT
+
+
 def printable(text: str) -> str:
-    """Text safe for a one-line log: control characters escaped, so a request cannot forge lines."""
+    """Text safe for a one-line log: control characters escaped, so a request cannot forge lines,
+    and cut as the journal cuts a path, so a 5,000-character id is not a 5,000-character line."""
+    text = cut(text)
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
@@ -116,8 +123,7 @@ class TrafficMiddleware:
             if state is not None:  # a session the request did not create (refused: a 401, a 404) has no journal
                 # what a request brings is kept bounded (session_state.py)
                 query_string = scope.get("query_string", b"")[:JOURNAL_TARGET_LIMIT]
-                if len(path) > JOURNAL_TARGET_LIMIT:
-                    path = path[:JOURNAL_TARGET_LIMIT] + JOURNAL_CUT
+                path = cut(path)
                 state.journal.add(JournalEntry(
                     time.time(), scope["method"], path, first_values(query_string) if query_string else {},
                     operation_id, status, millis, bounded_headers(scope.get("headers", [])),
