@@ -99,6 +99,8 @@ class Role:
     # this operation's own names for the parent parameters, by position (Stripe lists a transfer's
     # reversals at `/v1/transfers/{id}/reversals` and reads one at `/v1/transfers/{transfer}/reversals/{id}`)
     parent_params: tuple[str, ...] | None = None
+    # lists: the declared query parameters that name a scalar field of the record (`?status=draft`)
+    filters: tuple[str, ...] = ()
 
     def parent_ids(self, path_params: Mapping[str, Any]) -> tuple[str, ...]:
         names = self.resource.parents if self.parent_params is None else self.parent_params
@@ -151,7 +153,7 @@ def _holds_id(document: Mapping[str, Any], schema: Any, resource: Resource) -> b
     return resource.id_field in schema_properties(document, id_holder(document, schema, resource))
 
 
-def _request_schema(document: Mapping[str, Any], raw: Mapping[str, Any]) -> Any:
+def request_schema(document: Mapping[str, Any], raw: Mapping[str, Any]) -> Any:
     body = resolve(document, raw.get("requestBody") or {})
     content = (body or {}).get("content") or {}
     for media_type, media in content.items():
@@ -250,15 +252,55 @@ def infer(api: Any) -> dict[str, Role]:
             kind, resource, id_param,
             envelope=record_place(document, schema, resource) if kind != "list" else None,
             items=_array_of_records(document, schema, resource) if kind == "list" else None,
-            request_envelope=_request_place(document, _request_schema(document, raw), resource)
+            request_envelope=_request_place(document, request_schema(document, raw), resource)
             if kind in ("create", "update", "action") else None,
             declared=declared is not None,
             parent_params=None if declared is not None else tuple(_PARAM.findall(op.path)[: len(resource.parents)]),
+            filters=_filters(document, op, raw, resource) if kind == "list" else (),
         )
         if kind == "list" and role.items is None:
             continue  # a GET on the collection that is not a list of its records
         roles[op.operation_id] = role
     return roles
+
+
+_SCALARS = ("string", "integer", "number", "boolean")
+
+
+def facet(document: Mapping[str, Any], schema: Any, key: str, default: Any = None, depth: int = 0) -> Any:
+    """A keyword of a schema, or of the first `allOf` part that has it: a 3.1 `$ref` with a
+    sibling `default` becomes `allOf: [$ref]` beside the `default` when normalized."""
+    schema = resolve(document, schema)
+    if not isinstance(schema, Mapping) or depth > 16:
+        return default
+    if key in schema:
+        return schema[key]
+    for part in schema.get("allOf") or ():
+        found = facet(document, part, key, _MISSING, depth + 1)
+        if found is not _MISSING:
+            return found
+    return default
+
+
+_MISSING = object()
+
+
+def _filters(document: Mapping[str, Any], op: Any, raw: Mapping[str, Any], resource: Resource) -> tuple[str, ...]:
+    """The list's equality filters: declared query parameters named as a scalar field of the
+    record, paging parameters excepted (a client that asks `?status=draft` expects only drafts)."""
+    item = document["paths"][op.path]
+    declared = [resolve(document, p) for p in (*(item.get("parameters") or ()), *(raw.get("parameters") or ()))]
+    paging = op.pagination
+    skip = {paging.page_param, paging.size_param, paging.offset_param} if paging is not None else set()
+    fields = schema_properties(document, resource.record_schema)
+    found = []
+    for parameter in declared:
+        name = parameter.get("name") if isinstance(parameter, Mapping) else None
+        if parameter.get("in") != "query" or name not in fields or name in skip or name in found:
+            continue
+        if facet(document, fields[name], "type") in _SCALARS:
+            found.append(name)
+    return tuple(found)
 
 
 def _scoped(shape: str, by_collection: Mapping[str, Resource]) -> Resource | None:

@@ -100,6 +100,9 @@ def add_serve_parser(sub: SubParsers) -> None:
                        help="accept only these basic credentials (repeatable; default: any)")
     serve.add_argument("--unknown-ids", choices=defaults.UNKNOWN_IDS_CHOICES, default=defaults.UNKNOWN_IDS,
                        help="unknown record ids: generate a record, or answer the declared 404 (default: generate)")
+    serve.add_argument("--keep-generated", action="store_true",
+                       help="lists keep their generated records beside created ones (default: once a client "
+                            "writes, a list shows only stored records)")
     serve.add_argument("--seed", type=int, default=defaults.SEED,
                        help=f"seed of generated records (default: {defaults.SEED})")
     serve.add_argument("--no-cors", dest="cors", action="store_false", help="do not answer CORS")
@@ -178,6 +181,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         mounts=dict(args.mount),
         credentials=Credentials(api_keys=frozenset(args.api_key), basic=frozenset(args.basic_auth)),
         unknown_ids=args.unknown_ids,
+        keep_generated=args.keep_generated,
         seed=args.seed,
         cors=args.cors,
         quiet=args.quiet,

@@ -15,6 +15,7 @@ against the contract's response schema is refused as the client's mistake, not s
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from typing import TYPE_CHECKING, Any, Mapping
@@ -28,7 +29,9 @@ from mockserver.base.pointer import resolve, schema_properties, schema_required
 from mockserver.http.request import MockRequest
 from mockserver.http.reply import Reply
 from mockserver.stages.reply_builder import ReplyBuilder, declared_or_problem, unknown_id_is_a_record
-from mockserver.contract.resources import PARENT_SEPARATOR, Role, id_holder
+from mockserver.contract.resources import PARENT_SEPARATOR, Role, facet, id_holder, request_schema
+from mockserver.contract.pagination import GENERATED_TOTAL
+from mockserver.generate.runtime import UNSET, stable_int
 
 from mockserver.state.records import RecordTooLarge, record_key, readers
 
@@ -169,15 +172,57 @@ class Crud:
         base = reader.binding.unwrap(self.build.generated(reader, record_id))
         if role.resource.id_at:  # the request's `metadata` replaces the generated one: it keeps the key
             fields = role.resource.keep_id(fields, base)
+        fields = {**self._defaults(op, role), **fields}
+        fields = self._stamped(op, role, base, fields, created=True)
         return self._store(records, op, role, reader, request, success, key, base, fields, merge=False, expect=version)
 
     def _update(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
                 success: DeclaredResponse, key: str, record: dict[str, Any], version: int) -> Reply:
         fields = self._request_fields(op, role, request)
         fields = role.resource.keep_id(fields, record)
+        fields = self._stamped(op, role, record, fields, created=False)
         kind = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
         return self._store(records, op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH,
                            expect=version)
+
+    def _defaults(self, op: Operation, role: Role) -> dict[str, Any]:
+        """The `default` of every record field the create request may leave out, from the request
+        schema, else the record's: `status: {default: draft}` makes a draft, not a drawn status."""
+        document = self.generators[op.api].document
+        known = schema_properties(document, role.resource.record_schema)
+        sent = request_schema(document, document["paths"][op.path][op.method])
+        for key in role.request_envelope or ():
+            sent = schema_properties(document, sent).get(key)
+        found: dict[str, Any] = {}
+        for schema in (schema_properties(document, sent), known):
+            for name, sub in schema.items():
+                value = facet(document, sub, "default", _NONE)
+                if name in known and name not in found and value is not _NONE:
+                    found[name] = copy.deepcopy(value)
+        return found
+
+    def _stamped(self, op: Operation, role: Role, base: Any, fields: dict[str, Any], *, created: bool) -> dict[str, Any]:
+        """`created_at`/`updated_at` (date or date-time fields named created*, updated*,
+        modified*) are the moment of the write, whatever the body said: a create sets them all,
+        an update keeps created* and moves the rest, never before the record's own times (a
+        generated record's may lie ahead of a slow clock)."""
+        document = self.generators[op.api].document
+        stamped = {name: facet(document, sub, "format") for name, sub in
+                   schema_properties(document, role.resource.record_schema).items()
+                   if _STAMPED.match(name) and facet(document, sub, "type") == "string"
+                   and facet(document, sub, "format") in ("date-time", "date")}
+        if not stamped:
+            return fields
+        moment = write_time()
+        if not created and isinstance(base, dict):
+            moment = max([moment, *(_parsed(base.get(name)) for name in stamped)])
+        fields = dict(fields)
+        for name, kind in stamped.items():
+            if not created and name.lower().startswith("creat"):
+                fields.pop(name, None)  # the record's own creation time
+            else:
+                fields[name] = moment.strftime("%Y-%m-%d" if kind == "date" else "%Y-%m-%dT%H:%M:%SZ")
+        return fields
 
     def _store(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
                success: DeclaredResponse, key: str, base: dict[str, Any], fields: dict[str, Any], *, merge: bool,
@@ -207,10 +252,13 @@ class Crud:
 
     def _list(self, records: RecordStore, op: Operation, role: Role, request: MockRequest,
               success: DeclaredResponse) -> Reply | None:
-        if not records.holds_state(op):
+        keep = self.config.keep_generated
+        if not keep and not records.holds_state(op):
             return None  # nothing stored and nothing written yet: a generated page, as a stateless mock
         prefix = "".join(parent + PARENT_SEPARATOR for parent in role.parent_ids(request.path_params))
         found = [record for key, record in records.items(op) if key.startswith(prefix)]
+        if keep:
+            found += self._kept(records, op, role, success, prefix, found)
         document = self.generators[op.api].document
         known = schema_properties(document, role.resource.record_schema)
         paging = {name for name in (op.pagination.page_param, op.pagination.size_param, op.pagination.offset_param)
@@ -232,6 +280,29 @@ class Crud:
         if found and resolve(document, items_schema) is not resolve(document, role.resource.record_schema):
             body = self._fit_items(op, role, success, items_schema, pins, body)
         return self.build.reply(op, success.status, success, body)
+
+    def _kept(self, records: RecordStore, op: Operation, role: Role, success: DeclaredResponse, prefix: str,
+              stored: list[Any]) -> list[Any]:
+        """`--keep-generated`: the generated collection, after the stored records. One body for
+        the whole collection (the same for every page and request); an item whose id is stored
+        shows as stored, a deleted one not at all."""
+        if success.schema is None or role.items is None:
+            return []
+        pins: dict[tuple[Any, ...], Any] = {}
+        if op.pagination is not None:
+            low, high = GENERATED_TOTAL
+            total = low + stable_int(op.operation_id, self.generators[op.api].seed) % (high - low)
+            pins[role.items + (total - 1,)] = UNSET
+        body = self.generators[op.api].generate(success.schema, key=(op.operation_id, "kept", prefix), pins=pins)
+        items = _unwrap(body, role.items)
+        taken = {str(role.resource.id_of(record)) for record in stored}
+        kept = []
+        for item in items if isinstance(items, list) else ():
+            record_id = role.resource.id_of(item)
+            if record_id is not None and (str(record_id) in taken or records.is_deleted(op, prefix + str(record_id))):
+                continue
+            kept.append(item)
+        return kept
 
     def _item(self, op: Operation, items_schema: Any, record: Any) -> Any:
         """The record as the list's item: a list whose items are not what its resource stores
@@ -357,6 +428,23 @@ class Crud:
 
 
 _REQUIRED = re.compile(r"'([^']+)' is a required property")
+_STAMPED = re.compile(r"(?i)(created|updated|modified|last_?modified|last_?updated)")
+_NONE = object()
+
+
+def write_time() -> dt.datetime:
+    """The mock's now for writes, in one place (a test may replace it): generated values keep
+    their fixed anchor (generate/), but a record a client writes is written now."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _parsed(value: Any) -> dt.datetime:
+    """A stored timestamp as an aware datetime; the oldest one for anything else."""
+    try:
+        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 _URL_UNSAFE = re.compile(r"[^A-Za-z0-9._~-]+")
 
 

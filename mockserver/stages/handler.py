@@ -19,7 +19,9 @@ from werkzeug.http import parse_accept_header
 
 from mockserver.http import problems
 from mockserver.base.config import ServeConfig
-from mockserver.stages.crud import Crud
+from mockserver.stages.crud import Crud, typed
+from mockserver.base.pointer import schema_properties
+from mockserver.contract.resources import facet
 from mockserver.base.defaults import ACCEPT_HEADERS_KEPT
 from mockserver.contract.operations import DeclaredResponse, Operation, served_type
 from mockserver.generate import RecordGenerator
@@ -153,11 +155,39 @@ class Responder(ReplyBuilder):
         assert pages is not None
         low, high = GENERATED_TOTAL
         total = low + stable_int(op.operation_id, self.generators[op.api].seed) % (high - low)
+        filters = self._filters(op, request)
+        if filters is None:  # a filter no record can match: an empty collection
+            total = 0
         window = pages.window(request.query, total)
         key = (op.operation_id, str(success.status), "", str(window.offset), str(window.size))
-        body = self.generators[op.api].generate(success.schema, key=key, pins=pages.pins(window)) \
+        pins = pages.pins(window)
+        for index in range(pages.count(window)):  # every item matches the declared filters sent
+            pins.update({(*pages.items, index, name): value for name, value in (filters or {}).items()})
+        body = self.generators[op.api].generate(success.schema, key=key, pins=pins) \
             if success.schema is not None else None
         return self.reply(op, success.status, success, pages.shape(body, window))
+
+    def _filters(self, op: Operation, request: MockRequest) -> dict[str, Any] | None:
+        """The declared equality filters the request sent, typed as the record's fields (a
+        generated page of `?status=draft` holds drafts only); None when a value is one no
+        record can hold (not of the field's type or enum)."""
+        role = op.resource
+        if role is None or not role.filters:
+            return {}
+        document = self.generators[op.api].document
+        fields = schema_properties(document, role.resource.record_schema)
+        found: dict[str, Any] = {}
+        for name in role.filters:
+            if name not in request.query:
+                continue
+            value = typed(document, request.query[name], fields[name])
+            kind, allowed = facet(document, fields[name], "type"), facet(document, fields[name], "enum")
+            fits = {"string": str, "integer": int, "number": (int, float), "boolean": bool}.get(kind, object)
+            if not isinstance(value, fits) or (kind != "boolean" and isinstance(value, bool)) \
+                    or (allowed is not None and value not in allowed):
+                return None
+            found[name] = value
+        return found
 
     def _check_declared(self, op: Operation, prefs: Preferences) -> Reply | None:
         if prefs.empty:
