@@ -5,6 +5,7 @@ lists, and generated notes kept beside created ones under `--keep-generated`."""
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 import httpx
@@ -120,3 +121,50 @@ def test_keep_generated_lists_generated_notes_beside_created_ones(kept: httpx.Cl
     assert kept.delete(f"/notes/{gone['id']}").status_code == 204
     left = kept.get("/notes", params={"per_page": 100}).json()
     assert gone not in left["data"] and left["meta"]["total"] == after["meta"]["total"] - 1
+
+
+@pytest.fixture(scope="module")
+def workers() -> Iterator[RunningServer]:
+    running = start_server("--workers", "2", "--keep-generated", "--spec", str(NOTES))
+    yield running
+    running.stop()
+    assert "Traceback" not in running.log() and "contract violation" not in running.log()
+
+
+def test_concurrent_creates_and_patches_across_workers(workers: RunningServer) -> None:
+    """Each request on a fresh connection (the kernel hands it to either worker): every created
+    note is a timestamped draft, every list shows the same generated notes beside all of them."""
+    def client() -> httpx.Client:
+        return httpx.Client(base_url=workers.url, headers=AUTH, timeout=30)
+
+    with client() as first:
+        assert first.post("/__mock/reset").status_code == 204
+        generated = first.get("/notes", params={"per_page": 100}).json()["data"]
+
+    def create(index: int) -> dict:
+        with client() as one:
+            reply = one.post("/notes", json={"title": f"Note {index}"})
+            assert reply.status_code == 201, reply.text
+            return reply.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(create, range(24)))
+    assert [(n["title"], n["status"]) for n in made] == [(f"Note {i}", "draft") for i in range(24)]
+    assert all(n["created_at"] == n["updated_at"] for n in made)
+
+    def patch(index: int) -> dict:
+        with client() as one:
+            reply = one.patch(f"/notes/{made[0]['id']}", json={"body": f"edit {index}"})
+            assert reply.status_code == 200, reply.text
+            return reply.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        edits = list(pool.map(patch, range(16)))
+    assert all(e["created_at"] == made[0]["created_at"] and _when(e["updated_at"]) >= _when(e["created_at"])
+               for e in edits)
+    for _ in range(4):  # either worker: the same list
+        with client() as one:
+            listed = one.get("/notes", params={"per_page": 100}).json()
+        ids = [n["id"] for n in listed["data"]]
+        assert sorted(ids) == sorted([n["id"] for n in made] + [n["id"] for n in generated])
+        assert listed["meta"]["total"] == len(made) + len(generated)
