@@ -122,6 +122,9 @@ class Responder(ReplyBuilder):
             return self.declared(op, status, request.path_params, variant=chosen)
         if op.pagination is not None and not prefs.dynamic:
             return self._page(op, request, chosen)
+        if op.resource is not None and op.resource.kind == "list" and op.resource.filters and not prefs.dynamic \
+                and not (chosen.examples and self.generators[op.api].examples_first):
+            return self._filtered(op, request, chosen)
         return self._success(op, prefs, request.path_params, chosen, request.session)
 
     def _success(self, op: Operation, prefs: Preferences, path_params: Mapping[str, Any],
@@ -166,6 +169,27 @@ class Responder(ReplyBuilder):
         body = self.generators[op.api].generate(success.schema, key=key, pins=pins) \
             if success.schema is not None else None
         return self.reply(op, success.status, success, pages.shape(body, window))
+
+    def _filtered(self, op: Operation, request: MockRequest, success: DeclaredResponse) -> Reply:
+        """A generated list that is not paged (`/pet/findByStatus?status=sold`): its items hold
+        the filters' values, or it is empty when no record can match."""
+        role = op.resource
+        assert role is not None and role.items is not None
+        filters = self._filters(op, request)
+        body = self._generate(op, success.status, success, "")
+        holder, items = None, body
+        for part in role.items:
+            holder, items = items, items.get(part) if isinstance(items, dict) else None
+        if isinstance(items, list):
+            if filters is None:
+                items = []
+            else:
+                items = [{**item, **filters} if isinstance(item, dict) else item for item in items]
+            if holder is None:
+                body = items
+            else:
+                holder[role.items[-1]] = items
+        return self.reply(op, success.status, success, body)
 
     def _filters(self, op: Operation, request: MockRequest) -> dict[str, Any] | None:
         """The declared equality filters the request sent, typed as the record's fields (a

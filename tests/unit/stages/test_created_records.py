@@ -109,3 +109,11 @@ def test_keep_generated_lists_both_and_forgets_a_deleted_one(clock: Clock) -> No
     assert listed == [note, patched, *before["data"][2:]]
     drafts = _call(kept, "GET", "/notes?status=draft&per_page=100")["data"]
     assert drafts == [n for n in listed if n["status"] == "draft"] and note in drafts
+
+
+@pytest.mark.parametrize("status", ["available", "pending", "sold"])
+def test_a_generated_list_that_is_not_paged_honours_the_filter(status: str) -> None:
+    petstore = InProcess(REPO / "tests" / "data" / "specs" / "petstore-3.0.yaml")
+    response = petstore.get(f"/api/v3/pet/findByStatus?status={status}", {"api_key": "k", "Authorization": "Bearer k"})
+    assert response.status_code == 200, response.text
+    assert response.json() and {pet["status"] for pet in response.json()} == {status}
