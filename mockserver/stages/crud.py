@@ -193,11 +193,12 @@ class Crud:
         sent = request_schema(document, document["paths"][op.path][op.method])
         for key in role.request_envelope or ():
             sent = schema_properties(document, sent).get(key)
+        keys = {role.resource.id_at[0] if role.resource.id_at else role.resource.id_field}  # the id is the key
         found: dict[str, Any] = {}
         for schema in (schema_properties(document, sent), known):
             for name, sub in schema.items():
                 value = facet(document, sub, "default", _NONE)
-                if name in known and name not in found and value is not _NONE:
+                if name in known and name not in found and value is not _NONE and name not in keys:
                     found[name] = copy.deepcopy(value)
         return found
 
