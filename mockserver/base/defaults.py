@@ -15,6 +15,7 @@ UNKNOWN_IDS_CHOICES = ("generate", "404")
 CONTROL_PREFIX = "/__mock"
 CONTROL_TOKEN_HEADER = "x-mock-control-token"
 CONTROL_TOKEN_MIN_LENGTH = 16  # characters; a shorter --control-token is refused at start-up
+CORS_MAX_AGE_S = 600  # how long a browser keeps a preflight's answer (contract routes and /__mock)
 JOURNAL_SIZE = 1000
 JOURNAL_BODY_LIMIT = 4 * 1024  # bytes of each request and response body the journal keeps
 SESSION_JOURNAL_SIZE = 200  # requests a named session's journal keeps (at most --journal-size)
