@@ -156,6 +156,28 @@ def test_an_allowed_origin_on_a_foreign_host_gets_no_cors(http: httpx.Client, pa
         assert not any(name.startswith("access-control-") for name in refused.headers)
 
 
+def test_with_a_token_the_preflight_needs_none_and_the_refusal_is_readable(page_origin: str) -> None:
+    """A preflight never carries the token header, so it is checked on the call itself; the page
+    reads the 401 that says it is missing or wrong."""
+    token = "s3cret-16-chars!"
+    running = start_server("--control-token", token, "--control-origin", page_origin)
+    try:
+        with httpx.Client(base_url=running.url, timeout=10) as client:
+            preflight = client.options("/__mock/requests", headers={
+                "Origin": page_origin, "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "x-mock-control-token"})
+            assert preflight.status_code == 204
+            assert "x-mock-control-token" in preflight.headers["access-control-allow-headers"].split(", ")
+            refused = client.get("/__mock/requests", headers={"Origin": page_origin})
+            assert refused.status_code == 401 and refused.json()["type"].endswith("/control-token")
+            assert refused.headers["access-control-allow-origin"] == page_origin
+            allowed = client.get("/__mock/requests", headers={"Origin": page_origin, "x-mock-control-token": token})
+            assert allowed.status_code == 200 and allowed.json() == {"requests": []}
+            assert allowed.headers["access-control-allow-origin"] == page_origin
+    finally:
+        running.stop()
+
+
 # -- contract replies expose the mock's headers -----------------------------------------------------
 
 def test_contract_replies_expose_the_mocks_and_the_declared_headers(http: httpx.Client) -> None:
