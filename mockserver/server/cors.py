@@ -11,7 +11,7 @@ Browser code reads only the reply headers CORS exposes, and with credentials all
 `Access-Control-Expose-Headers: *` means a header named `*`, so the names are listed: the
 mock's own (`Retry-After`, `x-mock-*`) and every header the operation declares, built once
 per operation (`exposed_headers`); an `x-mock-*` header a reply carries is added as it goes.
-The control API's own CORS (`--control-origin` origins only) is `control_cors` below.
+The control API's own CORS (`--control-origin` origins only) is `allowing` below.
 """
 
 from __future__ import annotations
