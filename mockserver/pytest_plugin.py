@@ -203,7 +203,7 @@ def _check_shared(server: MockServer, source: str) -> None:
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         pytest.fail(f"{source}={url}: no mock server answers there ({reason}); start one "
-                    f"(`mockserver serve`) or fix or unset {source}", pytrace=False)
+                    f"(mockserver serve) or fix or unset {source}", pytrace=False)
     try:
         server._call("GET", "/sessions")
     except MockServerError as exc:
@@ -211,6 +211,15 @@ def _check_shared(server: MockServer, source: str) -> None:
         hint = (f"set {TOKEN_ENV} (or the ini option mockserver_control_token) to its --control-token"
                 if exc.status in (401, 403) else "check the URL")
         pytest.fail(f"{source}={url}: the control API answered {exc.status} ({detail}); {hint}", pytrace=False)
+
+
+def _args_folder(config: pytest.Config) -> Path | None:
+    """The folder `mockserver_args` paths are read from: the ini file's, unless the value came
+    from `-o mockserver_args=...` on the command line (then the current folder, as a shell would)."""
+    overrides = config.getoption("override_ini", None) or []
+    if config.inipath is None or any(o.partition("=")[0].strip() == "mockserver_args" for o in overrides):
+        return None
+    return config.inipath.parent
 
 
 @pytest.fixture(scope="session")
@@ -228,9 +237,8 @@ def mock_server_session(pytestconfig: pytest.Config) -> Iterator[MockServer]:
         yield running
         return
     args = pytestconfig.getini("mockserver_args") or ""
-    inipath = pytestconfig.inipath
     try:
-        running, server, thread = _start(shlex.split(args), inipath.parent if inipath is not None else None, token)
+        running, server, thread = _start(shlex.split(args), _args_folder(pytestconfig), token)
     except UsageError as exc:
         pytest.fail(f"mockserver_args {args!r}: {exc.message}", pytrace=False)
     except UserError as exc:

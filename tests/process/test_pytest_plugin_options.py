@@ -219,6 +219,18 @@ def test_an_unreachable_mockserver_url_is_one_clear_error_at_setup(tmp_path: Pat
     assert result.returncode == 1, _output(result)
     assert "2 errors" in result.stdout
     assert (f"MOCKSERVER_URL={url}: no mock server answers there ([Errno 111] Connection refused); "
-            "start one (`mockserver serve`) or fix or unset MOCKSERVER_URL") in result.stdout
+            "start one (mockserver serve) or fix or unset MOCKSERVER_URL") in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert "ConnectionRefusedError" not in result.stdout and "URLError" not in result.stdout
+
+
+def test_paths_given_with_dash_o_are_read_from_the_current_folder(tmp_path: Path) -> None:
+    """`-o mockserver_args=...` is typed in a shell: its paths mean what the shell's folder says."""
+    shutil.copy(REPO / "tests" / "data" / "specs" / "petstore-3.0.yaml", tmp_path / "notes.yaml")
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "pytest.ini").write_text("[pytest]\nmockserver_args = --spec ../app/notes.yaml\n")
+    (tests / "test_own.py").write_text(OWN_DOCUMENT)
+    result = _pytest(tests, "-o", "mockserver_args=--spec notes.yaml", cwd=tmp_path)
+    assert result.returncode == 0, _output(result)
+    assert "1 passed" in result.stdout
