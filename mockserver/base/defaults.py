@@ -22,6 +22,8 @@ SESSION_JOURNAL_SIZE = 200  # requests a named session's journal keeps (at most 
 MAX_CONTROL_BODY = 1024 * 1024  # bytes; a record is a few kB
 MAX_DELAY_MS = 60_000  # the longest delay a scenario or --latency may ask for
 START_TIMEOUT_S = 30  # the pytest plugin's wait for its server to listen
+PROBE_TIMEOUT_S = 5  # the pytest plugin's wait for a MOCKSERVER_URL mock to answer its health check
+CONTROL_CALL_TIMEOUT_S = 30  # the pytest plugin's wait for one control call
 
 # Workers (--workers N): a worker that dies is replaced; one that keeps dying before it is
 # ready is a bug, not bad luck: the server stops (exit 2) rather than loop.
