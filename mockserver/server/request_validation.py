@@ -36,7 +36,6 @@ from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, AbstractRequestBodyValidator, FormDataValidator, JSONRequestBodyValidator
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
-from jsonschema.exceptions import best_match
 from starlette.types import Receive, Scope
 
 from mockserver.contract.formats import FORMATS
@@ -69,18 +68,16 @@ def _cut(text: str) -> str:
 
 
 def _violations(validator: Any, value: Any) -> list[Violation]:
-    """Everything `validator` finds wrong with a body, the error connexion reports first, so a
-    generated error body can say each (`RequestChecks.check` carries them to the reply)."""
+    """Everything `validator` finds wrong with a body, in its order (`validate` raises the first,
+    which the reason in `x-mock-problem` quotes), so a generated error body can say each
+    (`RequestChecks.check` carries them to the reply)."""
     errors = []
     for error in validator.iter_errors(value):
         errors.append(error)
         if len(errors) >= MAX_VIOLATIONS_SAID * 4:
             break
-    if not errors:
-        return []
-    first = best_match(errors)
     said: list[Violation] = []
-    for error in [first, *(e for e in errors if e is not first)]:
+    for error in errors:
         violation = body_violation(error)
         violation = Violation(violation.pointer, _cut(violation.message), violation.name, violation.location,
                               _cut(violation.summary))
