@@ -149,3 +149,53 @@ def test_a_declared_example_is_sent_as_written(tmp_path: Path) -> None:
     response = call(create_app(ServeConfig(specs=(spec,), quiet=True)), "PUT", "/notes/n1", {"body": "text"})
     assert (response.status_code, response.json()) == (422, {"message": "invalid",
                                                              "errors": [{"field": "name", "message": "blank"}]})
+
+
+STRIPE_LIKE = """
+openapi: 3.0.3
+info: {title: Charges, version: '1'}
+paths:
+  /charges:
+    post:
+      operationId: createCharge
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              required: [amount]
+              properties: {amount: {type: integer}, currency: {type: string}}
+      responses:
+        '200': {description: the charge, content: {application/json: {schema: {type: object, properties: {id: {type: string}}}}}}
+        '400':
+          description: bad request
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [error]
+                properties:
+                  error:
+                    type: object
+                    required: [type, message]
+                    properties:
+                      type: {type: string, enum: [invalid_request_error, api_error]}
+                      message: {type: string}
+                      param: {type: string}
+"""
+
+
+def test_a_form_body_and_a_nested_error_object(tmp_path: Path) -> None:
+    spec = tmp_path / "charges.yaml"
+    spec.write_text(STRIPE_LIKE, encoding="utf-8")
+    app = create_app(ServeConfig(specs=(spec,), quiet=True))
+
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+            return await client.post("/charges", data={"amount": "ten", "currency": "usd"})
+    response = asyncio.run(go())
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["type"] in ("invalid_request_error", "api_error")
+    assert (error["message"], error["param"]) == ("'ten' is not of type 'integer'", "amount")
