@@ -26,6 +26,9 @@ _MESSAGE = frozenset(("message", "msg", "detail", "details", "error", "errormess
                       "title", "description", "reason"))
 _POINTER = frozenset(("pointer", "jsonpointer", "source"))
 _FIELD = frozenset(("field", "fieldname", "path", "param", "parameter", "name", "loc", "attribute", "property"))
+# Outside an item, `name` is the error's own (a JS error's "ValidationError") and `path` the
+# request's (Spring's), so neither names the field there.
+_NOT_A_FIELD_OUTSIDE_ITEMS = frozenset(("name", "path"))
 _DEPTH = 4  # error objects nest (`error.details[].source.pointer`); deeper is not an error's shape
 
 
@@ -100,7 +103,8 @@ class _Filler:
         except RefError:
             return value
         top = violations is not None
-        has_field = any(_plain(name) in _FIELD | _POINTER and not (top and _plain(name) == "name") for name in properties)
+        has_field = any(_plain(name) in _FIELD | _POINTER and not (top and _plain(name) in _NOT_A_FIELD_OUTSIDE_ITEMS)
+                        for name in properties)
         filled = dict(value)
         for name, sub in properties.items():
             try:
@@ -114,7 +118,7 @@ class _Filler:
                 candidate: Any = violation.message if has_field else violation.said
             elif word in _POINTER and _string(sub):
                 candidate = violation.pointer
-            elif word in _FIELD and not (top and word == "name"):  # a top-level `name` is the error's own
+            elif word in _FIELD and not (top and word in _NOT_A_FIELD_OUTSIDE_ITEMS):
                 candidate = self.field(sub, violation)
             elif name in filled and _kind(sub) == "array" and violations is not None:
                 candidate = self.items(sub, filled[name], violations, depth)

@@ -80,6 +80,19 @@ def test_a_single_error_object_says_where_in_its_message_when_it_has_no_field() 
     assert isinstance(filled["code"], int)
 
 
+def test_one_error_object_with_a_field_and_spring_path_and_a_js_name_left_alone() -> None:
+    single = {"type": "object", "required": ["message", "field"],
+              "properties": {"message": {"type": "string"}, "field": {"type": "string"}}}
+    assert fill(single, [WRONG, MISSING]) == {"message": "5 is not of type 'string'", "field": "author.email"}
+    spring = {"type": "object", "required": ["message", "path", "name"], "properties": {
+        "message": {"type": "string"}, "path": {"type": "string"}, "name": {"type": "string"}}}
+    document = {"openapi": "3.0.3", "paths": {}}
+    generator = RecordGenerator(document)
+    value = generator.generate(spring, key=("test",))
+    filled = fill_error_fields(generator, spring, value, [WRONG], key=("test",))
+    assert filled == {**value, "message": "5 is not of type 'string' at /author/email"}
+
+
 def test_a_message_the_schema_would_refuse_leaves_the_generated_value() -> None:
     schema = {"type": "object", "required": ["message", "error", "errors"], "properties": {
         "message": {"type": "string", "maxLength": 10},
