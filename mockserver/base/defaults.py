@@ -46,6 +46,7 @@ SESSION_IDLE_S = 1800  # a named session unused this long is removed
 MAX_REQUEST_BODY = 1024 * 1024  # bytes of a request body the mock reads (413 beyond, at once if declared)
 TRACEBACK_FRAMES = 20  # innermost frames of a bug's traceback in the log (a 500's log entry)
 MAX_REASON_CHARS = 300  # a 400's reason quotes the value refused; longer ones are cut
+MAX_VIOLATIONS_SAID = 10  # what is wrong with one request body, item by item, in a generated error body
 MAX_BODY_DEPTH = 64  # nested arrays and objects in a request body (JSON, XML, form); 400 beyond
 
 # Bounds on what one request or connection may hold or take (README "Bounds").
