@@ -37,10 +37,10 @@ from mockserver.base import notices
 from mockserver.http import problems
 from mockserver.adapters.connexion_document import for_connexion
 from mockserver.base.config import ServeConfig
-from mockserver.base.defaults import TRACEBACK_FRAMES
+from mockserver.base.defaults import CORS_MAX_AGE_S, TRACEBACK_FRAMES
 from mockserver.contract.operations import Api, load_api, route_conflicts
 from mockserver.control.api import ControlMiddleware, create_control_app
-from mockserver.server.cors import Cors
+from mockserver.server.cors import Cors, exposed_headers
 from mockserver.control.access import ControlAccess, is_loopback
 from mockserver.base.httpfacts import HTTP_METHODS
 from mockserver.stages.engine import Engine
@@ -168,11 +168,12 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     if config.cors:
         middlewares.append(partial(
             Cors,  # starlette's CORSMiddleware, cheaper for requests without an Origin (cors.py)
+            exposed=exposed_headers(engine.apis),  # what browser code may read, per operation
             allow_origins=["*"],
             allow_credentials=True,  # with "*" this makes starlette echo the Origin back
             allow_methods=[method.upper() for method in HTTP_METHODS if method != "trace"],
             allow_headers=["*"],  # whatever a preflight asks for (tracing headers...), as Prism does
-            max_age=600,
+            max_age=CORS_MAX_AGE_S,
         ))
     middlewares.append(kept(ReplayMiddleware, replay, engine=engine))
     middlewares += [

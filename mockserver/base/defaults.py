@@ -15,12 +15,15 @@ UNKNOWN_IDS_CHOICES = ("generate", "404")
 CONTROL_PREFIX = "/__mock"
 CONTROL_TOKEN_HEADER = "x-mock-control-token"
 CONTROL_TOKEN_MIN_LENGTH = 16  # characters; a shorter --control-token is refused at start-up
+CORS_MAX_AGE_S = 600  # how long a browser keeps a preflight's answer (contract routes and /__mock)
 JOURNAL_SIZE = 1000
 JOURNAL_BODY_LIMIT = 4 * 1024  # bytes of each request and response body the journal keeps
 SESSION_JOURNAL_SIZE = 200  # requests a named session's journal keeps (at most --journal-size)
 MAX_CONTROL_BODY = 1024 * 1024  # bytes; a record is a few kB
 MAX_DELAY_MS = 60_000  # the longest delay a scenario or --latency may ask for
 START_TIMEOUT_S = 30  # the pytest plugin's wait for its server to listen
+PROBE_TIMEOUT_S = 5  # the pytest plugin's wait for a MOCKSERVER_URL mock to answer its health check
+CONTROL_CALL_TIMEOUT_S = 30  # the pytest plugin's wait for one control call
 
 # Workers (--workers N): a worker that dies is replaced; one that keeps dying before it is
 # ready is a bug, not bad luck: the server stops (exit 2) rather than loop.
@@ -43,6 +46,7 @@ SESSION_IDLE_S = 1800  # a named session unused this long is removed
 MAX_REQUEST_BODY = 1024 * 1024  # bytes of a request body the mock reads (413 beyond, at once if declared)
 TRACEBACK_FRAMES = 20  # innermost frames of a bug's traceback in the log (a 500's log entry)
 MAX_REASON_CHARS = 300  # a 400's reason quotes the value refused; longer ones are cut
+MAX_VIOLATIONS_SAID = 10  # what is wrong with one request body, item by item, in a generated error body
 MAX_BODY_DEPTH = 64  # nested arrays and objects in a request body (JSON, XML, form); 400 beyond
 
 # Bounds on what one request or connection may hold or take (README "Bounds").

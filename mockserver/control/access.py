@@ -15,6 +15,11 @@ at 127.0.0.1 read the answers. So every `/__mock` request passes, in order:
 
 The read-only `/__mock/health` skips all four, so container and CI readiness probes work on
 any address and with any `Host`. Contract routes are not affected: their CORS stays open.
+
+CORS on `/__mock` is for the origins named with `--control-origin` only (a frontend's dev
+server): their preflights are answered (after the Host check, before the token, which a
+preflight never carries), and every reply to them, refusals included, carries CORS headers so
+the page can read it. The mock's own origin needs none; any other origin gets the 403 as before.
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ from starlette.datastructures import Headers
 from starlette.types import Scope
 
 from mockserver.http import problems
-from mockserver.base.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER, CONTROL_TOKEN_MIN_LENGTH
+from mockserver.base.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER, CONTROL_TOKEN_MIN_LENGTH, CORS_MAX_AGE_S
 from mockserver.base.httpfacts import is_json
 from mockserver.http.reply import Reply
+from mockserver.state.sessions import SESSION_HEADER
 
 log = logging.getLogger("mockserver")
 
@@ -40,6 +46,10 @@ HEALTH = CONTROL_PREFIX + "/health"
 # browser may load it without the token header it cannot send on navigation.
 DASHBOARD = frozenset((CONTROL_PREFIX, CONTROL_PREFIX + "/"))
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# What a `--control-origin` page may send: the control API's methods, and the headers its calls
+# take (JSON bodies, the session, the token; Authorization for a page that sends it everywhere).
+PREFLIGHT_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE"
+PREFLIGHT_HEADERS = ("content-type", "authorization", SESSION_HEADER.decode("latin-1"), CONTROL_TOKEN_HEADER)
 
 
 def is_loopback(host: str) -> bool:
@@ -99,21 +109,52 @@ class ControlAccess:
     allowed_hosts: frozenset[str] = frozenset()  # host names, lower-case, no port
     origins: frozenset[str] = frozenset()  # origins, as `origin_of` writes them
 
+    def cors_origin(self, scope: Scope) -> str | None:
+        """The request's `Origin`, as sent, when CORS lets it read the reply: one named with
+        `--control-origin`, on a Host the mock answers (DNS rebinding gets no CORS either)."""
+        if not self.origins:
+            return None
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if origin is None or origin_of(origin) not in self.origins:
+            return None
+        host = headers.get("host", "")
+        return origin if not (self.loopback and host and not self._host_allowed(host)) else None
+
+    @staticmethod
+    def is_preflight(scope: Scope) -> bool:
+        return scope["method"] == "OPTIONS" and any(
+            name == b"access-control-request-method" for name, _value in scope["headers"])
+
+    def preflight(self, scope: Scope) -> Reply:
+        """The answer to a CORS preflight: the Host and Origin checks (the token and the media
+        type are checked on the call itself, which carries them), then what the page may send."""
+        headers = Headers(scope=scope)
+        refusal = self._host_and_origin(scope, headers)
+        if refusal is not None:
+            return refusal
+        origin = self.cors_origin(scope)
+        if origin is None:  # the mock's own origin: a browser never asks it
+            return Reply(204, headers=(("vary", "Origin"),))
+        asked = [name.strip().lower() for name in headers.get("access-control-request-headers", "").split(",")]
+        allowed = ", ".join(dict.fromkeys([*PREFLIGHT_HEADERS, *(name for name in asked if name)]))
+        return Reply(204, headers=(
+            ("access-control-allow-origin", origin),
+            ("access-control-allow-credentials", "true"),
+            ("access-control-allow-methods", PREFLIGHT_METHODS),
+            ("access-control-allow-headers", allowed),
+            ("access-control-max-age", str(CORS_MAX_AGE_S)),
+            ("vary", "Origin"),
+        ))
+
     def check(self, scope: Scope) -> Reply | None:
         """None when this `/__mock` request may go on, else the refusal."""
         if scope["path"] == HEALTH and scope["method"] in ("GET", "HEAD"):
             return None
         headers = Headers(scope=scope)
-        host = headers.get("host", "")
-        if self.loopback and host and not self._host_allowed(host):
-            log.warning("refused %s %s for Host %r: the mock listens on loopback; pass --allowed-host %s to allow it",
-                        scope["method"], scope["path"], host, host_name(host) or host)
-            return problems.control_forbidden(
-                f"the control API answers only a loopback Host, not {host!r} (see --allowed-host)")
-        origin = headers.get("origin")
-        if origin is not None and not self._origin_allowed(origin, host):
-            return problems.control_forbidden(
-                f"the control API answers only its own origin, not {origin!r} (see --control-origin)")
+        refusal = self._host_and_origin(scope, headers)
+        if refusal is not None:
+            return refusal
         if scope["path"] in DASHBOARD and scope["method"] in ("GET", "HEAD"):
             return None
         if self.token is None and not self.loopback:
@@ -125,6 +166,20 @@ class ControlAccess:
                 return problems.control_token(CONTROL_TOKEN_HEADER)
         if scope["method"] in WRITES and self._has_body(headers) and not is_json(headers.get("content-type")):
             return problems.control_media_type(headers.get("content-type"))
+        return None
+
+    def _host_and_origin(self, scope: Scope, headers: Headers) -> Reply | None:
+        """Checks 1 and 2: the refusal, or None."""
+        host = headers.get("host", "")
+        if self.loopback and host and not self._host_allowed(host):
+            log.warning("refused %s %s for Host %r: the mock listens on loopback; pass --allowed-host %s to allow it",
+                        scope["method"], scope["path"], host, host_name(host) or host)
+            return problems.control_forbidden(
+                f"the control API answers only a loopback Host, not {host!r} (see --allowed-host)")
+        origin = headers.get("origin")
+        if origin is not None and not self._origin_allowed(origin, host):
+            return problems.control_forbidden(
+                f"the control API answers only its own origin, not {origin!r} (see --control-origin)")
         return None
 
     def _host_allowed(self, host: str) -> bool:

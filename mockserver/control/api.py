@@ -35,6 +35,7 @@ from mockserver.http.faults import FAULTS
 from mockserver.base.rates import RateLimit
 from mockserver.state.records import RecordTooLarge, prepare_record
 from mockserver.http.reply import Reply
+from mockserver.server.cors import allowing
 from mockserver.server.routing import Router
 from mockserver.state.sessions import SessionError, session_name
 from mockserver.state.session_state import State
@@ -384,8 +385,9 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
 class ControlMiddleware:
     """Sends `/__mock/...` to the control API, once `access` lets it in, and everything else on.
 
-    It sits before CORS, so no `/__mock` reply carries CORS headers: the control API is for
-    tools and the mock's own pages, never for other origins.
+    It sits before the contract routes' open CORS, which never applies here: a `/__mock` reply
+    carries CORS headers only for an origin named with `--control-origin` (access.py), its
+    refusals included, so a page there reads why it was refused instead of "Failed to fetch".
     """
 
     def __init__(self, app: Callable, *, control_app: Callable, access: ControlAccess, engine: Engine) -> None:
@@ -397,6 +399,12 @@ class ControlMiddleware:
     async def __call__(self, scope, receive, send) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")):
+            if self.access.is_preflight(scope):
+                await self.access.preflight(scope).send(send)
+                return
+            origin = self.access.cors_origin(scope)
+            if origin is not None:
+                send = allowing(send, origin)
             refusal = self.access.check(scope)
             if refusal is not None:
                 await refusal.send(send)

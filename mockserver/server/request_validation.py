@@ -42,11 +42,13 @@ from mockserver.contract.formats import FORMATS
 from mockserver.http import brackets, problems
 from mockserver.adapters.connexion import (
     content_type, refuse_unsupported_media, request_validation, security_query_params)
-from mockserver.base.defaults import BODY_VALIDATORS_KEPT, MAX_REASON_CHARS, PARAMETER_VALIDATORS_KEPT
+from mockserver.base.defaults import (
+    BODY_VALIDATORS_KEPT, MAX_REASON_CHARS, MAX_VIOLATIONS_SAID, PARAMETER_VALIDATORS_KEPT)
 from mockserver.contract.operations import Operation
 from mockserver.base.httpfacts import is_json, is_xml
 from mockserver.http.request import UnreadableBody, json_value, query_not_utf8, xml_body, xml_root
 from mockserver.http.reply import Reply
+from mockserver.generate.error_fields import Violation, body_violation, parameter_violation
 from mockserver.stages.reply_builder import ReplyBuilder, declared_or_problem
 
 from mockserver.contract.leanschema import ANNOTATIONS  # keywords that check nothing, in any dialect here
@@ -55,6 +57,38 @@ _kept: dict[int, tuple[Any, Draft4Validator, bool]] = {}
 
 _lock = threading.Lock()
 FORM = "application/x-www-form-urlencoded"
+
+
+def _cut(text: str) -> str:
+    """A reason short enough for a header: it quotes the value, and a 5,000-digit id is no header."""
+    if len(text) <= MAX_REASON_CHARS:
+        return text
+    half = (MAX_REASON_CHARS - 3) // 2
+    return text[:half] + "..." + text[-half:]  # what was refused, and why
+
+
+def _violations(validator: Any, value: Any) -> list[Violation]:
+    """Everything `validator` finds wrong with a body, in its order (`validate` raises the first,
+    which the reason in `x-mock-problem` quotes), so a generated error body can say each
+    (`RequestChecks.check` carries them to the reply)."""
+    errors = []
+    for error in validator.iter_errors(value):
+        errors.append(error)
+        if len(errors) >= MAX_VIOLATIONS_SAID * 4:
+            break
+    said: list[Violation] = []
+    for error in errors:
+        violation = body_violation(error)
+        violation = Violation(violation.pointer, _cut(violation.message), violation.name, violation.location,
+                              _cut(violation.summary))
+        if violation not in said:
+            said.append(violation)
+    return said[:MAX_VIOLATIONS_SAID]
+
+
+def _refused(problem: BadRequestProblem, validator: Any, value: Any) -> BadRequestProblem:
+    problem.violations = _violations(validator, value)  # type: ignore[attr-defined]
+    return problem
 
 
 def _validator_for(schema: Any) -> tuple[Draft4Validator, bool]:
@@ -254,7 +288,8 @@ class FormBody:
         try:
             self._validator.validate(value)
         except ValidationError as exception:
-            raise BadRequestProblem(detail=f"{exception.message}{format_error_with_path(exception)}") from None
+            raise _refused(BadRequestProblem(detail=f"{exception.message}{format_error_with_path(exception)}"),
+                           self._validator, value) from None
         refuse_formats(self._formats, value)
 
 
@@ -265,7 +300,7 @@ def refuse_formats(validator: OAS30Validator, value: Any) -> None:
     error = next(iter(validator.iter_errors(value)), None)
     if error is not None:
         where = "/" + "/".join(str(part) for part in error.absolute_path)
-        raise BadRequestProblem(detail=f"{error.message} at {where}")
+        raise _refused(BadRequestProblem(detail=f"{error.message} at {where}"), validator, value)
 
 
 class ReadsJsonSafely:
@@ -281,6 +316,14 @@ class ReadsJsonSafely:
             return json_value(body)
         except UnreadableBody as exc:
             raise BadRequestProblem(detail=str(exc)) from None
+
+    def _validate(self, body: Any) -> Any:
+        try:
+            return super()._validate(body)  # type: ignore[misc]
+        except BadRequestProblem as problem:
+            if body is not None and not hasattr(problem, "violations"):
+                raise _refused(problem, self._validator, body)  # type: ignore[attr-defined]
+            raise
 
 
 _safe_json: dict[type, type] = {}
@@ -319,7 +362,8 @@ class XmlBody(AbstractRequestBodyValidator):
         try:
             self._validator.validate(body)
         except ValidationError as exception:
-            raise BadRequestProblem(detail=f"{exception.message}{format_error_with_path(exception)}") from None
+            raise _refused(BadRequestProblem(detail=f"{exception.message}{format_error_with_path(exception)}"),
+                           self._validator, body) from None
         refuse_formats(self._formats, body)
 
 
@@ -374,16 +418,15 @@ class RequestChecks:
                 self._check_formats(scope, body)
         except ProblemException as exc:
             detail = str(exc.detail or exc.title).strip()
-            reason = detail.splitlines()[0] if detail else "invalid request"  # jsonschema's report: its first line
-            if len(reason) > MAX_REASON_CHARS:  # it quotes the value: a 5,000-digit id is no header
-                half = (MAX_REASON_CHARS - 3) // 2
-                reason = reason[:half] + "..." + reason[-half:]  # what was refused, and why
+            reason = _cut(detail.splitlines()[0] if detail else "invalid request")  # jsonschema's report: its first line
+            violations = getattr(exc, "violations", None) or [
+                parameter_violation(reason) or Violation("", reason, summary=reason)]
             status = exc.status
             # 422 is the operation's own word for an invalid request (Rails-style APIs); and no
             # record lives at a path its own schema refuses, so a declared 404 says that too
             stand_ins = () if status != 400 else (422, 404) if reason.startswith("Invalid path parameter") else (422,)
             return declared_or_problem(build, op, status, lambda: problems.invalid_request(status, reason), reason,
-                                       stand_ins=stand_ins)
+                                       stand_ins=stand_ins, violations=violations)
         return None
 
     async def _check_body(self, scope: Scope, receive: Receive, body: Any) -> None:

@@ -28,6 +28,7 @@ from mockserver.contract.operations import DeclaredResponse, Operation
 from mockserver.base.pointer import resolve, schema_properties, schema_required
 from mockserver.http.request import MockRequest
 from mockserver.http.reply import Reply
+from mockserver.generate.error_fields import Violation
 from mockserver.stages.reply_builder import ReplyBuilder, declared_or_problem, unknown_id_is_a_record
 from mockserver.contract.resources import PARENT_SEPARATOR, Role, facet, id_holder, request_schema
 from mockserver.contract.pagination import GENERATED_TOTAL
@@ -424,7 +425,7 @@ class Crud:
         """A record that breaks the contract's response schema is not stored: the request's fault."""
         reason = f"the record would not match {reader.operation_id}'s response: {violations[0]}"
         return declared_or_problem(self.build, op, 422, lambda: problems.invalid_request(422, reason), reason,
-                                   stand_ins=(400,))
+                                   stand_ins=(400,), violations=(Violation("", reason),))
 
 
 

@@ -14,11 +14,12 @@ on it and neither needs the other to answer.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Collection, Mapping
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from mockserver.http import media
 from mockserver.contract.operations import DeclaredResponse, Operation, served_type
 from mockserver.generate import RecordGenerator
+from mockserver.generate.error_fields import Violation, fill_error_fields
 from mockserver.base.pointer import resolve, schema_properties
 from mockserver.http.reply import Reply, encode_json
 
@@ -33,7 +34,7 @@ STAND_IN_ORDER = (400, 422, 404)
 
 def declared_or_problem(build: ReplyBuilder, op: Operation | None, status: int, problem: Callable[[], Reply],
                         detail: str | None = None, path_params: Mapping[str, Any] | None = None,
-                        stand_ins: Collection[int] = ()) -> Reply:
+                        stand_ins: Collection[int] = (), violations: Sequence[Violation] = ()) -> Reply:
     """The one way a stage refuses a request: the operation's declared `status` (itself, its
     range or `default`), else the first of `stand_ins` it declares, in STAND_IN_ORDER, with
     `detail` in `x-mock-problem`; else `problem()`, the mock's own problem+json.
@@ -41,13 +42,16 @@ def declared_or_problem(build: ReplyBuilder, op: Operation | None, status: int, 
     `status` names the fault itself, so it comes first: a request its schema refuses is a 400,
     a record the request would make invalid a 422, a path no record can have a 404, missing
     credentials a 401. `stand_ins` are the statuses that may say the same fault where that one
-    is not declared (the caller knows which can); only their order is fixed here."""
+    is not declared (the caller knows which can); only their order is fixed here.
+
+    `violations` (what exactly is wrong with the request) fill a generated body's error fields,
+    so the body says what the header says; a declared example is sent as written."""
     if op is not None:
         if op.declares(status):
-            return build.declared(op, status, path_params, detail=detail)
+            return build.declared(op, status, path_params, detail=detail, violations=violations)
         for other in STAND_IN_ORDER:
             if other in stand_ins and op.declares(other):
-                return build.declared(op, other, path_params, detail=detail)
+                return build.declared(op, other, path_params, detail=detail, violations=violations)
     return problem()
 
 
@@ -71,8 +75,10 @@ class ReplyBuilder:
         self.generators = generators
 
     def declared(self, op: Operation, status: int, path_params: Mapping[str, Any] | None = None,
-                 detail: str | None = None, variant: DeclaredResponse | None = None) -> Reply:
-        """A non-record status: its first declared example, else generated, else no body."""
+                 detail: str | None = None, variant: DeclaredResponse | None = None,
+                 violations: Sequence[Violation] = ()) -> Reply:
+        """A non-record status: its first declared example, else generated (its error fields
+        saying `violations`, where given), else no body."""
         declared = variant or op.declared(status)
         assert declared is not None
         if declared.media_type is None:
@@ -81,7 +87,11 @@ class ReplyBuilder:
             reply = self.reply(op, status, declared, copy.deepcopy(next(iter(declared.examples.values()))))
         else:
             record_id = str((path_params or {}).get(op.binding.route_key, "")) if op.binding else ""
-            reply = self.reply(op, status, declared, self._generate(op, status, declared, record_id))
+            value = self._generate(op, status, declared, record_id)
+            if violations and declared.schema is not None:
+                value = fill_error_fields(self.generators[op.api], declared.schema, value, violations,
+                                          key=(op.operation_id, str(status), record_id))
+            reply = self.reply(op, status, declared, value)
         return reply if detail is None else reply.explained(detail)
 
     def generated(self, op: Operation, record_id: str) -> Any:
