@@ -119,6 +119,7 @@ class Role:
             "items": None if self.items is None else list(self.items),
             "request_envelope": None if self.request_envelope is None else list(self.request_envelope),
             "source": "x-mock-resource" if self.declared else "inferred",
+            **({"filters": list(self.filters)} if self.kind == "list" else {}),
         }
 
 

@@ -117,3 +117,9 @@ def test_a_generated_list_that_is_not_paged_honours_the_filter(status: str) -> N
     response = petstore.get(f"/api/v3/pet/findByStatus?status={status}", {"api_key": "k", "Authorization": "Bearer k"})
     assert response.status_code == 200, response.text
     assert response.json() and {pet["status"] for pet in response.json()} == {status}
+
+
+def test_the_resources_page_names_a_lists_filters(notes: InProcess) -> None:
+    described = {op["operationId"]: op for op in notes.get("/__mock/resources").json()["operations"]}
+    assert described["listNotes"]["filters"] == ["status"]
+    assert "filters" not in described["createNote"]
