@@ -7,6 +7,9 @@ at /usr/bin/chromedriver explicitly, so Selenium Manager never runs and nothing 
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
@@ -65,3 +68,27 @@ def browser(chromium: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.Mon
         yield driver
     finally:
         driver.quit()
+
+
+@contextlib.contextmanager
+def page_server(html: bytes) -> Iterator[int]:
+    """A frontend's dev server serving one page on another port of loopback, so another origin
+    than the mock's; yields its port."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(html)))
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()

@@ -9,15 +9,12 @@ A page on any other origin is still refused (tests/process/test_security.py).
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Iterator
 
 import httpx
 import pytest
 
-from tests.browser import browser, chromium  # noqa: F401  (fixtures)
+from tests.browser import browser, chromium, page_server  # noqa: F401  (fixtures)
 from tests.mockserver_process import RunningServer, start_server
 
 NOTES = """\
@@ -72,26 +69,11 @@ JSON = {"Content-Type": "application/json"}
 MOCK_EXPOSED = "retry-after, x-mock-problem, x-mock-outside-contract"
 
 
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        body = b"<!doctype html><title>frontend</title>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def page_origin() -> Iterator[str]:
     """A frontend's dev server: another port of loopback, so another origin than the mock's."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with page_server(b"<!doctype html><title>frontend</title>") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,12 @@ mock's own origin still uses the control API.
 
 from __future__ import annotations
 
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-import threading
 from typing import Iterator
 
 import httpx
 import pytest
 
-from tests.browser import browser, chromium  # noqa: F401  (fixtures)
+from tests.browser import browser, chromium, page_server  # noqa: F401  (fixtures)
 from tests.conftest import BEARER
 from tests.mockserver_process import RunningServer, start_server
 
@@ -138,26 +136,11 @@ def test_off_loopback_health_answers_and_the_rest_needs_the_token() -> None:
 
 # -- a real browser --------------------------------------------------------------------------------
 
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        body = b"<!doctype html><title>page</title><iframe name=sink></iframe>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def other_origin() -> Iterator[int]:
     """A page server on another port of loopback: another origin than the mock's."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
+    with page_server(b"<!doctype html><title>page</title><iframe name=sink></iframe>") as port:
+        yield port
 
 
 FETCH = """
