@@ -161,9 +161,9 @@ class ControlAccess:
             return problems.control_forbidden(
                 "off loopback the control API needs --control-token; only /__mock/health answers without it")
         if self.token is not None:
-            given = headers.get(CONTROL_TOKEN_HEADER, "")
-            if not hmac.compare_digest(given.encode("latin-1"), self.token.encode("utf-8")):
-                return problems.control_token(CONTROL_TOKEN_HEADER)
+            given = headers.get(CONTROL_TOKEN_HEADER)
+            if given is None or not hmac.compare_digest(given.encode("latin-1"), self.token.encode("utf-8")):
+                return problems.control_token(CONTROL_TOKEN_HEADER, sent=given is not None)
         if scope["method"] in WRITES and self._has_body(headers) and not is_json(headers.get("content-type")):
             return problems.control_media_type(headers.get("content-type"))
         return None

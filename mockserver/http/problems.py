@@ -175,7 +175,10 @@ def body_timeout(seconds: float) -> Reply:
                    headers=(("connection", "close"),))
 
 
-def control_token(header: str) -> Reply:
+def control_token(header: str, sent: bool) -> Reply:
+    """A missing token and a wrong one are told apart: the fix differs (send it, or fix it)."""
+    if sent:
+        return problem("control-token", f"the {header} header does not match --control-token")
     return problem("control-token", f"the control API needs the {header} header")
 
 

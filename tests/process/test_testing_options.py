@@ -23,6 +23,9 @@ def test_control_token(launch) -> None:
     server = launch("--control-token", "s3cret-16-chars!")
     refused = httpx.get(server.url + "/__mock/requests")
     assert refused.status_code == 401 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == "the control API needs the x-mock-control-token header"
+    wrong = httpx.get(server.url + "/__mock/requests", headers={"x-mock-control-token": "not-the-16-char-token"})
+    assert (wrong.status_code, wrong.json()["detail"]) == (401, "the x-mock-control-token header does not match --control-token")
     ok = httpx.get(server.url + "/__mock/requests", headers={"x-mock-control-token": "s3cret-16-chars!"})
     assert ok.status_code == 200
     # the read-only health answers readiness probes without the token
