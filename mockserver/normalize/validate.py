@@ -31,11 +31,32 @@ def check_spec(doc: dict[str, Any], source: str) -> None:
         raise UserError(source, f"{prefix}: unresolvable $ref '#{getattr(exc, 'ref', '')}'") from None
     if error is None:
         return
-    while getattr(error, "context", None):  # "not valid under any of the given schemas": name the deepest cause
-        error = max(error.context, key=lambda e: len(e.absolute_path))
+    error = _deepest(_with_causes(doc, error))
     location = list(getattr(error, "absolute_path", ()) or ())
     where = f" at {pointer.join(pointer.ROOT, *location)}" if location else ""
-    raise UserError(source, f"{prefix}{where}: {_one_line(error.message)[:400]}")
+    message = str(error.message).split("\n\n", 1)[0]  # not the validator's "Failed validating..." dump
+    raise UserError(source, f"{prefix}{where}: {_one_line(message)[:400]}")
+
+
+def _with_causes(doc: dict[str, Any], error: Any) -> Any:
+    """openapi-spec-validator's error for a `oneOf` comes without the errors of its options; the
+    same check by jsonschema against the same OpenAPI 3.0 schema keeps them, so the message can
+    name the value at fault (`'strnig' is not one of [...]` at its `type`), not a whole response."""
+    if getattr(error, "context", None):
+        return error
+    from jsonschema.validators import validator_for
+    from openapi_spec_validator.schemas import schema_v30
+
+    found = next(iter(validator_for(schema_v30)(schema_v30).iter_errors(doc)), None)
+    same = found is not None and [str(p) for p in found.absolute_path] == [str(p) for p in error.absolute_path]
+    return found if same else error
+
+
+def _deepest(error: Any) -> Any:
+    """Of "not valid under any of the given schemas", the cause deepest in the document."""
+    while getattr(error, "context", None):
+        error = max(error.context, key=lambda e: len(e.absolute_path))
+    return error
 
 
 def _unused_handler(**_kwargs: Any) -> tuple[str, int]:
