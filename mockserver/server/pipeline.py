@@ -115,7 +115,9 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         """The landing page for `/`, else a 404 that names the closest routes served."""
         if request.path == "/" and request.method in ("GET", "HEAD"):
             host = request.headers.get("host", "127.0.0.1")
-            return landing.page(self.engine.apis, f"http://{host}", self.engine.config.control)
+            session = f"/__session/{request.session}" if request.session else ""  # curls stay in it
+            config = self.engine.config
+            return landing.page(self.engine.apis, f"http://{host}{session}", config.control, config.credentials, config.seed)
         if named is not None:
             return self.bad_path_value(named, request)
         closest = landing.closest_routes(self.engine.apis, request.method, request.path)

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import difflib
 import json
+import shlex
 from html import escape
+from typing import Any, Mapping
+from urllib.parse import quote, urlencode
 
-from mockserver.contract.operations import Api, example_curl
+from mockserver.base.config import Credentials
+from mockserver.base.httpfacts import is_json
+from mockserver.base.pointer import resolve
+from mockserver.contract.operations import Api, Operation
 from mockserver.base.defaults import CONTROL_PREFIX
+from mockserver.generate import RecordGenerator
 from mockserver.http.reply import Reply
 
 SWAGGER_UI = "/ui/"  # connexion's default Swagger UI path under each API's base path
@@ -27,12 +34,153 @@ def closest_routes(apis: list[Api], method: str, path: str, count: int = 3) -> l
     return [templates[template] for template in near]
 
 
-def page(apis: list[Api], base_url: str, control: bool) -> Reply:
+PLACEHOLDER_KEY = "key"  # any non-empty bearer token or API key is accepted without --api-key (security.py)
+PLACEHOLDER_BASIC = ("user", "pass")  # any user:pass pair is accepted without --basic-auth
+
+
+def runnable_curl(op: Operation, api: Api, base_url: str, credentials: Credentials = Credentials(),
+                  seed: int = 0) -> str:
+    """A curl that answers a declared 2xx when pasted into a shell, as shown.
+
+    A placeholder would not: `/pet/petId` names no record, `{...}` is no JSON, and `Bearer key`
+    is a 401 once `--api-key` is set. So every value is a real one: the id parameter's
+    documented example (it answers a record under any `--unknown-ids`), else a value the mock's
+    own generator draws from the parameter's schema; the request body generated from its
+    schema; the credentials the server was started with. Deterministic, so the page is stable.
+    """
+    generator = _generator(api, seed)
+    raw = (api.document.get("paths") or {}).get(op.path, {})
+    params = {(p.get("in"), p.get("name")): p for p in
+              (resolve(api.document, p) for p in [*(raw.get("parameters") or []),
+                                                  *(raw.get(op.method, {}).get("parameters") or [])])}
+    path, query, flags = op.base_path + op.path, [], []
+    for (where, name), param in params.items():
+        if where == "path":
+            value = _path_value(op, api, generator, param)
+            path = path.replace("{" + name + "}", quote(value, safe=""))
+        elif param.get("required") and where in ("query", "header", "cookie"):
+            value = _param_value(op, api, generator, param)
+            if where == "query":
+                query.append((name, value))
+            elif where == "header":
+                flags += ["-H", f"{name}: {value}"]
+            else:
+                flags += ["-b", f"{name}={value}"]
+    flags += _auth_flags(op, credentials, query)
+    flags += _body_flags(op, api, generator)
+    url = base_url + path + ("?" + urlencode(query) if query else "")
+    method = [] if op.method == "get" else ["-X", op.method.upper()]
+    return shlex.join(["curl", "-i", *method, *flags, url])
+
+
+_GENERATORS: dict[int, tuple[Api, int, RecordGenerator]] = {}
+
+
+def _generator(api: Api, seed: int) -> RecordGenerator:
+    """One generator per document (its plans are compiled once), kept with the API it serves."""
+    kept = _GENERATORS.get(id(api))
+    if kept is None or kept[0] is not api or kept[1] != seed:
+        kept = _GENERATORS[id(api)] = (api, seed, RecordGenerator(api.document, seed=seed))
+    return kept[2]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _param_value(op: Operation, api: Api, generator: RecordGenerator, param: Mapping[str, Any]) -> str:
+    """The parameter's documented example, else one drawn from its schema."""
+    schema = resolve(api.document, param.get("schema") or {})
+    for example in (param.get("example"), schema.get("example") if isinstance(schema, Mapping) else None,
+                    *[resolve(api.document, ex).get("value") for ex in (param.get("examples") or {}).values()]):
+        if example is not None:
+            return _text(example)
+    return _text(generator.generate(schema if isinstance(schema, dict) else {}, key=("curl", op.operation_id, param["name"])))
+
+
+def _path_value(op: Operation, api: Api, generator: RecordGenerator, param: Mapping[str, Any]) -> str:
+    """The record id a read of it answers: a documented example id, else a generated one the
+    record's id field can hold (else the mock would rightly answer 404)."""
+    binding = op.binding
+    if binding is not None and binding.param == param["name"]:
+        if op.example_ids:
+            return sorted(op.example_ids)[0]
+        value = _param_value(op, api, generator, param)
+        if binding.holds(value):
+            return value
+        if op.success is not None and op.success.schema is not None:
+            record = generator.generate(op.success.schema, key=("curl", op.operation_id))
+            found = binding.record_id(record)
+            if found is not None:
+                return found
+        return value
+    return _param_value(op, api, generator, param)
+
+
+def _auth_flags(op: Operation, credentials: Credentials, query: list[tuple[str, str]]) -> list[str]:
+    """The first security requirement the operation takes, met with the configured credentials
+    (the placeholders any value of which the mock accepts, when none are configured)."""
+    key = min(credentials.api_keys) if credentials.api_keys else PLACEHOLDER_KEY
+    user, password = min(credentials.basic) if credentials.basic else PLACEHOLDER_BASIC
+    for requirement in op.security:
+        flags: list[str] = []
+        for _name, scheme in requirement:
+            kind, word = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+            if kind == "http" and word == "basic":
+                flags += ["-u", f"{user}:{password}"]
+            elif kind in ("oauth2", "openIdConnect") or (kind == "http" and word == "bearer"):
+                flags += ["-H", f"Authorization: Bearer {key}"]
+            elif kind == "http" and word:
+                flags += ["-H", f"Authorization: {word.capitalize()} {key}"]
+            elif kind == "apiKey" and scheme.get("in") == "header":
+                flags += ["-H", f"{scheme.get('name')}: {key}"]
+            elif kind == "apiKey" and scheme.get("in") == "query":
+                query.append((str(scheme.get("name")), key))
+            elif kind == "apiKey" and scheme.get("in") == "cookie":
+                flags += ["-b", f"{scheme.get('name')}={key}"]
+        return flags
+    return []
+
+
+def _body_flags(op: Operation, api: Api, generator: RecordGenerator) -> list[str]:
+    """A body generated from the request schema, in the first media type the mock can send as
+    written: JSON first, then a form, then anything else as its own bytes."""
+    if not op.takes_body:
+        return []
+    body = resolve(api.document, api.document["paths"][op.path][op.method].get("requestBody") or {})
+    content = body.get("content") or {}
+    if not content:
+        return []
+    order = sorted(content, key=lambda media: (not is_json(media), media != "application/x-www-form-urlencoded",
+                                              media != "multipart/form-data"))
+    media = order[0]
+    schema = resolve(api.document, (content[media] or {}).get("schema") or {})
+    example = (content[media] or {}).get("example")
+    value = example if example is not None else generator.generate(
+        schema if isinstance(schema, dict) else {}, key=("curl", op.operation_id, "body"))
+    if is_json(media):
+        return ["-H", f"Content-Type: {media}", "--data-binary", json.dumps(value, ensure_ascii=False)]
+    if media == "application/x-www-form-urlencoded" and isinstance(value, dict):
+        return ["-H", f"Content-Type: {media}", "--data-binary",
+                urlencode({name: _text(item) for name, item in value.items()})]
+    if media == "multipart/form-data" and isinstance(value, dict):
+        return [flag for name, item in value.items() for flag in ("-F", f"{name}={_text(item)}")]
+    return ["-H", f"Content-Type: {media}", "--data-binary", _text(value) if value not in (None, "") else "x"]
+
+
+def page(apis: list[Api], base_url: str, control: bool, credentials: Credentials = Credentials(),
+         seed: int = 0) -> Reply:
+    """base_url: where the page was opened, with its `/__session/NAME` prefix if any."""
     sections = []
     for api in apis:
         rows = "".join(
             f"<tr><td><code>{escape(op.method.upper())}</code></td><td><code>{escape(op.base_path + op.path)}</code></td>"
-            f"<td>{escape(op.operation_id)}</td><td><code>{escape(example_curl(op, base_url))}</code></td></tr>"
+            f"<td>{escape(op.operation_id)}</td>"
+            f"<td><code>{escape(runnable_curl(op, api, base_url, credentials, seed))}</code></td></tr>"
             for op in api.operations.values())
         title = escape(str((api.document.get("info") or {}).get("title") or api.name))
         sections.append(
@@ -50,7 +198,7 @@ def page(apis: list[Api], base_url: str, control: bool) -> Reply:
             "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}"
             "table{border-collapse:collapse}td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #ddd}"
             "</style></head><body><h1>mockserver</h1>"
-            f"<p>{len(apis)} API(s), every reply validated against its contract.</p>"
+            f"<p>{len(apis)} API{'' if len(apis) == 1 else 's'}, every reply validated against its contract.</p>"
             + "".join(sections) + control_part + "</body></html>")
     return Reply(200, "text/html; charset=utf-8", html.encode("utf-8"))
 
