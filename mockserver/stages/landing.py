@@ -59,17 +59,18 @@ def runnable_curl(op: Operation, api: Api, base_url: str, credentials: Credentia
             value = _path_value(op, api, generator, param)
             path = path.replace("{" + name + "}", quote(value, safe=""))
         elif param.get("required") and where in ("query", "header", "cookie"):
-            value = _param_value(op, api, generator, param)
             if where == "query":
-                query.append((name, value))
-            elif where == "header":
+                query += _query_pairs(name, _param_raw(op, api, generator, param), param)
+                continue
+            value = _param_value(op, api, generator, param)
+            if where == "header":
                 flags += ["-H", f"{name}: {value}"]
             else:
                 flags += ["-b", f"{name}={value}"]
     flags += _auth_flags(op, credentials, query)
     flags += _body_flags(op, api, generator)
     url = base_url + path + ("?" + urlencode(query) if query else "")
-    method = [] if op.method == "get" else ["-X", op.method.upper()]
+    method = [] if op.method == "get" and "--data-binary" not in flags else ["-X", op.method.upper()]
     return shlex.join(["curl", "-i", *method, *flags, url])
 
 
@@ -92,14 +93,41 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _param_value(op: Operation, api: Api, generator: RecordGenerator, param: Mapping[str, Any]) -> str:
+def _param_raw(op: Operation, api: Api, generator: RecordGenerator, param: Mapping[str, Any]) -> Any:
     """The parameter's documented example, else one drawn from its schema."""
     schema = resolve(api.document, param.get("schema") or {})
     for example in (param.get("example"), schema.get("example") if isinstance(schema, Mapping) else None,
                     *[resolve(api.document, ex).get("value") for ex in (param.get("examples") or {}).values()]):
         if example is not None:
-            return _text(example)
-    return _text(generator.generate(schema if isinstance(schema, dict) else {}, key=("curl", op.operation_id, param["name"])))
+            return example
+    return generator.generate(schema if isinstance(schema, dict) else {}, key=("curl", op.operation_id, param["name"]))
+
+
+def _param_value(op: Operation, api: Api, generator: RecordGenerator, param: Mapping[str, Any]) -> str:
+    return _text(_param_raw(op, api, generator, param))
+
+
+def _query_pairs(name: str, value: Any, param: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A query parameter as OpenAPI serializes it: `deepObject` as `name[key]=v`, an exploded
+    object (the default) as its own properties, an exploded array as the name repeated."""
+    style, explode = param.get("style", "form"), param.get("explode", param.get("style", "form") == "form")
+    if style == "deepObject" or (isinstance(value, dict) and not explode):
+        return _bracketed(name, value) if style == "deepObject" else [(name, ",".join(
+            f"{key},{_text(item)}" for key, item in value.items()))]
+    if isinstance(value, dict):
+        return [(key, _text(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [(name, _text(item)) for item in value] if explode else [(name, ",".join(map(_text, value)))]
+    return [(name, _text(value))]
+
+
+def _bracketed(name: str, value: Any) -> list[tuple[str, str]]:
+    """`name[key][0]=v`: nested values of a form or a deepObject, as Rails, PHP and Stripe read them."""
+    if isinstance(value, dict):
+        return [pair for key, item in value.items() for pair in _bracketed(f"{name}[{key}]", item)]
+    if isinstance(value, list):
+        return [pair for index, item in enumerate(value) for pair in _bracketed(f"{name}[{index}]", item)]
+    return [(name, _text(value))]
 
 
 def _path_value(op: Operation, api: Api, generator: RecordGenerator, param: Mapping[str, Any]) -> str:
@@ -115,7 +143,7 @@ def _path_value(op: Operation, api: Api, generator: RecordGenerator, param: Mapp
         if op.success is not None and op.success.schema is not None:
             record = generator.generate(op.success.schema, key=("curl", op.operation_id))
             found = binding.record_id(record)
-            if found is not None:
+            if found is not None and binding.holds(found):
                 return found
         return value
     return _param_value(op, api, generator, param)
@@ -153,8 +181,8 @@ def _body_flags(op: Operation, api: Api, generator: RecordGenerator) -> list[str
         return []
     body = resolve(api.document, api.document["paths"][op.path][op.method].get("requestBody") or {})
     content = body.get("content") or {}
-    if not content:
-        return []
+    if not content or (op.method in ("get", "head", "delete") and not body.get("required")):
+        return []  # curl would send a GET with a body as a POST; an optional one is left out
     order = sorted(content, key=lambda media: (not is_json(media), media != "application/x-www-form-urlencoded",
                                               media != "multipart/form-data"))
     media = order[0]
@@ -165,8 +193,11 @@ def _body_flags(op: Operation, api: Api, generator: RecordGenerator) -> list[str
     if is_json(media):
         return ["-H", f"Content-Type: {media}", "--data-binary", json.dumps(value, ensure_ascii=False)]
     if media == "application/x-www-form-urlencoded" and isinstance(value, dict):
-        return ["-H", f"Content-Type: {media}", "--data-binary",
-                urlencode({name: _text(item) for name, item in value.items()})]
+        encoding = (content[media] or {}).get("encoding") or {}
+        pairs = [pair for name, item in value.items() for pair in (
+            _bracketed(name, item) if (encoding.get(name) or {}).get("style") == "deepObject" or isinstance(item, dict)
+            else _query_pairs(name, item, encoding.get(name) or {}))]
+        return ["-H", f"Content-Type: {media}", "--data-binary", urlencode(pairs)]
     if media == "multipart/form-data" and isinstance(value, dict):
         return [flag for name, item in value.items() for flag in ("-F", f"{name}={_text(item)}")]
     return ["-H", f"Content-Type: {media}", "--data-binary", _text(value) if value not in (None, "") else "x"]

@@ -48,7 +48,7 @@ def _run_all(page: str) -> dict[str, tuple[int, str]]:
     for operation_id, command in ordered:
         assert command.startswith("curl -i ") and "{...}" not in command, command
         done = subprocess.run(["bash", "-c", command.replace("curl ", f"{CURL} -sS --max-time 20 ", 1)],
-                              capture_output=True, text=True, timeout=30)
+                              capture_output=True, text=True, errors="replace", timeout=30)
         statuses = _STATUS.findall(done.stdout)
         assert statuses, (command, done.stderr)
         results[operation_id] = (int(statuses[-1]), command + "\n" + done.stdout[-600:])
