@@ -117,7 +117,9 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
             host = request.headers.get("host", "127.0.0.1")
             session = f"/__session/{request.session}" if request.session else ""  # curls stay in it
             config = self.engine.config
-            return landing.page(self.engine.apis, f"http://{host}{session}", config.control, config.credentials, config.seed)
+            state = self.engine.sessions.existing(request.session) or self.engine.sessions.default
+            return landing.page(self.engine.apis, f"http://{host}{session}", config.control, config.credentials,
+                                config.seed, lambda op: (record_id for record_id, _ in state.records.items(op)))
         if named is not None:
             return self.bad_path_value(named, request)
         closest = landing.closest_routes(self.engine.apis, request.method, request.path)

@@ -12,7 +12,7 @@ import difflib
 import json
 import shlex
 from html import escape
-from typing import Any, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import quote, urlencode
 
 from mockserver.base.config import Credentials
@@ -38,14 +38,18 @@ PLACEHOLDER_KEY = "key"  # any non-empty bearer token or API key is accepted wit
 PLACEHOLDER_BASIC = ("user", "pass")  # any user:pass pair is accepted without --basic-auth
 
 
+StoredIds = Callable[[Operation], Iterable[str]]  # the ids of the records a read of `op` answers from
+
+
 def runnable_curl(op: Operation, api: Api, base_url: str, credentials: Credentials = Credentials(),
-                  seed: int = 0) -> str:
+                  seed: int = 0, stored: StoredIds | None = None) -> str:
     """A curl that answers a declared 2xx when pasted into a shell, as shown.
 
     A placeholder would not: `/pet/petId` names no record, `{...}` is no JSON, and `Bearer key`
     is a 401 once `--api-key` is set. So every value is a real one: the id parameter's
     documented example (it answers a record under any `--unknown-ids`), else a value the mock's
-    own generator draws from the parameter's schema; the request body generated from its
+    own generator draws from the parameter's schema (a seeded or created record's id first, which
+    answers under `--unknown-ids 404` too); the request body generated from its
     schema; the credentials the server was started with. Deterministic, so the page is stable.
     """
     generator = _generator(api, seed)
@@ -56,7 +60,7 @@ def runnable_curl(op: Operation, api: Api, base_url: str, credentials: Credentia
     path, query, flags = op.base_path + op.path, [], []
     for (where, name), param in params.items():
         if where == "path":
-            value = _path_value(op, api, generator, param)
+            value = _path_value(op, api, generator, param, stored)
             path = path.replace("{" + name + "}", quote(value, safe=""))
         elif param.get("required") and where in ("query", "header", "cookie"):
             if where == "query":
@@ -130,13 +134,17 @@ def _bracketed(name: str, value: Any) -> list[tuple[str, str]]:
     return [(name, _text(value))]
 
 
-def _path_value(op: Operation, api: Api, generator: RecordGenerator, param: Mapping[str, Any]) -> str:
+def _path_value(op: Operation, api: Api, generator: RecordGenerator, param: Mapping[str, Any],
+                stored: StoredIds | None) -> str:
     """The record id a read of it answers: a documented example id, else a generated one the
     record's id field can hold (else the mock would rightly answer 404)."""
     binding = op.binding
     if binding is not None and binding.param == param["name"]:
         if op.example_ids:
             return sorted(op.example_ids)[0]
+        kept = sorted(stored(op)) if stored is not None else []
+        if kept:
+            return kept[0]
         value = _param_value(op, api, generator, param)
         if binding.holds(value):
             return value
@@ -204,14 +212,14 @@ def _body_flags(op: Operation, api: Api, generator: RecordGenerator) -> list[str
 
 
 def page(apis: list[Api], base_url: str, control: bool, credentials: Credentials = Credentials(),
-         seed: int = 0) -> Reply:
+         seed: int = 0, stored: StoredIds | None = None) -> Reply:
     """base_url: where the page was opened, with its `/__session/NAME` prefix if any."""
     sections = []
     for api in apis:
         rows = "".join(
             f"<tr><td><code>{escape(op.method.upper())}</code></td><td><code>{escape(op.base_path + op.path)}</code></td>"
             f"<td>{escape(op.operation_id)}</td>"
-            f"<td><code>{escape(runnable_curl(op, api, base_url, credentials, seed))}</code></td></tr>"
+            f"<td><code>{escape(runnable_curl(op, api, base_url, credentials, seed, stored))}</code></td></tr>"
             for op in api.operations.values())
         title = escape(str((api.document.get("info") or {}).get("title") or api.name))
         sections.append(

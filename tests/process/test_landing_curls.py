@@ -103,3 +103,19 @@ def test_basic_auth_curls_carry_the_configured_pair():
         _assert_all_succeed(server.url, page)
     finally:
         server.stop()
+
+
+
+def test_under_unknown_ids_404_a_read_names_a_record_the_mock_holds():
+    """No documented example id and no generated record: the curl names a record a client made."""
+    server = start_server("--spec", "tests/data/specs/petstore-3.0.yaml", "--unknown-ids", "404")
+    try:
+        pet = {"id": 4242, "name": "Rex", "photoUrls": ["https://example.com/rex.png"], "status": "available"}
+        assert httpx.post(server.url + "/api/v3/pet", json=pet, headers={"Authorization": "Bearer k"}).status_code == 200
+        page = httpx.get(server.url + "/", timeout=10).text
+        command = dict(_curls(page))["getPetById"]
+        assert command.endswith(f" {server.url}/api/v3/pet/4242"), command
+        done = subprocess.run(["bash", "-c", command.replace("curl ", f"{CURL} -sS ", 1)], capture_output=True, text=True)
+        assert _STATUS.findall(done.stdout) == ["200"] and '"name":"Rex"' in done.stdout.replace(" ", ""), done.stdout
+    finally:
+        server.stop()
