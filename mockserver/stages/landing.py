@@ -46,11 +46,11 @@ def runnable_curl(op: Operation, api: Api, base_url: str, credentials: Credentia
     """A curl that answers a declared 2xx when pasted into a shell, as shown.
 
     A placeholder would not: `/pet/petId` names no record, `{...}` is no JSON, and `Bearer key`
-    is a 401 once `--api-key` is set. So every value is a real one: the id parameter's
-    documented example (it answers a record under any `--unknown-ids`), else a value the mock's
-    own generator draws from the parameter's schema (a seeded or created record's id first, which
-    answers under `--unknown-ids 404` too); the request body generated from its
-    schema; the credentials the server was started with. Deterministic, so the page is stable.
+    is a 401 once `--api-key` is set. So every value is a real one. An id is the parameter's
+    documented example (it answers a record under any `--unknown-ids`), else a record the
+    session holds (seeded or created: it answers under `--unknown-ids 404` too), else one the
+    mock's own generator draws; the body is generated from the request schema; the credentials
+    are the ones the server was started with. Deterministic for a given state of the records.
     """
     generator = _generator(api, seed)
     raw = (api.document.get("paths") or {}).get(op.path, {})
@@ -74,7 +74,8 @@ def runnable_curl(op: Operation, api: Api, base_url: str, credentials: Credentia
     flags += _auth_flags(op, credentials, query)
     flags += _body_flags(op, api, generator)
     url = base_url + path + ("?" + urlencode(query) if query else "")
-    method = [] if op.method == "get" and "--data-binary" not in flags else ["-X", op.method.upper()]
+    sends_body = "--data-binary" in flags or "-F" in flags  # curl then sends a POST unless told
+    method = [] if op.method == "get" and not sends_body else ["-X", op.method.upper()]
     return shlex.join(["curl", "-i", *method, *flags, url])
 
 
