@@ -5,10 +5,11 @@ example cannot drift from the code.
 bin folder; a `mockserver serve ... &` line is started as a real server on a free port (`--port
 0`, as tests/mockserver_process.py does) and the block's `127.0.0.1:4010`/`localhost:4010` point
 at it; a block that starts none runs against a shared default server, reset first. Every curl's
-status is recorded and none may be a 5xx. `python` blocks run with this interpreter, a pytest
-example (`def test_...`, its file named on its first line) through pytest in a fresh folder.
-`text` blocks are not code. A block right after `<!-- not run: runs the suite itself -->` (`make
-test` would run this test again) is skipped, and at most two may be.
+status is recorded: none may be a 5xx, and one its comment names (`# the 404`) must be that one.
+`python` blocks run with this interpreter, a pytest example (`def test_...`, its file named on
+its first line) through pytest in a fresh folder. `text` blocks are not code. A block right after
+`<!-- not run: runs the suite itself -->` (`make test` would run this test again) is skipped, and
+at most two may be.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def run_shell(block: Block, default_server: RunningServer) -> None:
         for line in block.code.replace("\\\n", " ").splitlines():
             words = shlex.split(line, comments=True)
             if len(words) >= 2 and words[0].endswith("mockserver") and words[1] == "serve":
-                assert words[-1] == "&", f"README line {block.line}: a server must run in the background"
+                assert words[-1] == "&", f"README line {block.line}: runs in the background"
                 started.append(start_server(*words[2:-1]))
             else:
                 script.append(line)
@@ -138,7 +139,11 @@ def run_shell(block: Block, default_server: RunningServer) -> None:
     assert done.returncode == 0, f"README line {block.line}:\n{done.stdout}\n{done.stderr}"
     statuses = [int(status) for status in STATUS.findall(done.stdout)]
     assert statuses == [] or all(0 < status < 500 for status in statuses), done.stdout
-    assert len(statuses) == sum(1 for line in script if re.match(r"\s*curl\s", line)), done.stdout
+    curls = [line for line in script if re.match(r"\s*curl\s", line)]
+    assert len(statuses) == len(curls), done.stdout
+    for line, status in zip(curls, statuses):  # a status its comment promises ("# the 404")
+        promised = re.search(r"#.*\b([1-5]\d\d)\b", line)
+        assert not promised or int(promised.group(1)) == status, f"{line}\n{done.stdout}"
 
 
 def run_python(block: Block, default_server: RunningServer, tmp_path: Path) -> None:
