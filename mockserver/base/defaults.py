@@ -49,7 +49,7 @@ MAX_REASON_CHARS = 300  # a 400's reason quotes the value refused; longer ones a
 MAX_VIOLATIONS_SAID = 10  # what is wrong with one request body, item by item, in a generated error body
 MAX_BODY_DEPTH = 64  # nested arrays and objects in a request body (JSON, XML, form); 400 beyond
 
-# Bounds on what one request or connection may hold or take (README "Bounds").
+# Bounds on what one request or connection may hold or take (docs/serving-reference.md, "Bounds").
 MAX_HEADER_BYTES = 64 * 1024  # a request's header names and values together (431 beyond)
 MAX_RECORD_BYTES = 256 * 1024  # one stored record as compact JSON (413 beyond)
 JOURNAL_HEADER_LIMIT = 1024  # bytes of each header value the journal keeps (cut with JOURNAL_CUT)
