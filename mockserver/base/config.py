@@ -29,7 +29,7 @@ class ServeConfig:
     mounts: Mapping[str, str] = field(default_factory=dict)
     credentials: Credentials = Credentials()
     unknown_ids: str = defaults.UNKNOWN_IDS
-    keep_generated: bool = False  # lists show generated records beside stored ones (crud.py)
+    empty_collections: bool = False  # lists show only stored records, generated ones never (crud.py)
     seed: int = defaults.SEED
     cors: bool = True
     quiet: bool = False

@@ -14,7 +14,7 @@ import socket
 import sys
 from pathlib import Path
 
-from mockserver.base import defaults
+from mockserver.base import defaults, notices
 from mockserver.adapters.argparse import SubParsers
 from mockserver.contract.operations import Api, example_curl
 from mockserver.stages.landing import SWAGGER_UI
@@ -100,9 +100,10 @@ def add_serve_parser(sub: SubParsers) -> None:
                        help="accept only these basic credentials (repeatable; default: any)")
     serve.add_argument("--unknown-ids", choices=defaults.UNKNOWN_IDS_CHOICES, default=defaults.UNKNOWN_IDS,
                        help="unknown record ids: generate a record, or answer the declared 404 (default: generate)")
-    serve.add_argument("--keep-generated", action="store_true",
-                       help="lists keep their generated records beside created ones (default: once a client "
-                            "writes, a list shows only stored records)")
+    serve.add_argument("--empty-collections", action="store_true",
+                       help="lists start empty and show only the records clients and fixtures stored "
+                            "(default: generated records, beside the stored ones)")
+    serve.add_argument("--keep-generated", action="store_true", help=argparse.SUPPRESS)  # deprecated: the default
     serve.add_argument("--seed", type=int, default=defaults.SEED,
                        help=f"seed of generated records (default: {defaults.SEED})")
     serve.add_argument("--no-cors", dest="cors", action="store_false", help="do not answer CORS")
@@ -168,6 +169,10 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
     unsafe = unsafe_control_plane(args.control, args.host, args.control_token)
     if unsafe is not None:  # before anything is loaded: one line, exit 2
         raise UserError(*unsafe)
+    if args.keep_generated and args.empty_collections:
+        raise UserError("--keep-generated", "contradicts --empty-collections; leave it out (it is the default now)")
+    if args.keep_generated:  # accepted so that old scripts still start; it changes nothing
+        notices.warn(["--keep-generated is the default now and does nothing; --empty-collections starts lists empty"])
     for flag, folder in (("--fixtures-dir", args.fixtures_dir), ("--specs-dir", args.specs_dir)):
         if folder is not None and not Path(folder).is_dir():  # a folder the user named must exist
             raise UserError(f"{flag} {folder}", "no such folder")
@@ -181,7 +186,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         mounts=dict(args.mount),
         credentials=Credentials(api_keys=frozenset(args.api_key), basic=frozenset(args.basic_auth)),
         unknown_ids=args.unknown_ids,
-        keep_generated=args.keep_generated,
+        empty_collections=args.empty_collections,
         seed=args.seed,
         cors=args.cors,
         quiet=args.quiet,

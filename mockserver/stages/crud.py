@@ -105,7 +105,7 @@ class Crud:
             return None
         records = self.sessions.get(request.session).records  # the request's session's
         if role.kind == "list":
-            return self._list(records, op, role, request, success)
+            return self._list(records, op, role, reader, request, success)
         if role.kind == "create":
             return self._create(records, op, role, reader, request, success)
         found = self._existing(records, op, role, reader, request)
@@ -252,15 +252,12 @@ class Crud:
             reply = reply.explained(f"ignored {', '.join(ignored)}: the record cannot hold the value sent")
         return reply
 
-    def _list(self, records: RecordStore, op: Operation, role: Role, request: MockRequest,
+    def _list(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
               success: DeclaredResponse) -> Reply | None:
-        keep = self.config.keep_generated
-        if not keep and not records.holds_state(op):
-            return None  # nothing stored and nothing written yet: a generated page, as a stateless mock
         prefix = "".join(parent + PARENT_SEPARATOR for parent in role.parent_ids(request.path_params))
         found = [record for key, record in records.items(op) if key.startswith(prefix)]
-        if keep:
-            found += self._kept(records, op, role, success, prefix, found)
+        if not self.config.empty_collections:  # the generated collection stays beside what clients stored
+            found += self._kept(records, op, role, reader, success, prefix, found)
         document = self.generators[op.api].document
         known = schema_properties(document, role.resource.record_schema)
         paging = {name for name in (op.pagination.page_param, op.pagination.size_param, op.pagination.offset_param)
@@ -283,27 +280,39 @@ class Crud:
             body = self._fit_items(op, role, success, items_schema, pins, body)
         return self.build.reply(op, success.status, success, body)
 
-    def _kept(self, records: RecordStore, op: Operation, role: Role, success: DeclaredResponse, prefix: str,
-              stored: list[Any]) -> list[Any]:
-        """`--keep-generated`: the generated collection, after the stored records. One body for
-        the whole collection (the same for every page and request); an item whose id is stored
-        shows as stored, a deleted one not at all."""
+    def _kept(self, records: RecordStore, op: Operation, role: Role, reader: Operation, success: DeclaredResponse,
+              prefix: str, stored: list[Any]) -> list[Any]:
+        """The generated collection, after the stored records (unless `--empty-collections`). One
+        body for the whole collection (the same for every page, request and write, so the items a
+        client saw before its first create are still there after it); an item whose id is stored
+        shows as stored, once, a deleted one not at all."""
         if success.schema is None or role.items is None:
             return []
-        pins: dict[tuple[Any, ...], Any] = {}
-        if op.pagination is not None:
-            low, high = GENERATED_TOTAL
-            total = low + stable_int(op.operation_id, self.generators[op.api].seed) % (high - low)
-            pins[role.items + (total - 1,)] = UNSET
+        # as many as a generated page says its collection holds, paged or not (a filter then
+        # finds some: `findByStatus?status=sold`), within the array's own maxItems
+        low, high = GENERATED_TOTAL
+        total = low + stable_int(op.operation_id, self.generators[op.api].seed) % (high - low)
+        document = self.generators[op.api].document
+        most = (resolve(document, _array_at(document, success.schema, role.items)) or {}).get("maxItems")
+        if isinstance(most, int) and not isinstance(most, bool):
+            total = min(total, most)
+        id_path = (*role.resource.id_at, role.resource.id_field)  # every item has an id: a record a client can open
+        pins: dict[tuple[Any, ...], Any] = {role.items + (index, *id_path): UNSET for index in range(total)}
         body = self.generators[op.api].generate(success.schema, key=(op.operation_id, "kept", prefix), pins=pins)
         items = _unwrap(body, role.items)
         taken = {str(role.resource.id_of(record)) for record in stored}
         kept = []
+        assert reader.binding is not None
         for item in items if isinstance(items, list) else ():
             record_id = role.resource.id_of(item)
-            if record_id is not None and (str(record_id) in taken or records.is_deleted(op, prefix + str(record_id))):
+            if record_id is None or str(record_id) in taken or records.is_deleted(op, prefix + str(record_id)) \
+                    or not reader.binding.holds(str(record_id)):
                 continue
-            kept.append(item)
+            taken.add(str(record_id))
+            # the record a read of this id answers (and a write starts from), not another one
+            # drawn for the list: what a client opens from the list is what it listed
+            record = reader.binding.unwrap(self.build.generated(reader, str(record_id)))
+            kept.append(record if isinstance(record, dict) else item)
         return kept
 
     def _item(self, op: Operation, items_schema: Any, record: Any) -> Any:

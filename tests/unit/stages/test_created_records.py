@@ -96,7 +96,7 @@ def test_a_value_the_parameter_refuses_is_the_clients_mistake(api: InProcess) ->
 
 
 def test_keep_generated_lists_both_and_forgets_a_deleted_one(clock: Clock) -> None:
-    kept = InProcess(NOTES, keep_generated=True)
+    kept = InProcess(NOTES)
     before = _call(kept, "GET", "/notes?per_page=100")
     note = _call(kept, "POST", "/notes", {"title": "Mine"})
     after = _call(kept, "GET", "/notes?per_page=100")
