@@ -1,6 +1,7 @@
 """Created records and generated lists as a client of a notes API expects them (issue 24):
 schema defaults on create, write-time `created_at`/`updated_at`, equality filters on generated
-lists, and generated notes kept beside created ones under `--keep-generated`."""
+lists, and generated notes kept beside created ones (the default; `--empty-collections` for an
+empty start)."""
 
 from __future__ import annotations
 
@@ -38,8 +39,8 @@ def notes() -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def kept() -> Iterator[httpx.Client]:
-    yield from _serve("--keep-generated")
+def empty() -> Iterator[httpx.Client]:
+    yield from _serve("--empty-collections")
 
 
 @pytest.fixture()
@@ -92,21 +93,24 @@ def test_a_generated_list_honours_an_equality_filter(api: httpx.Client) -> None:
 
 
 def test_a_stored_list_honours_an_equality_filter(api: httpx.Client) -> None:
+    generated = api.get("/notes", params={"status": "draft", "per_page": 100}).json()
     draft = api.post("/notes", json={"title": "One"}).json()
-    api.post("/notes", json={"title": "Two", "status": "published"})
-    listed = api.get("/notes", params={"status": "draft"}).json()
-    assert listed["data"] == [draft]
-    assert listed["meta"] == {"page": 1, "per_page": 20, "total": 1}
+    published = api.post("/notes", json={"title": "Two", "status": "published"}).json()
+    listed = api.get("/notes", params={"status": "draft", "per_page": 100}).json()
+    assert listed["data"] == [draft, *generated["data"]] and published not in listed["data"]
+    assert listed["meta"] == {"page": 1, "per_page": 100, "total": generated["meta"]["total"] + 1}
 
 
-def test_by_default_a_create_starts_the_list_empty(api: httpx.Client) -> None:
-    """Today's behaviour, kept: once written to, a collection lists what was stored."""
-    note = api.post("/notes", json={"title": "Only"}).json()
-    assert api.get("/notes").json()["data"] == [note]
+def test_empty_collections_list_only_what_was_stored(empty: httpx.Client) -> None:
+    """`--empty-collections`: empty from the start, then exactly what clients stored."""
+    assert empty.post("/__mock/reset").status_code == 204
+    assert empty.get("/notes").json() == {"data": [], "meta": {"page": 1, "per_page": 20, "total": 0}}
+    note = empty.post("/notes", json={"title": "Only"}).json()
+    assert empty.get("/notes").json() == {"data": [note], "meta": {"page": 1, "per_page": 20, "total": 1}}
 
 
-def test_keep_generated_lists_generated_notes_beside_created_ones(kept: httpx.Client) -> None:
-    assert kept.post("/__mock/reset").status_code == 204
+def test_generated_notes_stay_beside_created_ones(api: httpx.Client) -> None:
+    kept = api
     before = kept.get("/notes", params={"per_page": 100}).json()
     note = kept.post("/notes", json={"title": "Mine"}).json()
     after = kept.get("/notes", params={"per_page": 100}).json()
@@ -125,7 +129,7 @@ def test_keep_generated_lists_generated_notes_beside_created_ones(kept: httpx.Cl
 
 @pytest.fixture(scope="module")
 def workers() -> Iterator[RunningServer]:
-    running = start_server("--workers", "2", "--keep-generated", "--spec", str(NOTES))
+    running = start_server("--workers", "2", "--spec", str(NOTES))
     yield running
     running.stop()
     assert "Traceback" not in running.log() and "contract violation" not in running.log()

@@ -1,7 +1,8 @@
 """Issue 12: whole APIs as working fakes, on public documents and a hand-written one.
 
-Each resource runs create -> read -> list (finds it) -> update -> read (sees it) -> delete ->
-read (the declared 404) against the real server. The mock validates every reply against the
+Each resource runs create -> read -> list (finds it, first, before the generated records that
+stay beside it) -> update -> read (sees it) -> delete -> read (the declared 404) against the real
+server. The mock validates every reply against the
 contract before it leaves (a violation would be a 500), and each test also checks the log.
 """
 
@@ -48,12 +49,16 @@ def test_petstore_pets(api: httpx.Client) -> None:
     assert (pet["id"], pet["name"], pet["status"]) == (42, "Rex", "available")
     assert api.get("/api/v3/pet/42", headers=PETSTORE).json() == pet
     listed = api.get("/api/v3/pet/findByStatus", params={"status": "available"}, headers=PETSTORE)
-    assert listed.status_code == 200 and listed.json() == [pet]
-    assert api.get("/api/v3/pet/findByStatus", params={"status": "sold"}, headers=PETSTORE).json() == []
+    assert listed.status_code == 200 and listed.json()[0] == pet  # then the generated available pets
+    assert {p["status"] for p in listed.json()} == {"available"} and [p["id"] for p in listed.json()].count(42) == 1
+    sold = api.get("/api/v3/pet/findByStatus", params={"status": "sold"}, headers=PETSTORE).json()
+    assert sold and {p["status"] for p in sold} == {"sold"} and all(p["id"] != 42 for p in sold)
     updated = api.put("/api/v3/pet", headers=PETSTORE, json={"id": 42, "name": "Max", "photoUrls": []})
     assert updated.json() == {**pet, "name": "Max"}
-    sold = api.post("/api/v3/pet/42", params={"status": "sold"}, headers=PETSTORE)  # the form update, by query
-    assert sold.json() == {**pet, "name": "Max", "status": "sold"}
+    sold_now = api.post("/api/v3/pet/42", params={"status": "sold"}, headers=PETSTORE)  # the form update, by query
+    assert sold_now.json() == {**pet, "name": "Max", "status": "sold"}
+    assert api.get("/api/v3/pet/findByStatus", params={"status": "sold"}, headers=PETSTORE).json() == \
+        [sold_now.json(), *sold]
     assert api.get("/api/v3/pet/42", headers=PETSTORE).json() == {**pet, "name": "Max", "status": "sold"}
     assert api.delete("/api/v3/pet/42", headers=PETSTORE).status_code == 200
     assert api.get("/api/v3/pet/42", headers=PETSTORE).status_code == 404
@@ -121,22 +126,27 @@ def test_museum_list_pages_over_stored_events(api: httpx.Client) -> None:
 # -- a hand-written document: envelopes, client-chosen keys, merge patch, nested records ----------
 
 def test_todos_with_envelopes_client_keys_and_merge_patch(api: httpx.Client) -> None:
+    generated = api.get(TODOS + "/todos", params={"per_page": 50}).json()["todos"]
+    assert generated and all(todo["code"] != "milk" for todo in generated)
     created = api.post(TODOS + "/todos", json={"todo": {"code": "milk", "title": "Buy milk"}})
     assert created.status_code == 201
     todo = created.json()["todo"]
     assert (todo["code"], todo["title"], todo["done"]) == ("milk", "Buy milk", False)
     assert api.get(TODOS + "/todos/milk").json() == {"todo": todo}
-    page = api.get(TODOS + "/todos", params={"per_page": 5}).json()
-    assert page == {"todos": [todo], "meta": {"current_page": 1, "next_page": None, "prev_page": None,
-                                               "total_pages": 1, "total_count": 1}}
+    page = api.get(TODOS + "/todos", params={"per_page": 5}).json()  # the stored record first, then the generated
+    total = len(generated) + 1
+    assert page == {"todos": [todo, *generated[:4]], "meta": {"current_page": 1, "next_page": 2, "prev_page": None,
+                                                              "total_pages": -(-total // 5), "total_count": total}}
     patched = api.patch(TODOS + "/todos/milk", content=b'{"todo": {"done": true, "notes": "semi-skimmed"}}',
                         headers={"content-type": "application/merge-patch+json"})
     assert patched.json() == {"todo": {**todo, "done": True, "notes": "semi-skimmed"}}
     removed = api.patch(TODOS + "/todos/milk", content=b'{"todo": {"notes": null}}',
                         headers={"content-type": "application/merge-patch+json"})
     assert "notes" not in removed.json()["todo"]  # RFC 7386: null removes
-    assert api.get(TODOS + "/todos", params={"done": "true"}).json()["todos"] == [removed.json()["todo"]]
-    assert api.get(TODOS + "/todos", params={"done": "false"}).json()["todos"] == []
+    done = api.get(TODOS + "/todos", params={"done": "true", "per_page": 50}).json()["todos"]
+    assert done == [removed.json()["todo"], *(todo for todo in generated if todo["done"])]
+    assert api.get(TODOS + "/todos", params={"done": "false", "per_page": 50}).json()["todos"] == \
+        [todo for todo in generated if not todo["done"]]
     assert api.post(TODOS + "/todos/milk/complete").json() == removed.json()  # an action on the record
     assert api.delete(TODOS + "/todos/milk").json() == removed.json()
     gone = api.get(TODOS + "/todos/milk")
@@ -145,6 +155,7 @@ def test_todos_with_envelopes_client_keys_and_merge_patch(api: httpx.Client) -> 
 
 
 def test_todos_refuse_a_taken_key_and_an_invalid_body_in_the_services_shape(api: httpx.Client) -> None:
+    generated = api.get(TODOS + "/todos").json()["meta"]["total_count"]
     assert api.post(TODOS + "/todos", json={"todo": {"code": "milk", "title": "Buy milk"}}).status_code == 201
     taken = api.post(TODOS + "/todos", json={"todo": {"code": "milk", "title": "Again"}})
     assert (taken.status_code, taken.json()) == (409, {"error": "conflict", "message": "code already taken"})
@@ -153,22 +164,28 @@ def test_todos_refuse_a_taken_key_and_an_invalid_body_in_the_services_shape(api:
     assert "'title' is a required property" in invalid.headers["x-mock-problem"]
     wrong_type = api.post(TODOS + "/todos", json={"todo": {"code": "bread", "title": 7}})
     assert wrong_type.status_code == 422
-    assert api.get(TODOS + "/todos").json()["meta"]["total_count"] == 1  # nothing refused was stored
+    assert api.get(TODOS + "/todos").json()["meta"]["total_count"] == generated + 1  # nothing refused was stored
 
 
 def test_nested_tasks_belong_to_their_project(api: httpx.Client) -> None:
+    generated = {project: api.get(f"{TODOS}/projects/{project}/tasks").json() for project in ("p1", "p2")}
+    assert generated["p1"] != generated["p2"]  # each project its own generated tasks
     one = api.post(TODOS + "/projects/p1/tasks", json={"name": "Write tests"})
     assert (one.status_code, one.json()["id"], one.json()["name"]) == (201, 1, "Write tests")
     two = api.post(TODOS + "/projects/p1/tasks", json={"name": "Ship"}).json()
     other = api.post(TODOS + "/projects/p2/tasks", json={"name": "Other"}).json()
-    assert api.get(TODOS + "/projects/p1/tasks").json() == [one.json(), two]
-    assert api.get(TODOS + "/projects/p2/tasks").json() == [other]
+
+    def beside(project: str, *stored: dict) -> list[dict]:  # stored first, then the generated ones (ids not taken)
+        return [*stored, *(task for task in generated[project] if task["id"] not in {t["id"] for t in stored})]
+
+    assert api.get(TODOS + "/projects/p1/tasks").json() == beside("p1", one.json(), two)
+    assert api.get(TODOS + "/projects/p2/tasks").json() == beside("p2", other)
     replaced = api.put(TODOS + "/projects/p1/tasks/2", json={"name": "Ship it", "estimate_hours": 3})
     assert replaced.json() == {"id": 2, "name": "Ship it", "estimate_hours": 3}
     assert api.get(TODOS + "/projects/p1/tasks/2").json() == replaced.json()
     assert api.delete(TODOS + "/projects/p1/tasks/2").status_code == 204
     assert api.get(TODOS + "/projects/p1/tasks/2").status_code == 404
-    assert api.get(TODOS + "/projects/p1/tasks").json() == [one.json()]
+    assert api.get(TODOS + "/projects/p1/tasks").json() == [task for task in beside("p1", one.json()) if task["id"] != 2]
     invalid = api.post(TODOS + "/projects/p1/tasks", json={"estimate_hours": 2})  # no name: the declared 400
     assert (invalid.status_code, invalid.json()["error"]) == (400, "bad_request")
 
@@ -182,7 +199,7 @@ def test_created_records_are_the_control_apis_records(api: httpx.Client) -> None
     assert api.put("/__mock/records/findTodo/eggs", json={"code": "eggs", "title": "Eggs", "done": False,
                                                          "created_at": "2026-01-01T00:00:00Z"}).status_code in (200, 201)
     codes = [todo["code"] for todo in api.get(TODOS + "/todos").json()["todos"]]
-    assert codes == ["milk", "eggs"]
+    assert codes[:2] == ["milk", "eggs"] and codes.count("milk") == codes.count("eggs") == 1  # then the generated
 
 
 def test_a_server_assigned_id_never_takes_a_stored_records(api: httpx.Client) -> None:
@@ -227,7 +244,8 @@ def test_resources_shows_what_was_inferred(api: httpx.Client) -> None:
 
 
 def test_records_per_resource_are_capped_oldest_first() -> None:
-    capped = start_server("--spec", str(ANYDOC / "todos-crud.yaml"), "--records-per-resource", "2")
+    # the stored records exactly: no generated ones beside them
+    capped = start_server("--spec", str(ANYDOC / "todos-crud.yaml"), "--records-per-resource", "2", "--empty-collections")
     try:
         for code in ("a", "b", "c"):
             assert httpx.post(capped.url + TODOS + "/todos", json={"todo": {"code": code, "title": code}}).status_code == 201
