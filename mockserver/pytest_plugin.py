@@ -10,7 +10,8 @@ that base URL, even one that joins relative paths onto it, stays in the session;
 `mock_server.headers` carries it as a header for clients that set headers instead.
 Extra `mockserver serve` flags come from the `mockserver_args` ini option, e.g. in pytest.ini:
 `mockserver_args = --unknown-ids=404 --api-key sk_test`; the paths in it are read from the ini
-file's folder. A control token (for a mock that requires one) comes from the
+file's folder; `mockserver_args = --empty-collections` makes lists hold only what a test stored
+(by default its records come first, then the generated ones). A control token (for a mock that requires one) comes from the
 MOCKSERVER_CONTROL_TOKEN environment variable or the `mockserver_control_token` ini option.
 """
 

@@ -1,0 +1,115 @@
+"""Issue 24: the generated items stay visible beside created ones, unless `--empty-collections`.
+
+A list is the stored records first, then the resource's generated collection: the same before
+and after a write, every generated item the record a read of its id answers, a deleted one gone
+(its read the declared 404), an updated one shown once, as updated; totals and pages count both,
+filters hold on both. In-process, on the notes document (no examples) and Museum (examples)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from tests.inprocess import InProcess
+from tests.mockserver_process import REPO
+
+NOTES = REPO / "tests" / "data" / "anydoc" / "notes-3.1.yaml"
+MUSEUM = REPO / "tests" / "data" / "specs" / "museum-3.1.yaml"
+AUTH = {"Authorization": "Bearer t", "content-type": "application/json"}
+
+
+def _call(mock: InProcess, method: str, path: str, body: Any = None, status: int | None = None) -> Any:
+    response = mock.request(method, path, AUTH, None if body is None else json.dumps(body).encode())
+    assert response.status_code < 300 if status is None else response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+@pytest.fixture(scope="module")
+def notes() -> InProcess:
+    return InProcess(NOTES, allowed_hosts=("mock.test",))
+
+
+@pytest.fixture()
+def api(notes: InProcess) -> InProcess:
+    assert notes.request("POST", "/__mock/reset").status_code == 204
+    return notes
+
+
+def test_a_created_note_comes_first_and_the_generated_ones_stay(api: InProcess) -> None:
+    before = _call(api, "GET", "/notes?per_page=100")
+    assert 10 <= before["meta"]["total"] == len(before["data"]) < 50
+    note = _call(api, "POST", "/notes", {"title": "Mine"})
+    after = _call(api, "GET", "/notes?per_page=100")
+    assert after == {"data": [note, *before["data"]],
+                     "meta": {"page": 1, "per_page": 100, "total": before["meta"]["total"] + 1}}
+
+
+def test_pages_count_stored_and_generated_records(api: InProcess) -> None:
+    generated = _call(api, "GET", "/notes?per_page=100")["data"]
+    made = [_call(api, "POST", "/notes", {"title": f"Note {n}"}) for n in range(3)]
+    everything = [*made, *generated]
+    pages = [_call(api, "GET", f"/notes?per_page=5&page={page}") for page in range(1, len(everything) // 5 + 2)]
+    assert [note for page in pages for note in page["data"]] == everything
+    assert all(page["meta"] == {"page": n, "per_page": 5, "total": len(everything)} for n, page in enumerate(pages, 1))
+
+
+def test_every_listed_generated_note_is_the_one_its_read_answers(api: InProcess) -> None:
+    listed = _call(api, "GET", "/notes?per_page=100")["data"]
+    assert [_call(api, "GET", f"/notes/{note['id']}") for note in listed] == listed
+
+
+def test_a_deleted_generated_note_is_gone_and_an_updated_one_shows_once(api: InProcess) -> None:
+    listed = _call(api, "GET", "/notes?per_page=100")["data"]
+    gone, changed = listed[0], listed[1]
+    _call(api, "DELETE", f"/notes/{gone['id']}", status=204)
+    _call(api, "GET", f"/notes/{gone['id']}", status=404)
+    patched = _call(api, "PATCH", f"/notes/{changed['id']}", {"title": "Renamed"})
+    assert {k: v for k, v in patched.items() if k not in ("title", "updated_at")} == \
+        {k: v for k, v in changed.items() if k not in ("title", "updated_at")}  # the listed note, changed
+    after = _call(api, "GET", "/notes?per_page=100")
+    assert after["data"] == [patched, *listed[2:]]
+    assert after["meta"]["total"] == len(listed) - 1
+
+
+def test_a_filter_holds_on_stored_and_generated_notes(api: InProcess) -> None:
+    listed = _call(api, "GET", "/notes?per_page=100")["data"]
+    mine = _call(api, "POST", "/notes", {"title": "Mine"})  # a draft, the schema's default
+    for status in ("draft", "published", "archived"):
+        page = _call(api, "GET", f"/notes?status={status}&per_page=100")
+        expected = [*([mine] if status == "draft" else []), *(n for n in listed if n["status"] == status)]
+        assert page == {"data": expected, "meta": {"page": 1, "per_page": 100, "total": len(expected)}}
+        assert expected  # every status has some notes to show
+
+
+def test_sessions_share_the_generated_notes_not_the_created_ones(api: InProcess) -> None:
+    def in_session(name: str, method: str, path: str, body: Any = None) -> Any:
+        response = api.request(method, path, {**AUTH, "x-mock-session": name},
+                               None if body is None else json.dumps(body).encode())
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    generated = in_session("a", "GET", "/notes?per_page=100")["data"]
+    note = in_session("b", "POST", "/notes", {"title": "B's"})
+    assert in_session("b", "GET", "/notes?per_page=100")["data"] == [note, *generated]
+    assert in_session("a", "GET", "/notes?per_page=100")["data"] == generated
+
+
+def test_empty_collections_start_empty_and_list_what_was_stored() -> None:
+    empty = InProcess(NOTES, empty_collections=True)
+    assert _call(empty, "GET", "/notes?per_page=5") == {"data": [], "meta": {"page": 1, "per_page": 5, "total": 0}}
+    note = _call(empty, "POST", "/notes", {"title": "Only"})
+    assert _call(empty, "GET", "/notes?per_page=5") == {"data": [note], "meta": {"page": 1, "per_page": 5, "total": 1}}
+    assert _call(empty, "GET", "/notes/not-stored")["id"] == "not-stored"  # reads: --unknown-ids decides
+
+
+def test_every_generated_item_of_a_document_with_examples_has_its_id() -> None:
+    museum = InProcess(MUSEUM)
+    headers = {"Authorization": "Basic " + base64.b64encode(b"user:pass").decode()}
+    base = "/_mock/docs/openapi/museum-api/special-events"
+    listed = museum.get(base + "?limit=30", headers)
+    assert listed.status_code == 200 and len(listed.json()) >= 10
+    for event in listed.json():
+        assert museum.get(f"{base}/{event['eventId']}", headers).json() == event
