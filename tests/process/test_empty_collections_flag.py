@@ -66,3 +66,32 @@ def test_empty_collections_across_two_workers() -> None:
     finally:
         running.stop()
     assert "Traceback" not in running.log()
+
+
+def test_two_instances_on_one_redis_list_the_same_notes(tmp_path) -> None:
+    """The shared store: a note created on one instance, a generated one deleted and another
+    patched on the other; both list the same notes, stored first, in the same order."""
+    from tests.process.test_shared_state import Redis
+
+    redis = Redis(tmp_path)
+    redis.start()
+    servers = []
+    try:
+        servers = [start_server("--spec", str(NOTES), "--state", redis.url) for _ in range(2)]
+        one, two = (httpx.Client(base_url=server.url, headers=AUTH, timeout=30) for server in servers)
+        with one, two:
+            assert one.post("/__mock/reset").status_code == 204
+            generated = two.get("/notes", params={"per_page": 100}).json()["data"]
+            note = one.post("/notes", json={"title": "Mine"}).json()
+            assert two.delete(f"/notes/{generated[0]['id']}").status_code == 204
+            patched = two.patch(f"/notes/{generated[1]['id']}", json={"status": "archived"}).json()
+            listed = [client.get("/notes", params={"per_page": 100}).json() for client in (one, two)]
+            assert listed[0] == listed[1]
+            assert listed[0]["data"] == [note, patched, *generated[2:]]
+            assert listed[0]["meta"]["total"] == len(generated)
+            assert one.get(f"/notes/{generated[0]['id']}").status_code == 404
+    finally:
+        for server in servers:
+            server.stop()
+        redis.stop()
+    assert all("Traceback" not in server.log() for server in servers)
