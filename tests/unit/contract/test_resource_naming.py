@@ -23,7 +23,10 @@ BASE = "/naming"
 
 @pytest.fixture()
 def mock() -> InProcess:
-    return InProcess(DOC)
+    """Lists hold exactly what was stored (`--empty-collections`): these tests check which
+    collection a created record lands in, not the generated records beside it (those:
+    tests/unit/stages/test_generated_beside_created.py)."""
+    return InProcess(DOC, empty_collections=True)
 
 
 def call(mock: InProcess, method: str, path: str, json_body: Any = None, form: str | None = None) -> httpx.Response:

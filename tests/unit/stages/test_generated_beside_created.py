@@ -113,3 +113,48 @@ def test_every_generated_item_of_a_document_with_examples_has_its_id() -> None:
     assert listed.status_code == 200 and len(listed.json()) >= 10
     for event in listed.json():
         assert museum.get(f"{base}/{event['eventId']}", headers).json() == event
+
+
+NAMING = REPO / "tests" / "data" / "anydoc" / "resource-naming.yaml"
+
+
+@pytest.mark.parametrize("create, body, form, listing, items", [
+    ("/v1/customers", None, "email=ada%40example.com&name=Ada", "/v1/customers?limit=100", ("data",)),
+    ("/repos/o/r/issues", {"title": "Bug"}, None, "/repos/o/r/issues?per_page=100", ()),
+    ("/repos/o/r/pulls", {"title": "Fix it"}, None, "/repos/o/r/pulls?per_page=100", ()),  # items shaped otherwise
+    ("/bookings", {"guest": "Ada", "nights": 2}, None, "/bookings", ("data",)),  # an allOf envelope
+    ("/api/v1/namespaces/default/configmaps", {"metadata": {"name": "settings"}, "data": {"mode": "fast"}}, None,
+     "/api/v1/namespaces/default/configmaps", ("items",)),  # the id in `metadata`
+    ("/v1/transfers/tr_1/reversals", None, "amount=100", "/v1/transfers/tr_1/reversals?limit=100", ("data",)),
+])
+def test_other_shapes_list_the_created_record_first_then_generated_ones(
+        create: str, body: Any, form: str | None, listing: str, items: tuple[str, ...]) -> None:
+    """Envelopes, parents, ids inside `metadata`, items shaped otherwise than the record: the
+    created record first, generated ones after it, every reply valid (a violation is a 500)."""
+    mock = InProcess(NAMING)
+
+    def call(method: str, path: str, payload: Any = None, text: str | None = None) -> Any:
+        headers, content = {}, None
+        if payload is not None:
+            headers, content = {"content-type": "application/json"}, json.dumps(payload).encode()
+        if text is not None:
+            headers, content = {"content-type": "application/x-www-form-urlencoded"}, text.encode()
+        response = mock.request(method, "/naming" + path, headers, content)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def listed() -> list[Any]:
+        found = call("GET", listing)
+        for key in items:
+            found = found[key]
+        return found
+
+    before = listed()
+    created = call("POST", create, body, form)
+    if create == "/bookings":  # the create answers `{"data": booking}`
+        created = created["data"]
+    after = listed()
+    assert len(before) >= 1 and len(after) == len(before) + 1
+    key = (lambda r: r["metadata"]["name"]) if "configmaps" in create else \
+        (lambda r: r.get("number", r.get("id")))
+    assert key(after[0]) == key(created) and [key(r) for r in after[1:]] == [key(r) for r in before]
