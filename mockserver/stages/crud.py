@@ -2,8 +2,9 @@
 
 An operation with a resource role (resources.py) other than `read` comes here: `create`
 stores a record built from the request over the record the mock would generate for its id,
-`list` answers the stored records (filtered by query parameters that name record fields,
-paged as the contract pages), `update` merges the request into the record, `delete` removes
+`list` answers the stored records, then the resource's generated ones (none under
+`--empty-collections`), filtered by query parameters that name record fields and paged as the
+contract pages, `update` merges the request into the record, `delete` removes
 it (the next read is the declared 404), and `action` answers its declared reply for a record
 that exists. The record store is the control API's (records.py): what a test puts there is
 what a client lists, and what a client creates the control API shows.
