@@ -89,13 +89,16 @@ def test_github_create_read_list(github_server: RunningServer, collection: str, 
     base = "/repos/octo-org/hello-world/" + collection
     with httpx.Client(base_url=github_server.url, headers=GITHUB, timeout=60) as client:
         assert _sent(client, "GET", f"{base}/1347")[key] == 1347  # the URL's number, on a record never created
+        before = _sent(client, "GET", base + "?per_page=100")
+        other = _sent(client, "GET", "/repos/octo-org/another-repo/" + collection + "?per_page=100")
+        assert before and other and before != other  # each repository its own generated records
         created = _sent(client, "POST", base, body, status=201)
         assert created["title"] == body["title"]
         assert _sent(client, "GET", f"{base}/{created[key]}") == created
-        listed = _sent(client, "GET", base, None)
-        assert [item[key] for item in listed] == [created[key]]
-        assert {item["title"] for item in listed} == {body["title"]}
-        assert _sent(client, "GET", "/repos/octo-org/another-repo/" + collection) == []  # each repository's own
+        listed = _sent(client, "GET", base + "?per_page=100", None)  # the created one first, the generated ones after
+        assert [item[key] for item in listed] == [created[key], *(i[key] for i in before if i[key] != created[key])]
+        assert listed[0]["title"] == body["title"]
+        assert _sent(client, "GET", "/repos/octo-org/another-repo/" + collection + "?per_page=100") == other
     _clean(github_server)
 
 
@@ -106,9 +109,10 @@ def test_github_issue_comments_round_trip(github_server: RunningServer) -> None:
         comment = _sent(client, "POST", f"{repo}/issues/{issue['number']}/comments", {"body": "Me too"}, status=201)
         assert comment["body"] == "Me too"
         assert _sent(client, "GET", f"{repo}/issues/comments/{comment['id']}") == comment
-        assert [item["id"] for item in _sent(client, "GET", f"{repo}/issues/{issue['number']}/comments")] \
-            == [comment["id"]]
-        assert [item["id"] for item in _sent(client, "GET", f"{repo}/issues/comments")] == [comment["id"]]
+        on_issue = [item["id"] for item in _sent(client, "GET", f"{repo}/issues/{issue['number']}/comments")]
+        assert on_issue[0] == comment["id"] and on_issue.count(comment["id"]) == 1  # then generated comments
+        in_repo = [item["id"] for item in _sent(client, "GET", f"{repo}/issues/comments")]
+        assert in_repo[0] == comment["id"] and in_repo.count(comment["id"]) == 1
     _clean(github_server)
 
 
@@ -117,11 +121,14 @@ def test_kubernetes_config_map_round_trip(kubernetes_server: RunningServer) -> N
     config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"mode": "fast"}}
     with httpx.Client(base_url=kubernetes_server.url, headers={"Authorization": "Bearer k"}, timeout=60) as client:
         assert _sent(client, "GET", base + "/app-config")["metadata"]["name"] == "app-config"
+        before = [item["metadata"]["name"] for item in _sent(client, "GET", base + "?limit=100")["items"]]
+        other = _sent(client, "GET", "/api/v1/namespaces/other/configmaps?limit=100")["items"]
         created = _sent(client, "POST", base, config)
         assert (created["metadata"]["name"], created["data"]) == ("settings", {"mode": "fast"})
         assert _sent(client, "GET", base + "/settings") == created
-        assert [item["metadata"]["name"] for item in _sent(client, "GET", base)["items"]] == ["settings"]
-        assert _sent(client, "GET", "/api/v1/namespaces/other/configmaps")["items"] == []
+        assert [item["metadata"]["name"] for item in _sent(client, "GET", base + "?limit=100")["items"]] == \
+            ["settings", *(name for name in before if name != "settings")]
+        assert _sent(client, "GET", "/api/v1/namespaces/other/configmaps?limit=100")["items"] == other  # its own
         replaced = _sent(client, "PUT", base + "/settings", {**config, "data": {"mode": "slow"}})
         assert replaced == {**created, "data": {"mode": "slow"}}
         assert _sent(client, "GET", base + "/settings") == replaced
