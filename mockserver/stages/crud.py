@@ -289,25 +289,34 @@ class Crud:
         shows as stored, once, a deleted one not at all."""
         if success.schema is None or role.items is None:
             return []
+        taken = {str(role.resource.id_of(record)) for record in stored}
+
+        def hidden(record_id: Any) -> bool:  # stored (shown as stored) or deleted
+            return str(record_id) in taken or records.is_deleted(op, prefix + str(record_id))
+
+        generator = self.generators[op.api]
+        if op.pagination is None and success.examples and generator.examples_first:
+            # a document of the user's own: an unpaged list's example is its collection, as written
+            items = _unwrap(copy.deepcopy(next(iter(success.examples.values()))), role.items)
+            return [item for item in items if isinstance(item, dict)
+                    and (role.resource.id_of(item) is None or not hidden(role.resource.id_of(item)))] \
+                if isinstance(items, list) else []
         # as many as a generated page says its collection holds, paged or not (a filter then
         # finds some: `findByStatus?status=sold`), within the array's own maxItems
         low, high = GENERATED_TOTAL
-        total = low + stable_int(op.operation_id, self.generators[op.api].seed) % (high - low)
-        document = self.generators[op.api].document
+        total = low + stable_int(op.operation_id, generator.seed) % (high - low)
+        document = generator.document
         most = (resolve(document, _array_at(document, success.schema, role.items)) or {}).get("maxItems")
         if isinstance(most, int) and not isinstance(most, bool):
             total = min(total, most)
         id_path = (*role.resource.id_at, role.resource.id_field)  # every item has an id: a record a client can open
         pins: dict[tuple[Any, ...], Any] = {role.items + (index, *id_path): UNSET for index in range(total)}
-        body = self.generators[op.api].generate(success.schema, key=(op.operation_id, "kept", prefix), pins=pins)
-        items = _unwrap(body, role.items)
-        taken = {str(role.resource.id_of(record)) for record in stored}
+        items = _unwrap(generator.generate(success.schema, key=(op.operation_id, "kept", prefix), pins=pins), role.items)
         kept = []
         assert reader.binding is not None
         for item in items if isinstance(items, list) else ():
             record_id = role.resource.id_of(item)
-            if record_id is None or str(record_id) in taken or records.is_deleted(op, prefix + str(record_id)) \
-                    or not reader.binding.holds(str(record_id)):
+            if record_id is None or hidden(record_id) or not reader.binding.holds(str(record_id)):
                 continue
             taken.add(str(record_id))
             # the record a read of this id answers (and a write starts from), not another one

@@ -158,3 +158,46 @@ def test_other_shapes_list_the_created_record_first_then_generated_ones(
     key = (lambda r: r["metadata"]["name"]) if "configmaps" in create else \
         (lambda r: r.get("number", r.get("id")))
     assert key(after[0]) == key(created) and [key(r) for r in after[1:]] == [key(r) for r in before]
+
+
+PETS_WITH_AN_EXAMPLE = """
+openapi: 3.0.3
+info: {title: Pets, version: '1'}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      responses:
+        '200':
+          description: pets
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: '#/components/schemas/Pet'}}
+              example: [{id: 1, name: Rex}, {id: 2, name: Tom}]
+    post:
+      operationId: createPet
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}
+      responses:
+        '201': {description: made, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}
+  /pets/{petId}:
+    get:
+      operationId: getPet
+      parameters: [{name: petId, in: path, required: true, schema: {type: integer}}]
+      responses:
+        '200': {description: a pet, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}
+        '404': {description: no such pet}
+components:
+  schemas:
+    Pet: {type: object, required: [id, name], properties: {id: {type: integer}, name: {type: string}}}
+"""
+
+
+def test_an_unpaged_lists_own_example_is_its_collection_as_written(tmp_path: Any) -> None:
+    document = tmp_path / "pets.yaml"
+    document.write_text(PETS_WITH_AN_EXAMPLE)
+    pets = InProcess(document)
+    headers = {"content-type": "application/json"}
+    assert pets.get("/pets").json() == [{"id": 1, "name": "Rex"}, {"id": 2, "name": "Tom"}]
+    assert pets.request("POST", "/pets", headers, b'{"id": 7, "name": "Max"}').status_code == 201
+    assert pets.request("POST", "/pets", headers, b'{"id": 2, "name": "Tim"}').status_code == 201
+    assert pets.get("/pets").json() == [{"id": 7, "name": "Max"}, {"id": 2, "name": "Tim"}, {"id": 1, "name": "Rex"}]
