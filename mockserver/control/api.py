@@ -186,8 +186,14 @@ class ControlApi:
         return Response(_dashboard(), media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
 
     async def sessions_list(self, request: Request) -> Response:
-        return _json({"sessions": self.sessions.describe(), "max_sessions": self.sessions.limit,
-                      "idle_s": self.sessions.idle_s})
+        """The named sessions, each with the bound of its journal (the dashboard shows "N of M");
+        `journal_size` is the default session's."""
+        listed = self.sessions.describe()
+        for entry in listed:
+            state = self.sessions.existing(entry["name"])  # gone meanwhile (idle): no bound to show
+            entry["journal_size"] = state.journal.size if state is not None else None
+        return _json({"sessions": listed, "max_sessions": self.sessions.limit, "idle_s": self.sessions.idle_s,
+                      "journal_size": self.sessions.default.journal.size})
 
     async def session(self, request: Request) -> Response:
         name = request.path_params["name"]
