@@ -129,7 +129,8 @@ def test_the_sessions_are_listed_and_opening_one_shows_only_its_journal_and_scen
                                 '(row) => [...row.cells].map((cell) => cell.innerText));')
 
     listed = wait_for(browser, lambda d: sessions(d) if len(sessions(d)) == 3 else False, "the two sessions")
-    assert [row[:4] for row in listed] == [["(default)", "-", "-", "-"], ["alpha", "1", "1", "6"], ["beta", "2", "0", "6"]]  # 6 seeded records each
+    assert [row[:4] for row in listed] == [  # session, requests, scenarios, records (6 seeded in each)
+        ["(default)", "-", "-", "-"], ["alpha", "1", "1", "6"], ["beta", "2", "0", "6"]]
     assert browser.find_element(By.ID, "session-label").text == "session default"
     assert browser.find_elements(By.CSS_SELECTOR, "#scenarios tbody tr") == []
 
@@ -163,3 +164,14 @@ def test_under_a_control_token_the_page_asks_for_it_then_shows_the_journal(launc
     wait_for(browser, lambda d: "of at most 1000 kept" in d.find_element(By.ID, "count").text, "the journal's bound")
     wait_for(browser, lambda d: d.find_element(By.ID, "status").text == "", "the refusal to go")
     wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#sessions tbody tr")) == 1, "the sessions list")
+
+
+def test_the_sessions_list_names_each_journals_bound(launch) -> None:
+    """What the page's "N of at most M kept" reads: a named session keeps at most 200 requests."""
+    server = launch("--journal-size", "300")
+    assert httpx.get(server.url + "/__session/bounded/api/v1/activity_logs/x", headers=BEARER).status_code == 200
+    listed = httpx.get(server.url + "/__mock/sessions").json()
+    (session,) = listed["sessions"]
+    assert session.pop("idle_s") >= 0
+    assert session == {"name": "bounded", "records": 6, "scenarios": 0, "requests": 1, "journal_size": 200}
+    assert (listed["journal_size"], listed["max_sessions"]) == (300, 64)

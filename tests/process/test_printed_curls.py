@@ -114,6 +114,11 @@ def _page(rows: list[tuple[str, str]]) -> str:
                    f"<td><code>{escape(curl)}</code></td></tr>" for operation_id, curl in rows)
 
 
+def _tries(banner: str) -> list[str]:
+    """The curls of the banner's `try:` lines."""
+    return [line.split("try:  ", 1)[1] for line in banner.splitlines() if line.startswith("  try:  ")]
+
+
 @pytest.fixture
 def notes(tmp_path: Path) -> Path:
     spec = tmp_path / "notes.yaml"
@@ -124,7 +129,7 @@ def notes(tmp_path: Path) -> Path:
 def test_the_banners_try_curl_runs_as_printed_with_the_configured_key(notes: Path) -> None:
     server = start_server("--spec", str(notes), "--api-key", KEY)
     try:
-        tries = [line.split("try:  ", 1)[1] for line in server.banner.splitlines() if line.startswith("  try:  ")]
+        tries = _tries(server.banner)
         assert len(tries) == 1, server.banner
         assert tries[0] == f"curl -i -H 'Authorization: Bearer {KEY}' {server.url}/v1/notes", tries
         assert _assert_all_succeed(server.url, _page([("listNotes", tries[0])])) == 1
@@ -135,10 +140,10 @@ def test_the_banners_try_curl_runs_as_printed_with_the_configured_key(notes: Pat
 def test_the_banners_try_curl_names_a_real_id_when_no_operation_lists(tmp_path: Path) -> None:
     """A document whose first GET reads one record: the curl names one the mock answers."""
     spec = tmp_path / "one.yaml"
-    spec.write_text(NOTES.replace("  /notes:\n    get:\n      operationId: listNotes", "  /notes:\n    put:\n      operationId: listNotes"))
+    spec.write_text(NOTES.replace("  /notes:\n    get:\n", "  /notes:\n    put:\n"))  # no list to GET
     server = start_server("--spec", str(spec), "--api-key", KEY)
     try:
-        tries = [line.split("try:  ", 1)[1] for line in server.banner.splitlines() if line.startswith("  try:  ")]
+        tries = _tries(server.banner)
         assert len(tries) == 1 and f"{server.url}/v1/notes/" in tries[0] and "noteId" not in tries[0], tries
         assert _assert_all_succeed(server.url, _page([("getNote", tries[0])])) == 1
     finally:
