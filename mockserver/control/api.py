@@ -27,17 +27,18 @@ from mockserver.http import problems
 from mockserver.http.request import UnreadableBody, json_value
 from mockserver.state.changes import Stale, until_current
 from mockserver.stages.crud import merge_patch
-from mockserver.contract.operations import Operation, example_curl
+from mockserver.contract.operations import Operation
 from mockserver.control.access import ControlAccess
 from mockserver.base.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS, TRACEBACK_FRAMES
 from mockserver.stages.engine import Engine
+from mockserver.stages.landing import runnable_curl
 from mockserver.http.faults import FAULTS
 from mockserver.base.rates import RateLimit
 from mockserver.state.records import RecordTooLarge, prepare_record
 from mockserver.http.reply import Reply
 from mockserver.server.cors import allowing
 from mockserver.server.routing import Router
-from mockserver.state.sessions import SessionError, session_name
+from mockserver.state.sessions import PATH_PREFIX, SessionError, session_name
 from mockserver.state.session_state import State
 from mockserver.shared.store import StoreUnavailable
 
@@ -153,7 +154,17 @@ class ControlApi:
         })
 
     async def routes(self, request: Request) -> Response:
-        base = str(request.base_url).rstrip("/")
+        """Every operation with a curl that runs as shown (the landing page's: a real id, a body
+        from the request schema, the configured credentials), inside the call's session."""
+        name = session_name(request.scope)
+        base = str(request.base_url).rstrip("/") + (PATH_PREFIX + name if name else "")
+        config = self.engine.config
+        state = self.sessions.existing(name) or self.sessions.default  # listing routes creates no session
+        apis = {api.name: api for api in self.engine.apis}
+
+        def stored(read: Operation) -> Any:
+            return (record_id for record_id, _ in state.records.items(read))
+
         routes = []
         for op in self.engine.operations():
             declared = op.declared_summary()
@@ -164,7 +175,7 @@ class ControlApi:
                 "path": op.base_path + op.path,
                 "statuses": declared["declared_statuses"],
                 "examples": declared["declared_examples"],
-                "curl": example_curl(op, base),
+                "curl": runnable_curl(op, apis[op.api], base, config.credentials, config.seed, stored),
             })
         return _json({"routes": routes})
 
@@ -175,8 +186,14 @@ class ControlApi:
         return Response(_dashboard(), media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
 
     async def sessions_list(self, request: Request) -> Response:
-        return _json({"sessions": self.sessions.describe(), "max_sessions": self.sessions.limit,
-                      "idle_s": self.sessions.idle_s})
+        """The named sessions, each with the bound of its journal (the dashboard shows "N of M");
+        `journal_size` is the default session's."""
+        listed = self.sessions.describe()
+        for entry in listed:
+            state = self.sessions.existing(entry["name"])  # gone meanwhile (idle): no bound to show
+            entry["journal_size"] = state.journal.size if state is not None else None
+        return _json({"sessions": listed, "max_sessions": self.sessions.limit, "idle_s": self.sessions.idle_s,
+                      "journal_size": self.sessions.default.journal.size})
 
     async def session(self, request: Request) -> Response:
         name = request.path_params["name"]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from mockserver.base import defaults
 from mockserver.adapters.argparse import SubParsers
-from mockserver.contract.operations import Api, example_curl
-from mockserver.stages.landing import SWAGGER_UI
+from mockserver.contract.operations import Api
+from mockserver.stages.landing import SWAGGER_UI, StoredIds, runnable_curl
 from mockserver.control.access import origin_of, unsafe_control_plane
 from mockserver.base.rates import RateLimit
 from mockserver.base.config import ServeConfig
@@ -223,7 +223,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def banner(apis: list[Api], base_url: str, control: bool = True) -> str:
+def banner(apis: list[Api], base_url: str, control: bool = True, credentials: Credentials = Credentials(),
+           seed: int = 0, stored: StoredIds | None = None) -> str:
+    """What start-up prints; its `try:` curl is the landing page's, so it runs as printed."""
     lines = []
     for api in apis:
         lines.append(f"{api.name}: {base_url}{api.base_path}/  ({api.source})")
@@ -232,7 +234,7 @@ def banner(apis: list[Api], base_url: str, control: bool = True) -> str:
         operations = list(api.operations.values())  # a GET to try first: it needs no body
         first = next((op for op in operations if op.method == "get"), operations[0] if operations else None)
         if first is not None:
-            lines.append(f"  try:  {example_curl(first, base_url)}")
+            lines.append(f"  try:  {runnable_curl(first, api, base_url, credentials, seed, stored)}")
         lines.append(f"  Swagger UI: {base_url}{api.base_path}{SWAGGER_UI}")
     lines.append(f"Every API on one page: {base_url}/")
     if control:
@@ -279,7 +281,9 @@ def run(args: argparse.Namespace) -> int:
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         base_url = f"http://{shown}:{port}"
-        print(banner(app.engine.apis, base_url, config.control), flush=True)
+        records = app.engine.state.records
+        print(banner(app.engine.apis, base_url, config.control, config.credentials, config.seed,
+                     lambda op: (record_id for record_id, _ in records.items(op))), flush=True)
 
         def ready() -> None:
             print(f"Listening on {base_url} (records: {app.engine.state.records.count()}, seed: {config.seed}"
