@@ -9,12 +9,15 @@ JSON in and out; every error is application/problem+json.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+import math
 import traceback
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+import isodate
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -29,7 +32,8 @@ from mockserver.state.changes import Stale, until_current
 from mockserver.stages.crud import merge_patch
 from mockserver.contract.operations import Operation, example_curl
 from mockserver.control.access import ControlAccess
-from mockserver.base.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS, TRACEBACK_FRAMES
+from mockserver.base.defaults import (CLOCK_EARLIEST_S, CLOCK_LATEST_S, CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS,
+                                      TRACEBACK_FRAMES)
 from mockserver.stages.engine import Engine
 from mockserver.http.faults import FAULTS
 from mockserver.base.rates import RateLimit
@@ -44,6 +48,7 @@ from mockserver.shared.store import StoreUnavailable
 log = logging.getLogger("mockserver")
 
 SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times", "fault", "rate_limit"}
+CLOCK_FIELDS = {"freeze", "set", "advance"}
 
 
 class ControlError(Exception):
@@ -266,6 +271,18 @@ class ControlApi:
         body = self.engine.responder.generated(op, record_id)
         return op.binding.unwrap(body)
 
+    async def clock(self, request: Request) -> Response:
+        """The session's clock (state/clock.py): read it, or freeze, set and advance it."""
+        state = self._state(request)
+        if request.method == "PUT":
+            freeze, at, advance = _clock_fields(await _read_json(request, self.engine.config.body_timeout_s))
+            now = state.clock.now() if at is None else at
+            if not CLOCK_EARLIEST_S <= now + advance <= CLOCK_LATEST_S:
+                raise _unprocessable("the clock would leave 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z")
+            # an advance counts once whoever else changes the clock meanwhile (on any process)
+            until_current(lambda: state.clock.change(freeze=freeze, at=at, advance=advance))
+        return _json(state.clock.describe())
+
     async def reset(self, request: Request) -> Response:
         state = self._state(request)
         state.reset()
@@ -334,6 +351,54 @@ class ControlApi:
         }
 
 
+def _clock_fields(payload: Any) -> tuple[bool | None, float | None, float]:
+    """`{"freeze"?: bool, "set"?: RFC 3339 date-time, "advance"?: seconds or ISO 8601 duration}`
+    as (freeze, set in seconds since the epoch, advance in seconds)."""
+    usage = 'the clock takes {"freeze"?: true|false, "set"?: "2026-01-01T00:00:00Z", "advance"?: "PT1H" or seconds}'
+    if not isinstance(payload, dict) or not payload:
+        raise _unprocessable(usage)
+    unknown = sorted(set(payload) - CLOCK_FIELDS)
+    if unknown:
+        raise _unprocessable(f"unknown fields {unknown}; {usage}")
+    freeze, at, advance = payload.get("freeze"), payload.get("set"), payload.get("advance", 0)
+    if freeze is not None and not isinstance(freeze, bool):
+        raise _unprocessable("freeze is true or false")
+    if at is not None:
+        when = _instant(at)
+        if when is None:
+            raise _unprocessable(f"set is an RFC 3339 date-time with its offset, e.g. 2026-01-01T00:00:00Z; got {at!r}")
+        at = when
+    if isinstance(advance, str):
+        seconds = _duration(advance)
+        if seconds is None:
+            raise _unprocessable(f"advance is seconds or an ISO 8601 duration of days, hours, minutes, seconds "
+                                 f"(P1D, PT1H30M); got {advance!r}")
+        advance = seconds
+    elif isinstance(advance, bool) or not isinstance(advance, (int, float)) or not math.isfinite(advance):
+        raise _unprocessable("advance is seconds (a number) or an ISO 8601 duration such as PT1H")
+    return freeze, at, float(advance)
+
+
+def _instant(text: Any) -> float | None:
+    if not isinstance(text, str) or "T" not in text.upper():
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    return when.timestamp() if when.tzinfo is not None else None
+
+
+def _duration(text: str) -> float | None:
+    """An ISO 8601 duration's seconds; None for text that is not one, or that counts years or
+    months (their length depends on the date)."""
+    try:
+        value = isodate.parse_duration(text)
+    except (isodate.ISO8601Error, ValueError, OverflowError):
+        return None
+    return value.total_seconds() if isinstance(value, dt.timedelta) else None
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -354,6 +419,7 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
         Route(f"{p}/scenarios/{{scenario_id}}", api.scenario, methods=["DELETE"]),
         Route(f"{p}/records/{{operation_id}}/{{record_id}}", api.record, methods=["GET", "PUT", "PATCH", "DELETE"]),
         Route(f"{p}/reset", api.reset, methods=["POST"]),
+        Route(f"{p}/clock", api.clock, methods=["GET", "PUT"]),
     ]
 
     async def control_error(request: Request, exc: Exception) -> Response:

@@ -38,6 +38,7 @@ from mockserver.state.records import RecordTooLarge, record_key, readers
 
 if TYPE_CHECKING:
     from mockserver.base.config import ServeConfig
+    from mockserver.state.clock import Clock
     from mockserver.state.records import RecordStore
     from mockserver.state.sessions import Sessions
     from mockserver.contract.validation import ResponseValidator
@@ -174,14 +175,14 @@ class Crud:
         if role.resource.id_at:  # the request's `metadata` replaces the generated one: it keeps the key
             fields = role.resource.keep_id(fields, base)
         fields = {**self._defaults(op, role), **fields}
-        fields = self._stamped(op, role, base, fields, created=True)
+        fields = self._stamped(op, role, request, base, fields, created=True)
         return self._store(records, op, role, reader, request, success, key, base, fields, merge=False, expect=version)
 
     def _update(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
                 success: DeclaredResponse, key: str, record: dict[str, Any], version: int) -> Reply:
         fields = self._request_fields(op, role, request)
         fields = role.resource.keep_id(fields, record)
-        fields = self._stamped(op, role, record, fields, created=False)
+        fields = self._stamped(op, role, request, record, fields, created=False)
         kind = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
         return self._store(records, op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH,
                            expect=version)
@@ -203,11 +204,12 @@ class Crud:
                     found[name] = copy.deepcopy(value)
         return found
 
-    def _stamped(self, op: Operation, role: Role, base: Any, fields: dict[str, Any], *, created: bool) -> dict[str, Any]:
+    def _stamped(self, op: Operation, role: Role, request: MockRequest, base: Any, fields: dict[str, Any], *,
+                 created: bool) -> dict[str, Any]:
         """`created_at`/`updated_at` (date or date-time fields named created*, updated*,
-        modified*) are the moment of the write, whatever the body said: a create sets them all,
-        an update keeps created* and moves the rest, never before the record's own times (a
-        generated record's may lie ahead of a slow clock)."""
+        modified*) are the moment of the write by the session's clock, whatever the body said:
+        a create sets them all, an update keeps created* and moves the rest, never before the
+        record's own times (a generated record's may lie ahead of a slow clock)."""
         document = self.generators[op.api].document
         stamped = {name: facet(document, sub, "format") for name, sub in
                    schema_properties(document, role.resource.record_schema).items()
@@ -215,7 +217,7 @@ class Crud:
                    and facet(document, sub, "format") in ("date-time", "date")}
         if not stamped:
             return fields
-        moment = write_time()
+        moment = write_time(self.sessions.get(request.session).clock)
         if not created and isinstance(base, dict):
             moment = max([moment, *(_parsed(base.get(name)) for name in stamped)])
         fields = dict(fields)
@@ -434,10 +436,11 @@ _STAMPED = re.compile(r"(?i)(created|updated|modified|last_?modified|last_?updat
 _NONE = object()
 
 
-def write_time() -> dt.datetime:
-    """The mock's now for writes, in one place (a test may replace it): generated values keep
-    their fixed anchor (generate/), but a record a client writes is written now."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+def write_time(clock: Clock) -> dt.datetime:
+    """The mock's now for writes, in one place (a test may replace it): the session's clock
+    (state/clock.py), which a test may freeze, set or advance. Generated values keep their fixed
+    anchor (generate/), but a record a client writes is written now."""
+    return clock.moment()
 
 
 def _parsed(value: Any) -> dt.datetime:

@@ -20,8 +20,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from mockserver.state.changes import (DEFAULT_SESSION, Change, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
-                                ScenarioTaken, Written)
+from mockserver.state.changes import (DEFAULT_SESSION, Change, ClockSet, Delete, Put, Reset, ScenarioAdded,
+                                ScenarioRemoved, ScenarioTaken, Written)
+from mockserver.state.clock import Clock
 from mockserver.contract.operations import Operation
 from mockserver.base.defaults import CONTROL_TOKEN_HEADER, JOURNAL_CUT, JOURNAL_HEADER_LIMIT, JOURNAL_HEADERS_LIMIT
 from mockserver.base.rates import RateCounter, RateLimit
@@ -344,21 +345,22 @@ class State:
         self.journal = journal
         self.version = records.version
         self.scenarios = Scenarios(self.version)
-        self.rates = RateCounter()
+        self.clock = Clock(self.version.bump)
+        self.rates = RateCounter(self.clock.now)  # windows and Retry-After follow the session's clock
         self.bind(LocalSink(self), DEFAULT_SESSION)
 
     def bind(self, sink: Sink, session: str) -> State:
         """Send every change of this state to `sink`, as session `session`."""
-        for part in (self, self.records, self.scenarios, self.journal):
+        for part in (self, self.records, self.scenarios, self.journal, self.clock):
             part.sink, part.session = sink, session
         return self
 
     def reset(self) -> None:
-        """Journal, scenarios, rate counters and runtime records back to the start-up state."""
+        """Journal, scenarios, rate counters, clock and runtime records back to the start-up state."""
         self.sink.commit(Reset(self.session))
 
     _PARTS = {Put: "records", Delete: "records", Written: "records", ScenarioAdded: "scenarios",
-              ScenarioRemoved: "scenarios", ScenarioTaken: "scenarios"}
+              ScenarioRemoved: "scenarios", ScenarioTaken: "scenarios", ClockSet: "clock"}
 
     def apply(self, change: Change) -> None:
         """A change to this session's state, applied by the part it changes (a reset: by all)."""
@@ -369,4 +371,5 @@ class State:
             self.journal.drop()
             self.scenarios.apply(change)
             self.rates.clear()
+            self.clock.apply(change)
             self.records.apply(change)

@@ -17,7 +17,7 @@ from typing import Any, Iterator, get_args
 import pytest
 
 from mockserver.state import changes
-from mockserver.state.changes import (GONE, UNWRITTEN, Barrier, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
+from mockserver.state.changes import (GONE, UNWRITTEN, Barrier, ClockSet, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
                                 ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale, Written)
 from mockserver.state.records import RecordStore
 from mockserver.shared.replica import Replica
@@ -41,6 +41,7 @@ EVERY_CHANGE = [
     SessionOpened("s1"),
     SessionClosed("s1"),
     SessionsUsed(("s1", "s2")),
+    ClockSet("s1", None, -3600.5, order=4, expect=UNWRITTEN),
     Barrier(),
 ]
 
