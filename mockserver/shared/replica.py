@@ -42,6 +42,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from mockserver.state.changes import (DEFAULT_SESSION, Barrier, Change, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
+                                Subscribed, Unsubscribed,
                                 ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale, Written, decode,
                                 encode)
 from mockserver.state.sessions import Sessions, SessionsFull
@@ -204,6 +205,10 @@ class Replica:
                 return [("del", change.session, field)]
             return [("set", change.session, field, dumps({"scenario": {**change.scenario, "times": change.left},
                                                            "total": change.total}))]
+        if isinstance(change, Subscribed):
+            return [("set", change.session, f"h|{change.subscriber['id']}", dumps(change.subscriber))]
+        if isinstance(change, Unsubscribed):
+            return [("del", change.session, f"h|{change.id}")]
         if isinstance(change, Reset):
             return [("drop", change.session), ("drop_journal", change.session)]
         if isinstance(change, SessionOpened):
@@ -248,6 +253,8 @@ class Replica:
                 state.apply(Written(name, (api, resource)))
             elif kind == "s":
                 scenarios.append(json.loads(value))
+            elif kind == "h":  # a webhook subscriber (delivery attempts are not kept by the store)
+                state.apply(Subscribed(name, json.loads(value)))
         for order, key, record_id, record in sorted(records, key=lambda item: item[0]):
             state.apply(Put(name, key, record_id, record, order=order))
         for stored in sorted(scenarios, key=lambda item: int(item["scenario"]["id"])):

@@ -18,7 +18,8 @@ import pytest
 
 from mockserver.state import changes
 from mockserver.state.changes import (GONE, UNWRITTEN, Barrier, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
-                                ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale, Written)
+                                ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale, Written,
+                                Subscribed, Unsubscribed, DeliveryRecorded)
 from mockserver.state.records import RecordStore
 from mockserver.shared.replica import Replica
 from mockserver.state.sessions import Sessions
@@ -41,6 +42,9 @@ EVERY_CHANGE = [
     SessionOpened("s1"),
     SessionClosed("s1"),
     SessionsUsed(("s1", "s2")),
+    Subscribed("~", {"id": "wh_1", "url": "http://127.0.0.1:9/h", "secret": "whsec_AAAA", "events": None}),
+    Unsubscribed("s1", "wh_1"),
+    DeliveryRecorded("~", {"delivery": "evt_1", "attempt": 1, "verdict": "delivered"}),
     Barrier(),
 ]
 
