@@ -69,3 +69,13 @@ STATE_WAL_PAGES = 256  # SQLite pages (4 KiB) its WAL holds before a checkpoint:
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"
+
+# Webhooks (docs/events.md): deliveries are retried, bounded, and recorded per session.
+MAX_WEBHOOKS = 16  # subscribers per session (--max-webhooks); one more is refused with 422
+WEBHOOK_ATTEMPTS = 3  # attempts in all per delivery, the first included (Lago sends 3)
+WEBHOOK_BACKOFF_S = 0.5  # the wait before the first retry; doubled for each one after it
+WEBHOOK_BACKOFF_MAX_S = 30.0  # no wait between attempts is longer
+WEBHOOK_TIMEOUT_S = 5.0  # a receiver that has not answered within this long failed the attempt
+WEBHOOK_BODY_LIMIT = 4 * 1024  # bytes of each request and reply body a recorded attempt keeps
+DELIVERIES_KEPT = 200  # recorded attempts per session; the oldest is dropped beyond
+WEBHOOK_SENDERS = 4  # attempts in flight at once per process (a slow receiver delays no other)

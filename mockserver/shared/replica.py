@@ -43,7 +43,7 @@ from typing import Any, Callable
 
 from mockserver.state.changes import (DEFAULT_SESSION, Barrier, Change, ClockSet, Delete, Put, Reset, ScenarioAdded,
                                 ScenarioRemoved, ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale,
-                                Written, decode, encode)
+                                Subscribed, Unsubscribed, Written, decode, encode)
 from mockserver.state.sessions import Sessions, SessionsFull
 from mockserver.state.sink import deliver
 from mockserver.state.session_state import Journal, JournalEntry, Scenario, Scenarios, State
@@ -212,6 +212,10 @@ class Replica:
         if isinstance(change, ClockSet):  # stored as a record is, so its order is what a check compares
             return [("set", change.session, CLOCK_FIELD,
                      dumps([change.order, {"frozen_at": change.frozen_at, "offset": change.offset}]))]
+        if isinstance(change, Subscribed):
+            return [("set", change.session, f"h|{change.subscriber['id']}", dumps(change.subscriber))]
+        if isinstance(change, Unsubscribed):
+            return [("del", change.session, f"h|{change.id}")]
         if isinstance(change, Reset):
             return [("drop", change.session), ("drop_journal", change.session)]
         if isinstance(change, SessionOpened):
@@ -259,6 +263,8 @@ class Replica:
             elif field == CLOCK_FIELD:
                 order, clock = json.loads(value)
                 state.apply(ClockSet(name, clock["frozen_at"], clock["offset"], order=order))
+            elif kind == "h":  # a webhook subscriber (delivery attempts are not kept by the store)
+                state.apply(Subscribed(name, json.loads(value)))
         for order, key, record_id, record in sorted(records, key=lambda item: item[0]):
             state.apply(Put(name, key, record_id, record, order=order))
         for stored in sorted(scenarios, key=lambda item: int(item["scenario"]["id"])):

@@ -130,17 +130,37 @@ class ClockSet:
 
 
 @dataclass(frozen=True, slots=True)
+class Subscribed:
+    """A webhook subscriber added to the session (state/webhooks.py `Subscriber.to_store()`)."""
+    session: str
+    subscriber: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribed:
+    session: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecorded:
+    """One attempt to deliver an event (events/deliver.py `Attempt.to_json()`), for every process's log."""
+    session: str
+    attempt: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Barrier:
     """Changes nothing; every process has applied (and flushed its journal) once it is through."""
 
 
 Change = Union[Put, Delete, Written, Reset, ScenarioAdded, ScenarioRemoved, ScenarioTaken, SessionOpened, SessionClosed,
-               SessionsUsed, ClockSet, Barrier]
+               SessionsUsed, ClockSet, Subscribed, Unsubscribed, DeliveryRecorded, Barrier]
 
 _KINDS: dict[str, type] = {"put": Put, "delete": Delete, "written": Written, "reset": Reset, "scenario": ScenarioAdded,
                            "unscenario": ScenarioRemoved, "take": ScenarioTaken, "session": SessionOpened,
-                           "unsession": SessionClosed, "touch": SessionsUsed, "clock": ClockSet,
-                           "barrier": Barrier}
+                           "unsession": SessionClosed, "touch": SessionsUsed, "clock": ClockSet, "subscribe": Subscribed,
+                           "unsubscribe": Unsubscribed, "delivery": DeliveryRecorded, "barrier": Barrier}
 _NAMES = {kind: name for name, kind in _KINDS.items()}
 _TUPLES = frozenset({"key", "evict", "names"})  # JSON has lists only
 
