@@ -13,7 +13,6 @@ session's clock (`/__mock/clock`) replaces it there, so advancing the clock fire
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import threading
 import time
@@ -154,7 +153,8 @@ class Sender:
                  clock: Callable[[], float] | None = None) -> None:
         self.policy = policy
         self._clock = clock or (lambda: now())
-        self._queue: list[tuple[float, int, int, Outgoing, Record, Policy]] = []
+        # (due, order, number, outgoing, record, policy, clock): each due by its own session's clock
+        self._queue: list[tuple[float, int, int, Outgoing, Record, Policy, Callable[[], float]]] = []
         self._order = itertools.count()
         self._busy = 0
         self._changed = threading.Condition()
@@ -162,15 +162,19 @@ class Sender:
         self._closed = False
         self._thread: threading.Thread | None = None
 
-    def send(self, outgoing: Outgoing, record: Record, policy: Policy | None = None) -> None:
-        """Queue the first attempt of `outgoing`, due now."""
-        self._schedule(self._clock(), 1, outgoing, record, policy or self.policy)
+    def send(self, outgoing: Outgoing, record: Record, policy: Policy | None = None,
+             clock: Callable[[], float] | None = None) -> None:
+        """Queue the first attempt of `outgoing`, due now. `clock` is the session's (state/clock.py):
+        its retries are due by that clock, so a test that advances it fires them."""
+        clock = clock or self._clock
+        self._schedule(clock(), 1, outgoing, record, policy or self.policy, clock)
 
-    def _schedule(self, due: float, number: int, outgoing: Outgoing, record: Record, policy: Policy) -> None:
+    def _schedule(self, due: float, number: int, outgoing: Outgoing, record: Record, policy: Policy,
+                  clock: Callable[[], float]) -> None:
         with self._changed:
             if self._closed:
                 return
-            heapq.heappush(self._queue, (due, next(self._order), number, outgoing, record, policy))
+            self._queue.append((due, next(self._order), number, outgoing, record, policy, clock))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="mock-deliveries", daemon=True)
                 self._thread.start()
@@ -183,18 +187,20 @@ class Sender:
             with self._changed:
                 if self._closed:
                     return
-                moment = self._clock()
-                if not self._queue or self._queue[0][0] > moment:
-                    wait = 0.05 if not self._queue else max(0.0, min(self._queue[0][0] - moment, 0.05))
-                    self._changed.wait(wait if self._queue else None)
+                ready = [entry for entry in self._queue if entry[0] <= entry[6]()]  # sessions' clocks differ
+                if not ready:
+                    self._changed.wait(0.05 if self._queue else None)
                     continue
-                _due, _order, number, outgoing, record, policy = heapq.heappop(self._queue)
+                entry = min(ready, key=lambda item: (item[0], item[1]))
+                self._queue.remove(entry)
+                _due, _order, number, outgoing, record, policy, clock = entry
                 self._busy += 1
-            self._pool.submit(self._attempt, number, outgoing, record, policy)
+            self._pool.submit(self._attempt, number, outgoing, record, policy, clock)
 
-    def _attempt(self, number: int, outgoing: Outgoing, record: Record, policy: Policy) -> None:
+    def _attempt(self, number: int, outgoing: Outgoing, record: Record, policy: Policy,
+                 clock: Callable[[], float]) -> None:
         try:
-            moment = self._clock()
+            moment = clock()
             attempt = send_once(outgoing, number, policy, moment)
             if attempt.verdict != "delivered" and number < policy.attempts:
                 attempt.next_attempt_at = moment + policy.wait(number)
@@ -203,7 +209,7 @@ class Sender:
             except Exception:  # noqa: BLE001 - the session was removed, the store is down: the retry still goes
                 pass
             if attempt.next_attempt_at is not None:
-                self._schedule(attempt.next_attempt_at, number + 1, outgoing, record, policy)
+                self._schedule(attempt.next_attempt_at, number + 1, outgoing, record, policy, clock)
         finally:
             with self._changed:
                 self._busy -= 1

@@ -18,6 +18,8 @@ from mockserver.stages.handler import Responder
 from mockserver.state.sessions import Sessions
 from mockserver.state.session_state import Journal, State
 from mockserver.contract.validation import ResponseValidator
+from mockserver.events.callbacks import Callbacks
+from mockserver.events.deliver import Sender
 
 
 class Engine:
@@ -37,6 +39,8 @@ class Engine:
         }
         crud = Crud(ReplyBuilder(generators), self.sessions, config, validators, self._operations)
         self.responder = Responder(generators, self.sessions, config, crud)
+        self.sender = Sender()  # this process's deliveries (its threads start with the first one)
+        self.callbacks = Callbacks(generators, validators, self.sender)
         self.replica = None  # replica.Replica, when the state is shared with other processes
 
     def operation(self, base_path: str | None, operation_id: str | None) -> Operation | None:
