@@ -15,10 +15,10 @@ key any of them serves, and a restart keeps it.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import random
+import threading
 from datetime import datetime, timezone
 from typing import Any
 
@@ -77,9 +77,25 @@ def _prime(rng: random.Random, bits: int) -> int:
             return candidate
 
 
-@functools.lru_cache(maxsize=4)
+_KEYS: dict[int, Any] = {}
+_KEYS_LOCK = threading.Lock()
+
+
 def lago_key(seed: int) -> Any:
-    """A 2048-bit RSA private key drawn from the seed: a mock's key, never a secret of anyone's."""
+    """A 2048-bit RSA private key drawn from the seed: a mock's key, never a secret of anyone's.
+    Drawn once per process (a few seconds: `warm` starts it at start-up, off the event loop)."""
+    with _KEYS_LOCK:  # one drawing, whoever asks first; the others wait for it
+        if seed not in _KEYS:
+            _KEYS[seed] = _draw_key(seed)
+        return _KEYS[seed]
+
+
+def warm(seed: int) -> None:
+    """Draw the key in a background thread, so the first delivery or public-key request does not wait long."""
+    threading.Thread(target=lago_key, args=(seed,), name="mock-lago-key", daemon=True).start()
+
+
+def _draw_key(seed: int) -> Any:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     rng = random.Random(hashlib.sha256(f"mockserver lago rsa {seed}".encode()).digest())

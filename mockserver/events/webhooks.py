@@ -63,12 +63,15 @@ class Events:
                                                              else "standard"))
                 self._hooks[(api.name, name)] = Hook(api, webhook, scheme)
                 self.hooks.setdefault(name, self._hooks[(api.name, name)])
+        if self.lago_base_paths():
+            sign.warm(seed)
 
     def names(self) -> list[str]:
         return sorted(self.hooks)
 
-    def uses_lago(self) -> bool:
-        return any(hook.scheme == "lago" for hook in self.hooks.values())
+    def lago_base_paths(self) -> tuple[str, ...]:
+        """The APIs whose webhooks are Lago-signed: where their public key is served."""
+        return tuple(sorted({hook.api.base_path for hook in self._hooks.values() if hook.scheme == "lago"}))
 
     # -- what fires them --------------------------------------------------------------------
 
