@@ -39,6 +39,7 @@ from mockserver.state.records import RecordTooLarge, record_key, readers
 if TYPE_CHECKING:
     from mockserver.base.config import ServeConfig
     from mockserver.state.clock import Clock
+    from mockserver.events.webhooks import Events
     from mockserver.state.records import RecordStore
     from mockserver.state.sessions import Sessions
     from mockserver.contract.validation import ResponseValidator
@@ -83,7 +84,9 @@ class Crud:
     """Creates, lists, updates and deletes the records of every resource of one server."""
 
     def __init__(self, build: ReplyBuilder, sessions: Sessions, config: ServeConfig,
-                 validators: Mapping[str, ResponseValidator], operations: Mapping[tuple[str, str], Operation]) -> None:
+                 validators: Mapping[str, ResponseValidator], operations: Mapping[tuple[str, str], Operation],
+                 events: Events | None = None) -> None:
+        self.events = events  # webhooks a write fires (events/webhooks.py)
         self.build = build  # the replies (reply_builder.py): crud needs nothing of the respond stage's
         self.generators = build.generators
         self.sessions = sessions  # whose records a request reads: its session's (sessions.py)
@@ -117,7 +120,14 @@ class Crud:
             return self._update(records, op, role, reader, request, success, key, record, version)
         if role.kind == "delete":
             records.delete(op, key, tombstone=True, expect=version)
+            self._changed(op, role, request, record)
         return self._render(op, role, success, record, request)
+
+    def _changed(self, op: Operation, role: Role, request: MockRequest, record: Any) -> None:
+        """A stored record changed: the webhooks that name the change are sent (after the write,
+        from other threads: the reply does not wait for them)."""
+        if self.events is not None:
+            self.events.changed(self.sessions.get(request.session), op, role.kind, record, role.resource.record_schema)
 
     # -- the record a request names ---------------------------------------------------------
 
@@ -249,6 +259,7 @@ class Crud:
             records.put(op, key, record, expect=expect)
         except RecordTooLarge as exc:  # the declared 413, else a 413 problem: nothing is stored
             return declared_or_problem(self.build, op, 413, lambda: problems.too_large(exc.limit, exc.what), str(exc))
+        self._changed(op, role, request, record)
         reply = self._render(op, role, success, record, request)
         if ignored:
             reply = reply.explained(f"ignored {', '.join(ignored)}: the record cannot hold the value sent")

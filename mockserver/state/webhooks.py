@@ -27,22 +27,25 @@ class Subscriber:
     url: str
     secret: str
     events: tuple[str, ...] | None = None
+    algorithm: str | None = None  # Lago's signature: `jwt` (its default) or `hmac`; others ignore it
 
     def wants(self, name: str) -> bool:
         return self.events is None or name in self.events
 
     def to_json(self) -> dict[str, Any]:
         """What the control API shows: never the secret, which signs the deliveries."""
-        return {"id": self.id, "url": self.url, "events": list(self.events) if self.events is not None else None}
+        return {"id": self.id, "url": self.url, "events": list(self.events) if self.events is not None else None,
+                **({"algorithm": self.algorithm} if self.algorithm else {})}
 
     def to_store(self) -> dict[str, Any]:
         return {"id": self.id, "url": self.url, "secret": self.secret,
-                "events": list(self.events) if self.events is not None else None}
+                "events": list(self.events) if self.events is not None else None, "algorithm": self.algorithm}
 
     @classmethod
     def from_store(cls, data: dict[str, Any]) -> Subscriber:
         events = data.get("events")
-        return cls(data["id"], data["url"], data["secret"], tuple(events) if events is not None else None)
+        return cls(data["id"], data["url"], data["secret"], tuple(events) if events is not None else None,
+                   data.get("algorithm"))
 
 
 class TooManySubscribers(Exception):
@@ -70,10 +73,11 @@ class Webhooks:
         with self._lock:
             return [*self.startup, *self._added.values()]
 
-    def subscribe(self, url: str, secret: str, events: tuple[str, ...] | None) -> Subscriber:
+    def subscribe(self, url: str, secret: str, events: tuple[str, ...] | None,
+                  algorithm: str | None = None) -> Subscriber:
         if len(self.subscribers()) >= self.limit:
             raise TooManySubscribers(f"{self.limit} subscribers exist, the most a session keeps (--max-webhooks)")
-        subscriber = Subscriber(f"wh_{self.sink.count(self.session, 'wh')}", url, secret, events)
+        subscriber = Subscriber(f"wh_{self.sink.count(self.session, 'wh')}", url, secret, events, algorithm)
         self.sink.commit(Subscribed(self.session, subscriber.to_store()))
         return subscriber
 
