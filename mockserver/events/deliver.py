@@ -31,8 +31,8 @@ Record = Callable[[dict[str, Any]], None]  # where each attempt goes (Webhooks.r
 
 
 def now() -> float:
-    """Seconds since the epoch: when a retry is due and what a signature's timestamp says.
-    The one place the delivery machinery reads the time."""
+    """Seconds since the epoch by the wall clock: what a signature's timestamp says, and when a
+    retry is due where no session's clock (state/clock.py) is given to `Sender.send`."""
     return time.time()
 
 
@@ -108,7 +108,9 @@ def send_once(outgoing: Outgoing, number: int, policy: Policy, moment: float) ->
     """Attempt number `number` of `outgoing`, made now; never raises for what a receiver does."""
     headers = dict(outgoing.headers)
     if outgoing.sign is not None:
-        headers.update(outgoing.sign(outgoing, moment))
+        # stamped by the wall clock: a receiver checks a signature's age against its own clock,
+        # whatever a test set the session's clock to (which says when the attempt is due)
+        headers.update(outgoing.sign(outgoing, now()))
     attempt = Attempt(outgoing.id, number, policy.attempts, outgoing.kind, outgoing.name, outgoing.subscriber, moment,
                       outgoing.method, outgoing.url, headers, _cut(outgoing.body, policy.body_limit))
     request = urllib.request.Request(outgoing.url, data=outgoing.body or None, method=outgoing.method, headers=headers)

@@ -178,3 +178,13 @@ def test_a_replica_started_later_takes_the_clock_from_the_store(tmp_path: Path,
         assert replicas[0].sessions.get("s1").clock.frozen_at is None
     finally:
         later.stop()
+
+
+def test_a_reload_keeps_the_clock_a_test_set() -> None:
+    from mockserver.launch.carryover import carry_over
+
+    old, new, untouched = (InProcess(NOTES, allowed_hosts=("mock.test",)) for _ in range(3))
+    _clock(old, {"freeze": True, "set": T})
+    assert "the clock" in carry_over(old.engine, new.engine)[0]
+    assert new.get("/__mock/clock").json()["now"] == "2026-01-01T00:00:00.000Z"
+    assert "the clock" not in carry_over(untouched.engine, InProcess(NOTES).engine)[0]  # the wall clock: nothing to keep
