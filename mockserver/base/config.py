@@ -51,6 +51,7 @@ class ServeConfig:
     max_sessions: int = defaults.MAX_SESSIONS
     session_idle_s: float = defaults.SESSION_IDLE_S
     latency_ms: tuple[int, int] | None = None  # (min, max) added to every reply
+    callback_hosts: tuple[str, ...] = ()  # hosts callbacks may go to beside loopback ones; "*": any (--callback-host)
     webhook_urls: tuple[str, ...] = ()  # subscribers of every session from the start (--webhook-url)
     webhook_secret: str | None = None  # their signing secret; None: drawn from the seed (sign.default_secret)
     max_webhooks: int = defaults.MAX_WEBHOOKS  # subscribers per session

@@ -3,7 +3,8 @@ calls each one back, as the API it mocks would.
 
 For each callback (name -> URL template -> method), once the client's reply is sent:
 - the URL is the template expanded from the request and the reply (http/runtime_expression.py);
-  one that names nothing, or is not http(s), is a warning in the deliveries log, nothing sent;
+  one that names nothing, is not http(s), or names a host neither loopback nor allowed with
+  `--callback-host` is a warning in the deliveries log, nothing sent;
 - the body is generated from the callback's request schema and made coherent with the reply's
   record: a property named like a field of the record takes its value (the event carries the
   subscription the client just created, its id included), at the top and one object down;
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
+from mockserver.base.httpfacts import HTTP_METHODS, is_loopback
 from mockserver.base.pointer import resolve, schema_properties
 from mockserver.contract.operations import Operation
 from mockserver.contract.validation import ResponseValidator
@@ -39,7 +41,6 @@ from mockserver.state.session_state import State
 
 log = logging.getLogger("mockserver")
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,9 @@ class Callbacks:
     """The callbacks of one server's operations, and what sends them."""
 
     def __init__(self, generators: Mapping[str, RecordGenerator], validators: Mapping[str, ResponseValidator],
-                 sender: Sender) -> None:
+                 sender: Sender, hosts: tuple[str, ...] = ()) -> None:
         self.generators = generators
+        self.hosts = frozenset(hosts)  # --callback-host: beside loopback ones; "*" any
         self.validators = validators
         self.sender = sender
         self._declared: dict[tuple[str, str], tuple[Callback, ...]] = {}
@@ -88,7 +90,7 @@ class Callbacks:
             callback = resolve(document, callback)
             for template, item in (callback or {}).items():
                 item = resolve(document, item)
-                for method in METHODS:
+                for method in HTTP_METHODS:
                     operation = item.get(method) if isinstance(item, dict) else None
                     if isinstance(operation, dict):
                         found.append(self._callback(document, op, name, template, method, operation, item))
@@ -121,7 +123,11 @@ class Callbacks:
         exchange = _exchange(request, reply, base_url)
         record = exchange.response_body if isinstance(exchange.response_body, dict) else {}
         for callback in declared:
-            self._one(op, callback, exchange, record, state)
+            try:
+                self._one(op, callback, exchange, record, state)
+            except Exception as exc:  # a bug of the mock's: one line, and the client has its reply already
+                self._warn(state, "cb_failed", f"{op.operation_id}.{callback.name}", callback,
+                           f"not sent: {type(exc).__name__}: {exc}")
 
     def _one(self, op: Operation, callback: Callback, exchange: Exchange, record: dict[str, Any], state: State) -> None:
         with self._lock:
@@ -133,8 +139,12 @@ class Callbacks:
         except (Unresolved, InvalidExpression) as exc:
             return self._warn(state, delivery, name, callback, f"the callback URL {callback.template!r}: {exc}")
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             return self._warn(state, delivery, name, callback, f"the callback URL {url!r} is not an http(s) URL")
+        if not (is_loopback(parts.hostname) or "*" in self.hosts or parts.hostname in self.hosts):
+            # any page may call the contract's routes: it must not make the mock call any host it names
+            return self._warn(state, delivery, name, callback, f"the callback URL {url!r} is not on loopback; "
+                                                               f"pass --callback-host {parts.hostname} to allow it")
         key = ("callback", op.operation_id, callback.name, str(record.get("id", "")))
         headers: list[tuple[str, str]] = []
         body = b""

@@ -142,6 +142,9 @@ def add_serve_parser(sub: SubParsers) -> None:
     serve.add_argument("--control-origin", action="append", type=_origin, default=[], metavar="ORIGIN",
                        help=f"also answer {defaults.CONTROL_PREFIX} for browser requests from this origin "
                             "(repeatable; e.g. http://localhost:3000)")
+    serve.add_argument("--callback-host", action="append", default=[], metavar="HOST",
+                       help="also send the contract's callbacks to this host (repeatable; * for any host; "
+                            "default: loopback hosts only)")
     serve.add_argument("--webhook-url", action="append", type=_webhook_url, default=[], metavar="URL",
                        help="send every declared webhook to this URL, in every session (repeatable)")
     serve.add_argument("--webhook-secret", type=_webhook_secret, metavar="whsec_BASE64",
@@ -231,6 +234,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         rate_limit=args.rate_limit,
         session_idle_s=args.session_idle,
         latency_ms=args.latency,
+        callback_hosts=tuple(host.lower() for host in args.callback_host),
         webhook_urls=tuple(args.webhook_url),
         webhook_secret=args.webhook_secret,
         max_webhooks=args.max_webhooks,

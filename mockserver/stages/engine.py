@@ -47,7 +47,7 @@ class Engine:
         }
         crud = Crud(ReplyBuilder(generators), self.sessions, config, validators, self._operations, self.events)
         self.responder = Responder(generators, self.sessions, config, crud)
-        self.callbacks = Callbacks(generators, validators, self.sender)
+        self.callbacks = Callbacks(generators, validators, self.sender, config.callback_hosts)
         self.replica = None  # replica.Replica, when the state is shared with other processes
 
     def operation(self, base_path: str | None, operation_id: str | None) -> Operation | None:

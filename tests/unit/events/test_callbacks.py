@@ -80,3 +80,17 @@ def test_each_session_logs_its_own_callbacks(api: InProcess) -> None:
     assert _log(api) == []
     assert sorted((a["name"], a["verdict"][:8]) for a in _log(api, "cb")) == [
         ("createSubscription.audit", "warning:"), ("createSubscription.subscriptionEvent", "delivere")]
+
+
+def test_only_loopback_hosts_unless_allowed(api: InProcess) -> None:
+    _subscribe(api, {"callbackUrl": "http://192.0.2.1:9/hook", "topic": "t"})
+    (attempt,) = [a for a in _log(api) if a["name"] == "createSubscription.subscriptionEvent"]
+    assert attempt["verdict"] == ("warning: the callback URL 'http://192.0.2.1:9/hook' is not on loopback; "
+                                  "pass --callback-host 192.0.2.1 to allow it")
+    anywhere = InProcess(SPEC, allowed_hosts=("mock.test",), callback_hosts=("*",))
+    try:
+        response = anywhere.request("POST", "/subscriptions", JSON, json.dumps(
+            {"callbackUrl": "http://192.0.2.1:9/hook", "topic": "t"}).encode())
+        assert response.status_code == 201 and anywhere.engine.sender.pending() == 1  # queued, not refused
+    finally:
+        anywhere.engine.sender.close()
