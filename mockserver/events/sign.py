@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import random
 import threading
 from datetime import datetime, timezone
@@ -79,6 +80,16 @@ def _prime(rng: random.Random, bits: int) -> int:
 
 _KEYS: dict[int, Any] = {}
 _KEYS_LOCK = threading.Lock()
+
+
+def _after_fork() -> None:
+    """A worker forked while the parent was drawing the key (sign.warm) inherits the lock held,
+    by a thread it does not have: it gets a free lock and draws the key itself."""
+    global _KEYS_LOCK
+    _KEYS_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def lago_key(seed: int) -> Any:

@@ -20,7 +20,7 @@ from openapi_schema_validator import OAS30Validator
 from standardwebhooks import Webhook
 
 from mockserver.normalize import normalize_documents
-from tests.mockserver_process import REPO, RunningServer, start_server
+from tests.mockserver_process import REPO, RunningServer, run_cli, start_server
 from tests.webhook_receiver import Receiver
 
 SHOP = REPO / "tests" / "data" / "events" / "shop-3.1.yaml"
@@ -158,3 +158,15 @@ def test_a_bad_subscriber_is_a_422_problem(body: object, detail: str) -> None:
         assert "Traceback" not in server.log()
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(("flags", "said"), [
+    (("--webhook-url", "ftp://127.0.0.1/hooks"), "expected an http(s) URL"),
+    (("--webhook-secret", "not-a-secret"), "expected a Standard Webhooks secret"),
+    (("--max-webhooks", "0"), "expected a positive whole number"),
+])
+def test_a_bad_webhook_flag_stops_the_start_with_exit_2_and_says_why(flags: tuple[str, ...], said: str) -> None:
+    done = run_cli("serve", "--spec", str(SHOP), *flags)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert said in lines[-1] and "Traceback" not in done.stderr

@@ -17,6 +17,7 @@ import time
 
 import httpx
 import jwt
+import pytest
 from lago_python_client.client import Client
 from lago_python_client.models import Customer
 from openapi_schema_validator import OAS30Validator
@@ -29,9 +30,11 @@ LAGO = REPO / "tests" / "data" / "events" / "lago-customers-3.1.yaml"
 HMAC_KEY = "lago-hmac-key-of-the-organization"
 
 
-def test_creating_a_customer_delivers_customer_created_signed_with_hmac_and_jwt() -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_creating_a_customer_delivers_customer_created_signed_with_hmac_and_jwt(workers: str) -> None:
+    """With two workers too: each signs with the key drawn from the seed, which either serves."""
     with Receiver((200,)) as by_hmac, Receiver((200,)) as by_jwt:
-        server = start_server("--spec", str(LAGO))
+        server = start_server("--spec", str(LAGO), "--workers", workers)
         try:
             hooks = server.url + "/__mock/webhooks"
             assert httpx.post(hooks, json={"url": by_hmac.url, "secret": HMAC_KEY, "algorithm": "hmac",
