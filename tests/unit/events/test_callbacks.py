@@ -6,6 +6,7 @@ session's log holds its own."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,3 +95,13 @@ def test_only_loopback_hosts_unless_allowed(api: InProcess) -> None:
         assert response.status_code == 201 and anywhere.engine.sender.pending() == 1  # queued, not refused
     finally:
         anywhere.engine.sender.close()
+
+
+def test_a_31_documents_callbacks_survive_normalization(tmp_path: Path) -> None:
+    spec = tmp_path / "subscriptions-3.1.yaml"
+    spec.write_text(SPEC.read_text().replace("openapi: 3.0.3", "openapi: 3.1.0"))
+    mock = InProcess(spec, allowed_hosts=("mock.test",))
+    with Receiver((204,)) as receiver:
+        made = _subscribe(mock, {"callbackUrl": receiver.url, "topic": "t"})
+        (event,) = receiver.wait_for(1)
+    assert json.loads(event.body)["subscription"] == made.json()
