@@ -71,7 +71,6 @@ class Callbacks:
         self.sender = sender
         self._declared: dict[tuple[str, str], tuple[Callback, ...]] = {}
         self._lock = threading.Lock()
-        self._count = 0
 
     def declared(self, op: Operation) -> tuple[Callback, ...]:
         key = (op.api, op.operation_id)
@@ -130,9 +129,8 @@ class Callbacks:
                            f"not sent: {type(exc).__name__}: {exc}")
 
     def _one(self, op: Operation, callback: Callback, exchange: Exchange, record: dict[str, Any], state: State) -> None:
-        with self._lock:
-            self._count += 1
-            delivery = f"cb_{self._count}"
+        # numbered by the session's counter (the store's, when shared): unique across processes
+        delivery = f"cb_{state.webhooks.sink.count(state.webhooks.session, 'cb')}"
         name = f"{op.operation_id}.{callback.name}"
         try:
             url = expand(callback.template, exchange)

@@ -78,3 +78,28 @@ def test_advancing_the_clock_fires_a_scheduled_retry(server: RunningServer) -> N
         assert client.put("/__mock/clock", json={"advance": 1}).status_code == 200
         first, second = receiver.wait_for(2)
         assert first.body == second.body and json.loads(second.body)["subscription"]["created_at"] == T
+
+
+def test_across_workers_each_create_calls_back_once() -> None:
+    server = start_server("--workers", "2", "--spec", str(SPEC))
+    try:
+        with Receiver((204,)) as receiver:
+            made = []
+            for _ in range(6):
+                with httpx.Client(base_url=server.url, timeout=30) as fresh:  # a new connection: either worker
+                    made.append(fresh.post("/subscriptions", json={"callbackUrl": receiver.url, "topic": "t"}).json())
+            events = receiver.wait_for(6)
+            time.sleep(0.5)  # room for a duplicate to show up, were one sent
+            assert len(receiver.received) == 6
+        assert sorted(json.loads(e.body)["id"] for e in events) == sorted(m["id"] for m in made)
+        deadline = time.monotonic() + 20
+        while True:
+            log = httpx.get(server.url + "/__mock/webhooks/deliveries").json()["deliveries"]
+            sent = [a for a in log if a["name"] == "createSubscription.subscriptionEvent"]
+            if len(sent) >= 6 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert len({a["delivery"] for a in sent}) == 6 and {a["contract"] for a in sent} == {"declared"}
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log()
