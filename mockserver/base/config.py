@@ -51,6 +51,12 @@ class ServeConfig:
     max_sessions: int = defaults.MAX_SESSIONS
     session_idle_s: float = defaults.SESSION_IDLE_S
     latency_ms: tuple[int, int] | None = None  # (min, max) added to every reply
+    callback_hosts: tuple[str, ...] = ()  # hosts callbacks may go to beside loopback ones; "*": any (--callback-host)
+    webhook_urls: tuple[str, ...] = ()  # subscribers of every session from the start (--webhook-url)
+    webhook_secret: str | None = None  # their signing secret; None: drawn from the seed (sign.default_secret)
+    max_webhooks: int = defaults.MAX_WEBHOOKS  # subscribers per session
+    webhook_attempts: int = defaults.WEBHOOK_ATTEMPTS  # attempts per delivery, the first included
+    webhook_backoff_s: float = defaults.WEBHOOK_BACKOFF_S  # the wait before the first retry, doubled after
     reload: bool = False
     verbose: bool = False  # every start-up warning, not one line per kind of many (notices.py)
 

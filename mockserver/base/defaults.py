@@ -21,6 +21,10 @@ JOURNAL_BODY_LIMIT = 4 * 1024  # bytes of each request and response body the jou
 SESSION_JOURNAL_SIZE = 200  # requests a named session's journal keeps (at most --journal-size)
 MAX_CONTROL_BODY = 1024 * 1024  # bytes; a record is a few kB
 MAX_DELAY_MS = 60_000  # the longest delay a scenario or --latency may ask for
+# The range a session's clock (PUT /__mock/clock) may be set or advanced to: 1970-01-01T00:00:00Z
+# to 9999-12-31T23:59:59Z, what an RFC 3339 timestamp can say.
+CLOCK_EARLIEST_S = 0
+CLOCK_LATEST_S = 253_402_300_799
 START_TIMEOUT_S = 30  # the pytest plugin's wait for its server to listen
 PROBE_TIMEOUT_S = 5  # the pytest plugin's wait for a MOCKSERVER_URL mock to answer its health check
 CONTROL_CALL_TIMEOUT_S = 30  # the pytest plugin's wait for one control call
@@ -65,3 +69,13 @@ STATE_WAL_PAGES = 256  # SQLite pages (4 KiB) its WAL holds before a checkpoint:
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"
+
+# Webhooks (docs/events.md): deliveries are retried, bounded, and recorded per session.
+MAX_WEBHOOKS = 16  # subscribers per session (--max-webhooks); one more is refused with 422
+WEBHOOK_ATTEMPTS = 3  # attempts in all per delivery, the first included (Lago sends 3)
+WEBHOOK_BACKOFF_S = 0.5  # the wait before the first retry; doubled for each one after it
+WEBHOOK_BACKOFF_MAX_S = 30.0  # no wait between attempts is longer
+WEBHOOK_TIMEOUT_S = 5.0  # a receiver that has not answered within this long failed the attempt
+WEBHOOK_BODY_LIMIT = 4 * 1024  # bytes of each request and reply body a recorded attempt keeps
+DELIVERIES_KEPT = 200  # recorded attempts per session; the oldest is dropped beyond
+WEBHOOK_SENDERS = 4  # attempts in flight at once per process (a slow receiver delays no other)

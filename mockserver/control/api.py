@@ -9,12 +9,18 @@ JSON in and out; every error is application/problem+json.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import base64
+import binascii
 import logging
+import math
 import traceback
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
+import isodate
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -29,7 +35,8 @@ from mockserver.state.changes import Stale, until_current
 from mockserver.stages.crud import merge_patch
 from mockserver.contract.operations import Operation
 from mockserver.control.access import ControlAccess
-from mockserver.base.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS, TRACEBACK_FRAMES
+from mockserver.base.defaults import (CLOCK_EARLIEST_S, CLOCK_LATEST_S, CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS,
+                                      TRACEBACK_FRAMES)
 from mockserver.stages.engine import Engine
 from mockserver.stages.landing import runnable_curl
 from mockserver.http.faults import FAULTS
@@ -40,11 +47,14 @@ from mockserver.server.cors import allowing
 from mockserver.server.routing import Router
 from mockserver.state.sessions import PATH_PREFIX, SessionError, session_name
 from mockserver.state.session_state import State
+from mockserver.state.webhooks import TooManySubscribers
+from mockserver.events.webhooks import UnknownWebhook
 from mockserver.shared.store import StoreUnavailable
 
 log = logging.getLogger("mockserver")
 
 SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times", "fault", "rate_limit"}
+CLOCK_FIELDS = {"freeze", "set", "advance"}
 
 
 class ControlError(Exception):
@@ -237,6 +247,45 @@ class ControlApi:
             raise _not_found(f"no scenario {request.path_params['scenario_id']!r}")
         return Response(status_code=204)
 
+    # -- webhooks (docs/events.md) -----------------------------------------------------------
+
+    async def webhooks(self, request: Request) -> Response:
+        state = self._state(request)
+        if request.method == "GET":
+            return _json({"webhooks": self.engine.events.names(),
+                          "subscribers": [s.to_json() for s in state.webhooks.subscribers()]})
+        payload = await _read_json(request, self.engine.config.body_timeout_s)
+        url, events, secret, algorithm = _subscriber_fields(payload, self.engine.events.names())
+        try:
+            subscriber = state.webhooks.subscribe(url, secret or self.engine.webhook_secret, events, algorithm)
+        except TooManySubscribers as exc:
+            raise _unprocessable(str(exc)) from None
+        return _json(subscriber.to_json(), 201)
+
+    async def webhook(self, request: Request) -> Response:
+        state = self._state(request)
+        if not state.webhooks.unsubscribe(request.path_params["subscriber_id"]):
+            raise _not_found(f"no subscriber {request.path_params['subscriber_id']!r} added through the control API")
+        return Response(status_code=204)
+
+    async def webhook_fire(self, request: Request) -> Response:
+        state = self._state(request)
+        payload = await _read_json(request, self.engine.config.body_timeout_s)
+        if not isinstance(payload, dict) or not isinstance(payload.get("name"), str):
+            raise _unprocessable("expected {\"name\": WEBHOOK, \"record\": {...}}; name is a declared webhook")
+        unknown = set(payload) - {"name", "record"}
+        if unknown:
+            raise _unprocessable(f"unknown fields: {', '.join(sorted(unknown))}; expected name, record")
+        try:
+            sent = self.engine.events.fire(state, payload["name"], payload.get("record"))
+        except UnknownWebhook:
+            raise _not_found(f"no webhook {payload['name']!r}; declared: {', '.join(self.engine.events.names()) or 'none'}") from None
+        return _json({"name": payload["name"], "deliveries": sent}, 202)
+
+    async def webhook_deliveries(self, request: Request) -> Response:
+        state = self._state(request)
+        return _json({"deliveries": state.webhooks.attempts()})
+
     async def record(self, request: Request) -> Response:
         state = self._state(request)
         op = self._record_operation(request.path_params["operation_id"])
@@ -282,6 +331,18 @@ class ControlApi:
         assert op.binding is not None and op.success is not None
         body = self.engine.responder.generated(op, record_id)
         return op.binding.unwrap(body)
+
+    async def clock(self, request: Request) -> Response:
+        """The session's clock (state/clock.py): read it, or freeze, set and advance it."""
+        state = self._state(request)
+        if request.method == "PUT":
+            freeze, at, advance = _clock_fields(await _read_json(request, self.engine.config.body_timeout_s))
+            now = state.clock.now() if at is None else at
+            if not CLOCK_EARLIEST_S <= now + advance <= CLOCK_LATEST_S:
+                raise _unprocessable("the clock would leave 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z")
+            # an advance counts once whoever else changes the clock meanwhile (on any process)
+            until_current(lambda: state.clock.change(freeze=freeze, at=at, advance=advance))
+        return _json(state.clock.describe())
 
     async def reset(self, request: Request) -> Response:
         state = self._state(request)
@@ -351,6 +412,88 @@ class ControlApi:
         }
 
 
+def _clock_fields(payload: Any) -> tuple[bool | None, float | None, float]:
+    """`{"freeze"?: bool, "set"?: RFC 3339 date-time, "advance"?: seconds or ISO 8601 duration}`
+    as (freeze, set in seconds since the epoch, advance in seconds)."""
+    usage = 'the clock takes {"freeze"?: true|false, "set"?: "2026-01-01T00:00:00Z", "advance"?: "PT1H" or seconds}'
+    if not isinstance(payload, dict) or not payload:
+        raise _unprocessable(usage)
+    unknown = sorted(set(payload) - CLOCK_FIELDS)
+    if unknown:
+        raise _unprocessable(f"unknown fields {unknown}; {usage}")
+    freeze, at, advance = payload.get("freeze"), payload.get("set"), payload.get("advance", 0)
+    if freeze is not None and not isinstance(freeze, bool):
+        raise _unprocessable("freeze is true or false")
+    if at is not None:
+        when = _instant(at)
+        if when is None:
+            raise _unprocessable(f"set is an RFC 3339 date-time with its offset, e.g. 2026-01-01T00:00:00Z; got {at!r}")
+        at = when
+    if isinstance(advance, str):
+        seconds = _duration(advance)
+        if seconds is None:
+            raise _unprocessable(f"advance is seconds or an ISO 8601 duration of days, hours, minutes, seconds "
+                                 f"(P1D, PT1H30M); got {advance!r}")
+        advance = seconds
+    elif isinstance(advance, bool) or not isinstance(advance, (int, float)) or not math.isfinite(advance):
+        raise _unprocessable("advance is seconds (a number) or an ISO 8601 duration such as PT1H")
+    return freeze, at, float(advance)
+
+
+def _instant(text: Any) -> float | None:
+    if not isinstance(text, str) or "T" not in text.upper():
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    return when.timestamp() if when.tzinfo is not None else None
+
+
+def _duration(text: str) -> float | None:
+    """An ISO 8601 duration's seconds; None for text that is not one, or that counts years or
+    months (their length depends on the date)."""
+    try:
+        value = isodate.parse_duration(text)
+    except (isodate.ISO8601Error, ValueError, OverflowError):
+        return None
+    return value.total_seconds() if isinstance(value, dt.timedelta) else None
+
+
+def _subscriber_fields(payload: Any, declared: list[str]) -> tuple[str, tuple[str, ...] | None, str | None, str | None]:
+    """`{url, events?, secret?, algorithm?}` checked: an http(s) URL, declared webhook names, a
+    `whsec_` secret (or any text for Lago's hmac), Lago's `jwt` or `hmac`."""
+    if not isinstance(payload, dict):
+        raise _unprocessable("expected an object: {\"url\": \"http://...\", \"events\": [...], \"secret\": \"whsec_...\"}")
+    unknown = set(payload) - {"url", "events", "secret", "algorithm"}
+    if unknown:
+        raise _unprocessable(f"unknown fields: {', '.join(sorted(unknown))}; expected url, events, secret, algorithm")
+    url = payload.get("url")
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _unprocessable("url must be an http(s) URL, such as http://127.0.0.1:9000/hooks")
+    events = payload.get("events")
+    if events is not None:
+        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+            raise _unprocessable("events must be a list of webhook names")
+        missing = sorted(set(events) - set(declared))
+        if missing:
+            raise _unprocessable(f"no webhook {', '.join(missing)}; declared: {', '.join(declared) or 'none'}")
+    secret = payload.get("secret")
+    if secret is not None and (not isinstance(secret, str) or not secret or len(secret) > 512):
+        raise _unprocessable("secret must be a non-empty string (whsec_ then base64 for Standard Webhooks)")
+    if isinstance(secret, str) and secret.startswith("whsec_"):
+        try:
+            if not base64.b64decode(secret[6:] + "=="):
+                raise ValueError
+        except (ValueError, binascii.Error):
+            raise _unprocessable("secret: whsec_ must be followed by base64") from None
+    algorithm = payload.get("algorithm")
+    if algorithm not in (None, "jwt", "hmac"):
+        raise _unprocessable("algorithm must be jwt or hmac (Lago's X-Lago-Signature-Algorithm)")
+    return url, tuple(events) if events is not None else None, secret, algorithm
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -371,6 +514,11 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
         Route(f"{p}/scenarios/{{scenario_id}}", api.scenario, methods=["DELETE"]),
         Route(f"{p}/records/{{operation_id}}/{{record_id}}", api.record, methods=["GET", "PUT", "PATCH", "DELETE"]),
         Route(f"{p}/reset", api.reset, methods=["POST"]),
+        Route(f"{p}/clock", api.clock, methods=["GET", "PUT"]),
+        Route(f"{p}/webhooks", api.webhooks, methods=["GET", "POST"]),
+        Route(f"{p}/webhooks/fire", api.webhook_fire, methods=["POST"]),
+        Route(f"{p}/webhooks/deliveries", api.webhook_deliveries, methods=["GET"]),
+        Route(f"{p}/webhooks/{{subscriber_id}}", api.webhook, methods=["DELETE"]),
     ]
 
     async def control_error(request: Request, exc: Exception) -> Response:

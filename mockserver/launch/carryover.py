@@ -13,11 +13,12 @@ from dataclasses import asdict
 
 from mockserver.contract.operations import Operation
 from mockserver.stages.engine import Engine
+from mockserver.state.changes import UNWRITTEN
 from mockserver.state.records import readers
 
 
 def carry_over(old: Engine, new: Engine) -> tuple[list[str], list[str]]:
-    """Copy `old`'s runtime records, tombstones and scenarios into `new`; (kept, dropped)."""
+    """Copy `old`'s runtime records, tombstones, scenarios and clock into `new`; (kept, dropped)."""
     kept: list[str] = []
     dropped: list[str] = []
     by_key = readers(new.operations())
@@ -58,6 +59,10 @@ def carry_over(old: Engine, new: Engine) -> tuple[list[str], list[str]]:
         fields = {key: value for key, value in asdict(scenario).items() if key != "id"}
         new.state.scenarios.add(fields)
         kept.append(name)
+    clock = old.state.clock
+    if clock.version != UNWRITTEN:  # a test froze, set or advanced it: it goes on from where it was
+        new.state.clock.change(freeze=clock.frozen_at is not None, at=clock.now())
+        kept.append("the clock")
     return kept, dropped
 
 

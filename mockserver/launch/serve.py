@@ -77,6 +77,27 @@ def _positive(value: str) -> int:
     return int(value)
 
 
+def _webhook_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"expected an http(s) URL such as http://127.0.0.1:9000/hooks, got {value!r}")
+    return value
+
+
+def _webhook_secret(value: str) -> str:
+    import base64
+    import binascii
+
+    try:
+        if not value.startswith("whsec_") or not base64.b64decode(value[6:] + "==", validate=False):
+            raise ValueError
+    except (ValueError, binascii.Error):
+        raise argparse.ArgumentTypeError("expected a Standard Webhooks secret: whsec_ then base64") from None
+    return value
+
+
 def add_serve_parser(sub: SubParsers) -> None:
     serve = sub.add_parser(
         "serve",
@@ -121,6 +142,18 @@ def add_serve_parser(sub: SubParsers) -> None:
     serve.add_argument("--control-origin", action="append", type=_origin, default=[], metavar="ORIGIN",
                        help=f"also answer {defaults.CONTROL_PREFIX} for browser requests from this origin "
                             "(repeatable; e.g. http://localhost:3000)")
+    serve.add_argument("--callback-host", action="append", default=[], metavar="HOST",
+                       help="also send the contract's callbacks to this host (repeatable; * for any host; "
+                            "default: loopback hosts only)")
+    serve.add_argument("--webhook-url", action="append", type=_webhook_url, default=[], metavar="URL",
+                       help="send every declared webhook to this URL, in every session (repeatable)")
+    serve.add_argument("--webhook-secret", type=_webhook_secret, metavar="whsec_BASE64",
+                       help="the signing secret of --webhook-url subscribers (default: drawn from --seed, "
+                            "shown in the banner)")
+    serve.add_argument("--max-webhooks", type=_positive, default=defaults.MAX_WEBHOOKS, metavar="N",
+                       help=f"webhook subscribers per session (default: {defaults.MAX_WEBHOOKS})")
+    serve.add_argument("--webhook-attempts", type=_positive, default=defaults.WEBHOOK_ATTEMPTS, metavar="N",
+                       help=f"attempts per webhook delivery, the first included (default: {defaults.WEBHOOK_ATTEMPTS})")
     serve.add_argument("--journal-size", type=_positive, default=defaults.JOURNAL_SIZE, metavar="N",
                        help=f"requests kept in the journal (default: {defaults.JOURNAL_SIZE})")
     serve.add_argument("--rate-limit", type=_rate_limit, metavar="N/SECONDS",
@@ -201,6 +234,11 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         rate_limit=args.rate_limit,
         session_idle_s=args.session_idle,
         latency_ms=args.latency,
+        callback_hosts=tuple(host.lower() for host in args.callback_host),
+        webhook_urls=tuple(args.webhook_url),
+        webhook_secret=args.webhook_secret,
+        max_webhooks=args.max_webhooks,
+        webhook_attempts=args.webhook_attempts,
         reload=args.reload,
         verbose=args.verbose,
         workers=args.workers,
@@ -284,6 +322,8 @@ def run(args: argparse.Namespace) -> int:
         records = app.engine.state.records
         print(banner(app.engine.apis, base_url, config.control, config.credentials, config.seed,
                      lambda op: (record_id for record_id, _ in records.items(op))), flush=True)
+        if config.webhook_urls:
+            print(f"Webhooks: {', '.join(config.webhook_urls)}  (secret: {'--webhook-secret' if config.webhook_secret else app.engine.webhook_secret})", flush=True)
 
         def ready() -> None:
             print(f"Listening on {base_url} (records: {app.engine.state.records.count()}, seed: {config.seed}"

@@ -22,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import replace
-from typing import Any, NamedTuple
+from functools import partial
+from typing import Any, Callable, NamedTuple
 
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -110,6 +111,8 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
                 request = replace(request, path_params=route.own_path_params(request.path_params))
             outcome = await self.answer(route, request, Wire(scope, receive))
         await deliver(outcome, scope, send)
+        if outcome.after is not None:  # the client has its reply first
+            outcome.after()
 
     def unrouted(self, request: MockRequest, named: Operation | None = None) -> Reply:
         """The landing page for `/`, else a 404 that names the closest routes served."""
@@ -183,6 +186,7 @@ class Outcome(NamedTuple):
     delay_s: float = 0.0  # held before the first byte: the scenario's delay_ms, else --latency
     fault: str | None = None  # one of faults.FAULTS: how the reply reaches the wire; None: as it is
     fault_ms: int | None = None  # the scenario's delay_ms, the pace of a slow body
+    after: Callable[[], None] | None = None  # once the reply is sent: the operation's callbacks
 
 
 class Wire(NamedTuple):
@@ -231,7 +235,12 @@ async def handle(engine: Engine, route: Route, request: MockRequest, state: Stat
             op, wire.scope, receive, responder, request.fields if request.body else None)
         if reply is None:
             reply = route.handler(request, prefs)
-    return Outcome(engine.validators[op.api].check(op, reply), delay_s, fault, fault_ms)
+    reply = engine.validators[op.api].check(op, reply)
+    after = None
+    if state is not None and fault is None and 200 <= reply.status < 300 and engine.callbacks.declared(op):
+        base_url = f"http://{request.headers.get('host') or 'localhost'}"
+        after = partial(engine.callbacks.after, op, request, reply, state, base_url)
+    return Outcome(reply, delay_s, fault, fault_ms, after)
 
 
 def rate_limited(engine: Engine, op: Operation, request: MockRequest, state: State) -> Reply | None:

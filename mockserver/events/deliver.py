@@ -1,0 +1,244 @@
+"""Sending events: one request to a receiver, retried with bounded backoff, every attempt recorded.
+
+Webhooks and callbacks both end here: the caller builds the request (method, URL, headers,
+body bytes; signed already) and says where each attempt is recorded (a session's
+`state.webhooks.record`, which hands it to the sink so every process shows it). A non-2xx
+reply or a network error is a failed attempt; the next one is due `backoff_s` later, doubled
+each time up to `backoff_max_s`, until `attempts` have been made. Nothing is sent from the
+request's own thread: a slow receiver never delays a reply.
+
+Due times are read from `now()`, the one function this package asks what time it is; the
+session's clock (`/__mock/clock`) replaces it there, so advancing the clock fires a retry.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from mockserver.base import defaults
+
+__all__ = ["Attempt", "Outgoing", "Policy", "Sender", "now"]
+
+Record = Callable[[dict[str, Any]], None]  # where each attempt goes (Webhooks.record)
+
+
+def now() -> float:
+    """Seconds since the epoch by the wall clock: what a signature's timestamp says, and when a
+    retry is due where no session's clock (state/clock.py) is given to `Sender.send`."""
+    return time.time()
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One request to send: `id` names the event (the same on every retry, as a receiver
+    deduplicates by it), `kind` says what sent it (`webhook`, `callback`) and `name` which one."""
+
+    id: str
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    kind: str = "webhook"
+    name: str = ""
+    subscriber: str | None = None
+    sign: Callable[[Outgoing, float], tuple[tuple[str, str], ...]] | None = field(default=None, compare=False)
+    # a signer adds its headers at each attempt (its timestamp is the attempt's), else the headers go as they are
+
+
+@dataclass(frozen=True)
+class Policy:
+    attempts: int = defaults.WEBHOOK_ATTEMPTS
+    backoff_s: float = defaults.WEBHOOK_BACKOFF_S
+    backoff_max_s: float = defaults.WEBHOOK_BACKOFF_MAX_S
+    timeout_s: float = defaults.WEBHOOK_TIMEOUT_S
+    body_limit: int = defaults.WEBHOOK_BODY_LIMIT
+
+    def wait(self, attempt: int) -> float:
+        """The wait after failed attempt number `attempt` (1-based)."""
+        return min(self.backoff_s * 2 ** (attempt - 1), self.backoff_max_s)
+
+
+@dataclass
+class Attempt:
+    """What one attempt sent and got, as the deliveries log shows it."""
+
+    delivery: str
+    attempt: int
+    of: int
+    kind: str
+    name: str
+    subscriber: str | None
+    time: float
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str
+    status: int | None = None
+    reply_headers: dict[str, str] = field(default_factory=dict)
+    reply_body: str = ""
+    latency_ms: float = 0.0
+    verdict: str = "pending"  # delivered | failed | error: <why>
+    next_attempt_at: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        stamp = datetime.fromtimestamp(self.time, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return {"delivery": self.delivery, "attempt": self.attempt, "of": self.of, "kind": self.kind, "name": self.name,
+                "subscriber": self.subscriber, "time": stamp,
+                "request": {"method": self.method, "url": self.url, "headers": self.headers, "body": self.body},
+                "response": None if self.status is None else {"status": self.status, "headers": self.reply_headers,
+                                                               "body": self.reply_body},
+                "latency_ms": round(self.latency_ms, 3), "verdict": self.verdict,
+                "retry": self.next_attempt_at is not None}
+
+
+def _cut(body: bytes, limit: int) -> str:
+    text = body[:limit].decode("utf-8", errors="replace")
+    return text + defaults.JOURNAL_CUT if len(body) > limit else text
+
+
+def send_once(outgoing: Outgoing, number: int, policy: Policy, moment: float) -> Attempt:
+    """Attempt number `number` of `outgoing`, made now; never raises for what a receiver does."""
+    headers = dict(outgoing.headers)
+    if outgoing.sign is not None:
+        # stamped by the wall clock: a receiver checks a signature's age against its own clock,
+        # whatever a test set the session's clock to (which says when the attempt is due)
+        headers.update(outgoing.sign(outgoing, now()))
+    attempt = Attempt(outgoing.id, number, policy.attempts, outgoing.kind, outgoing.name, outgoing.subscriber, moment,
+                      outgoing.method, outgoing.url, headers, _cut(outgoing.body, policy.body_limit))
+    request = urllib.request.Request(outgoing.url, data=outgoing.body or None, method=outgoing.method, headers=headers)
+    started = time.perf_counter()
+    try:
+        with _OPENER.open(request, timeout=policy.timeout_s) as reply:
+            attempt.status, body, reply_headers = reply.status, reply.read(policy.body_limit + 1), reply.headers
+    except urllib.error.HTTPError as exc:  # a non-2xx reply: read like any other
+        attempt.status, reply_headers = exc.code, exc.headers
+        try:
+            body = exc.read(policy.body_limit + 1)
+        except OSError:
+            body = b""
+    except (OSError, ValueError) as exc:  # refused, reset, timed out, a bad URL
+        attempt.latency_ms = (time.perf_counter() - started) * 1000
+        attempt.verdict = f"error: {type(exc).__name__}: {str(getattr(exc, 'reason', exc))[:200]}"
+        return attempt
+    attempt.latency_ms = (time.perf_counter() - started) * 1000
+    attempt.reply_headers = {name.lower(): value for name, value in reply_headers.items()} if reply_headers else {}
+    attempt.reply_body = _cut(body, policy.body_limit)
+    attempt.verdict = "delivered" if 200 <= (attempt.status or 0) < 300 else "failed"
+    return attempt
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A receiver's redirect is its reply (a 3xx is a failed delivery), never followed elsewhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects(), urllib.request.ProxyHandler({}))
+
+
+class Sender:
+    """The deliveries of one process: a queue of attempts by due time, a few threads sending.
+
+    `send` returns at once. `drain` (tests, shutdown) waits until nothing is queued or in flight.
+    """
+
+    def __init__(self, policy: Policy = Policy(), senders: int = defaults.WEBHOOK_SENDERS,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.policy = policy
+        self._clock = clock or (lambda: now())
+        # (due, order, number, outgoing, record, policy, clock): each due by its own session's clock
+        self._queue: list[tuple[float, int, int, Outgoing, Record, Policy, Callable[[], float]]] = []
+        self._order = itertools.count()
+        self._busy = 0
+        self._changed = threading.Condition()
+        self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="mock-deliver")
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def send(self, outgoing: Outgoing, record: Record, policy: Policy | None = None,
+             clock: Callable[[], float] | None = None) -> None:
+        """Queue the first attempt of `outgoing`, due now. `clock` is the session's (state/clock.py):
+        its retries are due by that clock, so a test that advances it fires them."""
+        clock = clock or self._clock
+        self._schedule(clock(), 1, outgoing, record, policy or self.policy, clock)
+
+    def _schedule(self, due: float, number: int, outgoing: Outgoing, record: Record, policy: Policy,
+                  clock: Callable[[], float]) -> None:
+        with self._changed:
+            if self._closed:
+                return
+            self._queue.append((due, next(self._order), number, outgoing, record, policy, clock))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="mock-deliveries", daemon=True)
+                self._thread.start()
+            self._changed.notify_all()
+
+    def _run(self) -> None:
+        """Hand each due attempt to the pool; wake at least every 50 ms, since the clock that
+        says what is due may be moved by a test rather than by time passing."""
+        while True:
+            with self._changed:
+                if self._closed:
+                    return
+                ready = [entry for entry in self._queue if entry[0] <= entry[6]()]  # sessions' clocks differ
+                if not ready:
+                    self._changed.wait(0.05 if self._queue else None)
+                    continue
+                entry = min(ready, key=lambda item: (item[0], item[1]))
+                self._queue.remove(entry)
+                _due, _order, number, outgoing, record, policy, clock = entry
+                self._busy += 1
+            self._pool.submit(self._attempt, number, outgoing, record, policy, clock)
+
+    def _attempt(self, number: int, outgoing: Outgoing, record: Record, policy: Policy,
+                 clock: Callable[[], float]) -> None:
+        try:
+            moment = clock()
+            attempt = send_once(outgoing, number, policy, moment)
+            if attempt.verdict != "delivered" and number < policy.attempts:
+                attempt.next_attempt_at = moment + policy.wait(number)
+            try:
+                record(attempt.to_json())
+            except Exception:  # noqa: BLE001 - the session was removed, the store is down: the retry still goes
+                pass
+            if attempt.next_attempt_at is not None:
+                self._schedule(attempt.next_attempt_at, number + 1, outgoing, record, policy, clock)
+        finally:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify_all()
+
+    def pending(self) -> int:
+        with self._changed:
+            return len(self._queue) + self._busy
+
+    def drain(self, timeout_s: float = 30.0) -> bool:
+        """Wait until every queued attempt, retries included, has been made; False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while self._queue or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(min(left, 0.05))
+        return True
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._queue.clear()
+            self._changed.notify_all()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def with_policy(policy: Policy, **changes: Any) -> Policy:
+    return replace(policy, **changes)
