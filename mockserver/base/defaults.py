@@ -65,3 +65,10 @@ STATE_WAL_PAGES = 256  # SQLite pages (4 KiB) its WAL holds before a checkpoint:
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"
+
+# Proxy and drift (--proxy): the real API behind the mock (stages/proxy.py, http/upstream.py).
+PROXY_TIMEOUT_S = 30  # connect, write, read and pool, each; beyond, 502 (or the mock's reply with --proxy-fallback)
+MAX_UPSTREAM_BYTES = 8 * 1024 * 1024  # bytes of an upstream reply body the proxy reads; beyond, 502
+MAX_DRIFTS = 256  # distinct drifts /__mock/drift keeps (per process); one more drops the least recently seen
+DRIFT_HEADER_LIMIT = 512  # characters of the x-mock-drift header that names a reply's violations
+DRIFT_SAMPLE_LIMIT = 2 * 1024  # characters of the one redacted sample each drift keeps
