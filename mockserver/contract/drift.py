@@ -61,10 +61,18 @@ def redacted(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def jsonpath(pointer: str) -> str:
-    """The RFC 9535 normalized path of a document node named by its JSON pointer."""
-    parts = [unescape(token) for token in pointer.split("/")[1:]] if pointer else []
-    return "$" + "".join("['" + part.replace("\\", "\\\\").replace("'", "\\'") + "']" for part in parts)
+def jsonpath(pointer: str, document: Any = None) -> str:
+    """The RFC 9535 normalized path of a document node named by its JSON pointer: an array's
+    items by index (`[1]`), anything else by name (`['200']`), as `document` holds them."""
+    path, node = "$", document
+    for token in pointer.split("/")[1:] if pointer else []:
+        if isinstance(node, list) and token.isdigit():
+            path, node = path + f"[{token}]", node[int(token)] if int(token) < len(node) else None
+            continue
+        part = unescape(token)
+        path += "['" + part.replace("\\", "\\\\").replace("'", "\\'") + "']"
+        node = node.get(part) if isinstance(node, dict) else None
+    return path
 
 
 def type_of(value: Any) -> str:
@@ -119,18 +127,25 @@ class Walk:
     def node(self, pointer: str) -> tuple[str, Any]:
         """The node at `pointer`, its local `$ref`s followed: (its own pointer, the node)."""
         seen = set()
-        node: Any = self.document
-        for token in pointer.split("/")[1:] if pointer else []:
-            node = node.get(unescape(token)) if isinstance(node, dict) else None
+        node = self.at(pointer)
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
             if pointer in seen:
                 return pointer, None
             seen.add(pointer)
             pointer = node["$ref"][1:]
-            node = self.document
-            for token in pointer.split("/")[1:]:
-                node = node.get(unescape(token)) if isinstance(node, dict) else None
+            node = self.at(pointer)
         return pointer, node
+
+    def at(self, pointer: str) -> Any:
+        node: Any = self.document
+        for token in pointer.split("/")[1:] if pointer else []:
+            if isinstance(node, dict):
+                node = node.get(unescape(token))
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return None
+        return node
 
     def members(self, at: str, schema: Mapping[str, Any], depth: int = 0) -> list[tuple[str, Mapping[str, Any]]]:
         """The schema and every `allOf` member, each with its pointer (an object's parts)."""
@@ -146,7 +161,7 @@ class Walk:
         at, schema = self.node(at)
         if not isinstance(schema, dict) or depth > _DEPTH:
             return
-        target = jsonpath(at)
+        target = jsonpath(at, self.document)
         if value is None:
             if not schema.get("nullable") and (schema.get("type") or schema.get("properties")):
                 self.found.append(Finding(pointer, "nullable", f"{schema.get('type', 'a value')}, not null", "null",
@@ -177,6 +192,15 @@ class Walk:
             for index, item in enumerate(value[:_ELEMENTS_WALKED]):
                 self.walk(f"{at}/items", item, f"{pointer}/{index}", name, depth + 1)
 
+    @staticmethod
+    def owner(parts: list[tuple[str, Mapping[str, Any]]], at: str) -> str:
+        """Where a property the schema lacks is added: the part that refuses it
+        (`additionalProperties: false`), else the last part that lists properties (in an
+        `allOf`, the schema's own part after the shared ones)."""
+        listing = [(part_at, part) for part_at, part in parts if isinstance(part.get("properties"), dict)]
+        refusing = [part_at for part_at, part in listing if part.get("additionalProperties") is False]
+        return refusing[0] if refusing else listing[-1][0] if listing else at
+
     def walk_object(self, at: str, schema: Mapping[str, Any], value: dict, pointer: str, depth: int) -> None:
         parts = self.members(at, schema)
         properties: dict[str, str] = {}  # name -> pointer of its schema
@@ -191,7 +215,7 @@ class Walk:
                 if prop not in value:
                     self.found.append(Finding(f"{pointer}/{escape(prop)}", "required", "present (required)", "absent",
                                               f"{part_at}/required",
-                                              ({"target": f"{jsonpath(part_at)}['required']", "remove-item": prop,
+                                              ({"target": f"{jsonpath(part_at, self.document)}['required']", "remove-item": prop,
                                                 "description": f"the vendor leaves out {prop} at {pointer or '/'}"},)))
         extra = schema.get("additionalProperties")
         for prop, item in value.items():
@@ -200,11 +224,11 @@ class Walk:
             elif isinstance(extra, dict):
                 self.walk(f"{at}/additionalProperties", item, f"{pointer}/{escape(prop)}", prop, depth + 1)
             elif listed and extra is not True:
-                owner = next((part_at for part_at, part in parts if isinstance(part.get("properties"), dict)), at)
+                owner = self.owner(parts, at)
                 self.found.append(Finding(
                     f"{pointer}/{escape(prop)}", "property-added", "no such property", shown(item, prop),
                     f"{owner}/properties",
-                    ({"target": f"{jsonpath(owner)}['properties']", "update": {prop: inferred(item)},
+                    ({"target": f"{jsonpath(owner, self.document)}['properties']", "update": {prop: inferred(item)},
                       "description": f"the vendor sends {prop} at {pointer or '/'}"},)))
 
 
@@ -215,7 +239,7 @@ def findings(document: Mapping[str, Any], op: Operation, status: int, media_type
     operation_at = f"/paths/{escape(op.path)}/{op.method}"
     if declared is None:
         return [Finding("", "status", f"one of {op.declared_statuses()}", str(status), f"{operation_at}/responses",
-                        _new_response(operation_at, status, media_type, body))]
+                        _new_response(jsonpath(operation_at, document), status, media_type, body))]
     variant = declared.variant(media_type) if media_type else declared
     found: list[Finding] = []
     if variant is not None and variant.media_type is not None and variant.schema is not None and _is_json(media_type):
@@ -243,14 +267,14 @@ def _is_json(media_type: str | None) -> bool:
     return kind == "application/json" or kind.endswith("+json")
 
 
-def _new_response(operation_at: str, status: int, media_type: str | None, body: bytes) -> tuple[Mapping[str, Any], ...]:
+def _new_response(operation_path: str, status: int, media_type: str | None, body: bytes) -> tuple[Mapping[str, Any], ...]:
     response: dict[str, Any] = {"description": "Seen from the vendor (mockserver drift)"}
     if body and _is_json(media_type):
         try:
             response["content"] = {"application/json": {"schema": inferred(json.loads(body))}}
         except ValueError:
             pass
-    return ({"target": f"{jsonpath(operation_at)}['responses']", "update": {str(status): response},
+    return ({"target": f"{operation_path}['responses']", "update": {str(status): response},
              "description": f"the vendor answers {status}"},)
 
 
@@ -276,7 +300,7 @@ def overlay(document: Mapping[str, Any], title: str, found: list[Finding]) -> di
     walk = Walk(document)
     for at, names in dropped.items():
         _, listed = walk.node(at)
-        target = jsonpath(at)
+        target = jsonpath(at, document)
         if isinstance(listed, list) and set(listed) <= set(names):
             actions.append({"target": target, "remove": True,
                             "description": f"the vendor leaves out {', '.join(names)}: none stays required"})
