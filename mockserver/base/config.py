@@ -59,6 +59,14 @@ class ServeConfig:
     webhook_backoff_s: float = defaults.WEBHOOK_BACKOFF_S  # the wait before the first retry, doubled after
     reload: bool = False
     verbose: bool = False  # every start-up warning, not one line per kind of many (notices.py)
+    # --proxy: document name (file stem) -> upstream base URL; the name "" stands for every document
+    proxies: Mapping[str, str] = field(default_factory=dict)
+    proxy_skip: frozenset[str] = frozenset()  # operationIds kept mocked (beside `x-mock-proxy: false`)
+    proxy_insecure: bool = False  # TLS certificates of the upstream not verified
+    proxy_timeout_s: float = defaults.PROXY_TIMEOUT_S
+    proxy_fallback: bool = False  # an unreachable upstream: the mock's own reply, not a 502
+    max_upstream_bytes: int = defaults.MAX_UPSTREAM_BYTES
+    max_drifts: int = defaults.MAX_DRIFTS
 
 
 def bundled(package: str, folder: str) -> Path:

@@ -79,3 +79,9 @@ WEBHOOK_TIMEOUT_S = 5.0  # a receiver that has not answered within this long fai
 WEBHOOK_BODY_LIMIT = 4 * 1024  # bytes of each request and reply body a recorded attempt keeps
 DELIVERIES_KEPT = 200  # recorded attempts per session; the oldest is dropped beyond
 WEBHOOK_SENDERS = 4  # attempts in flight at once per process (a slow receiver delays no other)
+# Proxy and drift (--proxy): the real API behind the mock (stages/proxy.py, http/upstream.py).
+PROXY_TIMEOUT_S = 30  # connect, write, read and pool, each; beyond, 502 (or the mock's reply with --proxy-fallback)
+MAX_UPSTREAM_BYTES = 8 * 1024 * 1024  # bytes of an upstream reply body the proxy reads; beyond, 502
+MAX_DRIFTS = 256  # distinct drifts /__mock/drift keeps (per process); one more drops the least recently seen
+DRIFT_HEADER_LIMIT = 512  # characters of the x-mock-drift header that names a reply's violations
+DRIFT_SAMPLE_LIMIT = 2 * 1024  # characters of the one redacted sample each drift keeps

@@ -24,6 +24,7 @@ from mockserver.base.config import ServeConfig
 from mockserver.base.user_errors import UserError
 from mockserver.base.config import Credentials
 from mockserver.stages.security import parse_basic_auth
+from mockserver.http.upstream import check_base_url
 
 
 def _mount(value: str) -> tuple[str, str]:
@@ -49,6 +50,27 @@ def _latency(value: str) -> tuple[int, int]:
     if not 0 <= bounds[0] <= bounds[1] <= defaults.MAX_DELAY_MS:
         raise argparse.ArgumentTypeError(f"latency must be 0..{defaults.MAX_DELAY_MS} ms, MIN not above MAX")
     return bounds
+
+
+def _proxy(value: str) -> tuple[str, str]:
+    """`URL` (every document) or `NAME=URL` (the document NAME, its file stem)."""
+    name, sep, url = value.partition("=")
+    if not sep or "/" in name or ":" in name:
+        name, url = "", value
+    try:
+        return name, check_base_url(url)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r}: {exc}") from None
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError("expected seconds, more than 0 and at most 3600")
+    return seconds
 
 
 def _port(value: str) -> int:
@@ -192,12 +214,37 @@ def add_serve_parser(sub: SubParsers) -> None:
                             "(default: in the process; with --workers, an embedded SQLite file)")
     serve.add_argument("--reload", action="store_true",
                        help="reload when documents or fixtures change (a bad change keeps the old version)")
+    serve.add_argument("--proxy", action="append", type=_proxy, default=[], metavar="URL|NAME=URL",
+                       help="forward every request of the served documents (or of document NAME) to the real API "
+                            "at URL and answer its replies, checked for drift against the contract (repeatable)")
+    serve.add_argument("--proxy-skip", action="append", default=[], metavar="OPERATION_ID",
+                       help="keep this operation mocked under --proxy (repeatable; also `x-mock-proxy: false`)")
+    serve.add_argument("--proxy-insecure", action="store_true",
+                       help="do not verify the upstream's TLS certificate (default: verified)")
+    serve.add_argument("--proxy-timeout", type=_seconds, default=defaults.PROXY_TIMEOUT_S, metavar="SECONDS",
+                       help="answer 502 when the upstream takes longer than this to connect or answer "
+                            f"(default: {defaults.PROXY_TIMEOUT_S})")
+    serve.add_argument("--proxy-fallback", action="store_true",
+                       help="when the upstream cannot be had, answer the mock's own reply (x-mock-source: mock) "
+                            "instead of a 502")
+    serve.add_argument("--max-upstream-bytes", type=_positive, default=defaults.MAX_UPSTREAM_BYTES, metavar="BYTES",
+                       help=f"largest upstream reply body read; beyond, 502 (default: {defaults.MAX_UPSTREAM_BYTES})")
+    serve.add_argument("--max-drifts", type=_positive, default=defaults.MAX_DRIFTS, metavar="N",
+                       help=f"distinct drifts /__mock/drift keeps (default: {defaults.MAX_DRIFTS})")
     serve.set_defaults(func=run)
 
 
 def config_from_args(args: argparse.Namespace) -> ServeConfig:
     if args.reload and (args.workers > 1 or args.state):
         raise UserError("--reload", "works with one worker and the state in the process; leave out --workers and --state")
+    proxies = dict(args.proxy)
+    if len(proxies) < len(args.proxy):
+        raise UserError("--proxy", "each document takes one upstream (and one --proxy URL serves them all)")
+    if proxies and args.workers > 1:
+        raise UserError("--proxy", "works with one worker for now (the drift report is kept in the process); "
+                                   "leave out --workers")
+    if args.proxy_skip and not proxies:
+        raise UserError("--proxy-skip", "needs --proxy")
     unsafe = unsafe_control_plane(args.control, args.host, args.control_token)
     if unsafe is not None:  # before anything is loaded: one line, exit 2
         raise UserError(*unsafe)
@@ -243,6 +290,13 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         verbose=args.verbose,
         workers=args.workers,
         state=args.state,
+        proxies=proxies,
+        proxy_skip=frozenset(args.proxy_skip),
+        proxy_insecure=args.proxy_insecure,
+        proxy_timeout_s=args.proxy_timeout,
+        proxy_fallback=args.proxy_fallback,
+        max_upstream_bytes=args.max_upstream_bytes,
+        max_drifts=args.max_drifts,
     )
 
 

@@ -30,7 +30,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.adapters.connexion import swagger_ui_paths
 from mockserver.http import faults, problems
-from mockserver.stages import guard, landing, preferences, security
+from mockserver.stages import guard, landing, preferences, proxy, security
+from mockserver.http.upstream import UPSTREAM
 from mockserver.contract.operations import Operation, template_regex
 from mockserver.stages.engine import Engine
 from mockserver.http.reply import Reply
@@ -198,6 +199,37 @@ class Wire(NamedTuple):
 
 
 async def handle(engine: Engine, route: Route, request: MockRequest, state: State | None, wire: Wire) -> Outcome:
+    """A proxied operation's request goes to the upstream (proxy.py: the forward stage replaces
+    every stage after the path guard, the upstream deciding about credentials, limits and
+    bodies); any other goes through the mock's stages (`mocked`)."""
+    if engine.upstreams.base_url(route.op) is None:
+        return await mocked(engine, route, request, state, wire)
+    reply = guard.check(route.op, request, engine.responder)
+    if reply is not None:
+        return Outcome(reply)
+    try:
+        body, receive = await read_body(wire.receive, engine.config.max_body_bytes, engine.config.body_timeout_s)
+    except BodyTooLarge:
+        return Outcome(problems.too_large(engine.config.max_body_bytes).with_header("connection", "close"))
+    except BodyTimeout:
+        return Outcome(problems.body_timeout(engine.config.body_timeout_s))
+    request = replace(request, body=body)
+    wire = Wire(wire.scope, receive)  # the body again, for the mock's own reply (--proxy-fallback)
+    fallback: list[Outcome] = []
+
+    async def own_reply() -> Reply:
+        fallback.append(await mocked(engine, route, request, state, wire))
+        return fallback[0].reply
+
+    reply = await proxy.forward(engine.upstreams, engine.validators[route.op.api], route.op, request, wire.scope,
+                                own_reply)
+    if fallback:
+        return fallback[0]._replace(reply=reply)
+    wire.scope.setdefault("extensions", {})[UPSTREAM] = True  # never replayed from the cache (replay_cache.py)
+    return Outcome(reply)
+
+
+async def mocked(engine: Engine, route: Route, request: MockRequest, state: State | None, wire: Wire) -> Outcome:
     """Every stage after routing, in order; the first that answers decides the reply, which is
     then checked against the contract. `state` is None when the request's session does not
     exist yet: it is created only once the request passes the path guard and security, so a

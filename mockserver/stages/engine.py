@@ -15,6 +15,7 @@ from mockserver.generate import RecordGenerator
 from mockserver.state.records import RecordStore
 from mockserver.stages.reply_builder import ReplyBuilder
 from mockserver.stages.handler import Responder
+from mockserver.stages.proxy import Upstreams
 from mockserver.state.sessions import Sessions
 from mockserver.state.session_state import Journal, State
 from mockserver.contract.validation import ResponseValidator
@@ -48,6 +49,7 @@ class Engine:
         crud = Crud(ReplyBuilder(generators), self.sessions, config, validators, self._operations, self.events)
         self.responder = Responder(generators, self.sessions, config, crud)
         self.callbacks = Callbacks(generators, validators, self.sender, config.callback_hosts)
+        self.upstreams = Upstreams(apis, config)  # --proxy: which operations are forwarded, and where
         self.replica = None  # replica.Replica, when the state is shared with other processes
 
     def operation(self, base_path: str | None, operation_id: str | None) -> Operation | None:
