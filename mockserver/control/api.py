@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+import yaml
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -39,6 +40,8 @@ from mockserver.server.cors import allowing
 from mockserver.server.routing import Router
 from mockserver.state.sessions import SessionError, session_name
 from mockserver.state.session_state import State
+from mockserver.state.drift import junit
+from mockserver.contract.drift import overlay as drift_overlay
 from mockserver.shared.store import StoreUnavailable
 
 log = logging.getLogger("mockserver")
@@ -334,6 +337,43 @@ class ControlApi:
         }
 
 
+DRIFT_FORMATS = ("json", "junit", "overlay")
+
+
+class DriftEndpoint:
+    """`/__mock/drift` (--proxy): the drift report as JSON, JUnit XML or an Overlay 1.0 document
+    that makes the contract accept what the upstream sent; DELETE clears it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.upstreams = engine.upstreams
+
+    async def handle(self, request: Request) -> Response:
+        log = self.upstreams.drifts
+        if request.method == "DELETE":
+            log.clear()
+            return Response(status_code=204)
+        kind = request.query_params.get("format", "json")
+        if kind not in DRIFT_FORMATS:
+            raise _unprocessable(f"format must be one of {', '.join(DRIFT_FORMATS)}, not {kind[:40]!r}")
+        drifts = log.list()
+        if kind == "junit":
+            return Response(junit(drifts, self.upstreams.proxied()), media_type="application/xml")
+        if kind == "json":
+            return _json({"proxied": bool(self.upstreams.base_urls), "drifts": [d.as_json() for d in drifts]})
+        names = sorted({d.api for d in drifts})
+        name = request.query_params.get("api") or (names[0] if len(names) == 1 else None)
+        if name is None and names:
+            raise _unprocessable(f"drift in several documents ({', '.join(names)}): name one with ?api=NAME")
+        document = self.upstreams.documents.get(name or "")
+        if name is not None and document is None:
+            raise _not_found(f"no document named {name[:60]!r}; served: {', '.join(sorted(self.upstreams.documents))}")
+        found = [d.finding for d in drifts if d.api == name]
+        doc = drift_overlay(document or {}, f"Drift of {name or 'no document'} seen through mockserver's proxy", found)
+        if "application/json" in request.headers.get("accept", ""):
+            return _json(doc)
+        return Response(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), media_type="application/yaml")
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -354,6 +394,7 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
         Route(f"{p}/scenarios/{{scenario_id}}", api.scenario, methods=["DELETE"]),
         Route(f"{p}/records/{{operation_id}}/{{record_id}}", api.record, methods=["GET", "PUT", "PATCH", "DELETE"]),
         Route(f"{p}/reset", api.reset, methods=["POST"]),
+        Route(f"{p}/drift", DriftEndpoint(engine).handle, methods=["GET", "DELETE"]),
     ]
 
     async def control_error(request: Request, exc: Exception) -> Response:

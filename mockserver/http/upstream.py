@@ -95,9 +95,12 @@ def forwarded_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, b
 
 
 def returned_headers(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
-    named = {token.strip().lower() for token in headers.get("connection", "").split(",")}
-    return tuple((key, value) for key, value in headers.multi_items()
-                 if key.lower() not in _NOT_RETURNED and key.lower() not in named)
+    """The upstream's headers as the client gets them, read as latin-1 (what the mock's reply
+    writes them as: the bytes go on as they came), less hop-by-hop ones and those its
+    `Connection` names, and those the mock's server writes itself."""
+    raw = [(key.decode("latin-1").lower(), value.decode("latin-1")) for key, value in headers.raw]
+    named = {token.strip().lower() for key, value in raw if key == "connection" for token in value.split(",")}
+    return tuple((key, value) for key, value in raw if key not in _NOT_RETURNED and key not in named)
 
 
 @lru_cache(maxsize=2)

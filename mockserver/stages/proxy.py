@@ -10,18 +10,22 @@ called there in order. An upstream that cannot be had is a 502 problem, or with
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Callable, Mapping
 
 from mockserver.base.config import ServeConfig
 from mockserver.base.defaults import DRIFT_HEADER_LIMIT, JOURNAL_CUT
 from mockserver.base.user_errors import UserError
+from mockserver.contract import drift
+from mockserver.contract.drift import Finding
 from mockserver.contract.operations import Api, Operation
 from mockserver.contract.validation import ResponseValidator
 from mockserver.http import problems, upstream
 from mockserver.http.reply import Reply
 from mockserver.http.request import MockRequest
 from mockserver.http.upstream import UpstreamError, UpstreamReply, UnsafePath
+from mockserver.state.drift import DriftLog, sample_of
 
 log = logging.getLogger("mockserver")
 
@@ -62,7 +66,13 @@ class Upstreams:
             for op in api.operations.values():
                 if op.operation_id not in config.proxy_skip and not operation_opts_out(api, op):
                     self.base_urls[(api.name, op.operation_id)] = base_url
+        self.documents = {api.name: api.document for api in apis}
+        self.drifts = DriftLog(config.max_drifts)
         self.listeners: list[UpstreamListener] = []
+
+    def proxied(self) -> list[tuple[str, str]]:
+        """(api, operationId) of every forwarded operation, in document order."""
+        return list(self.base_urls)
 
     def base_url(self, op: Operation) -> str | None:
         return self.base_urls.get((op.api, op.operation_id)) if self.base_urls else None
@@ -91,23 +101,36 @@ async def forward(upstreams: Upstreams, validator: ResponseValidator, op: Operat
             own = await mocked()
             return own.with_header(SOURCE_HEADER, "mock")
         return problems.upstream_unavailable(str(failed))
-    violations = on_upstream_reply(upstreams, validator, op, request, reply)
+    found = on_upstream_reply(upstreams, validator, op, request, reply)
     headers = reply.headers + ((SOURCE_HEADER, "upstream"),)
-    if violations:
-        headers += ((DRIFT_HEADER, drift_header(violations)),)
+    if found:
+        headers += ((DRIFT_HEADER, drift_header(tuple(f.said() for f in found))),)
     return Reply(reply.status, None, reply.body, headers)
 
 
 def on_upstream_reply(upstreams: Upstreams, validator: ResponseValidator, op: Operation, request: MockRequest,
-                      reply: UpstreamReply) -> tuple[str, ...]:
+                      reply: UpstreamReply) -> list[Finding]:
     """The one place an upstream reply is known, with its operation and request: validated as
-    the mock's own replies are (validation.py), then handed to every listener (drift, record).
-    Returns the violations, empty when the reply is what the contract says."""
+    the mock's own replies are (validation.py), its drifts counted (drift.py), then handed to
+    every listener (a recorder). Returns the drifts, empty when the reply is what the contract
+    says."""
     media_type = reply.header("content-type")
     violations = validator.violations(op, reply.status, media_type, reply.body)
+    found = drift.findings(upstreams.documents[op.api], op, reply.status, media_type, reply.body, violations)
+    if found:
+        upstreams.drifts.note(op.api, op.operation_id, op.method, op.path, reply.status, found,
+                              lambda: _sample(reply.body))
     for listener in upstreams.listeners:
         listener(op, request, reply, violations)
-    return violations
+    return found
+
+
+def _sample(body: bytes) -> str:
+    """The body as the drift report keeps it: JSON with credentials redacted, else its text."""
+    try:
+        return sample_of(drift.redacted(json.loads(body)))
+    except ValueError:
+        return sample_of(body.decode("utf-8", "replace"))
 
 
 def drift_header(violations: tuple[str, ...]) -> str:
