@@ -53,6 +53,8 @@ MAX_BODY_DEPTH = 64  # nested arrays and objects in a request body (JSON, XML, f
 RECORD_MAX_FILES = 10_000  # new fixture files one process writes (--record-max-files); more are not written
 RECORD_MAX_ID_LENGTH = 1024  # characters of a record id worth recording (a longer one is skipped)
 RECORD_PLAIN_ID_LENGTH = 64  # a plain id up to this long names its file; any other id, its SHA-256
+RECORD_PENDING_BYTES = 64 * 1024 * 1024  # reply bodies waiting for the recorder's thread; beyond, not recorded
+RECORD_FLUSH_S = 10  # at exit, how long the queued replies may take to be written
 RECORD_WARNINGS = 100  # distinct warning lines one recorder prints; then it is silent
 # A body field whose name (lower case, without `_` or `-`) holds one of these is a credential:
 # every value in it is written as REDACTED_PLACEHOLDER.

@@ -22,12 +22,15 @@ the reply's envelope. So `serve --fixtures-dir DIR` later answers the same bodie
   fake (records that share it still agree), but a fixture cannot be searched for a guessed one.
 - A record the contract would refuse (the vendor drifted, or a fake broke a `pattern`) is not
   written, since it would stop `serve --fixtures-dir` at start-up.
-- Recording never fails or changes the reply: whatever goes wrong is one warning line (a
+- Recording never fails, delays or changes the reply: the proxy only queues it (bounded in
+  bytes) for one writer thread, and whatever goes wrong is one warning line (a
   repeated one is not repeated).
 """
 
 from __future__ import annotations
 
+import atexit
+import collections
 import hashlib
 import hmac
 import json
@@ -186,8 +189,9 @@ def _scrub(value: Any) -> Any:
 class Recorder:
     """Writes the upstream's successful replies under `folder` as fixtures (see the module's doc).
 
-    `record` is what the proxy calls once per upstream reply; it returns how many records it
-    wrote and never raises.
+    `on_upstream_reply` is what the proxy calls once per upstream reply: it queues the reply for
+    one writer thread (bounded in bytes), which calls `record`; `record` returns how many records
+    it wrote and never raises.
     """
 
     def __init__(self, folder: Path, apis: Iterable[Api], validators: Mapping[str, ResponseValidator],
@@ -206,14 +210,54 @@ class Recorder:
         self._warned: set[str] = set()
         self.written = 0
         self.skipped = 0
+        self._pending: collections.deque[tuple[str, str, dict[str, Any], int, bytes]] = collections.deque()
+        self._pending_bytes = 0
+        self._pending_ready = threading.Condition()
+        self._busy = False
+        self._thread: threading.Thread | None = None
 
     def on_upstream_reply(self, op: Operation, request: MockRequest, reply: UpstreamReply,
                           violations: tuple[str, ...]) -> None:
-        """The proxy's listener (stages/proxy.py `Upstreams.listeners`). Only the reply's body is
-        read: nothing of the request (its headers hold the client's credentials) is written."""
+        """The proxy's listener (stages/proxy.py `Upstreams.listeners`): the reply is queued for
+        the recorder's own thread, so a request never waits for a disk. Only the reply's body is
+        kept: nothing of the request (its headers hold the client's credentials) is written."""
         media_type = (reply.header("content-type") or "").split(";")[0].strip().lower()
-        if media_type == "application/json" or media_type.endswith("+json"):
-            self.record(op.api, op.operation_id, request.path_params, reply.status, reply.body)
+        if not (200 <= reply.status < 300 and (media_type == "application/json" or media_type.endswith("+json"))):
+            return
+        with self._pending_ready:
+            if self._pending_bytes + len(reply.body) > defaults.RECORD_PENDING_BYTES:
+                dropped = True
+            else:
+                dropped = False
+                self._pending.append((op.api, op.operation_id, dict(request.path_params), reply.status, reply.body))
+                self._pending_bytes += len(reply.body)
+                self._pending_ready.notify()
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._drain, name="mockserver-record", daemon=True)
+                    self._thread.start()
+                    atexit.register(self.flush)
+        if dropped:
+            self._skip(f"{self.folder}: the disk is behind ({defaults.RECORD_PENDING_BYTES} bytes of replies "
+                       "wait to be written); replies meanwhile are not recorded")
+
+    def flush(self, timeout_s: float = defaults.RECORD_FLUSH_S) -> bool:
+        """Wait until every queued reply is written (at exit too); False if it took longer."""
+        with self._pending_ready:
+            return self._pending_ready.wait_for(lambda: not self._pending and not self._busy, timeout_s)
+
+    def _drain(self) -> None:
+        while True:
+            with self._pending_ready:
+                self._pending_ready.wait_for(lambda: bool(self._pending))
+                item = self._pending.popleft()
+                self._busy = True
+            try:
+                self.record(*item)
+            finally:
+                with self._pending_ready:
+                    self._pending_bytes -= len(item[4])
+                    self._busy = False
+                    self._pending_ready.notify_all()
 
     def record(self, api_name: str, operation_id: str, path_params: Mapping[str, Any] | None,
                status: int, body: Any) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ import yaml
 from mockserver.app import build_engine
 from mockserver.base import defaults
 from mockserver.base.config import ServeConfig
+from mockserver.http.upstream import UpstreamReply
 from mockserver.stages.record import Recorder, credential_field, file_name, redact
 from tests.inprocess import InProcess
 from tests.mockserver_process import REPO
@@ -156,3 +158,37 @@ def test_credential_names_and_file_names() -> None:
     assert file_name("findActivityLog", "abc") == "findActivityLog=abc.yaml"
     assert file_name("findActivityLog", "ABC") == file_name("findActivityLog", "ABC")  # deterministic
     assert file_name("../op", "abc").startswith("~")
+
+
+def _upstream_reply(status: int, body: Any, content_type: str = "application/json; charset=utf-8") -> UpstreamReply:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return UpstreamReply(status, (("content-type", content_type),), raw, "http://upstream.test/api/v1/x")
+
+
+def test_the_proxy_listener_queues_replies_for_the_writer_thread(tmp_path: Path) -> None:
+    recorder = _recorder(tmp_path, LAGO)
+    op = recorder.apis["lago"].operations["findActivityLog"]
+    request = SimpleNamespace(path_params={"activity_id": "log-7"}, headers={"authorization": f"Bearer {TOKEN}"})
+    recorder.on_upstream_reply(op, request, _upstream_reply(404, {"status": 404}), ())
+    recorder.on_upstream_reply(op, request, _upstream_reply(200, b"<p>hi</p>", "text/html"), ())
+    for n in (7, 8, 7):
+        recorder.on_upstream_reply(op, request, _upstream_reply(200, {"activity_log": _activity_log(f"log-{n}")}), ())
+    assert recorder.flush()
+    assert [path.name for path in _files(tmp_path / "lago")] == ["findActivityLog=log-7.yaml", "findActivityLog=log-8.yaml"]
+    assert (recorder.written, recorder.skipped) == (3, 0)
+    assert all(TOKEN not in path.read_text() for path in _files(tmp_path))
+
+
+def test_replies_beyond_the_pending_bound_are_dropped_with_one_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(defaults, "RECORD_PENDING_BYTES", 10)  # no reply fits: each is dropped, none waits
+    recorder = _recorder(tmp_path, LAGO)
+    op = recorder.apis["lago"].operations["findActivityLog"]
+    with caplog.at_level(logging.WARNING, logger="mockserver"):
+        for n in range(3):
+            recorder.on_upstream_reply(op, SimpleNamespace(path_params={}),
+                                       _upstream_reply(200, {"activity_log": _activity_log(f"log-{n}")}), ())
+    assert recorder.flush() and _files(tmp_path) == []
+    assert [r.getMessage() for r in caplog.records] == [
+        f"warning: --record: {tmp_path}: the disk is behind (10 bytes of replies wait to be written); "
+        "replies meanwhile are not recorded"]
