@@ -102,7 +102,10 @@ async def forward(upstreams: Upstreams, validator: ResponseValidator, op: Operat
             return own.with_header(SOURCE_HEADER, "mock")
         return problems.upstream_unavailable(str(failed))
     found = on_upstream_reply(upstreams, validator, op, request, reply)
-    headers = reply.headers + ((SOURCE_HEADER, "upstream"),)
+    headers = reply.headers
+    if config.cors:  # the mock answers CORS itself: a second Access-Control-Allow-Origin makes browsers refuse
+        headers = tuple((name, value) for name, value in headers if not name.startswith("access-control-"))
+    headers += ((SOURCE_HEADER, "upstream"),)
     if found:
         headers += ((DRIFT_HEADER, drift_header(tuple(f.said() for f in found))),)
     return Reply(reply.status, None, reply.body, headers)

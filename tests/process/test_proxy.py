@@ -204,3 +204,4 @@ def test_x_mock_proxy_false_keeps_an_operation_mocked(launch, upstream: RunningS
     kept = httpx.get(f"{proxy.url}/api/v3/store/inventory", headers=KEY, timeout=10)
     assert kept.status_code == 200 and "x-mock-source" not in kept.headers
     assert httpx.get(f"{proxy.url}/api/v3/pet/7", headers=KEY, timeout=10).headers["x-mock-source"] == "upstream"
+
