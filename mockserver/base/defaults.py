@@ -61,6 +61,7 @@ RECORD_WARNINGS = 100  # distinct warning lines one recorder prints; then it is 
 CREDENTIAL_FIELD_WORDS = ("token", "password", "passwd", "secret", "apikey", "authorization", "cookie",
                           "credential", "privatekey", "accesskey", "sessionid")
 REDACTED_PLACEHOLDER = "[redacted]"
+RECORD_MIN_CREDENTIAL = 8  # characters; a client's credential this long or longer is cut out of every recorded string
 
 # Bounds on what one request or connection may hold or take (docs/serving-reference.md, "Bounds").
 MAX_HEADER_BYTES = 64 * 1024  # a request's header names and values together (431 beyond)

@@ -14,8 +14,10 @@ the reply's envelope. So `serve --fixtures-dir DIR` later answers the same bodie
   second worker never sees half a file.
 - Bounded: at most `max_files` new files per process (`--record-max-files`), and a record over
   `--max-record-bytes` is not written.
-- Credentials are never written: request headers are not recorded at all, and a body field
-  named like a credential (`credential_field`) has every value in it replaced by a placeholder.
+- Credentials are never written: request headers are not recorded at all, a body field named
+  like a credential (`credential_field`) has every value in it replaced by a placeholder, and
+  the credentials the client sent (`request_credentials`) are cut out of every string of the
+  reply, should the upstream echo them in a field named otherwise.
   Fields named with `--redact` become deterministic fakes of the same shape (an e-mail stays an
   e-mail, a UUID a UUID, a date a date, digits digits), so the fixture still validates. The
   fakes are keyed with a secret of this process: within a run one value always becomes the same
@@ -30,6 +32,7 @@ the reply's envelope. So `serve --fixtures-dir DIR` later answers the same bodie
 from __future__ import annotations
 
 import atexit
+import base64
 import collections
 import hashlib
 import hmac
@@ -40,6 +43,7 @@ import re
 import secrets
 import tempfile
 import threading
+import urllib.parse
 import uuid
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -53,7 +57,7 @@ from mockserver.http.request import MockRequest
 from mockserver.http.upstream import UpstreamReply
 from mockserver.state.records import prepare_record, readers, record_key, record_size
 
-__all__ = ["Recorder", "credential_field", "file_name", "redact"]
+__all__ = ["Recorder", "credential_field", "file_name", "redact", "request_credentials"]
 
 log = logging.getLogger("mockserver")
 
@@ -81,16 +85,52 @@ def file_name(operation_id: str, record_id: str) -> str:
     return f"{op}=~{hashlib.sha256(record_id.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}.yaml"
 
 
-def redact(value: Any, fields: Iterable[str] = (), key: bytes = b"") -> Any:
-    """A copy of a body with credential-named fields replaced by the placeholder and `fields`
-    (compared without case) by fakes keyed with `key`, at any depth, in arrays too."""
-    return _Redactor({name.lower() for name in fields}, key).walk(value)
+def redact(value: Any, fields: Iterable[str] = (), key: bytes = b"", credentials: Iterable[str] = ()) -> Any:
+    """A copy of a body with credential-named fields replaced by the placeholder, `fields`
+    (compared without case) by fakes keyed with `key`, at any depth, in arrays too, and any of
+    `credentials` (what the client sent) cut out of every string, whatever its field's name."""
+    return _Redactor({name.lower() for name in fields}, key, credentials).walk(value)
+
+
+def request_credentials(op: Operation, request: MockRequest) -> tuple[str, ...]:
+    """The credentials a request carried, as an upstream might echo them in a body: the
+    `Authorization` value and its token (a basic one's password too), the operation's API-key
+    headers and query parameters, and cookie values; the longest first, the short ones left
+    out (`defaults.RECORD_MIN_CREDENTIAL`: cutting a 3-letter value out of every string would
+    wreck the fixture)."""
+    found: list[str] = []
+    headers = request.headers
+    authorization = headers.get("authorization")
+    if authorization:
+        scheme, _, token = authorization.strip().partition(" ")
+        found += [authorization, token.strip()]
+        if scheme.lower() == "basic":
+            try:
+                pair = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+            except ValueError:
+                pair = ""
+            found += [pair, pair.partition(":")[2]]
+    query = urllib.parse.parse_qs(request.query_string.decode("latin-1"), keep_blank_values=True)
+    for requirement in op.security:
+        for _name, scheme in requirement:
+            if scheme.get("type") != "apiKey":
+                continue
+            name, place = str(scheme.get("name", "")), scheme.get("in")
+            if place == "header" and headers.get(name):
+                found.append(headers.get(name))
+            elif place == "query":
+                found += query.get(name, [])
+    for part in (headers.get("cookie") or "").split(";"):
+        found.append(part.partition("=")[2].strip())
+    kept = {value for value in found if len(value) >= defaults.RECORD_MIN_CREDENTIAL}
+    return tuple(sorted(kept, key=len, reverse=True))
 
 
 class _Redactor:
-    def __init__(self, fields: set[str], key: bytes) -> None:
+    def __init__(self, fields: set[str], key: bytes, credentials: Iterable[str] = ()) -> None:
         self.fields = fields
         self.key = key
+        self.credentials = tuple(credentials)
 
     def walk(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -105,6 +145,10 @@ class _Redactor:
             return out
         if isinstance(value, list):
             return [self.walk(item) for item in value]
+        if isinstance(value, str):
+            for credential in self.credentials:
+                if credential in value:
+                    value = value.replace(credential, defaults.REDACTED_PLACEHOLDER)
         return value
 
     def fake(self, value: Any) -> Any:
@@ -210,7 +254,8 @@ class Recorder:
         self._warned: set[str] = set()
         self.written = 0
         self.skipped = 0
-        self._pending: collections.deque[tuple[str, str, dict[str, Any], int, bytes]] = collections.deque()
+        self._pending: collections.deque[tuple[str, str, dict[str, Any], int, bytes, tuple[str, ...]]] = \
+            collections.deque()
         self._pending_bytes = 0
         self._pending_ready = threading.Condition()
         self._busy = False
@@ -229,7 +274,8 @@ class Recorder:
                 dropped = True
             else:
                 dropped = False
-                self._pending.append((op.api, op.operation_id, dict(request.path_params), reply.status, reply.body))
+                self._pending.append((op.api, op.operation_id, dict(request.path_params), reply.status, reply.body,
+                                      request_credentials(op, request)))
                 self._pending_bytes += len(reply.body)
                 self._pending_ready.notify()
                 if self._thread is None:
@@ -260,16 +306,16 @@ class Recorder:
                     self._pending_ready.notify_all()
 
     def record(self, api_name: str, operation_id: str, path_params: Mapping[str, Any] | None,
-               status: int, body: Any) -> int:
+               status: int, body: Any, credentials: Iterable[str] = ()) -> int:
         """Record the records in one upstream reply (a 2xx with a JSON body); 0 for anything else."""
         try:
-            return self._record(api_name, operation_id, path_params or {}, status, body)
+            return self._record(api_name, operation_id, path_params or {}, status, body, tuple(credentials))
         except Exception as exc:  # recording must never fail the request
             self._warn(f"{api_name} {operation_id}: not recorded: {type(exc).__name__}: {exc}")
             return 0
 
     def _record(self, api_name: str, operation_id: str, path_params: Mapping[str, Any], status: int,
-                body: Any) -> int:
+                body: Any, credentials: tuple[str, ...]) -> int:
         api = self.apis.get(api_name)
         op = api.operations.get(operation_id) if api is not None else None
         role = op.resource if op is not None else None
@@ -285,7 +331,7 @@ class Recorder:
                 body = json.loads(body)
             except ValueError:
                 return 0
-        body = redact(body, self.redact_fields, self._key)
+        body = redact(body, self.redact_fields, self._key, credentials)
         found = _records_in(body, role)
         written = 0
         for record in found:

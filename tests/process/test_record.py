@@ -29,7 +29,7 @@ def _activity_log(activity_id: str) -> dict[str, Any]:
         "activity_type": "plan.updated", "activity_source": "api",
         "activity_object": {"lago_id": "0f6c2a8e-51d4-4b7e-9a3c-6e1d2f8b4a77", "api_key": TOKEN,
                             "headers": [{"Authorization": f"Bearer {TOKEN}"}]},
-        "activity_object_changes": {}, "external_customer_id": None, "external_subscription_id": None,
+        "activity_object_changes": {}, "external_customer_id": None, "external_subscription_id": f"echo {TOKEN}",
         "resource_id": "0f6c2a8e-51d4-4b7e-9a3c-6e1d2f8b4a77", "resource_type": "Plan",
         "organization_id": "1a901a90-1a90-1a90-1a90-1a901a901a90", "logged_at": "2026-10-14T09:12:03Z",
         "created_at": "2026-10-14T09:12:03Z",
@@ -89,6 +89,7 @@ def test_a_recorded_run_answers_offline_and_no_file_holds_the_token(upstream: Ru
             expected = _activity_log(activity_id)  # the upstream's, less the token and the e-mail
             expected["activity_object"] = {"lago_id": "0f6c2a8e-51d4-4b7e-9a3c-6e1d2f8b4a77", "api_key": "[redacted]",
                                            "headers": [{"Authorization": "[redacted]"}]}
+            expected["external_subscription_id"] = "echo [redacted]"  # the client's token, in a field named otherwise
             email = reply.json()["activity_log"]["user_email"]
             assert email.endswith("@example.com") and email != expected["user_email"]
             expected["user_email"] = email

@@ -4,6 +4,7 @@ file, hostile ids never name a path, and nothing it meets raises."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 from mockserver.app import build_engine
 from mockserver.base import defaults
 from mockserver.base.config import ServeConfig
+from mockserver.http.request import RequestHeaders
 from mockserver.http.upstream import UpstreamReply
 from mockserver.stages.record import Recorder, credential_field, file_name, redact
 from tests.inprocess import InProcess
@@ -168,7 +170,8 @@ def _upstream_reply(status: int, body: Any, content_type: str = "application/jso
 def test_the_proxy_listener_queues_replies_for_the_writer_thread(tmp_path: Path) -> None:
     recorder = _recorder(tmp_path, LAGO)
     op = recorder.apis["lago"].operations["findActivityLog"]
-    request = SimpleNamespace(path_params={"activity_id": "log-7"}, headers={"authorization": f"Bearer {TOKEN}"})
+    request = SimpleNamespace(path_params={"activity_id": "log-7"}, query_string=b"",
+                              headers=RequestHeaders(raw=[(b"authorization", f"Bearer {TOKEN}".encode())]))
     recorder.on_upstream_reply(op, request, _upstream_reply(404, {"status": 404}), ())
     recorder.on_upstream_reply(op, request, _upstream_reply(200, b"<p>hi</p>", "text/html"), ())
     for n in (7, 8, 7):
@@ -186,9 +189,28 @@ def test_replies_beyond_the_pending_bound_are_dropped_with_one_warning(tmp_path:
     op = recorder.apis["lago"].operations["findActivityLog"]
     with caplog.at_level(logging.WARNING, logger="mockserver"):
         for n in range(3):
-            recorder.on_upstream_reply(op, SimpleNamespace(path_params={}),
+            recorder.on_upstream_reply(op, SimpleNamespace(path_params={}, query_string=b"", headers=RequestHeaders(raw=[])),
                                        _upstream_reply(200, {"activity_log": _activity_log(f"log-{n}")}), ())
     assert recorder.flush() and _files(tmp_path) == []
     assert [r.getMessage() for r in caplog.records] == [
         f"warning: --record: {tmp_path}: the disk is behind (10 bytes of replies wait to be written); "
         "replies meanwhile are not recorded"]
+
+
+def test_the_clients_own_credentials_are_cut_out_of_any_field_the_upstream_echoes_them_in(tmp_path: Path) -> None:
+    recorder = _recorder(tmp_path, LAGO)
+    op = recorder.apis["lago"].operations["findActivityLog"]
+    basic = "Basic " + base64.b64encode(b"gilfoyle:hunter2-longer").decode()
+    for n, authorization in ((9, f"Bearer {TOKEN}"), (10, basic)):
+        request = SimpleNamespace(path_params={}, query_string=b"",
+                                  headers=RequestHeaders(raw=[(b"authorization", authorization.encode()),
+                                                              (b"cookie", b"session=c00kie-value-123; theme=dark")]))
+        echoed = _activity_log(f"log-{n}", external_subscription_id=f"sub {authorization} hunter2-longer",
+                               resource_type="c00kie-value-123")
+        recorder.on_upstream_reply(op, request, _upstream_reply(200, {"activity_log": echoed}), ())
+    assert recorder.flush() and recorder.written == 2
+    for n, path in ((9, tmp_path / "lago" / "findActivityLog=log-9.yaml"), (10, tmp_path / "lago" / "findActivityLog=log-10.yaml")):
+        record = yaml.safe_load(path.read_text())["findActivityLog"][f"log-{n}"]
+        assert record["resource_type"] == "[redacted]"
+        assert record["external_subscription_id"] == ("sub [redacted] hunter2-longer" if n == 9 else "sub [redacted] [redacted]")
+        assert TOKEN not in path.read_text()
