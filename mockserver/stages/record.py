@@ -79,6 +79,7 @@ def credential_field(name: str) -> bool:
 def file_name(operation_id: str, record_id: str) -> str:
     """The file a record is written to: deterministic, and never a path (see the module's doc)."""
     op = operation_id if _SAFE_NAME.fullmatch(operation_id) and not operation_id.startswith(".") \
+        and len(operation_id) <= defaults.RECORD_PLAIN_ID_LENGTH * 2 \
         else "~" + hashlib.sha256(operation_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     if len(record_id) <= defaults.RECORD_PLAIN_ID_LENGTH and _PLAIN_ID.fullmatch(record_id):
         return f"{op}={record_id}.yaml"
@@ -322,7 +323,8 @@ class Recorder:
         if not 200 <= status < 300 or role is None or role.kind not in _RECORDED_KINDS:
             return 0
         if role.resource.parents:  # a fixture file keys records by their own id only (records.py)
-            return 0
+            return self._skip(f"{api_name} {operation_id}: records nested under a parent record "
+                              f"({role.resource.name}) are not recorded")
         reader = self.readers[api_name].get(record_key(op))
         if reader is None or reader.binding is None or reader.success is None:
             return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import urllib.parse
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -111,6 +112,10 @@ def test_hostile_ids_never_name_a_path_and_are_served_back(tmp_path: Path, hosti
     (path,) = _files(tmp_path)
     assert path.parent == folder / "lago" and path.name.startswith("findActivityLog=~") and len(path.name) < 80
     assert yaml.safe_load(path.read_text())["findActivityLog"][hostile]["activity_id"] == hostile
+    if "/" not in hostile and hostile != "..":  # an id a URL path can carry is served back as recorded
+        offline = InProcess(LAGO, fixtures_dir=folder, unknown_ids="404")
+        reply = offline.get(f"/api/v1/activity_logs/{urllib.parse.quote(hostile)}", AUTH)
+        assert (reply.status_code, reply.json()["activity_log"]["activity_id"]) == (200, hostile)
 
 
 def test_ids_recording_refuses(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -159,7 +164,7 @@ def test_credential_names_and_file_names() -> None:
     assert not any(credential_field(name) for name in ("email", "name", "author", "amount_cents", "key"))
     assert file_name("findActivityLog", "abc") == "findActivityLog=abc.yaml"
     assert file_name("findActivityLog", "ABC") == file_name("findActivityLog", "ABC")  # deterministic
-    assert file_name("../op", "abc").startswith("~")
+    assert file_name("../op", "abc").startswith("~") and file_name("o" * 300, "abc").startswith("~")
 
 
 def _upstream_reply(status: int, body: Any, content_type: str = "application/json; charset=utf-8") -> UpstreamReply:
