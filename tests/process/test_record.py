@@ -124,9 +124,12 @@ def test_a_list_is_recorded_item_by_item_and_served_by_id(tmp_path: Path) -> Non
 @pytest.mark.parametrize("args, says", [
     (["--record", "DIR"], "--record: records the upstream's replies, so it needs --proxy URL"),
     (["--redact", "email"], "--redact: needs --record DIR"),
+    (["--proxy", "http://127.0.0.1:9/api/v1", "--record", "FILE"], "--record FILE: cannot make the folder: File exists"),
 ])
 def test_record_flags_without_what_they_need_are_one_line_and_exit_2(tmp_path: Path, args: list[str], says: str) -> None:
-    args = [str(tmp_path / "out") if arg == "DIR" else arg for arg in args]
+    (tmp_path / "file").write_text("not a folder")
+    args = [str(tmp_path / "out") if arg == "DIR" else str(tmp_path / "file") if arg == "FILE" else arg for arg in args]
+    says = says.replace("FILE", str(tmp_path / "file"))
     done = run_cli("serve", "--spec", str(LAGO), *args)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [f"mockserver: error: {says}"]
