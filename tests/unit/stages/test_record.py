@@ -219,3 +219,14 @@ def test_the_clients_own_credentials_are_cut_out_of_any_field_the_upstream_echoe
         assert record["resource_type"] == "[redacted]"
         assert record["external_subscription_id"] == ("sub [redacted] hunter2-longer" if n == 9 else "sub [redacted] [redacted]")
         assert TOKEN not in path.read_text()
+
+
+def test_values_yaml_would_read_otherwise_come_back_as_the_upstream_sent_them(tmp_path: Path) -> None:
+    odd = {"lago_id": "x", "f": 1e20, "g": 1.5e-7, "h": 1e16, "u": "\u00e9t\u00e9 \U0001f642", "big": 2 ** 70,
+           "none": None, "yes": "yes", "on": "on", "date": "2024-01-01", "time": "2024-01-01T10:00:00Z",
+           "octal": "0755", "tilde": "~", "empty": "", "nested": [[], {}, [1, "2"]]}
+    recorder = _recorder(tmp_path, LAGO)
+    body = json.dumps({"activity_log": _activity_log("log-odd", activity_object=odd)})
+    assert recorder.record("lago", "findActivityLog", {}, 200, body) == 1
+    reply = InProcess(LAGO, fixtures_dir=tmp_path).get("/api/v1/activity_logs/log-odd", AUTH)
+    assert reply.status_code == 200 and reply.json()["activity_log"]["activity_object"] == odd
