@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import errno
 import gc
-import os
 import logging
+import os
 import socket
 import sys
 from pathlib import Path
@@ -279,7 +279,8 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
 def _record_dir(args: argparse.Namespace) -> Path | None:
     """--record's folder, made if missing; the flags that only mean something with it."""
     if args.record is None:
-        for flag, given in (("--redact", args.redact), ("--record-max-files", args.record_max_files != defaults.RECORD_MAX_FILES)):
+        changed_bound = args.record_max_files != defaults.RECORD_MAX_FILES
+        for flag, given in (("--redact", args.redact), ("--record-max-files", changed_bound)):
             if given:
                 raise UserError(flag, "needs --record DIR")
         return None
