@@ -99,6 +99,22 @@ def test_a_recorded_run_answers_offline_and_no_file_holds_the_token(upstream: Ru
         offline.stop()
 
 
+def test_a_write_error_is_one_warning_line_and_the_reply_is_unchanged(upstream: RunningServer, tmp_path: Path) -> None:
+    folder = tmp_path / "recorded"
+    folder.mkdir()
+    (folder / "lago").write_text("a file where the document's folder would go")  # every write fails
+    proxy = start_server("--spec", str(LAGO), "--proxy", f"{upstream.url}/api/v1", "--record", str(folder))
+    try:
+        for activity_id in IDS[:3]:
+            reply = httpx.get(f"{proxy.url}/api/v1/activity_logs/{activity_id}", headers=AUTH, timeout=10)
+            assert (reply.status_code, reply.json()) == (200, {"activity_log": _activity_log(activity_id)})
+    finally:
+        proxy.stop()
+    warnings = [line for line in proxy.log().splitlines() if "--record" in line]
+    assert len(warnings) == 1 and "lago findActivityLog: not recorded: FileExistsError" in warnings[0], warnings
+    assert "Traceback" not in proxy.log()
+
+
 def test_a_list_is_recorded_item_by_item_and_served_by_id(tmp_path: Path) -> None:
     upstream = start_server("--spec", str(PETSTORE))
     folder = tmp_path / "pets"
