@@ -24,6 +24,9 @@ class ServeConfig:
     specs: tuple[Path, ...] = ()
     specs_dir: Path = field(default_factory=lambda: bundled("mockserver.bundled_openapi", defaults.SPECS_DIR))
     fixtures_dir: Path = field(default_factory=lambda: bundled("mockserver.bundled_fixtures", defaults.FIXTURES_DIR))
+    record_dir: Path | None = None  # --record: the upstream's successful replies written here as fixtures
+    redact: tuple[str, ...] = ()  # --redact: body fields written as fakes of the same shape
+    record_max_files: int = defaults.RECORD_MAX_FILES
     host: str = defaults.HOST
     port: int = defaults.PORT
     mounts: Mapping[str, str] = field(default_factory=dict)

@@ -53,6 +53,20 @@ MAX_REASON_CHARS = 300  # a 400's reason quotes the value refused; longer ones a
 MAX_VIOLATIONS_SAID = 10  # what is wrong with one request body, item by item, in a generated error body
 MAX_BODY_DEPTH = 64  # nested arrays and objects in a request body (JSON, XML, form); 400 beyond
 
+# Recording the upstream's replies as fixtures (serve --proxy URL --record DIR, stages/record.py).
+RECORD_MAX_FILES = 10_000  # new fixture files one process writes (--record-max-files); more are not written
+RECORD_MAX_ID_LENGTH = 1024  # characters of a record id worth recording (a longer one is skipped)
+RECORD_PLAIN_ID_LENGTH = 64  # a plain id up to this long names its file; any other id, its SHA-256
+RECORD_PENDING_BYTES = 64 * 1024 * 1024  # reply bodies waiting for the recorder's thread; beyond, not recorded
+RECORD_FLUSH_S = 10  # at exit, how long the queued replies may take to be written
+RECORD_WARNINGS = 100  # distinct warning lines one recorder prints; then it is silent
+# A body field whose name (lower case, without `_` or `-`) holds one of these is a credential:
+# every value in it is written as REDACTED_PLACEHOLDER.
+CREDENTIAL_FIELD_WORDS = ("token", "password", "passwd", "secret", "apikey", "authorization", "cookie",
+                          "credential", "privatekey", "accesskey", "sessionid")
+REDACTED_PLACEHOLDER = "[redacted]"
+RECORD_MIN_CREDENTIAL = 8  # characters; a client's credential this long or longer is cut out of every recorded string
+
 # Bounds on what one request or connection may hold or take (docs/serving-reference.md, "Bounds").
 MAX_HEADER_BYTES = 64 * 1024  # a request's header names and values together (431 beyond)
 MAX_RECORD_BYTES = 256 * 1024  # one stored record as compact JSON (413 beyond)

@@ -10,6 +10,7 @@ import argparse
 import errno
 import gc
 import logging
+import os
 import socket
 import sys
 from pathlib import Path
@@ -132,6 +133,15 @@ def add_serve_parser(sub: SubParsers) -> None:
                        help="folder of documents to serve (default: the bundled Lago and Sequence contracts)")
     serve.add_argument("--fixtures-dir", metavar="DIR",
                        help="folder of seeded records, one subfolder per document (default: the bundled ones)")
+    serve.add_argument("--record", metavar="DIR",
+                       help="with --proxy: write the upstream's successful replies to DIR as fixtures that "
+                            "--fixtures-dir reads (credential fields never written)")
+    serve.add_argument("--redact", action="append", default=[], metavar="FIELD",
+                       help="with --record: write this body field, at any depth, as a fake of the same shape "
+                            "(repeatable; e.g. email, phone, name)")
+    serve.add_argument("--record-max-files", type=_positive, default=defaults.RECORD_MAX_FILES, metavar="N",
+                       help="with --record: new fixture files written at most; further new records are not "
+                            f"(default: {defaults.RECORD_MAX_FILES})")
     serve.add_argument("--host", default=defaults.HOST, help=f"address to listen on (default: {defaults.HOST})")
     serve.add_argument("--port", type=_port, default=defaults.PORT,
                        help=f"port to listen on, 0 for any free one (default: {defaults.PORT})")
@@ -253,9 +263,13 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
             raise UserError(f"{flag} {folder}", "no such folder")
     folders = {name: Path(value) for name, value in (("specs_dir", args.specs_dir), ("fixtures_dir", args.fixtures_dir))
                if value is not None}  # otherwise the bundled ones (ServeConfig's defaults)
+    record_dir = _record_dir(args)
     return ServeConfig(
         specs=tuple(Path(p) for p in args.spec),
         **folders,
+        record_dir=record_dir,
+        redact=tuple(args.redact),
+        record_max_files=args.record_max_files,
         host=args.host,
         port=args.port,
         mounts=dict(args.mount),
@@ -298,6 +312,26 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         max_upstream_bytes=args.max_upstream_bytes,
         max_drifts=args.max_drifts,
     )
+
+
+def _record_dir(args: argparse.Namespace) -> Path | None:
+    """--record's folder, made if missing; the flags that only mean something with it."""
+    if args.record is None:
+        changed_bound = args.record_max_files != defaults.RECORD_MAX_FILES
+        for flag, given in (("--redact", args.redact), ("--record-max-files", changed_bound)):
+            if given:
+                raise UserError(flag, "needs --record DIR")
+        return None
+    if not args.proxy:
+        raise UserError("--record", "records the upstream's replies, so it needs --proxy URL")
+    folder = Path(args.record)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--record {folder}", f"cannot make the folder: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"--record {folder}", "the folder is not writable")
+    return folder
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -16,6 +16,7 @@ from mockserver.state.records import RecordStore
 from mockserver.stages.reply_builder import ReplyBuilder
 from mockserver.stages.handler import Responder
 from mockserver.stages.proxy import Upstreams
+from mockserver.stages.record import Recorder
 from mockserver.state.sessions import Sessions
 from mockserver.state.session_state import Journal, State
 from mockserver.contract.validation import ResponseValidator
@@ -50,6 +51,9 @@ class Engine:
         self.responder = Responder(generators, self.sessions, config, crud)
         self.callbacks = Callbacks(generators, validators, self.sender, config.callback_hosts)
         self.upstreams = Upstreams(apis, config)  # --proxy: which operations are forwarded, and where
+        if config.record_dir is not None:  # --record: the upstream's successful replies become fixtures
+            self.upstreams.listeners.append(Recorder(config.record_dir, apis, validators, config.redact,
+                                                     config.record_max_files, config.max_record_bytes).on_upstream_reply)
         self.replica = None  # replica.Replica, when the state is shared with other processes
 
     def operation(self, base_path: str | None, operation_id: str | None) -> Operation | None:
