@@ -17,15 +17,13 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from mockserver.base.names import credential_field
 from mockserver.base.pointer import escape, unescape
 from mockserver.contract.operations import Operation
 
 _ELEMENTS_WALKED = 20  # items of one array compared with its `items` (the first ones; a list repeats one shape)
 _DEPTH = 32  # nesting walked; deeper bodies are left to validation.py's verdict
 _SHOWN = 80  # characters of a value quoted in `actual`
-_SECRET_WORDS = ("token", "password", "secret", "api_key", "apikey", "authorization", "credential", "private_key")
-
-
 @dataclass(frozen=True)
 class Finding:
     pointer: str  # JSON pointer in the reply body ("" the whole body)
@@ -45,17 +43,12 @@ class Finding:
         return f"{self.pointer or '/'}: {self.kind}: expected {self.expected}, got {self.actual}"
 
 
-def is_secret(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in _SECRET_WORDS)
-
-
 def redacted(value: Any, depth: int = 0) -> Any:
     """The value with every property named like a credential replaced (for samples)."""
     if depth > _DEPTH:
         return "[cut]"
     if isinstance(value, dict):
-        return {k: "[redacted]" if is_secret(str(k)) else redacted(v, depth + 1) for k, v in value.items()}
+        return {k: "[redacted]" if credential_field(str(k)) else redacted(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
         return [redacted(v, depth + 1) for v in value]
     return value
@@ -111,7 +104,7 @@ def inferred(value: Any, depth: int = 0) -> dict[str, Any]:
 
 
 def shown(value: Any, name: str = "") -> str:
-    if name and is_secret(name):
+    if name and credential_field(name):
         return f"{type_of(value)} [redacted]"
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return f"{type_of(value)} {text if len(text) <= _SHOWN else text[:_SHOWN] + '...'}"

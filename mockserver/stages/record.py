@@ -51,6 +51,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from mockserver.base import defaults
+from mockserver.base.names import credential_field
 from mockserver.contract.operations import Api, Operation
 from mockserver.contract.validation import ResponseValidator
 from mockserver.http.request import MockRequest
@@ -67,13 +68,6 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RECORDED_KINDS = ("read", "list", "create", "update", "action")  # a delete's body is no longer a record
-
-
-def credential_field(name: str) -> bool:
-    """Whether a body field's name says it holds a credential (`access_token`, `Client-Secret`,
-    `apiKey`): compared without case, `_` or `-`, against `defaults.CREDENTIAL_FIELD_WORDS`."""
-    plain = re.sub(r"[^a-z0-9]", "", name.lower())
-    return any(word in plain for word in defaults.CREDENTIAL_FIELD_WORDS)
 
 
 def file_name(operation_id: str, record_id: str) -> str:
