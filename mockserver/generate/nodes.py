@@ -367,6 +367,7 @@ class Obj(Node):
         present_p = OPTIONAL_PRESENT * 0.5 ** run.recursion
         values = frame.values
         random = rng.random
+        distinct = run.ctx.vocab.roles
         try:
             # (name, node, required) in drawing order, unpacked once per property rather than
             # read through `self.props[i]` and three attributes: this loop runs per field
@@ -387,7 +388,10 @@ class Obj(Node):
                     node.gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
                     values[name] = kp.value
                 else:
-                    values[name] = node.gen(run, kp)
+                    value = node.gen(run, kp)
+                    if distinct and isinstance(value, str) and isinstance(node, Str):
+                        value = _unlike_siblings(value, node, run, kp, values)
+                    values[name] = value
             if self.extra is not None and not deep:
                 self._extras(run, values)
         finally:
@@ -441,6 +445,16 @@ class Obj(Node):
             if len(values) <= (self.max_props or 0):
                 break
             del values[k]
+
+
+def _unlike_siblings(value: str, node: Str, run: Run, pin: Pin | None, values: dict[str, Any]) -> str:
+    """A generated string that no other field of its object already holds (a generic document's
+    title that is its body reads as a bug); drawn again a few times, else kept."""
+    for _ in range(4):
+        if not any(value == other for other in values.values()):
+            break
+        value = node.gen(run, pin)
+    return value
 
 
 def _pinned_ts(pin: Pin | None) -> int | None:

@@ -197,7 +197,10 @@ class Theme:
 
     def label(self, run: Run) -> str:
         if self._label is None:
-            self._label = run.rng.choice(self.res.labels) if self.res.labels else self.company(run)
+            if self.res.labels:
+                self._label = run.rng.choice(self.res.labels)
+            else:  # a generic document's records are named by role, never after a schema
+                self._label = run.title() if run.ctx.vocab.roles else self.company(run)
         return self._label
 
     def ident(self, run: Run) -> str:
@@ -216,13 +219,14 @@ class Theme:
 class Frame:
     """One object being generated: its values so far (for sibling lookups) and its timeline."""
 
-    __slots__ = ("entity", "values", "created", "theme")
+    __slots__ = ("entity", "values", "created", "theme", "person")
 
     def __init__(self, entity: str, theme: Theme) -> None:
         self.entity = entity
         self.values: dict[str, Any] = {}
         self.created: int | None = None
         self.theme = theme
+        self.person: tuple[str, str] | None = None  # whom this object's name, email, login are of
 
 
 class Run:
@@ -298,6 +302,64 @@ class Run:
             domain = self.ctx.org_domain
         local = f"{_ascii(first)}.{_ascii(last)}" if rng.random() < 0.8 else f"{_ascii(first)[0]}{_ascii(last)}"
         return f"{local}@{domain}"
+
+    # makers by role (generic documents, see hints.role_hint)
+    def record_person(self) -> tuple[str, str]:
+        """The one person of the object being generated: its name, email, login and avatar agree."""
+        frame = self.frames[-1] if self.frames else None
+        if frame is None:
+            return self.person()
+        if frame.person is None:
+            frame.person = _fresh_person(self.rng) if self.rng.random() < 0.6 else self.person()
+        return frame.person
+
+    def person_email(self, domain: str | None = None) -> str:
+        """The object's person's address, at a free-mail, company or example.* domain."""
+        rng = self.rng
+        if domain is None:
+            roll = rng.random()
+            domain = (rng.choice(vocab.FREE_EMAIL_DOMAINS) if roll < 0.35 else
+                      rng.choice(vocab.EXAMPLE_DOMAINS) if roll < 0.5 else
+                      f"{_ascii(_fresh_company(rng).split()[0].split('-')[0])}.{rng.choice(vocab.URL_TLDS)}")
+        return f"{self.login(rng.randrange(4))}@{domain}"
+
+    def login(self, shape: int | None = None) -> str:
+        """jane.doe, jdoe, jane_doe or jane.doe42: made from the object's person."""
+        first, last = (_ascii(part) for part in self.record_person())
+        shape = self.rng.randrange(4) if shape is None else shape
+        return (f"{first}.{last}", f"{first[0]}{last}", f"{first}_{last}",
+                f"{first}{last}{self.rng.randint(1, 99)}")[shape]
+
+    def word(self) -> str:
+        """One lower-case word a person would tag with; none of the document's own names."""
+        avoid = self.ctx.vocab.avoid
+        for _ in range(8):
+            w = self.rng.choice(vocab.TAG_WORDS)
+            if w not in avoid:
+                return w
+        return w
+
+    def title(self) -> str:
+        """A short Title Case phrase: 'Balanced Client-Server Workforce', 'Adaptive Matrix'."""
+        avoid = self.ctx.vocab.avoid
+        rng = self.rng
+        for _ in range(8):
+            ws = [rng.choice(part) for part in vocab.TITLE_WORDS]
+            if rng.random() < 0.4:
+                del ws[1]
+            text = " ".join("-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in ws)
+            if text.lower() not in avoid and not any(w.lower() in avoid for w in ws):
+                return text
+        return text
+
+    def prose(self) -> str:
+        """One to three sentences of plain words (Faker's lorem, en_US)."""
+        rng = self.rng
+        sentences = []
+        for _ in range(rng.randint(1, 3)):
+            ws = [rng.choice(vocab.PROSE_WORDS) for _ in range(rng.randint(5, 12))]
+            sentences.append(" ".join(ws).capitalize() + ".")
+        return " ".join(sentences)
 
     def company_domain(self) -> str:
         name = self.company()
