@@ -347,7 +347,7 @@ class Run:
             ws = [rng.choice(part) for part in vocab.TITLE_WORDS]
             if rng.random() < 0.4:
                 del ws[1]
-            text = " ".join("-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in ws)
+            text = re.sub(r"(?:^|(?<=[ -]))[a-z]", lambda m: m.group(0).upper(), " ".join(ws))
             if text.lower() not in avoid and not any(w.lower() in avoid for w in ws):
                 return text
         return text
@@ -355,9 +355,10 @@ class Run:
     def prose(self) -> str:
         """One to three sentences of plain words (Faker's lorem, en_US)."""
         rng = self.rng
+        avoid = self.ctx.vocab.avoid
         sentences = []
         for _ in range(rng.randint(1, 3)):
-            ws = [rng.choice(vocab.PROSE_WORDS) for _ in range(rng.randint(5, 12))]
+            ws = [w for w in (rng.choice(vocab.PROSE_WORDS) for _ in range(rng.randint(6, 13))) if w not in avoid]
             sentences.append(" ".join(ws).capitalize() + ".")
         return " ".join(sentences)
 
