@@ -173,6 +173,8 @@ def role_hint(ws: tuple[str, ...], parent: tuple[str, ...], sibs: frozenset[str]
             return lambda run: run.record_person()[1]
         if qualifiers & _COMPANY_WORDS or (not qualifiers and "customer" in parent):
             return None
+        if not qualifiers and _TAG_ROLE.intersection(parent):  # a Tag's name is a word
+            return lambda run: run.word()
         emails = any(words(s)[-1:] == ("email",) for s in sibs)
         if qualifiers & _PERSON_WORDS or (not qualifiers and (_PERSON_WORDS.intersection(parent) or emails)):
             return lambda run: " ".join(run.record_person())

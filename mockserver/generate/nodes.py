@@ -357,6 +357,10 @@ class Obj(Node):
         kids = pin.kids if pin is not None else None
         parent = run.frames[-1] if run.frames else None
         theme = Theme(rng, run.ctx.vocab.resources) if run.elem else (parent.theme if parent is not None else run.root_theme)
+        if run.ctx.vocab.roles:  # a generic document's note is about notes: its URLs say /notes
+            own = run.ctx.vocab.by_entity.get(self.entity)
+            if own is not None and theme.res is not own:
+                theme = Theme(rng, (own,))
         run.elem = False
         frame = Frame(self.entity, theme)
         if self.created_names:

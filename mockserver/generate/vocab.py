@@ -179,19 +179,17 @@ class Vocabulary:
     avoid: frozenset[str] = frozenset()
     all_verbs: frozenset[str] = field(init=False)
     meta_keys: tuple[str, ...] = field(init=False)
+    by_entity: dict[str, Resource] = field(init=False)  # 'specialevent': the special_event resource
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "all_verbs", frozenset(v for r in self.resources for v in r.verbs))
         object.__setattr__(self, "meta_keys", tuple(self.meta_values))
+        object.__setattr__(self, "by_entity", {r.snake.replace("_", ""): r for r in self.resources})
 
 
 BILLING = Vocabulary("billing", RESOURCES, REASONS, SUMMARY_TEMPLATES, SUMMARY_DEFAULT, ACTOR_TYPES, TARGET_TYPES,
                      CATEGORY_TYPES, SOURCES, META_VALUES, examples_first=False)
 
-# Words for display names in a generic document ("Ticket Harbor"): neutral, in no vendor's language.
-NEUTRAL_NAMES: tuple[str, ...] = (
-    "Alpha", "Atlas", "Aurora", "Beacon", "Cedar", "Delta", "Ember", "Harbor", "Horizon", "Juniper", "Maple",
-    "Meridian", "Nova", "Orion", "Summit", "Willow")
 GENERIC_REASONS: tuple[str, ...] = (
     "Requested by the user", "Scheduled update", "Manual correction", "Imported from a file",
     "Requested via the API", "Duplicate removed", "Expired", "Updated by an administrator")
@@ -256,8 +254,23 @@ def _snake(noun: str) -> str:
     return "_".join(re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", noun.replace("-", "_"))).lower()
 
 
+# English plurals that no ending rule makes (a REST collection's noun, most common first).
+IRREGULAR_PLURALS: dict[str, str] = {
+    "person": "people", "child": "children", "man": "men", "woman": "women", "mouse": "mice", "goose": "geese",
+    "foot": "feet", "tooth": "teeth", "leaf": "leaves", "knife": "knives", "life": "lives", "wife": "wives",
+    "half": "halves", "shelf": "shelves", "wolf": "wolves", "analysis": "analyses", "criterion": "criteria",
+    "index": "indices", "matrix": "matrices", "vertex": "vertices", "quiz": "quizzes", "datum": "data",
+    "medium": "media", "cactus": "cacti", "crisis": "crises", "thesis": "theses", "series": "series",
+    "species": "species", "sheep": "sheep", "fish": "fish", "news": "news", "info": "info",
+}
+_IRREGULAR_SINGULARS: dict[str, str] = {many: one for one, many in IRREGULAR_PLURALS.items()}
+
+
 def plural(noun: str) -> str:
     """English plural of a snake_case noun's last word, for a collection no path names."""
+    head, _, last = noun.rpartition("_")
+    if last in IRREGULAR_PLURALS:
+        return f"{head}_{IRREGULAR_PLURALS[last]}" if head else IRREGULAR_PLURALS[last]
     if re.search(r"[^aeiou]y$", noun):
         return noun[:-1] + "ies"
     if re.search(r"(s|x|z|ch|sh)$", noun):
@@ -275,7 +288,10 @@ def _collections(document: dict[str, Any]) -> dict[str, str]:
         parts = [part for part in str(path).split("/") if part]
         for part, after in zip(parts, parts[1:] + [""]):
             if not part.startswith("{") and (after.startswith("{") or not after):
-                out.setdefault(_snake(singular(part)), part)
+                head, _, last = _snake(part).rpartition("_")
+                one = _IRREGULAR_SINGULARS.get(last)
+                noun = (f"{head}_{one}" if head else one) if one else _snake(singular(part))
+                out.setdefault(noun, part)
     return out
 
 

@@ -131,7 +131,8 @@ def test_a_request_only_schema_is_no_resource_and_collections_keep_their_plural(
     words = vocab.generic_vocabulary(load_api(NOTES).document)
     assert {(r.snake, r.plural) for r in words.resources} == {("note", "notes"), ("author", "authors")}
     assert words.roles and not vocab.BILLING.roles  # the billing contracts keep their own makers
-    assert vocab.plural("category") == "categories" and vocab.plural("box") == "boxes"
+    assert [vocab.plural(noun) for noun in ("category", "box", "key", "person", "line_item", "sales_person")] == [
+        "categories", "boxes", "keys", "people", "line_items", "sales_people"]
 
 
 def test_made_values_fit_their_constraints(tmp_path) -> None:
@@ -174,3 +175,50 @@ paths:
         assert re.sub(r"[^a-z]", "", person["username"]) in (first + last, first[0] + last), person
         assert re.sub(r"[^a-z]", "", person["email"].split("@")[0]) in (first + last, first[0] + last), person
         assert person["avatar_url"].endswith(f"u={first}.{last}"), person
+
+
+def test_a_records_urls_name_its_own_collection(tmp_path) -> None:
+    """`/people/{id}` answers people whose URLs say /people/ (the path's plural, not `persons`), and
+    a request-only PersonPatch never becomes a collection."""
+    document = tmp_path / "people.yaml"
+    document.write_text("""
+openapi: 3.0.3
+info: {title: people, version: '1'}
+paths:
+  /people/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    get:
+      responses:
+        '200':
+          description: one
+          content: {application/json: {schema: {$ref: '#/components/schemas/Person'}}}
+    patch:
+      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/PersonPatch'}}}}
+      responses:
+        '200':
+          description: one
+          content: {application/json: {schema: {$ref: '#/components/schemas/Person'}}}
+components:
+  schemas:
+    Person:
+      type: object
+      required: [id, url, tags]
+      properties:
+        id: {type: string}
+        url: {type: string, format: uri}
+        tags: {type: array, items: {$ref: '#/components/schemas/Tag'}}
+    Tag:
+      type: object
+      required: [name]
+      properties: {name: {type: string}}
+    PersonPatch:
+      type: object
+      properties: {url: {type: string, format: uri}}
+""")
+    api = load_api(document)
+    op = next(o for o in api.operations.values() if o.method == "get")
+    generator = RecordGenerator(api.document)
+    for n in range(20):
+        person = generator.generate(op.responses[200].schema, key=(op.operation_id, "200", f"p{n}"))
+        assert re.fullmatch(r"https://[a-z.]+/people/[0-9a-f-]{36}", person["url"]), person
+        assert all(re.fullmatch(r"[a-z]+", tag["name"]) for tag in person["tags"]), person
