@@ -182,6 +182,8 @@ def role_hint(ws: tuple[str, ...], parent: tuple[str, ...], sibs: frozenset[str]
     if last in _TITLE_ROLE:
         return lambda run: run.title()
     if last in _PROSE_ROLE:
+        if "error" in parent or "errors" in parent or is_error_object(sibs):
+            return None  # an error's message says what went wrong (http/error fields fill it), not prose
         return lambda run: run.prose()
     if last in _TAG_ROLE:
         return lambda run: run.word()

@@ -360,7 +360,7 @@ class Obj(Node):
         if run.ctx.vocab.roles:  # a generic document's note is about notes: its URLs say /notes
             own = run.ctx.vocab.by_entity.get(self.entity)
             if own is not None and theme.res is not own:
-                theme = Theme(rng, (own,))
+                theme = Theme(rng, (), own)
         run.elem = False
         frame = Frame(self.entity, theme)
         if self.created_names:

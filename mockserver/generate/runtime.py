@@ -182,9 +182,13 @@ class Theme:
 
     __slots__ = ("res", "verb", "fields", "_label", "_ident", "_company")
 
-    def __init__(self, rng: random.Random, resources: tuple[vocab.Resource, ...]) -> None:
-        self.res: vocab.Resource = rng.choice(resources)
-        self.verb: str = self.res.verbs[0] if rng.random() < 0.5 else rng.choice(self.res.verbs)
+    def __init__(self, rng: random.Random, resources: tuple[vocab.Resource, ...],
+                 res: vocab.Resource | None = None) -> None:
+        if res is not None:  # a record's own resource: drawing nothing keeps its other values as they were
+            self.res, self.verb = res, res.verbs[0]
+        else:
+            self.res = rng.choice(resources)
+            self.verb = self.res.verbs[0] if rng.random() < 0.5 else rng.choice(self.res.verbs)
         self.fields: dict[str, Any] = {}  # payload field values, shared by request and response bodies
         self._label: str | None = None
         self._ident: str | None = None
