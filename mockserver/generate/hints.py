@@ -145,6 +145,7 @@ _TAG_ROLE = frozenset(("tag", "tags", "keyword", "keywords", "label", "labels", 
                        "topic", "topics"))
 _LOGIN_ROLE = frozenset(("username", "login", "handle", "nickname", "screenname"))
 _PICTURE_ROLE = frozenset(("avatar", "picture", "photo", "headshot", "gravatar"))
+_IMAGE_ROLE = frozenset(("image", "thumbnail", "logo", "icon", "cover", "banner"))
 _ROLE_FORMATS = frozenset((None, "email", "uri", "url"))
 
 
@@ -159,8 +160,14 @@ def role_hint(ws: tuple[str, ...], parent: tuple[str, ...], sibs: frozenset[str]
     if fmt == "email" or last == "email":
         domain = ex_s.split("@", 1)[1] if ex_s and EMAIL_RE.match(ex_s) else None
         return lambda run: run.person_email(domain)
-    if _PICTURE_ROLE.intersection(ws) and (fmt is not None or last in _PICTURE_ROLE or last in _URL_WORDS):
-        return lambda run: "https://i.pravatar.cc/150?u={}.{}".format(*(p.lower() for p in run.record_person()))
+    picture = _PICTURE_ROLE.intersection(ws) or _IMAGE_ROLE.intersection(ws)
+    if picture and (fmt is not None or last in _PICTURE_ROLE or last in _IMAGE_ROLE or last in _URL_WORDS):
+        emails = any(words(s)[-1:] == ("email",) for s in sibs)
+        if "avatar" in ws or "gravatar" in ws or (_PICTURE_ROLE.intersection(ws) and (
+                emails or _PERSON_WORDS.intersection(parent))):  # the object's person's face
+            return lambda run: "https://i.pravatar.cc/150?u={}.{}".format(
+                *(p.lower() for p in run.record_person()))
+        return lambda run: f"https://picsum.photos/seed/{run.hex(10)}/640/480"  # a picture of the thing
     if fmt is not None:
         return None
     if last in _LOGIN_ROLE or ws[-2:] == ("screen", "name"):
@@ -290,7 +297,8 @@ def _type_hint(ws: tuple[str, ...], parent: tuple[str, ...], ex_s: str | None, c
         return _pick_styled(ctx.vocab.actor_types, None, keep=0.0, style=style)
     if "target" in parent or "target" in qualifiers:
         return _pick_styled(ctx.vocab.target_types, ex_s, keep=0.4, style=style)
-    if qualifiers & {"resource", "entity", "object", "item", "subject", "model"} or (not qualifiers and parent):
+    if qualifiers & {"resource", "entity", "object", "item", "subject", "model"} or (
+            not qualifiers and parent and not ctx.vocab.roles):  # a generic record's `type` is no schema's name
         return lambda run: styled(words(run.theme().res.snake), style)
     return _pick_styled(ctx.vocab.category_types, ex_s, keep=0.6, style=style)
 

@@ -222,3 +222,33 @@ components:
         person = generator.generate(op.responses[200].schema, key=(op.operation_id, "200", f"p{n}"))
         assert re.fullmatch(r"https://[a-z.]+/people/[0-9a-f-]{36}", person["url"]), person
         assert all(re.fullmatch(r"[a-z]+", tag["name"]) for tag in person["tags"]), person
+
+
+@pytest.mark.parametrize("document", [REPO / "tests" / "data" / "specs" / "petstore-3.0.yaml",
+                                      REPO / "tests" / "data" / "specs" / "museum-3.1.yaml",
+                                      REPO / "tests" / "data" / "anydoc" / "todos-3.1.yaml", NOTES],
+                         ids=lambda path: path.stem)
+def test_no_document_gets_a_schemas_name_as_a_value(document) -> None:
+    """Every declared response of every operation, 20 records each: no string is a schema's name."""
+    api = load_api(document)
+    declared = [str(name) for name in (api.document.get("components") or {}).get("schemas") or {}]
+    names = {name.lower() for name in declared}
+    names |= {" ".join(re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", name)).lower() for name in declared}
+    generator = RecordGenerator(api.document)
+    found = set()
+    for op in api.operations.values():
+        for status, declared in op.responses.items():
+            if declared.schema is not None:
+                for n in range(20):
+                    record = generator.generate(declared.schema, key=(op.operation_id, str(status), f"r{n}"))
+                    found |= {value for _, value in leaves(record) if isinstance(value, str) and value.lower() in names}
+    assert found == set()
+
+
+def test_a_pets_photos_are_pictures_not_faces() -> None:
+    api = load_api(REPO / "tests" / "data" / "specs" / "petstore-3.0.yaml")
+    op = api.operations["getPetById"]
+    generator = RecordGenerator(api.document)
+    photos = [url for n in range(10) for url in generator.generate(
+        op.responses[200].schema, key=("getPetById", "200", f"p{n}")).get("photoUrls", [])]
+    assert photos and all(url.startswith("https://picsum.photos/seed/") for url in photos), photos
