@@ -120,7 +120,11 @@ class Str(Node):
         if len(value) < self.min_len:
             value += run.alnum(self.min_len - len(value))
         if self.max_len is not None and len(value) > self.max_len:
-            value = value[: self.max_len]
+            cut = value[: self.max_len]
+            if run.ctx.vocab.roles and " " in cut and value[self.max_len] != " ":  # whole words: 'Popular inside'
+                whole = cut[: cut.rfind(" ")]
+                cut = whole if len(whole.rstrip(" _-.,")) >= max(self.min_len, 1) else cut
+            value = cut
             trimmed = value.rstrip(" _-.,")  # 'welcome_offer' cut at 8 reads better as 'welcome'
             if len(trimmed) >= self.min_len:
                 value = trimmed

@@ -175,6 +175,8 @@ paths:
         assert re.sub(r"[^a-z]", "", person["username"]) in (first + last, first[0] + last), person
         assert re.sub(r"[^a-z]", "", person["email"].split("@")[0]) in (first + last, first[0] + last), person
         assert person["avatar_url"].endswith(f"u={first}.{last}"), person
+        words = person["description"].rstrip(".").split(" ")  # cut between words, not inside one
+        assert all(word.lower() in vocab.PROSE_WORDS for word in words), person
 
 
 def test_a_records_urls_name_its_own_collection(tmp_path) -> None:
