@@ -109,6 +109,10 @@ class Ctx:
         self.people: tuple[tuple[str, str], ...] = tuple(_fresh_person(rng) for _ in range(12))
         self.companies: tuple[str, ...] = tuple(_fresh_company(rng) for _ in range(10))
         self.org_domain = f"{_ascii(self.companies[0].split()[0].split('-')[0])}.{rng.choice(vocab.URL_TLDS)}"
+        # the role makers' words, less the document's own names (read per value: filtered once here)
+        avoid = vocabulary.avoid
+        self.prose_words = tuple(w for w in vocab.PROSE_WORDS if w not in avoid)
+        self.tag_words = tuple(w for w in vocab.TAG_WORDS if w not in avoid) or vocab.TAG_WORDS
 
     def stable_uuid(self, *parts: object) -> str:
         """Same value for every record of this generator: tenant-level ids (organization, account)."""
@@ -336,12 +340,7 @@ class Run:
 
     def word(self) -> str:
         """One lower-case word a person would tag with; none of the document's own names."""
-        avoid = self.ctx.vocab.avoid
-        for _ in range(8):
-            w = self.rng.choice(vocab.TAG_WORDS)
-            if w not in avoid:
-                return w
-        return w
+        return self.rng.choice(self.ctx.tag_words)
 
     def title(self) -> str:
         """A short Title Case phrase: 'Balanced Client-Server Workforce', 'Adaptive Matrix'."""
@@ -359,12 +358,9 @@ class Run:
     def prose(self) -> str:
         """One to three sentences of plain words (Faker's lorem, en_US)."""
         rng = self.rng
-        avoid = self.ctx.vocab.avoid
-        sentences = []
-        for _ in range(rng.randint(1, 3)):
-            ws = [w for w in (rng.choice(vocab.PROSE_WORDS) for _ in range(rng.randint(6, 13))) if w not in avoid]
-            sentences.append(" ".join(ws).capitalize() + ".")
-        return " ".join(sentences)
+        pool = self.ctx.prose_words
+        return " ".join(" ".join(rng.choices(pool, k=rng.randint(5, 12))).capitalize() + "."
+                        for _ in range(rng.randint(1, 3)))
 
     def company_domain(self) -> str:
         name = self.company()
