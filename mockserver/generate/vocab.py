@@ -238,11 +238,12 @@ def generic_vocabulary(document: dict[str, Any]) -> Vocabulary:
     labels are made by its fields' roles, never from a schema's name."""
     collections = _collections(document)
     answered = _answered_schemas(document)
-    nouns = [noun for noun in document_nouns(document) if noun in answered or noun in collections]
+    nouns = list(collections) or [noun for noun in document_nouns(document) if noun in answered] \
+        or list(document_nouns(document))
     resources = tuple(
         Resource(noun, noun, collections.get(noun) or plural(noun), (), "uuid", ("created", "updated", "deleted"),
                  ("name",))
-        for noun in nouns or document_nouns(document))
+        for noun in nouns)
     targets = tuple(r.snake for r in resources[:5])
     return Vocabulary("generic", resources, GENERIC_REASONS, GENERIC_SUMMARIES, ("{Res} {ident} was {verb}",),
                       ("user", "user", "api_key", "system"), targets,
@@ -268,7 +269,11 @@ _IRREGULAR_SINGULARS: dict[str, str] = {many: one for one, many in IRREGULAR_PLU
 
 def plural(noun: str) -> str:
     """English plural of a snake_case noun's last word, for a collection no path names."""
+    from mockserver.base.names import singular
+
     head, _, last = noun.rpartition("_")
+    if last in _IRREGULAR_SINGULARS or singular(last) != last:  # already a plural (`cvss_severities`)
+        return noun
     if last in IRREGULAR_PLURALS:
         return f"{head}_{IRREGULAR_PLURALS[last]}" if head else IRREGULAR_PLURALS[last]
     if re.search(r"[^aeiou]y$", noun):
@@ -280,14 +285,15 @@ def plural(noun: str) -> str:
 
 def _collections(document: dict[str, Any]) -> dict[str, str]:
     """{singular noun: the path segment that names its collection}: `/special-events/{id}` gives
-    special_event: special-events, the plural as the document spells it."""
+    special_event: special-events, the plural as the document spells it. Only segments that
+    address items (followed by a parameter): `/login` is an action, not a collection."""
     from mockserver.base.names import singular
 
     out: dict[str, str] = {}
     for path in (document.get("paths") or {}):
         parts = [part for part in str(path).split("/") if part]
-        for part, after in zip(parts, parts[1:] + [""]):
-            if not part.startswith("{") and (after.startswith("{") or not after):
+        for part, after in zip(parts, parts[1:]):
+            if not part.startswith("{") and after.startswith("{"):
                 head, _, last = _snake(part).rpartition("_")
                 one = _IRREGULAR_SINGULARS.get(last)
                 noun = (f"{head}_{one}" if head else one) if one else _snake(singular(part))
