@@ -107,7 +107,7 @@ def _cut(body: bytes, limit: int) -> str:
 
 def send_once(outgoing: Outgoing, number: int, policy: Policy, moment: float) -> Attempt:
     """Attempt number `number` of `outgoing`, made now; never raises for what a receiver does."""
-    headers = dict(outgoing.headers)
+    headers = {"User-Agent": defaults.WEBHOOK_USER_AGENT, **dict(outgoing.headers)}
     if outgoing.sign is not None:
         headers.update(outgoing.sign(outgoing, moment))
     attempt = Attempt(outgoing.id, number, policy.attempts, outgoing.kind, outgoing.name, outgoing.subscriber, moment,

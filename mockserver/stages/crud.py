@@ -25,6 +25,7 @@ from mockserver.contract import pagination
 from mockserver.http import problems
 from mockserver.state.changes import until_current
 from mockserver.contract.operations import DeclaredResponse, Operation
+from mockserver.base.defaults import WEBHOOK_USER_AGENT
 from mockserver.base.pointer import resolve, schema_properties, schema_required
 from mockserver.http.request import MockRequest
 from mockserver.http.reply import Reply
@@ -124,8 +125,9 @@ class Crud:
 
     def _changed(self, op: Operation, role: Role, request: MockRequest, record: Any) -> None:
         """A stored record changed: the webhooks that name the change are sent (after the write,
-        from other threads: the reply does not wait for them)."""
-        if self.events is not None:
+        from other threads: the reply does not wait for them). A write made by a delivery (a
+        subscriber URL on this mock) fires none, so a mock subscribed to itself cannot loop."""
+        if self.events is not None and not (request.headers.get("user-agent") or "").startswith(WEBHOOK_USER_AGENT):
             self.events.changed(self.sessions.get(request.session), op, role.kind, record, role.resource.record_schema)
 
     # -- the record a request names ---------------------------------------------------------

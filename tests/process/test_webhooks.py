@@ -170,3 +170,21 @@ def test_a_bad_webhook_flag_stops_the_start_with_exit_2_and_says_why(flags: tupl
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert said in lines[-1] and "Traceback" not in done.stderr
+
+
+def test_a_mock_subscribed_to_itself_does_not_loop() -> None:
+    """A delivery says `User-Agent: mockserver-webhooks`; the create it makes on this mock fires nothing."""
+    server = start_server("--spec", str(SHOP))
+    try:
+        own = server.url + BASE + "/customers"
+        assert httpx.post(server.url + "/__mock/webhooks", json={"url": own, "events": ["customer_created"]}).status_code == 201
+        assert httpx.post(own, json={"name": "Ada", "email": "ada@example.com"}).status_code == 201
+        (first,) = _deliveries(server, 1)
+        assert first["verdict"] == "delivered" and first["response"]["status"] == 201
+        assert first["request"]["headers"]["User-Agent"] == "mockserver-webhooks"
+        time.sleep(1)  # a loop would have sent its next delivery by now
+        assert len(httpx.get(server.url + "/__mock/webhooks/deliveries").json()["deliveries"]) == 1
+        posts = httpx.get(server.url + "/__mock/requests", params={"operationId": "createCustomer"}).json()["requests"]
+        assert [r["headers"].get("user-agent", "").startswith("mockserver-webhooks") for r in posts] == [False, True]
+    finally:
+        server.stop()
