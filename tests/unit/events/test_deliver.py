@@ -23,7 +23,8 @@ def test_a_delivery_reaches_the_receiver_once_and_is_recorded() -> None:
     (attempt,) = recorded
     assert attempt["verdict"] == "delivered" and attempt["attempt"] == 1 and attempt["of"] == 3
     assert attempt["response"]["status"] == 200 and attempt["response"]["body"] == '{"ok": true}'
-    assert attempt["request"] == {"method": "POST", "url": receiver.url, "headers": {"content-type": "application/json"},
+    assert attempt["request"] == {"method": "POST", "url": receiver.url,
+                                  "headers": {"User-Agent": "mockserver-webhooks", "content-type": "application/json"},
                                   "body": '{"a": 1}'}
     assert attempt["retry"] is False
 
