@@ -43,7 +43,7 @@ from mockserver.server.routing import Router
 from mockserver.state.sessions import SessionError, session_name
 from mockserver.state.session_state import State
 from mockserver.state.webhooks import TooManySubscribers
-from mockserver.events.webhooks import UnknownWebhook
+from mockserver.events.webhooks import InvalidPayload, UnknownWebhook
 from mockserver.shared.store import StoreUnavailable
 
 log = logging.getLogger("mockserver")
@@ -258,6 +258,9 @@ class ControlApi:
             sent = self.engine.events.fire(state, payload["name"], payload.get("record"))
         except UnknownWebhook:
             raise _not_found(f"no webhook {payload['name']!r}; declared: {', '.join(self.engine.events.names()) or 'none'}") from None
+        except InvalidPayload as exc:
+            raise _unprocessable(f"the record makes {payload['name']}'s payload break its schema: {exc}",
+                                 violations=exc.violations[:10]) from None
         return _json({"name": payload["name"], "deliveries": sent}, 202)
 
     async def webhook_deliveries(self, request: Request) -> Response:

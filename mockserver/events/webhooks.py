@@ -45,6 +45,14 @@ class UnknownWebhook(Exception):
     pass
 
 
+class InvalidPayload(Exception):
+    """A record given by hand makes the webhook's payload break its schema: nothing is sent."""
+
+    def __init__(self, violations: list[str]) -> None:
+        super().__init__(violations[0] if violations else "invalid")
+        self.violations = violations
+
+
 class Events:
     """The webhooks of every API of one server, and how they are fired."""
 
@@ -90,6 +98,11 @@ class Events:
         hook = self.hooks.get(name)
         if hook is None:
             raise UnknownWebhook(name)
+        if record is not None:  # the caller's mistake is its 422, not a silent "not sent"
+            problems = _violations(hook.api.document, hook.webhook.payload_schema,
+                                   self.payload(hook, record, None, "msg_check"))
+            if problems:
+                raise InvalidPayload(problems)
         return self._fire(state, hook, record, None)
 
     # -- one event ---------------------------------------------------------------------------
@@ -181,4 +194,4 @@ def _violations(document: Mapping[str, Any], schema: Any, payload: Any) -> list[
             for error in validator.iter_errors(payload)]
 
 
-__all__ = ["Events", "UnknownWebhook", "now"]
+__all__ = ["Events", "InvalidPayload", "UnknownWebhook", "now"]

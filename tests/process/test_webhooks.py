@@ -188,3 +188,21 @@ def test_a_mock_subscribed_to_itself_does_not_loop() -> None:
         assert [r["headers"].get("user-agent", "").startswith("mockserver-webhooks") for r in posts] == [False, True]
     finally:
         server.stop()
+
+
+def test_firing_by_hand_with_a_record_that_breaks_the_payload_schema_is_a_422(receiver: Receiver) -> None:
+    server = start_server("--spec", str(SHOP), "--webhook-url", receiver.url)
+    try:
+        fire = server.url + "/__mock/webhooks/fire"
+        bad = httpx.post(fire, json={"name": "customer_created", "record": {"id": 7}})
+        assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+        assert bad.json()["detail"].startswith("the record makes customer_created's payload break its schema: /customer")
+        assert bad.json()["violations"] and httpx.get(server.url + "/__mock/webhooks/deliveries").json()["deliveries"] == []
+        record = {"id": "c9", "name": "Grace", "email": "grace@example.com", "created_at": "2026-12-05T00:00:00Z",
+                  "updated_at": "2026-12-05T00:00:00Z"}
+        good = httpx.post(fire, json={"name": "customer_created", "record": record})
+        assert good.status_code == 202 and len(good.json()["deliveries"]) == 1
+        (got,) = receiver.wait_for(1)
+    finally:
+        server.stop()
+    assert json.loads(got.body) == {"webhook_type": "customer.created", "object_type": "customer", "customer": record}
