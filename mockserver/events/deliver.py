@@ -52,6 +52,14 @@ class Outgoing:
     subscriber: str | None = None
     sign: Callable[[Outgoing, float], tuple[tuple[str, str], ...]] | None = field(default=None, compare=False)
     # a signer adds its headers at each attempt (its timestamp is the attempt's), else the headers go as they are
+    declared: tuple[str, ...] = ()  # the reply statuses the contract declares (`200`, `2XX`, `default`); () : unknown
+
+    def declares(self, status: int) -> bool | None:
+        """Whether the receiver's reply is one the contract declares (None: it declares none)."""
+        if not self.declared:
+            return None
+        keys = {key.upper() for key in self.declared}
+        return str(status) in keys or f"{status // 100}XX" in keys or "DEFAULT" in keys
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,7 @@ class Attempt:
     latency_ms: float = 0.0
     verdict: str = "pending"  # delivered | failed | error: <why>
     next_attempt_at: float | None = None
+    declared: bool | None = None  # the reply's status is one the contract declares (None: it declares none)
 
     def to_json(self) -> dict[str, Any]:
         stamp = datetime.fromtimestamp(self.time, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -95,7 +104,7 @@ class Attempt:
                 "subscriber": self.subscriber, "time": stamp,
                 "request": {"method": self.method, "url": self.url, "headers": self.headers, "body": self.body},
                 "response": None if self.status is None else {"status": self.status, "headers": self.reply_headers,
-                                                               "body": self.reply_body},
+                                                               "body": self.reply_body, "declared": self.declared},
                 "latency_ms": round(self.latency_ms, 3), "verdict": self.verdict,
                 "retry": self.next_attempt_at is not None}
 
@@ -131,6 +140,7 @@ def send_once(outgoing: Outgoing, number: int, policy: Policy, moment: float) ->
     attempt.reply_headers = {name.lower(): value for name, value in reply_headers.items()} if reply_headers else {}
     attempt.reply_body = _cut(body, policy.body_limit)
     attempt.verdict = "delivered" if 200 <= (attempt.status or 0) < 300 else "failed"
+    attempt.declared = outgoing.declares(attempt.status or 0)
     return attempt
 
 

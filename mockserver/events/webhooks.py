@@ -141,7 +141,8 @@ class Events:
             body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
             problems = _violations(hook.api.document, webhook.payload_schema, payload)
             outgoing = Outgoing(event_id, webhook.method, subscriber.url, (("content-type", webhook.media_type),),
-                                body, "webhook", webhook.name, subscriber.id, self._signer(hook, subscriber))
+                                body, "webhook", webhook.name, subscriber.id, self._signer(hook, subscriber),
+                                webhook.responses)
             if problems:  # never send what the contract forbids: say why in the deliveries log
                 log.warning("webhook %s not sent: its payload breaks its schema: %s", webhook.name, problems[0])
                 state.webhooks.record({"delivery": event_id, "attempt": 0, "of": 0, "kind": "webhook",

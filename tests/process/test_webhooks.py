@@ -101,6 +101,8 @@ def test_a_500_is_retried_and_the_deliveries_log_shows_both_attempts() -> None:
     assert [(a["attempt"], a["of"], a["response"]["status"], a["verdict"], a["retry"]) for a in attempts] == [
         (1, 3, 500, "failed", True), (2, 3, 200, "delivered", False)]
     assert attempts[0]["response"]["body"] == '{"error": "receiver says no"}'
+    # the receiver's reply checked against the webhook's declared responses (shop_closed: 200)
+    assert [a["response"]["declared"] for a in attempts] == [False, True]
     assert attempts[0]["request"]["url"] == receiver.url and attempts[0]["name"] == "shop_closed"
     assert [a["delivery"] for a in attempts] == [fired.json()["deliveries"][0]] * 2
 

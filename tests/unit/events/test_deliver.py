@@ -23,6 +23,7 @@ def test_a_delivery_reaches_the_receiver_once_and_is_recorded() -> None:
     (attempt,) = recorded
     assert attempt["verdict"] == "delivered" and attempt["attempt"] == 1 and attempt["of"] == 3
     assert attempt["response"]["status"] == 200 and attempt["response"]["body"] == '{"ok": true}'
+    assert attempt["response"]["declared"] is None  # the outgoing request names no declared statuses
     assert attempt["request"] == {"method": "POST", "url": receiver.url,
                                   "headers": {"User-Agent": "mockserver-webhooks", "content-type": "application/json"},
                                   "body": '{"a": 1}'}
@@ -68,3 +69,9 @@ def test_a_retry_is_due_by_the_clock_the_sender_reads() -> None:
         assert sender.drain(10)
         receiver.wait_for(2)
     assert [a["verdict"] for a in recorded] == ["failed", "delivered"]
+
+
+def test_a_reply_is_checked_against_the_declared_statuses() -> None:
+    outgoing = Outgoing("e", "POST", "http://x/", (), b"", declared=("200", "4XX"))
+    assert [outgoing.declares(s) for s in (200, 201, 404, 500)] == [True, False, True, False]
+    assert Outgoing("e", "POST", "http://x/", (), b"", declared=("default",)).declares(503) is True
