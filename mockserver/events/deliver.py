@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from mockserver.base import defaults
 
-__all__ = ["Attempt", "Outgoing", "Policy", "Sender", "now"]
+__all__ = ["Attempt", "Drill", "Outgoing", "Policy", "Sender", "now"]
 
 Record = Callable[[dict[str, Any]], None]  # where each attempt goes (Webhooks.record)
 
@@ -35,6 +35,25 @@ def now() -> float:
     """Seconds since the epoch: when a retry is due and what a signature's timestamp says.
     The one place the delivery machinery reads the time."""
     return time.time()
+
+
+@dataclass(frozen=True)
+class Drill:
+    """What a subscriber asked to rehearse (docs/events.md, "Drills"): every delivery sent
+    `delay_ms` late, sent twice (`duplicate`, the same event id: at-least-once senders do this),
+    every other one held back `reorder_ms` so the next overtakes it (`reorder`), or never
+    sent at all (`drop`: recorded as dropped, as a sender that gave up)."""
+
+    delay_ms: int = 0
+    duplicate: bool = False
+    reorder: bool = False
+    drop: bool = False
+
+    REORDER_MS = 500  # how long a held-back delivery waits: the next one goes first
+
+    def to_json(self) -> dict[str, Any]:
+        return {key: value for key, value in (("delay_ms", self.delay_ms), ("duplicate", self.duplicate),
+                                              ("reorder", self.reorder), ("drop", self.drop)) if value}
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,8 @@ class Outgoing:
     sign: Callable[[Outgoing, float], tuple[tuple[str, str], ...]] | None = field(default=None, compare=False)
     # a signer adds its headers at each attempt (its timestamp is the attempt's), else the headers go as they are
     declared: tuple[str, ...] = ()  # the reply statuses the contract declares (`200`, `2XX`, `default`); () : unknown
+    drill: Drill | None = None
+    number: int = 0  # the event's place in its session (a `reorder` drill holds back the odd ones)
 
     def declares(self, status: int) -> bool | None:
         """Whether the receiver's reply is one the contract declares (None: it declares none)."""
@@ -173,8 +194,22 @@ class Sender:
         self._thread: threading.Thread | None = None
 
     def send(self, outgoing: Outgoing, record: Record, policy: Policy | None = None) -> None:
-        """Queue the first attempt of `outgoing`, due now."""
-        self._schedule(self._clock(), 1, outgoing, record, policy or self.policy)
+        """Queue the first attempt of `outgoing`, due now (or when its drill says)."""
+        policy = policy or self.policy
+        moment = self._clock()
+        drill = outgoing.drill
+        if drill is None:
+            self._schedule(moment, 1, outgoing, record, policy)
+            return
+        if drill.drop:
+            attempt = Attempt(outgoing.id, 1, policy.attempts, outgoing.kind, outgoing.name, outgoing.subscriber, moment,
+                              outgoing.method, outgoing.url, dict(outgoing.headers), _cut(outgoing.body, policy.body_limit),
+                              verdict="dropped (drill)")
+            record(attempt.to_json())
+            return
+        due = moment + drill.delay_ms / 1000 + (Drill.REORDER_MS / 1000 if drill.reorder and outgoing.number % 2 else 0)
+        for _ in range(2 if drill.duplicate else 1):
+            self._schedule(due, 1, outgoing, record, policy)
 
     def _schedule(self, due: float, number: int, outgoing: Outgoing, record: Record, policy: Policy) -> None:
         with self._changed:

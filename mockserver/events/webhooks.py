@@ -23,7 +23,7 @@ from mockserver.base.pointer import resolve, schema_properties
 from mockserver.contract.operations import Api, Operation
 from mockserver.contract.webhooks import Webhook, matching, record_property, resource_noun, webhooks_of
 from mockserver.events import sign
-from mockserver.events.deliver import Outgoing, Sender, now
+from mockserver.events.deliver import Drill, Outgoing, Sender, now
 from mockserver.state.session_state import State
 from mockserver.state.webhooks import Subscriber
 
@@ -135,14 +135,14 @@ class Events:
         for subscriber in state.webhooks.subscribers():
             if not subscriber.wants(webhook.name):
                 continue
-            event_id = _event_id(self.seed, state.webhooks.session, subscriber.id, webhook.name,
-                                 state.webhooks.sink.count(state.webhooks.session, "evt"))
+            number = state.webhooks.sink.count(state.webhooks.session, f"evt|{subscriber.id}")  # this subscriber's nth
+            event_id = _event_id(self.seed, state.webhooks.session, subscriber.id, webhook.name, number)
             payload = self.payload(hook, record, record_schema, event_id)
             body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
             problems = _violations(hook.api.document, webhook.payload_schema, payload)
             outgoing = Outgoing(event_id, webhook.method, subscriber.url, (("content-type", webhook.media_type),),
                                 body, "webhook", webhook.name, subscriber.id, self._signer(hook, subscriber),
-                                webhook.responses)
+                                webhook.responses, Drill(**subscriber.drill) if subscriber.drill else None, number)
             if problems:  # never send what the contract forbids: say why in the deliveries log
                 log.warning("webhook %s not sent: its payload breaks its schema: %s", webhook.name, problems[0])
                 state.webhooks.record({"delivery": event_id, "attempt": 0, "of": 0, "kind": "webhook",

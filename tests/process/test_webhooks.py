@@ -208,3 +208,32 @@ def test_firing_by_hand_with_a_record_that_breaks_the_payload_schema_is_a_422(re
     finally:
         server.stop()
     assert json.loads(got.body) == {"webhook_type": "customer.created", "object_type": "customer", "customer": record}
+
+
+def test_drills_duplicate_reorder_and_drop_deliveries() -> None:
+    with Receiver((200,)) as twice, Receiver((200,)) as shuffled, Receiver((200,)) as never:
+        server = start_server("--spec", str(SHOP))
+        try:
+            hooks = server.url + "/__mock/webhooks"
+            for receiver, drill in ((twice, {"duplicate": True}), (shuffled, {"reorder": True}), (never, {"drop": True})):
+                added = httpx.post(hooks, json={"url": receiver.url, "secret": SECRET, "drill": drill})
+                assert added.status_code == 201 and added.json()["drill"] == drill
+            fire = server.url + "/__mock/webhooks/fire"
+            first = httpx.post(fire, json={"name": "shop_closed"}).json()["deliveries"]
+            second = httpx.post(fire, json={"name": "shop_closed"}).json()["deliveries"]
+            dropped = [a for a in httpx.get(hooks + "/deliveries").json()["deliveries"] if a["verdict"] == "dropped (drill)"]
+            assert [a["delivery"] for a in dropped] == [first[2], second[2]] and never.received == []
+            a, b, c, d = twice.wait_for(4)
+            one, two = shuffled.wait_for(2)
+            bad = httpx.post(hooks, json={"url": twice.url, "drill": {"delay_ms": -1}})
+        finally:
+            server.stop()
+    # duplicate: each event arrives twice with the same id, both verifiable (receivers deduplicate by it)
+    ids = [r.headers["webhook-id"] for r in (a, b, c, d)]
+    assert sorted(ids) == sorted([first[0], first[0], second[0], second[0]])
+    for request in (a, b, c, d):
+        Webhook(SECRET).verify(request.body, request.headers)
+    # reorder: the first event is held back, the second overtakes it
+    assert [one.headers["webhook-id"], two.headers["webhook-id"]] == [second[1], first[1]]
+    assert never.received == []
+    assert bad.status_code == 422 and "drill.delay_ms" in bad.json()["detail"]
