@@ -75,4 +75,5 @@ WEBHOOK_TIMEOUT_S = 5.0  # a receiver that has not answered within this long fai
 WEBHOOK_BODY_LIMIT = 4 * 1024  # bytes of each request and reply body a recorded attempt keeps
 DELIVERIES_KEPT = 200  # recorded attempts per session; the oldest is dropped beyond
 WEBHOOK_USER_AGENT = "mockserver-webhooks"  # what deliveries say they are; a write that says so fires none
+WEBHOOK_QUEUE = 10_000  # deliveries waiting per process (retries included); one more is recorded as dropped
 WEBHOOK_SENDERS = 4  # attempts in flight at once per process (a slow receiver delays no other)

@@ -13,7 +13,6 @@ session's clock (`/__mock/clock`) replaces it there, so advancing the clock fire
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import threading
 import time
@@ -74,6 +73,7 @@ class Outgoing:
     declared: tuple[str, ...] = ()  # the reply statuses the contract declares (`200`, `2XX`, `default`); () : unknown
     drill: Drill | None = None
     number: int = 0  # the event's place in its session (a `reorder` drill holds back the odd ones)
+    clock: Callable[[], float] | None = field(default=None, compare=False)  # the session's; None: `now()`
 
     def declares(self, status: int) -> bool | None:
         """Whether the receiver's reply is one the contract declares (None: it declares none)."""
@@ -176,15 +176,20 @@ _OPENER = urllib.request.build_opener(_NoRedirects(), urllib.request.ProxyHandle
 
 
 class Sender:
-    """The deliveries of one process: a queue of attempts by due time, a few threads sending.
+    """The deliveries of one process: attempts waiting for their due time, a few threads sending.
 
     `send` returns at once. `drain` (tests, shutdown) waits until nothing is queued or in flight.
+    Each attempt is due by its own clock (`Outgoing.clock`, a session's; else this sender's,
+    `now()`), so a clock moved by a test fires that session's retries and no other's. At most
+    `limit` deliveries wait: one more is recorded as dropped, never queued (memory stays bounded
+    whatever the traffic and however slow the receivers).
     """
 
     def __init__(self, policy: Policy = Policy(), senders: int = defaults.WEBHOOK_SENDERS,
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Callable[[], float] | None = None, limit: int = defaults.WEBHOOK_QUEUE) -> None:
         self.policy = policy
         self._clock = clock or (lambda: now())
+        self.limit = limit
         self._queue: list[tuple[float, int, int, Outgoing, Record, Policy]] = []
         self._order = itertools.count()
         self._busy = 0
@@ -193,18 +198,21 @@ class Sender:
         self._closed = False
         self._thread: threading.Thread | None = None
 
+    def _now(self, outgoing: Outgoing) -> float:
+        return outgoing.clock() if outgoing.clock is not None else self._clock()
+
     def send(self, outgoing: Outgoing, record: Record, policy: Policy | None = None) -> None:
         """Queue the first attempt of `outgoing`, due now (or when its drill says)."""
         policy = policy or self.policy
-        moment = self._clock()
-        drill = outgoing.drill
-        if drill is None:
-            self._schedule(moment, 1, outgoing, record, policy)
-            return
-        if drill.drop:
+        moment = self._now(outgoing)
+        drill = outgoing.drill or Drill()
+        with self._changed:
+            full = len(self._queue) >= self.limit
+        if drill.drop or full:
+            verdict = "dropped (drill)" if drill.drop else f"dropped: {self.limit} deliveries wait already"
             attempt = Attempt(outgoing.id, 1, policy.attempts, outgoing.kind, outgoing.name, outgoing.subscriber, moment,
                               outgoing.method, outgoing.url, dict(outgoing.headers), _cut(outgoing.body, policy.body_limit),
-                              verdict="dropped (drill)")
+                              verdict=verdict)
             record(attempt.to_json())
             return
         due = moment + drill.delay_ms / 1000 + (Drill.REORDER_MS / 1000 if drill.reorder and outgoing.number % 2 else 0)
@@ -215,31 +223,31 @@ class Sender:
         with self._changed:
             if self._closed:
                 return
-            heapq.heappush(self._queue, (due, next(self._order), number, outgoing, record, policy))
+            self._queue.append((due, next(self._order), number, outgoing, record, policy))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="mock-deliveries", daemon=True)
                 self._thread.start()
             self._changed.notify_all()
 
     def _run(self) -> None:
-        """Hand each due attempt to the pool; wake at least every 50 ms, since the clock that
-        says what is due may be moved by a test rather than by time passing."""
+        """Hand each due attempt to the pool, oldest due first; wake at least every 50 ms, since
+        a clock that says what is due may be moved by a test rather than by time passing."""
         while True:
             with self._changed:
                 if self._closed:
                     return
-                moment = self._clock()
-                if not self._queue or self._queue[0][0] > moment:
-                    wait = 0.05 if not self._queue else max(0.0, min(self._queue[0][0] - moment, 0.05))
-                    self._changed.wait(wait if self._queue else None)
+                due = [(entry[0], entry[1], index) for index, entry in enumerate(self._queue)
+                       if entry[0] <= self._now(entry[3])]
+                if not due:
+                    self._changed.wait(0.05 if self._queue else None)
                     continue
-                _due, _order, number, outgoing, record, policy = heapq.heappop(self._queue)
+                _due, _order, number, outgoing, record, policy = self._queue.pop(min(due)[2])
                 self._busy += 1
             self._pool.submit(self._attempt, number, outgoing, record, policy)
 
     def _attempt(self, number: int, outgoing: Outgoing, record: Record, policy: Policy) -> None:
         try:
-            moment = self._clock()
+            moment = self._now(outgoing)
             attempt = send_once(outgoing, number, policy, moment)
             if attempt.verdict != "delivered" and number < policy.attempts:
                 attempt.next_attempt_at = moment + policy.wait(number)
