@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from openapi_schema_validator import OAS30Validator
 
@@ -142,7 +142,8 @@ class Events:
             problems = _violations(hook.api.document, webhook.payload_schema, payload)
             outgoing = Outgoing(event_id, webhook.method, subscriber.url, (("content-type", webhook.media_type),),
                                 body, "webhook", webhook.name, subscriber.id, self._signer(hook, subscriber),
-                                webhook.responses, Drill(**subscriber.drill) if subscriber.drill else None, number)
+                                webhook.responses, Drill(**subscriber.drill) if subscriber.drill else None, number,
+                                session_clock(state))
             if problems:  # never send what the contract forbids: say why in the deliveries log
                 log.warning("webhook %s not sent: its payload breaks its schema: %s", webhook.name, problems[0])
                 state.webhooks.record({"delivery": event_id, "attempt": 0, "of": 0, "kind": "webhook",
@@ -172,6 +173,12 @@ class Events:
                     extra.append((name, str(value).lower() if isinstance(value, bool) else str(value)))
             return (*signed, *extra)
         return headers
+
+
+def session_clock(state: State) -> Callable[[], float] | None:
+    """The clock a session's deliveries are due by and signed at: None, the wall clock
+    (`deliver.now()`), until sessions have clocks of their own (`/__mock/clock`)."""
+    return None
 
 
 def _allows(schema: Mapping[str, Any], value: str) -> bool:
