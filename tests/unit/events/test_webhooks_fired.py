@@ -133,3 +133,12 @@ def test_a_3_1_webhook_that_refers_to_a_path_item_is_kept_with_it(tmp_path: Path
     assert "pathItems" not in document.get("components", {})
     schema = document["x-webhooks"]["thing_created"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert schema == {"type": "object", "nullable": True}  # converted to 3.0 like the paths' schemas
+
+
+@pytest.mark.parametrize("declared", [
+    ["not", "a", "map"], {"a": "text"}, {"b": {"$ref": "#/nowhere"}}, {"c": {"post": {"parameters": 5}}},
+    {"d": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}}}},
+])
+def test_an_authors_own_x_webhooks_of_any_shape_is_never_fatal(declared: Any) -> None:
+    found = webhooks_of({"openapi": "3.0.3", "x-webhooks": declared, "paths": {}})
+    assert list(found) == (["d"] if isinstance(declared, dict) and "d" in declared else [])
