@@ -237,3 +237,15 @@ def test_drills_duplicate_reorder_and_drop_deliveries() -> None:
     assert [one.headers["webhook-id"], two.headers["webhook-id"]] == [second[1], first[1]]
     assert never.received == []
     assert bad.status_code == 422 and "drill.delay_ms" in bad.json()["detail"]
+
+
+def test_the_banner_says_how_many_webhooks_are_declared_and_the_drawn_secret() -> None:
+    server = start_server("--spec", str(SHOP), "--seed", "7")
+    try:
+        line = next(line for line in server.banner.splitlines() if line.startswith("Webhooks: "))
+    finally:
+        server.stop()
+    secret = line.rsplit("secret: ", 1)[1].rstrip(")")
+    assert line == f"Webhooks: 4 declared, no subscriber yet (--webhook-url URL or POST /__mock/webhooks; secret: {secret})"
+    Webhook(secret)  # a Standard Webhooks secret
+    assert secret.startswith("whsec_")
