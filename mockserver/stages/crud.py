@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import logging
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     from mockserver.state.records import RecordStore
     from mockserver.state.sessions import Sessions
     from mockserver.contract.validation import ResponseValidator
+
+log = logging.getLogger("mockserver")
 
 MERGE_PATCH = "application/merge-patch+json"
 
@@ -127,8 +130,12 @@ class Crud:
         """A stored record changed: the webhooks that name the change are sent (after the write,
         from other threads: the reply does not wait for them). A write made by a delivery (a
         subscriber URL on this mock) fires none, so a mock subscribed to itself cannot loop."""
-        if self.events is not None and not (request.headers.get("user-agent") or "").startswith(WEBHOOK_USER_AGENT):
+        if self.events is None or (request.headers.get("user-agent") or "").startswith(WEBHOOK_USER_AGENT):
+            return
+        try:
             self.events.changed(self.sessions.get(request.session), op, role.kind, record, role.resource.record_schema)
+        except Exception as exc:  # noqa: BLE001 - the write is stored and acknowledged: its reply must not become a 500
+            log.warning("%s: webhooks not sent: %s: %s", op.operation_id, type(exc).__name__, str(exc)[:300])
 
     # -- the record a request names ---------------------------------------------------------
 
