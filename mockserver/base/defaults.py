@@ -92,6 +92,8 @@ WEBHOOK_BACKOFF_MAX_S = 30.0  # no wait between attempts is longer
 WEBHOOK_TIMEOUT_S = 5.0  # a receiver that has not answered within this long failed the attempt
 WEBHOOK_BODY_LIMIT = 4 * 1024  # bytes of each request and reply body a recorded attempt keeps
 DELIVERIES_KEPT = 200  # recorded attempts per session; the oldest is dropped beyond
+WEBHOOK_USER_AGENT = "mockserver-webhooks"  # what deliveries say they are; a write that says so fires none
+WEBHOOK_QUEUE = 10_000  # deliveries waiting per process (retries included); one more is recorded as dropped
 WEBHOOK_SENDERS = 4  # attempts in flight at once per process (a slow receiver delays no other)
 # Proxy and drift (--proxy): the real API behind the mock (stages/proxy.py, http/upstream.py).
 PROXY_TIMEOUT_S = 30  # connect, write, read and pool, each; beyond, 502 (or the mock's reply with --proxy-fallback)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from mockserver.base.names import singular, snake
-from mockserver.base.pointer import resolve, schema_properties
+from mockserver.base.pointer import RefError, resolve, schema_properties
 
 WEBHOOKS = "x-webhooks"
 ACTIONS = {"created": "create", "create": "create", "added": "create", "new": "create",
@@ -58,31 +58,41 @@ def _split(name: str) -> tuple[str | None, str | None, str | None]:
 
 
 def webhooks_of(document: Mapping[str, Any]) -> dict[str, Webhook]:
-    """Every webhook of a normalized document, by name; none when it declares none."""
+    """Every webhook of a normalized document, by name; none when it declares none. A 3.0
+    author's own `x-webhooks` may be anything: what is not a webhook is skipped, never fatal."""
     found: dict[str, Webhook] = {}
-    for name, item in (document.get(WEBHOOKS) or {}).items():
-        item = resolve(document, item)
-        if not isinstance(item, dict):
-            continue
-        for method in ("post", "put", "patch", "get", "delete"):
-            operation = item.get(method)
-            if not isinstance(operation, dict):
-                continue
-            body = resolve(document, operation.get("requestBody") or {}) or {}
-            content = body.get("content") or {}
-            media_type = next((m for m in content if "json" in m), next(iter(content), "application/json"))
-            schema = (content.get(media_type) or {}).get("schema")
-            headers = []
-            for parameter in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
-                parameter = resolve(document, parameter)
-                if isinstance(parameter, dict) and parameter.get("in") == "header":
-                    headers.append((str(parameter.get("name")), parameter.get("schema")))
-            noun, action, happened = _split(str(name))
-            found[str(name)] = Webhook(str(name), method.upper(), schema, media_type, tuple(headers),
-                                       tuple(str(s) for s in (operation.get("responses") or {})), noun, action,
-                                       happened)
-            break
+    declared = document.get(WEBHOOKS)
+    for name, item in (declared.items() if isinstance(declared, dict) else ()):
+        try:
+            webhook = _webhook(document, str(name), item)
+        except (LookupError, TypeError, ValueError, AttributeError, RefError):
+            webhook = None
+        if webhook is not None:
+            found[webhook.name] = webhook
     return found
+
+
+def _webhook(document: Mapping[str, Any], name: str, item: Any) -> Webhook | None:
+    item = resolve(document, item)
+    if not isinstance(item, dict):
+        return None
+    for method in ("post", "put", "patch", "get", "delete"):
+        operation = item.get(method)
+        if not isinstance(operation, dict):
+            continue
+        body = resolve(document, operation.get("requestBody") or {}) or {}
+        content = body.get("content") or {}
+        media_type = next((m for m in content if "json" in m), next(iter(content), "application/json"))
+        schema = (content.get(media_type) or {}).get("schema")
+        headers = []
+        for parameter in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
+            parameter = resolve(document, parameter)
+            if isinstance(parameter, dict) and parameter.get("in") == "header":
+                headers.append((str(parameter.get("name")), parameter.get("schema")))
+        noun, action, happened = _split(name)
+        return Webhook(name, method.upper(), schema, media_type, tuple(headers),
+                       tuple(str(s) for s in (operation.get("responses") or {})), noun, action, happened)
+    return None
 
 
 def resource_noun(collection: str) -> str:

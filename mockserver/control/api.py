@@ -49,7 +49,7 @@ from mockserver.server.routing import Router
 from mockserver.state.sessions import PATH_PREFIX, SessionError, session_name
 from mockserver.state.session_state import State
 from mockserver.state.webhooks import TooManySubscribers
-from mockserver.events.webhooks import UnknownWebhook
+from mockserver.events.webhooks import InvalidPayload, UnknownWebhook
 from mockserver.state.drift import junit
 from mockserver.contract.drift import overlay as drift_overlay
 from mockserver.shared.store import StoreUnavailable
@@ -258,9 +258,9 @@ class ControlApi:
             return _json({"webhooks": self.engine.events.names(),
                           "subscribers": [s.to_json() for s in state.webhooks.subscribers()]})
         payload = await _read_json(request, self.engine.config.body_timeout_s)
-        url, events, secret, algorithm = _subscriber_fields(payload, self.engine.events.names())
+        url, events, secret, algorithm, drill = _subscriber_fields(payload, self.engine.events.names())
         try:
-            subscriber = state.webhooks.subscribe(url, secret or self.engine.webhook_secret, events, algorithm)
+            subscriber = state.webhooks.subscribe(url, secret or self.engine.webhook_secret, events, algorithm, drill)
         except TooManySubscribers as exc:
             raise _unprocessable(str(exc)) from None
         return _json(subscriber.to_json(), 201)
@@ -283,6 +283,9 @@ class ControlApi:
             sent = self.engine.events.fire(state, payload["name"], payload.get("record"))
         except UnknownWebhook:
             raise _not_found(f"no webhook {payload['name']!r}; declared: {', '.join(self.engine.events.names()) or 'none'}") from None
+        except InvalidPayload as exc:
+            raise _unprocessable(f"the record makes {payload['name']}'s payload break its schema: {exc}",
+                                 violations=exc.violations[:10]) from None
         return _json({"name": payload["name"], "deliveries": sent}, 202)
 
     async def webhook_deliveries(self, request: Request) -> Response:
@@ -463,14 +466,15 @@ def _duration(text: str) -> float | None:
     return value.total_seconds() if isinstance(value, dt.timedelta) else None
 
 
-def _subscriber_fields(payload: Any, declared: list[str]) -> tuple[str, tuple[str, ...] | None, str | None, str | None]:
-    """`{url, events?, secret?, algorithm?}` checked: an http(s) URL, declared webhook names, a
-    `whsec_` secret (or any text for Lago's hmac), Lago's `jwt` or `hmac`."""
+def _subscriber_fields(payload: Any, declared: list[str]) -> tuple[str, tuple[str, ...] | None, str | None, str | None,
+                                                                   dict[str, Any] | None]:
+    """`{url, events?, secret?, algorithm?, drill?}` checked: an http(s) URL, declared webhook
+    names, a `whsec_` secret (or any text for Lago's hmac), Lago's `jwt` or `hmac`, a drill."""
     if not isinstance(payload, dict):
         raise _unprocessable("expected an object: {\"url\": \"http://...\", \"events\": [...], \"secret\": \"whsec_...\"}")
-    unknown = set(payload) - {"url", "events", "secret", "algorithm"}
+    unknown = set(payload) - {"url", "events", "secret", "algorithm", "drill"}
     if unknown:
-        raise _unprocessable(f"unknown fields: {', '.join(sorted(unknown))}; expected url, events, secret, algorithm")
+        raise _unprocessable(f"unknown fields: {', '.join(sorted(unknown))}; expected url, events, secret, algorithm, drill")
     url = payload.get("url")
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
@@ -494,7 +498,25 @@ def _subscriber_fields(payload: Any, declared: list[str]) -> tuple[str, tuple[st
     algorithm = payload.get("algorithm")
     if algorithm not in (None, "jwt", "hmac"):
         raise _unprocessable("algorithm must be jwt or hmac (Lago's X-Lago-Signature-Algorithm)")
-    return url, tuple(events) if events is not None else None, secret, algorithm
+    return url, tuple(events) if events is not None else None, secret, algorithm, _drill(payload.get("drill"))
+
+
+def _drill(value: Any) -> dict[str, Any] | None:
+    """`{"delay_ms"?: 0..MAX_DELAY_MS, "duplicate"?, "reorder"?, "drop"?: booleans}` (docs/events.md, "Drills")."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"delay_ms", "duplicate", "reorder", "drop"}:
+        raise _unprocessable("drill must be an object with delay_ms, duplicate, reorder or drop")
+    delay = value.get("delay_ms", 0)
+    if not _is_int(delay) or not 0 <= delay <= MAX_DELAY_MS:
+        raise _unprocessable(f"drill.delay_ms must be a whole number from 0 to {MAX_DELAY_MS}")
+    flags = {key: value.get(key, False) for key in ("duplicate", "reorder", "drop")}
+    if not all(isinstance(flag, bool) for flag in flags.values()):
+        raise _unprocessable("drill.duplicate, drill.reorder and drill.drop are true or false")
+    drill = {"delay_ms": delay, **flags}
+    return {key: item for key, item in drill.items() if item} or None
+
+
 DRIFT_FORMATS = ("json", "junit", "overlay")
 
 

@@ -32,6 +32,7 @@ from mockserver.base.pointer import resolve, schema_properties
 from mockserver.contract.operations import Operation
 from mockserver.contract.validation import ResponseValidator
 from mockserver.events.deliver import Outgoing, Sender
+from mockserver.events.webhooks import session_clock
 from mockserver.generate import RecordGenerator
 from mockserver.http.reply import Reply
 from mockserver.http.request import MockRequest
@@ -157,8 +158,9 @@ class Callbacks:
         for header, schema in callback.headers:
             value = record.get(header) if header in record else generator.generate(schema, key=(*key, header))
             headers.append((header, value if isinstance(value, str) else json.dumps(value)))
-        outgoing = Outgoing(delivery, callback.method, url, tuple(headers), body, kind="callback", name=name)
-        self.sender.send(outgoing, _checked(state, callback), clock=state.clock.now)
+        outgoing = Outgoing(delivery, callback.method, url, tuple(headers), body, kind="callback", name=name,
+                            clock=session_clock(state))
+        self.sender.send(outgoing, _checked(state, callback))
 
     def _body(self, op: Operation, callback: Callback, record: dict[str, Any],
               key: tuple[str, ...]) -> tuple[Any, tuple[str, ...]]:

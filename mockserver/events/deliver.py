@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 from mockserver.base import defaults
 
-__all__ = ["Attempt", "Outgoing", "Policy", "Sender", "now"]
+__all__ = ["Attempt", "Drill", "Outgoing", "Policy", "Sender", "now"]
 
 Record = Callable[[dict[str, Any]], None]  # where each attempt goes (Webhooks.record)
 
@@ -34,6 +34,25 @@ def now() -> float:
     """Seconds since the epoch by the wall clock: what a signature's timestamp says, and when a
     retry is due where no session's clock (state/clock.py) is given to `Sender.send`."""
     return time.time()
+
+
+@dataclass(frozen=True)
+class Drill:
+    """What a subscriber asked to rehearse (docs/events.md, "Drills"): every delivery sent
+    `delay_ms` late, sent twice (`duplicate`, the same event id: at-least-once senders do this),
+    every other one held back `reorder_ms` so the next overtakes it (`reorder`), or never
+    sent at all (`drop`: recorded as dropped, as a sender that gave up)."""
+
+    delay_ms: int = 0
+    duplicate: bool = False
+    reorder: bool = False
+    drop: bool = False
+
+    REORDER_MS = 500  # how long a held-back delivery waits: the next one goes first
+
+    def to_json(self) -> dict[str, Any]:
+        return {key: value for key, value in (("delay_ms", self.delay_ms), ("duplicate", self.duplicate),
+                                              ("reorder", self.reorder), ("drop", self.drop)) if value}
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,17 @@ class Outgoing:
     subscriber: str | None = None
     sign: Callable[[Outgoing, float], tuple[tuple[str, str], ...]] | None = field(default=None, compare=False)
     # a signer adds its headers at each attempt (its timestamp is the attempt's), else the headers go as they are
+    declared: tuple[str, ...] = ()  # the reply statuses the contract declares (`200`, `2XX`, `default`); () : unknown
+    drill: Drill | None = None
+    number: int = 0  # the event's place in its session (a `reorder` drill holds back the odd ones)
+    clock: Callable[[], float] | None = field(default=None, compare=False)  # the session's; None: `now()`
+
+    def declares(self, status: int) -> bool | None:
+        """Whether the receiver's reply is one the contract declares (None: it declares none)."""
+        if not self.declared:
+            return None
+        keys = {key.upper() for key in self.declared}
+        return str(status) in keys or f"{status // 100}XX" in keys or "DEFAULT" in keys
 
 
 @dataclass(frozen=True)
@@ -87,6 +117,7 @@ class Attempt:
     latency_ms: float = 0.0
     verdict: str = "pending"  # delivered | failed | error: <why>
     next_attempt_at: float | None = None
+    declared: bool | None = None  # the reply's status is one the contract declares (None: it declares none)
 
     def to_json(self) -> dict[str, Any]:
         stamp = datetime.fromtimestamp(self.time, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -94,7 +125,7 @@ class Attempt:
                 "subscriber": self.subscriber, "time": stamp,
                 "request": {"method": self.method, "url": self.url, "headers": self.headers, "body": self.body},
                 "response": None if self.status is None else {"status": self.status, "headers": self.reply_headers,
-                                                               "body": self.reply_body},
+                                                               "body": self.reply_body, "declared": self.declared},
                 "latency_ms": round(self.latency_ms, 3), "verdict": self.verdict,
                 "retry": self.next_attempt_at is not None}
 
@@ -106,7 +137,7 @@ def _cut(body: bytes, limit: int) -> str:
 
 def send_once(outgoing: Outgoing, number: int, policy: Policy, moment: float) -> Attempt:
     """Attempt number `number` of `outgoing`, made now; never raises for what a receiver does."""
-    headers = dict(outgoing.headers)
+    headers = {"User-Agent": defaults.WEBHOOK_USER_AGENT, **dict(outgoing.headers)}
     if outgoing.sign is not None:
         # stamped by the wall clock: a receiver checks a signature's age against its own clock,
         # whatever a test set the session's clock to (which says when the attempt is due)
@@ -132,6 +163,7 @@ def send_once(outgoing: Outgoing, number: int, policy: Policy, moment: float) ->
     attempt.reply_headers = {name.lower(): value for name, value in reply_headers.items()} if reply_headers else {}
     attempt.reply_body = _cut(body, policy.body_limit)
     attempt.verdict = "delivered" if 200 <= (attempt.status or 0) < 300 else "failed"
+    attempt.declared = outgoing.declares(attempt.status or 0)
     return attempt
 
 
@@ -146,17 +178,21 @@ _OPENER = urllib.request.build_opener(_NoRedirects(), urllib.request.ProxyHandle
 
 
 class Sender:
-    """The deliveries of one process: a queue of attempts by due time, a few threads sending.
+    """The deliveries of one process: attempts waiting for their due time, a few threads sending.
 
     `send` returns at once. `drain` (tests, shutdown) waits until nothing is queued or in flight.
+    Each attempt is due by its own clock (`Outgoing.clock`, a session's; else this sender's,
+    `now()`), so a clock moved by a test fires that session's retries and no other's. At most
+    `limit` deliveries wait: one more is recorded as dropped, never queued (memory stays bounded
+    whatever the traffic and however slow the receivers).
     """
 
     def __init__(self, policy: Policy = Policy(), senders: int = defaults.WEBHOOK_SENDERS,
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Callable[[], float] | None = None, limit: int = defaults.WEBHOOK_QUEUE) -> None:
         self.policy = policy
         self._clock = clock or (lambda: now())
-        # (due, order, number, outgoing, record, policy, clock): each due by its own session's clock
-        self._queue: list[tuple[float, int, int, Outgoing, Record, Policy, Callable[[], float]]] = []
+        self.limit = limit
+        self._queue: list[tuple[float, int, int, Outgoing, Record, Policy]] = []
         self._order = itertools.count()
         self._busy = 0
         self._changed = threading.Condition()
@@ -164,45 +200,58 @@ class Sender:
         self._closed = False
         self._thread: threading.Thread | None = None
 
-    def send(self, outgoing: Outgoing, record: Record, policy: Policy | None = None,
-             clock: Callable[[], float] | None = None) -> None:
-        """Queue the first attempt of `outgoing`, due now. `clock` is the session's (state/clock.py):
-        its retries are due by that clock, so a test that advances it fires them."""
-        clock = clock or self._clock
-        self._schedule(clock(), 1, outgoing, record, policy or self.policy, clock)
+    def _now(self, outgoing: Outgoing) -> float:
+        return outgoing.clock() if outgoing.clock is not None else self._clock()
+
+    def send(self, outgoing: Outgoing, record: Record, policy: Policy | None = None) -> None:
+        """Queue the first attempt of `outgoing`, due now (or when its drill says)."""
+        policy = policy or self.policy
+        moment = self._now(outgoing)
+        drill = outgoing.drill or Drill()
+        with self._changed:
+            full = len(self._queue) >= self.limit
+        if drill.drop or full:
+            verdict = "dropped (drill)" if drill.drop else f"dropped: {self.limit} deliveries wait already"
+            attempt = Attempt(outgoing.id, 1, policy.attempts, outgoing.kind, outgoing.name, outgoing.subscriber, moment,
+                              outgoing.method, outgoing.url, dict(outgoing.headers), _cut(outgoing.body, policy.body_limit),
+                              verdict=verdict)
+            record(attempt.to_json())
+            return
+        due = moment + drill.delay_ms / 1000 + (Drill.REORDER_MS / 1000 if drill.reorder and outgoing.number % 2 else 0)
+        for _ in range(2 if drill.duplicate else 1):
+            self._schedule(due, 1, outgoing, record, policy)
 
     def _schedule(self, due: float, number: int, outgoing: Outgoing, record: Record, policy: Policy,
                   clock: Callable[[], float]) -> None:
         with self._changed:
             if self._closed:
                 return
-            self._queue.append((due, next(self._order), number, outgoing, record, policy, clock))
+            self._queue.append((due, next(self._order), number, outgoing, record, policy))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="mock-deliveries", daemon=True)
                 self._thread.start()
             self._changed.notify_all()
 
     def _run(self) -> None:
-        """Hand each due attempt to the pool; wake at least every 50 ms, since the clock that
-        says what is due may be moved by a test rather than by time passing."""
+        """Hand each due attempt to the pool, oldest due first; wake at least every 50 ms, since
+        a clock that says what is due may be moved by a test rather than by time passing."""
         while True:
             with self._changed:
                 if self._closed:
                     return
-                ready = [entry for entry in self._queue if entry[0] <= entry[6]()]  # sessions' clocks differ
-                if not ready:
+                due = [(entry[0], entry[1], index) for index, entry in enumerate(self._queue)
+                       if entry[0] <= self._now(entry[3])]
+                if not due:
                     self._changed.wait(0.05 if self._queue else None)
                     continue
-                entry = min(ready, key=lambda item: (item[0], item[1]))
-                self._queue.remove(entry)
-                _due, _order, number, outgoing, record, policy, clock = entry
+                _due, _order, number, outgoing, record, policy = self._queue.pop(min(due)[2])
                 self._busy += 1
             self._pool.submit(self._attempt, number, outgoing, record, policy, clock)
 
     def _attempt(self, number: int, outgoing: Outgoing, record: Record, policy: Policy,
                  clock: Callable[[], float]) -> None:
         try:
-            moment = clock()
+            moment = self._now(outgoing)
             attempt = send_once(outgoing, number, policy, moment)
             if attempt.verdict != "delivered" and number < policy.attempts:
                 attempt.next_attempt_at = moment + policy.wait(number)

@@ -8,8 +8,8 @@
   default), checked with the public key served at `GET /api/v1/webhooks/public_key`;
   `X-Lago-Signature-Algorithm` says which, `X-Lago-Unique-Key` is the event's id.
 
-The RSA key is drawn from the seed (`lago_key`), so every worker of one mock signs with the
-key any of them serves, and a restart keeps it.
+The RSA key is drawn from the seed (`lago_key`) at start-up, so every worker of one mock signs
+with the key any of them serves, and a restart keeps it.
 """
 
 from __future__ import annotations
@@ -49,16 +49,19 @@ def lago(secret: str, algorithm: str, event_id: str, body: bytes, seed: int) -> 
     return (("X-Lago-Signature", signature), ("X-Lago-Signature-Algorithm", algorithm), ("X-Lago-Unique-Key", event_id))
 
 
+_SMALL_PRIMES = [p for p in range(3, 20000, 2) if all(p % q for q in range(3, int(p ** 0.5) + 1, 2))]
+
+
 def _probably_prime(n: int, rng: random.Random) -> bool:
-    if n < 2:
-        return False
-    for p in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
+    if n < 2 or n % 2 == 0:
+        return n == 2
+    for p in _SMALL_PRIMES:  # most candidates end here, before any modular exponentiation
         if n % p == 0:
             return n == p
     d, r = n - 1, 0
     while d % 2 == 0:
         d, r = d // 2, r + 1
-    for _ in range(40):  # Miller-Rabin: a composite survives with probability below 4^-40
+    for _ in range(5):  # Miller-Rabin: 5 rounds for a random 1024-bit candidate err below 2^-100 (FIPS 186-5, C.3)
         x = pow(rng.randrange(2, n - 1), d, n)
         if x in (1, n - 1):
             continue
@@ -83,8 +86,8 @@ _KEYS_LOCK = threading.Lock()
 
 
 def _after_fork() -> None:
-    """A worker forked while the parent was drawing the key (sign.warm) inherits the lock held,
-    by a thread it does not have: it gets a free lock and draws the key itself."""
+    """A worker forked while another thread of the parent held the lock would inherit it held,
+    by a thread it does not have: it gets a free lock."""
     global _KEYS_LOCK
     _KEYS_LOCK = threading.Lock()
 
@@ -94,7 +97,7 @@ os.register_at_fork(after_in_child=_after_fork)
 
 def lago_key(seed: int) -> Any:
     """A 2048-bit RSA private key drawn from the seed: a mock's key, never a secret of anyone's.
-    Drawn once per process (a few seconds: `warm` starts it at start-up, off the event loop)."""
+    Drawn once per process (`warm`, at start-up, before any worker is forked)."""
     with _KEYS_LOCK:  # one drawing, whoever asks first; the others wait for it
         if seed not in _KEYS:
             _KEYS[seed] = _draw_key(seed)
@@ -102,8 +105,9 @@ def lago_key(seed: int) -> Any:
 
 
 def warm(seed: int) -> None:
-    """Draw the key in a background thread, so the first delivery or public-key request does not wait long."""
-    threading.Thread(target=lago_key, args=(seed,), name="mock-lago-key", daemon=True).start()
+    """Draw the key now, at start-up: before `--workers` fork, so each inherits it, and never
+    in a worker beside its event loop (drawing holds the GIL for a fraction of a second)."""
+    lago_key(seed)
 
 
 def _draw_key(seed: int) -> Any:

@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from openapi_schema_validator import OAS30Validator
 
@@ -23,7 +23,7 @@ from mockserver.base.pointer import resolve, schema_properties
 from mockserver.contract.operations import Api, Operation
 from mockserver.contract.webhooks import Webhook, matching, record_property, resource_noun, webhooks_of
 from mockserver.events import sign
-from mockserver.events.deliver import Outgoing, Sender, now
+from mockserver.events.deliver import Drill, Outgoing, Sender, now
 from mockserver.state.session_state import State
 from mockserver.state.webhooks import Subscriber
 
@@ -43,6 +43,14 @@ class Hook:
 
 class UnknownWebhook(Exception):
     pass
+
+
+class InvalidPayload(Exception):
+    """A record given by hand makes the webhook's payload break its schema: nothing is sent."""
+
+    def __init__(self, violations: list[str]) -> None:
+        super().__init__(violations[0] if violations else "invalid")
+        self.violations = violations
 
 
 class Events:
@@ -90,6 +98,11 @@ class Events:
         hook = self.hooks.get(name)
         if hook is None:
             raise UnknownWebhook(name)
+        if record is not None:  # the caller's mistake is its 422, not a silent "not sent"
+            problems = _violations(hook.api.document, hook.webhook.payload_schema,
+                                   self.payload(hook, record, None, "msg_check"))
+            if problems:
+                raise InvalidPayload(problems)
         return self._fire(state, hook, record, None)
 
     # -- one event ---------------------------------------------------------------------------
@@ -122,13 +135,15 @@ class Events:
         for subscriber in state.webhooks.subscribers():
             if not subscriber.wants(webhook.name):
                 continue
-            event_id = _event_id(self.seed, state.webhooks.session, subscriber.id, webhook.name,
-                                 state.webhooks.sink.count(state.webhooks.session, "evt"))
+            number = state.webhooks.sink.count(state.webhooks.session, f"evt|{subscriber.id}")  # this subscriber's nth
+            event_id = _event_id(self.seed, state.webhooks.session, subscriber.id, webhook.name, number)
             payload = self.payload(hook, record, record_schema, event_id)
             body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
             problems = _violations(hook.api.document, webhook.payload_schema, payload)
             outgoing = Outgoing(event_id, webhook.method, subscriber.url, (("content-type", webhook.media_type),),
-                                body, "webhook", webhook.name, subscriber.id, self._signer(hook, subscriber))
+                                body, "webhook", webhook.name, subscriber.id, self._signer(hook, subscriber),
+                                webhook.responses, Drill(**subscriber.drill) if subscriber.drill else None, number,
+                                session_clock(state))
             if problems:  # never send what the contract forbids: say why in the deliveries log
                 log.warning("webhook %s not sent: its payload breaks its schema: %s", webhook.name, problems[0])
                 state.webhooks.record({"delivery": event_id, "attempt": 0, "of": 0, "kind": "webhook",
@@ -136,7 +151,7 @@ class Events:
                                        "violations": problems[:10], "request": {"url": subscriber.url,
                                                                                  "body": body.decode("utf-8")}})
                 continue
-            self.sender.send(outgoing, state.webhooks.record, clock=state.clock.now)  # retries due by the session's clock
+            self.sender.send(outgoing, state.webhooks.record)
             sent.append(event_id)
         return sent
 
@@ -160,6 +175,13 @@ class Events:
         return headers
 
 
+def session_clock(state: State) -> Callable[[], float]:
+    """The clock a session's deliveries are due by (`/__mock/clock`): a test that advances it
+    fires their retries. Signatures keep the wall clock (`deliver.now()`): a receiver checks a
+    signature's age against its own."""
+    return state.clock.now
+
+
 def _allows(schema: Mapping[str, Any], value: str) -> bool:
     enum = schema.get("enum")
     return schema.get("type") in (None, "string") and (enum is None or value in enum)
@@ -181,4 +203,4 @@ def _violations(document: Mapping[str, Any], schema: Any, payload: Any) -> list[
             for error in validator.iter_errors(payload)]
 
 
-__all__ = ["Events", "UnknownWebhook", "now"]
+__all__ = ["Events", "InvalidPayload", "UnknownWebhook", "now"]

@@ -369,6 +369,18 @@ def banner(apis: list[Api], base_url: str, control: bool = True, credentials: Cr
     return "\n".join(lines)
 
 
+def webhooks_line(config: ServeConfig, declared: list[str], secret: str) -> str | None:
+    """Where webhooks go and the secret they are signed with (a drawn one is shown, a given one
+    is not); nothing when no document declares webhooks and none was asked for."""
+    shown = "--webhook-secret" if config.webhook_secret else secret
+    if config.webhook_urls:
+        return f"Webhooks: {', '.join(config.webhook_urls)}  (secret: {shown})"
+    if declared:
+        return (f"Webhooks: {len(declared)} declared, no subscriber yet (--webhook-url URL or POST "
+                f"{defaults.CONTROL_PREFIX}/webhooks; secret: {shown})")
+    return None
+
+
 def uvicorn_server(app, config: ServeConfig | None = None):  # -> uvicorn.Server
     """The server for the CLI and the pytest plugin alike.
 
@@ -410,8 +422,9 @@ def run(args: argparse.Namespace) -> int:
         records = app.engine.state.records
         print(banner(app.engine.apis, base_url, config.control, config.credentials, config.seed,
                      lambda op: (record_id for record_id, _ in records.items(op))), flush=True)
-        if config.webhook_urls:
-            print(f"Webhooks: {', '.join(config.webhook_urls)}  (secret: {'--webhook-secret' if config.webhook_secret else app.engine.webhook_secret})", flush=True)
+        webhooks = webhooks_line(config, app.engine.events.names(), app.engine.webhook_secret)
+        if webhooks:
+            print(webhooks, flush=True)
 
         def ready() -> None:
             print(f"Listening on {base_url} (records: {app.engine.state.records.count()}, seed: {config.seed}"

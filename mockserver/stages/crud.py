@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import logging
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -25,6 +26,7 @@ from mockserver.contract import pagination
 from mockserver.http import problems
 from mockserver.state.changes import until_current
 from mockserver.contract.operations import DeclaredResponse, Operation
+from mockserver.base.defaults import WEBHOOK_USER_AGENT
 from mockserver.base.pointer import resolve, schema_properties, schema_required
 from mockserver.http.request import MockRequest
 from mockserver.http.reply import Reply
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
     from mockserver.state.records import RecordStore
     from mockserver.state.sessions import Sessions
     from mockserver.contract.validation import ResponseValidator
+
+log = logging.getLogger("mockserver")
 
 MERGE_PATCH = "application/merge-patch+json"
 
@@ -125,9 +129,14 @@ class Crud:
 
     def _changed(self, op: Operation, role: Role, request: MockRequest, record: Any) -> None:
         """A stored record changed: the webhooks that name the change are sent (after the write,
-        from other threads: the reply does not wait for them)."""
-        if self.events is not None:
+        from other threads: the reply does not wait for them). A write made by a delivery (a
+        subscriber URL on this mock) fires none, so a mock subscribed to itself cannot loop."""
+        if self.events is None or (request.headers.get("user-agent") or "").startswith(WEBHOOK_USER_AGENT):
+            return
+        try:
             self.events.changed(self.sessions.get(request.session), op, role.kind, record, role.resource.record_schema)
+        except Exception as exc:  # noqa: BLE001 - the write is stored and acknowledged: its reply must not become a 500
+            log.warning("%s: webhooks not sent: %s: %s", op.operation_id, type(exc).__name__, str(exc)[:300])
 
     # -- the record a request names ---------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.base.defaults import DELIVERIES_KEPT, MAX_WEBHOOKS
@@ -28,6 +28,7 @@ class Subscriber:
     secret: str
     events: tuple[str, ...] | None = None
     algorithm: str | None = None  # Lago's signature: `jwt` (its default) or `hmac`; others ignore it
+    drill: dict[str, Any] | None = field(default=None, compare=False)  # events/deliver.py `Drill` fields
 
     def wants(self, name: str) -> bool:
         return self.events is None or name in self.events
@@ -35,17 +36,19 @@ class Subscriber:
     def to_json(self) -> dict[str, Any]:
         """What the control API shows: never the secret, which signs the deliveries."""
         return {"id": self.id, "url": self.url, "events": list(self.events) if self.events is not None else None,
-                **({"algorithm": self.algorithm} if self.algorithm else {})}
+                **({"algorithm": self.algorithm} if self.algorithm else {}),
+                **({"drill": self.drill} if self.drill else {})}
 
     def to_store(self) -> dict[str, Any]:
         return {"id": self.id, "url": self.url, "secret": self.secret,
-                "events": list(self.events) if self.events is not None else None, "algorithm": self.algorithm}
+                "events": list(self.events) if self.events is not None else None, "algorithm": self.algorithm,
+                "drill": self.drill}
 
     @classmethod
     def from_store(cls, data: dict[str, Any]) -> Subscriber:
         events = data.get("events")
         return cls(data["id"], data["url"], data["secret"], tuple(events) if events is not None else None,
-                   data.get("algorithm"))
+                   data.get("algorithm"), data.get("drill"))
 
 
 class TooManySubscribers(Exception):
@@ -74,10 +77,10 @@ class Webhooks:
             return [*self.startup, *self._added.values()]
 
     def subscribe(self, url: str, secret: str, events: tuple[str, ...] | None,
-                  algorithm: str | None = None) -> Subscriber:
+                  algorithm: str | None = None, drill: dict[str, Any] | None = None) -> Subscriber:
         if len(self.subscribers()) >= self.limit:
             raise TooManySubscribers(f"{self.limit} subscribers exist, the most a session keeps (--max-webhooks)")
-        subscriber = Subscriber(f"wh_{self.sink.count(self.session, 'wh')}", url, secret, events, algorithm)
+        subscriber = Subscriber(f"wh_{self.sink.count(self.session, 'wh')}", url, secret, events, algorithm, drill)
         self.sink.commit(Subscribed(self.session, subscriber.to_store()))
         return subscriber
 

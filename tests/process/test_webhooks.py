@@ -101,6 +101,8 @@ def test_a_500_is_retried_and_the_deliveries_log_shows_both_attempts() -> None:
     assert [(a["attempt"], a["of"], a["response"]["status"], a["verdict"], a["retry"]) for a in attempts] == [
         (1, 3, 500, "failed", True), (2, 3, 200, "delivered", False)]
     assert attempts[0]["response"]["body"] == '{"error": "receiver says no"}'
+    # the receiver's reply checked against the webhook's declared responses (shop_closed: 200)
+    assert [a["response"]["declared"] for a in attempts] == [False, True]
     assert attempts[0]["request"]["url"] == receiver.url and attempts[0]["name"] == "shop_closed"
     assert [a["delivery"] for a in attempts] == [fired.json()["deliveries"][0]] * 2
 
@@ -170,3 +172,80 @@ def test_a_bad_webhook_flag_stops_the_start_with_exit_2_and_says_why(flags: tupl
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert said in lines[-1] and "Traceback" not in done.stderr
+
+
+def test_a_mock_subscribed_to_itself_does_not_loop() -> None:
+    """A delivery says `User-Agent: mockserver-webhooks`; the create it makes on this mock fires nothing."""
+    server = start_server("--spec", str(SHOP))
+    try:
+        own = server.url + BASE + "/customers"
+        assert httpx.post(server.url + "/__mock/webhooks", json={"url": own, "events": ["customer_created"]}).status_code == 201
+        assert httpx.post(own, json={"name": "Ada", "email": "ada@example.com"}).status_code == 201
+        (first,) = _deliveries(server, 1)
+        assert first["verdict"] == "delivered" and first["response"]["status"] == 201
+        assert first["request"]["headers"]["User-Agent"] == "mockserver-webhooks"
+        time.sleep(1)  # a loop would have sent its next delivery by now
+        assert len(httpx.get(server.url + "/__mock/webhooks/deliveries").json()["deliveries"]) == 1
+        posts = httpx.get(server.url + "/__mock/requests", params={"operationId": "createCustomer"}).json()["requests"]
+        assert [r["headers"].get("user-agent", "").startswith("mockserver-webhooks") for r in posts] == [False, True]
+    finally:
+        server.stop()
+
+
+def test_firing_by_hand_with_a_record_that_breaks_the_payload_schema_is_a_422(receiver: Receiver) -> None:
+    server = start_server("--spec", str(SHOP), "--webhook-url", receiver.url)
+    try:
+        fire = server.url + "/__mock/webhooks/fire"
+        bad = httpx.post(fire, json={"name": "customer_created", "record": {"id": 7}})
+        assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+        assert bad.json()["detail"].startswith("the record makes customer_created's payload break its schema: /customer")
+        assert bad.json()["violations"] and httpx.get(server.url + "/__mock/webhooks/deliveries").json()["deliveries"] == []
+        record = {"id": "c9", "name": "Grace", "email": "grace@example.com", "created_at": "2026-12-05T00:00:00Z",
+                  "updated_at": "2026-12-05T00:00:00Z"}
+        good = httpx.post(fire, json={"name": "customer_created", "record": record})
+        assert good.status_code == 202 and len(good.json()["deliveries"]) == 1
+        (got,) = receiver.wait_for(1)
+    finally:
+        server.stop()
+    assert json.loads(got.body) == {"webhook_type": "customer.created", "object_type": "customer", "customer": record}
+
+
+def test_drills_duplicate_reorder_and_drop_deliveries() -> None:
+    with Receiver((200,)) as twice, Receiver((200,)) as shuffled, Receiver((200,)) as never:
+        server = start_server("--spec", str(SHOP))
+        try:
+            hooks = server.url + "/__mock/webhooks"
+            for receiver, drill in ((twice, {"duplicate": True}), (shuffled, {"reorder": True}), (never, {"drop": True})):
+                added = httpx.post(hooks, json={"url": receiver.url, "secret": SECRET, "drill": drill})
+                assert added.status_code == 201 and added.json()["drill"] == drill
+            fire = server.url + "/__mock/webhooks/fire"
+            first = httpx.post(fire, json={"name": "shop_closed"}).json()["deliveries"]
+            second = httpx.post(fire, json={"name": "shop_closed"}).json()["deliveries"]
+            dropped = [a for a in httpx.get(hooks + "/deliveries").json()["deliveries"] if a["verdict"] == "dropped (drill)"]
+            assert [a["delivery"] for a in dropped] == [first[2], second[2]] and never.received == []
+            a, b, c, d = twice.wait_for(4)
+            one, two = shuffled.wait_for(2)
+            bad = httpx.post(hooks, json={"url": twice.url, "drill": {"delay_ms": -1}})
+        finally:
+            server.stop()
+    # duplicate: each event arrives twice with the same id, both verifiable (receivers deduplicate by it)
+    ids = [r.headers["webhook-id"] for r in (a, b, c, d)]
+    assert sorted(ids) == sorted([first[0], first[0], second[0], second[0]])
+    for request in (a, b, c, d):
+        Webhook(SECRET).verify(request.body, request.headers)
+    # reorder: the first event is held back, the second overtakes it
+    assert [one.headers["webhook-id"], two.headers["webhook-id"]] == [second[1], first[1]]
+    assert never.received == []
+    assert bad.status_code == 422 and "drill.delay_ms" in bad.json()["detail"]
+
+
+def test_the_banner_says_how_many_webhooks_are_declared_and_the_drawn_secret() -> None:
+    server = start_server("--spec", str(SHOP), "--seed", "7")
+    try:
+        line = next(line for line in server.banner.splitlines() if line.startswith("Webhooks: "))
+    finally:
+        server.stop()
+    secret = line.rsplit("secret: ", 1)[1].rstrip(")")
+    assert line == f"Webhooks: 4 declared, no subscriber yet (--webhook-url URL or POST /__mock/webhooks; secret: {secret})"
+    Webhook(secret)  # a Standard Webhooks secret
+    assert secret.startswith("whsec_")

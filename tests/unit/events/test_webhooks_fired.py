@@ -133,3 +133,28 @@ def test_a_3_1_webhook_that_refers_to_a_path_item_is_kept_with_it(tmp_path: Path
     assert "pathItems" not in document.get("components", {})
     schema = document["x-webhooks"]["thing_created"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert schema == {"type": "object", "nullable": True}  # converted to 3.0 like the paths' schemas
+
+
+@pytest.mark.parametrize("declared", [
+    ["not", "a", "map"], {"a": "text"}, {"b": {"$ref": "#/nowhere"}}, {"c": {"post": {"parameters": 5}}},
+    {"d": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}}}},
+])
+def test_an_authors_own_x_webhooks_of_any_shape_is_never_fatal(declared: Any) -> None:
+    found = webhooks_of({"openapi": "3.0.3", "x-webhooks": declared, "paths": {}})
+    assert list(found) == (["d"] if isinstance(declared, dict) and "d" in declared else [])
+
+
+def test_a_failure_while_firing_never_turns_an_acknowledged_write_into_a_500(caplog: pytest.LogCaptureFixture) -> None:
+    from tests.inprocess import InProcess
+
+    mock = InProcess(SHOP, webhook_urls=("http://127.0.0.1:9/startup",), webhook_secret=SECRET)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+    mock.engine.events.changed = broken
+    with caplog.at_level("WARNING", logger="mockserver"):
+        made = mock.request("POST", "/v1/customers", {"content-type": "application/json"},
+                            b'{"name": "Ada", "email": "ada@example.com"}')
+    assert made.status_code == 201
+    assert mock.get(f"/v1/customers/{made.json()['id']}").json() == made.json()
+    assert "createCustomer: webhooks not sent: RuntimeError: boom" in caplog.text
