@@ -7,6 +7,7 @@ PORT = 4010
 SEED = 0
 SPECS_DIR = "openapi"
 CACHE_DIR_ENV = "MOCKSERVER_CACHE_DIR"  # where documents normalized at start-up are cached
+CACHE_MAX_BYTES = 512 * 1024 * 1024  # the start-up cache keeps its most recently used entries within this
 FIXTURES_DIR = "fixtures"
 UNKNOWN_IDS = "generate"  # or "404"
 UNKNOWN_IDS_CHOICES = ("generate", "404")
