@@ -32,7 +32,7 @@ Record = Callable[[dict[str, Any]], None]  # where each attempt goes (Webhooks.r
 
 def now() -> float:
     """Seconds since the epoch by the wall clock: what a signature's timestamp says, and when a
-    retry is due where no session's clock (state/clock.py) is given to `Sender.send`."""
+    retry is due where the outgoing request carries no session's clock (state/clock.py)."""
     return time.time()
 
 
@@ -221,8 +221,7 @@ class Sender:
         for _ in range(2 if drill.duplicate else 1):
             self._schedule(due, 1, outgoing, record, policy)
 
-    def _schedule(self, due: float, number: int, outgoing: Outgoing, record: Record, policy: Policy,
-                  clock: Callable[[], float]) -> None:
+    def _schedule(self, due: float, number: int, outgoing: Outgoing, record: Record, policy: Policy) -> None:
         with self._changed:
             if self._closed:
                 return
@@ -246,10 +245,9 @@ class Sender:
                     continue
                 _due, _order, number, outgoing, record, policy = self._queue.pop(min(due)[2])
                 self._busy += 1
-            self._pool.submit(self._attempt, number, outgoing, record, policy, clock)
+            self._pool.submit(self._attempt, number, outgoing, record, policy)
 
-    def _attempt(self, number: int, outgoing: Outgoing, record: Record, policy: Policy,
-                 clock: Callable[[], float]) -> None:
+    def _attempt(self, number: int, outgoing: Outgoing, record: Record, policy: Policy) -> None:
         try:
             moment = self._now(outgoing)
             attempt = send_once(outgoing, number, policy, moment)
@@ -260,7 +258,7 @@ class Sender:
             except Exception:  # noqa: BLE001 - the session was removed, the store is down: the retry still goes
                 pass
             if attempt.next_attempt_at is not None:
-                self._schedule(attempt.next_attempt_at, number + 1, outgoing, record, policy, clock)
+                self._schedule(attempt.next_attempt_at, number + 1, outgoing, record, policy)
         finally:
             with self._changed:
                 self._busy -= 1
