@@ -49,6 +49,7 @@ from mockserver.server.exception_stage import LazyExceptionMiddleware
 from mockserver.server.request_validation import NamingParameterValidator
 from mockserver.server.pipeline import Leftovers, PipelineMiddleware
 from mockserver.state.records import seed_store
+from mockserver.server.public_key import PublicKeyMiddleware
 from mockserver.server.replay_cache import ReplayMiddleware
 from mockserver.http.reply import Reply
 from mockserver.server.routing import OperationResolver, Router
@@ -175,6 +176,9 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
             allow_headers=["*"],  # whatever a preflight asks for (tracing headers...), as Prism does
             max_age=CORS_MAX_AGE_S,
         ))
+    lago = engine.events.lago_base_paths()
+    if lago:  # the key Lago-signed webhooks are checked with, where Lago serves it (public_key.py)
+        middlewares.append(partial(PublicKeyMiddleware, base_paths=lago, seed=config.seed))
     middlewares.append(kept(ReplayMiddleware, replay, engine=engine))
     middlewares += [
         ServerErrorMiddleware,

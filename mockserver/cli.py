@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     from mockserver.launch.serve import add_serve_parser
 
     add_serve_parser(sub)
+    from mockserver.launch.drift_check import add_drift_parser
+
+    add_drift_parser(sub)
     parser._subcommands = dict(sub.choices)  # type: ignore[attr-defined]
     return parser
 

@@ -24,6 +24,9 @@ class ServeConfig:
     specs: tuple[Path, ...] = ()
     specs_dir: Path = field(default_factory=lambda: bundled("mockserver.bundled_openapi", defaults.SPECS_DIR))
     fixtures_dir: Path = field(default_factory=lambda: bundled("mockserver.bundled_fixtures", defaults.FIXTURES_DIR))
+    record_dir: Path | None = None  # --record: the upstream's successful replies written here as fixtures
+    redact: tuple[str, ...] = ()  # --redact: body fields written as fakes of the same shape
+    record_max_files: int = defaults.RECORD_MAX_FILES
     host: str = defaults.HOST
     port: int = defaults.PORT
     mounts: Mapping[str, str] = field(default_factory=dict)
@@ -51,8 +54,22 @@ class ServeConfig:
     max_sessions: int = defaults.MAX_SESSIONS
     session_idle_s: float = defaults.SESSION_IDLE_S
     latency_ms: tuple[int, int] | None = None  # (min, max) added to every reply
+    callback_hosts: tuple[str, ...] = ()  # hosts callbacks may go to beside loopback ones; "*": any (--callback-host)
+    webhook_urls: tuple[str, ...] = ()  # subscribers of every session from the start (--webhook-url)
+    webhook_secret: str | None = None  # their signing secret; None: drawn from the seed (sign.default_secret)
+    max_webhooks: int = defaults.MAX_WEBHOOKS  # subscribers per session
+    webhook_attempts: int = defaults.WEBHOOK_ATTEMPTS  # attempts per delivery, the first included
+    webhook_backoff_s: float = defaults.WEBHOOK_BACKOFF_S  # the wait before the first retry, doubled after
     reload: bool = False
     verbose: bool = False  # every start-up warning, not one line per kind of many (notices.py)
+    # --proxy: document name (file stem) -> upstream base URL; the name "" stands for every document
+    proxies: Mapping[str, str] = field(default_factory=dict)
+    proxy_skip: frozenset[str] = frozenset()  # operationIds kept mocked (beside `x-mock-proxy: false`)
+    proxy_insecure: bool = False  # TLS certificates of the upstream not verified
+    proxy_timeout_s: float = defaults.PROXY_TIMEOUT_S
+    proxy_fallback: bool = False  # an unreachable upstream: the mock's own reply, not a 502
+    max_upstream_bytes: int = defaults.MAX_UPSTREAM_BYTES
+    max_drifts: int = defaults.MAX_DRIFTS
 
 
 def bundled(package: str, folder: str) -> Path:

@@ -7,6 +7,7 @@ PORT = 4010
 SEED = 0
 SPECS_DIR = "openapi"
 CACHE_DIR_ENV = "MOCKSERVER_CACHE_DIR"  # where documents normalized at start-up are cached
+CACHE_MAX_BYTES = 512 * 1024 * 1024  # the start-up cache keeps its most recently used entries within this
 FIXTURES_DIR = "fixtures"
 UNKNOWN_IDS = "generate"  # or "404"
 UNKNOWN_IDS_CHOICES = ("generate", "404")
@@ -21,6 +22,10 @@ JOURNAL_BODY_LIMIT = 4 * 1024  # bytes of each request and response body the jou
 SESSION_JOURNAL_SIZE = 200  # requests a named session's journal keeps (at most --journal-size)
 MAX_CONTROL_BODY = 1024 * 1024  # bytes; a record is a few kB
 MAX_DELAY_MS = 60_000  # the longest delay a scenario or --latency may ask for
+# The range a session's clock (PUT /__mock/clock) may be set or advanced to: 1970-01-01T00:00:00Z
+# to 9999-12-31T23:59:59Z, what an RFC 3339 timestamp can say.
+CLOCK_EARLIEST_S = 0
+CLOCK_LATEST_S = 253_402_300_799
 START_TIMEOUT_S = 30  # the pytest plugin's wait for its server to listen
 PROBE_TIMEOUT_S = 5  # the pytest plugin's wait for a MOCKSERVER_URL mock to answer its health check
 CONTROL_CALL_TIMEOUT_S = 30  # the pytest plugin's wait for one control call
@@ -49,6 +54,20 @@ MAX_REASON_CHARS = 300  # a 400's reason quotes the value refused; longer ones a
 MAX_VIOLATIONS_SAID = 10  # what is wrong with one request body, item by item, in a generated error body
 MAX_BODY_DEPTH = 64  # nested arrays and objects in a request body (JSON, XML, form); 400 beyond
 
+# Recording the upstream's replies as fixtures (serve --proxy URL --record DIR, stages/record.py).
+RECORD_MAX_FILES = 10_000  # new fixture files one process writes (--record-max-files); more are not written
+RECORD_MAX_ID_LENGTH = 1024  # characters of a record id worth recording (a longer one is skipped)
+RECORD_PLAIN_ID_LENGTH = 64  # a plain id up to this long names its file; any other id, its SHA-256
+RECORD_PENDING_BYTES = 64 * 1024 * 1024  # reply bodies waiting for the recorder's thread; beyond, not recorded
+RECORD_FLUSH_S = 10  # at exit, how long the queued replies may take to be written
+RECORD_WARNINGS = 100  # distinct warning lines one recorder prints; then it is silent
+# A body field whose name (lower case, without `_` or `-`) holds one of these is a credential:
+# every value in it is written as REDACTED_PLACEHOLDER.
+CREDENTIAL_FIELD_WORDS = ("token", "password", "passwd", "secret", "apikey", "authorization", "cookie",
+                          "credential", "privatekey", "accesskey", "sessionid")
+REDACTED_PLACEHOLDER = "[redacted]"
+RECORD_MIN_CREDENTIAL = 8  # characters; a client's credential this long or longer is cut out of every recorded string
+
 # Bounds on what one request or connection may hold or take (docs/serving-reference.md, "Bounds").
 MAX_HEADER_BYTES = 64 * 1024  # a request's header names and values together (431 beyond)
 MAX_RECORD_BYTES = 256 * 1024  # one stored record as compact JSON (413 beyond)
@@ -65,3 +84,21 @@ STATE_WAL_PAGES = 256  # SQLite pages (4 KiB) its WAL holds before a checkpoint:
 
 # Media type of every error the mock itself produces (RFC 9457).
 PROBLEM_JSON = "application/problem+json"
+
+# Webhooks (docs/events.md): deliveries are retried, bounded, and recorded per session.
+MAX_WEBHOOKS = 16  # subscribers per session (--max-webhooks); one more is refused with 422
+WEBHOOK_ATTEMPTS = 3  # attempts in all per delivery, the first included (Lago sends 3)
+WEBHOOK_BACKOFF_S = 0.5  # the wait before the first retry; doubled for each one after it
+WEBHOOK_BACKOFF_MAX_S = 30.0  # no wait between attempts is longer
+WEBHOOK_TIMEOUT_S = 5.0  # a receiver that has not answered within this long failed the attempt
+WEBHOOK_BODY_LIMIT = 4 * 1024  # bytes of each request and reply body a recorded attempt keeps
+DELIVERIES_KEPT = 200  # recorded attempts per session; the oldest is dropped beyond
+WEBHOOK_USER_AGENT = "mockserver-webhooks"  # what deliveries say they are; a write that says so fires none
+WEBHOOK_QUEUE = 10_000  # deliveries waiting per process (retries included); one more is recorded as dropped
+WEBHOOK_SENDERS = 4  # attempts in flight at once per process (a slow receiver delays no other)
+# Proxy and drift (--proxy): the real API behind the mock (stages/proxy.py, http/upstream.py).
+PROXY_TIMEOUT_S = 30  # connect, write, read and pool, each; beyond, 502 (or the mock's reply with --proxy-fallback)
+MAX_UPSTREAM_BYTES = 8 * 1024 * 1024  # bytes of an upstream reply body the proxy reads; beyond, 502
+MAX_DRIFTS = 256  # distinct drifts /__mock/drift keeps (per process); one more drops the least recently seen
+DRIFT_HEADER_LIMIT = 512  # characters of the x-mock-drift header that names a reply's violations
+DRIFT_SAMPLE_LIMIT = 2 * 1024  # characters of the one redacted sample each drift keeps

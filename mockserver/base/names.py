@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from mockserver.base import defaults
+
 _WORD = re.compile(r"[A-Za-z0-9]+")
 # Plural endings, most specific first; `ss`/`us` (address, status) are already singular.
 _SINGULAR_RULES = (
@@ -80,3 +82,11 @@ def resource_key_candidates(param: str, collection: str) -> list[str]:
     if head and tail and noun.endswith(_squash(head)):
         return [tail]
     return []
+
+
+def credential_field(name: str) -> bool:
+    """Whether a body field's name says it holds a credential (`access_token`, `Client-Secret`,
+    `apiKey`): compared without case, `_` or `-`, against `defaults.CREDENTIAL_FIELD_WORDS`.
+    One rule for every place that hides credentials (recorded fixtures, drift samples)."""
+    plain = re.sub(r"[^a-z0-9]", "", name.lower())
+    return any(word in plain for word in defaults.CREDENTIAL_FIELD_WORDS)

@@ -5,7 +5,8 @@ Set for every operation by `--rate-limit N/SECONDS`, or for some by a scenario's
 limit were reached. Over the limit the reply is the operation's declared 429 with
 `Retry-After` (the seconds left in the window), else a 429 problem marked as outside the
 contract. Fixed windows: simple to reason about in a test, and memory is one counter per
-operation.
+operation. Windows are measured by the session's clock (state/clock.py): a frozen clock holds a
+window open, advancing it past the window's end opens the next one.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class RateLimit:
 
 
 class RateCounter:
-    """Requests per (operation, window), for one session."""
+    """Requests per (operation, window), for one session; `clock` is the session's (seconds)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -47,7 +48,7 @@ class RateCounter:
         now = self._clock()
         with self._lock:
             start, count = self._windows.get(operation_id, (now, 0))
-            if now - start >= limit.window_s:
+            if not 0 <= now - start < limit.window_s:  # the window is over, or the clock was set back
                 start, count = now, 0
             count += 1
             self._windows[operation_id] = (start, count)

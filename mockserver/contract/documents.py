@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver import __version__
-from mockserver.base.defaults import CACHE_DIR_ENV
+from mockserver.base.defaults import CACHE_DIR_ENV, CACHE_MAX_BYTES
 from mockserver.base.httpfacts import HTTP_METHODS
 from mockserver.base.yamlfile import load_yaml_file, read_text
 
@@ -90,7 +90,7 @@ def load_for_serving(source: Path) -> tuple[dict[str, Any], list[str]]:
     if _EXTERNAL_REF.search(raw):  # the result depends on other files too: not keyed by this one
         return _load(source)
     key = hashlib.sha256(raw).hexdigest()[:32] + "-" + _normalizer_fingerprint()
-    cached = _read_cache(key)
+    cached = _read_cache(key, ("document", "warnings"))
     if cached is not None:
         return cached["document"], cached["warnings"]
     document, warnings = _load(source)
@@ -106,8 +106,8 @@ def recall(source: Path, what: str) -> Any:
     mock's code, and the versions of the libraries that decide them, so they are never stale.
     A document that refers to other files is not keyed by its own bytes: nothing is kept."""
     key = _derived_key(source, what)
-    entry = _read_cache(key) if key else None
-    return entry.get("value") if isinstance(entry, dict) else None
+    entry = _read_cache(key, ("value",)) if key else None
+    return entry["value"] if entry is not None else None
 
 
 def remember(source: Path, what: str, value: Any) -> None:
@@ -158,12 +158,29 @@ def _is_valid(document: dict[str, Any]) -> bool:
         return False
 
 
-def _read_cache(key: str) -> dict[str, Any] | None:
+def _read_cache(key: str, fields: tuple[str, ...]) -> dict[str, Any] | None:
+    """The entry, or None: none yet, unreadable, or corrupt (a crash mid-write elsewhere, a disk
+    that filled up, a hand edit). A corrupt entry is one warning line and is built again, never a
+    reason to fail. A read marks the entry as recently used, for the bound (`_prune`)."""
     path = cache_dir() / f"{key}.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # none yet, or unreadable: normalize again
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):  # none yet (the usual miss), or not UTF-8 (corrupt, below)
+        if not path.is_file():
+            return None
+        text = ""
+    try:
+        entry = json.loads(text)
+    except ValueError:
+        entry = None
+    if not isinstance(entry, dict) or any(field not in entry for field in fields):
+        log.warning("warning: ignoring the corrupt cache entry %s; it is built again", path)
         return None
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache still serves
+        pass
+    return entry
 
 
 def _write_cache(key: str, entry: dict[str, Any]) -> None:
@@ -178,6 +195,31 @@ def _write_cache(key: str, entry: dict[str, Any]) -> None:
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False) as handle:
             handle.write(text)
         os.replace(handle.name, folder / f"{key}.json")
+        _prune(folder, keep=folder / f"{key}.json")
     except OSError as exc:
         log.warning("warning: cannot cache the normalized document in %s (%s); it is normalized on every start",
                     folder, exc.strerror or exc)
+
+
+def _prune(folder: Path, keep: Path, limit: int = CACHE_MAX_BYTES) -> None:
+    """Remove the least recently used entries beyond `limit` bytes in all, never `keep` (the one
+    just written): every new version of a document adds an entry, and nothing else removes one.
+    Several processes may prune at once (`--workers`): an entry already gone is no matter."""
+    entries = []
+    for path in folder.glob("*.json"):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _mtime, size, _path in entries)
+    for _mtime, size, path in sorted(entries, key=lambda entry: entry[0]):
+        if total <= limit:
+            break
+        if path == keep:
+            continue
+        try:
+            path.unlink()
+        except OSError:  # gone already, or not ours to remove: still counted out
+            pass
+        total -= size

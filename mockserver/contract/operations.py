@@ -585,25 +585,5 @@ def route_conflicts(apis: Iterable[Api]) -> list[tuple[Api, str]]:
     return conflicts
 
 
-def example_auth_flag(op: Operation) -> str:
-    """curl flags with placeholder credentials that this operation accepts (for banners and docs)."""
-    for requirement in op.security:
-        for _name, scheme in requirement:
-            if str(scheme.get("scheme", "")).lower() == "basic":
-                return "-u user:pass "
-            if scheme.get("type") in ("http", "oauth2", "openIdConnect"):
-                return "-H 'Authorization: Bearer key' "
-    return ""
-
-
-def example_curl(op: Operation, base_url: str) -> str:
-    """A curl a reader can paste: the method, placeholder credentials, parameters named in the
-    path, and a JSON body to fill in where the operation takes one."""
-    path = (op.base_path + op.path).replace("{", "").replace("}", "")
-    method = "" if op.method == "get" else f"-X {op.method.upper()} "
-    body = "--json '{...}' " if op.takes_body else ""
-    return f"curl -i {method}{example_auth_flag(op)}{body}{base_url}{path}"
-
-
 def _route_shape(path: str) -> str:
     return "/".join("{}" if part.startswith("{") else part for part in path.split("/"))

@@ -216,6 +216,21 @@ class ResponseValidator:
         value_json = encode_json(payload) if is_rendering(media_type) else None
         return self.violations(op, status, media_type, render(media_type, payload, declared.schema, self._document), value_json)
 
+    def check_at(self, at: tuple[str, ...], payload: Any) -> tuple[str, ...]:
+        """Validate a value against the schema at `at` (tokens from the document's root): a
+        callback's body (events/callbacks.py). Read rules, since the server wrote it: the record
+        it carries keeps its readOnly fields (`id`, `created_at`)."""
+        # a separator no key holds: a callback's key is a URL template, full of '/'
+        spec = SchemaPath.from_dict(self._document, separator="\x00")
+        schema = spec
+        for token in at:
+            schema = schema / token
+        try:
+            oas30_read_schema_validators_factory.create(spec, schema).validate(payload)
+        except OpenAPIError as exc:
+            return tuple(_violations(exc))
+        return ()
+
     def _check_value(self, op: Operation, declared: DeclaredResponse, payload: Any) -> tuple[str, ...]:
         validator = self._body_validator(op, declared.doc_key, declared.media_type)
         if validator is None:

@@ -25,7 +25,6 @@ the page can read it. The mock's own origin needs none; any other origin gets th
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -35,7 +34,7 @@ from starlette.types import Scope
 
 from mockserver.http import problems
 from mockserver.base.defaults import CONTROL_PREFIX, CONTROL_TOKEN_HEADER, CONTROL_TOKEN_MIN_LENGTH, CORS_MAX_AGE_S
-from mockserver.base.httpfacts import is_json
+from mockserver.base.httpfacts import is_json, is_loopback
 from mockserver.http.reply import Reply
 from mockserver.state.sessions import SESSION_HEADER
 
@@ -50,17 +49,6 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # take (JSON bodies, the session, the token; Authorization for a page that sends it everywhere).
 PREFLIGHT_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE"
 PREFLIGHT_HEADERS = ("content-type", "authorization", SESSION_HEADER.decode("latin-1"), CONTROL_TOKEN_HEADER)
-
-
-def is_loopback(host: str) -> bool:
-    """`localhost` or a loopback address (127.0.0.0/8, ::1), brackets allowed."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def host_name(host_header: str) -> str:

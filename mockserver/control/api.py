@@ -9,12 +9,19 @@ JSON in and out; every error is application/problem+json.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import base64
+import binascii
 import logging
+import math
 import traceback
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
+import isodate
+import yaml
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -27,23 +34,30 @@ from mockserver.http import problems
 from mockserver.http.request import UnreadableBody, json_value
 from mockserver.state.changes import Stale, until_current
 from mockserver.stages.crud import merge_patch
-from mockserver.contract.operations import Operation, example_curl
+from mockserver.contract.operations import Operation
 from mockserver.control.access import ControlAccess
-from mockserver.base.defaults import CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS, TRACEBACK_FRAMES
+from mockserver.base.defaults import (CLOCK_EARLIEST_S, CLOCK_LATEST_S, CONTROL_PREFIX, MAX_CONTROL_BODY, MAX_DELAY_MS,
+                                      TRACEBACK_FRAMES)
 from mockserver.stages.engine import Engine
+from mockserver.stages.landing import runnable_curl
 from mockserver.http.faults import FAULTS
 from mockserver.base.rates import RateLimit
 from mockserver.state.records import RecordTooLarge, prepare_record
 from mockserver.http.reply import Reply
 from mockserver.server.cors import allowing
 from mockserver.server.routing import Router
-from mockserver.state.sessions import SessionError, session_name
+from mockserver.state.sessions import PATH_PREFIX, SessionError, session_name
 from mockserver.state.session_state import State
+from mockserver.state.webhooks import TooManySubscribers
+from mockserver.events.webhooks import InvalidPayload, UnknownWebhook
+from mockserver.state.drift import junit
+from mockserver.contract.drift import overlay as drift_overlay
 from mockserver.shared.store import StoreUnavailable
 
 log = logging.getLogger("mockserver")
 
 SCENARIO_FIELDS = {"operationId", "path", "status", "example", "delay_ms", "times", "fault", "rate_limit"}
+CLOCK_FIELDS = {"freeze", "set", "advance"}
 
 
 class ControlError(Exception):
@@ -153,7 +167,17 @@ class ControlApi:
         })
 
     async def routes(self, request: Request) -> Response:
-        base = str(request.base_url).rstrip("/")
+        """Every operation with a curl that runs as shown (the landing page's: a real id, a body
+        from the request schema, the configured credentials), inside the call's session."""
+        name = session_name(request.scope)
+        base = str(request.base_url).rstrip("/") + (PATH_PREFIX + name if name else "")
+        config = self.engine.config
+        state = self.sessions.existing(name) or self.sessions.default  # listing routes creates no session
+        apis = {api.name: api for api in self.engine.apis}
+
+        def stored(read: Operation) -> Any:
+            return (record_id for record_id, _ in state.records.items(read))
+
         routes = []
         for op in self.engine.operations():
             declared = op.declared_summary()
@@ -164,7 +188,7 @@ class ControlApi:
                 "path": op.base_path + op.path,
                 "statuses": declared["declared_statuses"],
                 "examples": declared["declared_examples"],
-                "curl": example_curl(op, base),
+                "curl": runnable_curl(op, apis[op.api], base, config.credentials, config.seed, stored),
             })
         return _json({"routes": routes})
 
@@ -175,8 +199,14 @@ class ControlApi:
         return Response(_dashboard(), media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
 
     async def sessions_list(self, request: Request) -> Response:
-        return _json({"sessions": self.sessions.describe(), "max_sessions": self.sessions.limit,
-                      "idle_s": self.sessions.idle_s})
+        """The named sessions, each with the bound of its journal (the dashboard shows "N of M");
+        `journal_size` is the default session's."""
+        listed = self.sessions.describe()
+        for entry in listed:
+            state = self.sessions.existing(entry["name"])  # gone meanwhile (idle): no bound to show
+            entry["journal_size"] = state.journal.size if state is not None else None
+        return _json({"sessions": listed, "max_sessions": self.sessions.limit, "idle_s": self.sessions.idle_s,
+                      "journal_size": self.sessions.default.journal.size})
 
     async def session(self, request: Request) -> Response:
         name = request.path_params["name"]
@@ -219,6 +249,48 @@ class ControlApi:
         if not state.scenarios.remove(request.path_params["scenario_id"]):
             raise _not_found(f"no scenario {request.path_params['scenario_id']!r}")
         return Response(status_code=204)
+
+    # -- webhooks (docs/events.md) -----------------------------------------------------------
+
+    async def webhooks(self, request: Request) -> Response:
+        state = self._state(request)
+        if request.method == "GET":
+            return _json({"webhooks": self.engine.events.names(),
+                          "subscribers": [s.to_json() for s in state.webhooks.subscribers()]})
+        payload = await _read_json(request, self.engine.config.body_timeout_s)
+        url, events, secret, algorithm, drill = _subscriber_fields(payload, self.engine.events.names())
+        try:
+            subscriber = state.webhooks.subscribe(url, secret or self.engine.webhook_secret, events, algorithm, drill)
+        except TooManySubscribers as exc:
+            raise _unprocessable(str(exc)) from None
+        return _json(subscriber.to_json(), 201)
+
+    async def webhook(self, request: Request) -> Response:
+        state = self._state(request)
+        if not state.webhooks.unsubscribe(request.path_params["subscriber_id"]):
+            raise _not_found(f"no subscriber {request.path_params['subscriber_id']!r} added through the control API")
+        return Response(status_code=204)
+
+    async def webhook_fire(self, request: Request) -> Response:
+        state = self._state(request)
+        payload = await _read_json(request, self.engine.config.body_timeout_s)
+        if not isinstance(payload, dict) or not isinstance(payload.get("name"), str):
+            raise _unprocessable("expected {\"name\": WEBHOOK, \"record\": {...}}; name is a declared webhook")
+        unknown = set(payload) - {"name", "record"}
+        if unknown:
+            raise _unprocessable(f"unknown fields: {', '.join(sorted(unknown))}; expected name, record")
+        try:
+            sent = self.engine.events.fire(state, payload["name"], payload.get("record"))
+        except UnknownWebhook:
+            raise _not_found(f"no webhook {payload['name']!r}; declared: {', '.join(self.engine.events.names()) or 'none'}") from None
+        except InvalidPayload as exc:
+            raise _unprocessable(f"the record makes {payload['name']}'s payload break its schema: {exc}",
+                                 violations=exc.violations[:10]) from None
+        return _json({"name": payload["name"], "deliveries": sent}, 202)
+
+    async def webhook_deliveries(self, request: Request) -> Response:
+        state = self._state(request)
+        return _json({"deliveries": state.webhooks.attempts()})
 
     async def record(self, request: Request) -> Response:
         state = self._state(request)
@@ -265,6 +337,18 @@ class ControlApi:
         assert op.binding is not None and op.success is not None
         body = self.engine.responder.generated(op, record_id)
         return op.binding.unwrap(body)
+
+    async def clock(self, request: Request) -> Response:
+        """The session's clock (state/clock.py): read it, or freeze, set and advance it."""
+        state = self._state(request)
+        if request.method == "PUT":
+            freeze, at, advance = _clock_fields(await _read_json(request, self.engine.config.body_timeout_s))
+            now = state.clock.now() if at is None else at
+            if not CLOCK_EARLIEST_S <= now + advance <= CLOCK_LATEST_S:
+                raise _unprocessable("the clock would leave 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z")
+            # an advance counts once whoever else changes the clock meanwhile (on any process)
+            until_current(lambda: state.clock.change(freeze=freeze, at=at, advance=advance))
+        return _json(state.clock.describe())
 
     async def reset(self, request: Request) -> Response:
         state = self._state(request)
@@ -334,6 +418,142 @@ class ControlApi:
         }
 
 
+def _clock_fields(payload: Any) -> tuple[bool | None, float | None, float]:
+    """`{"freeze"?: bool, "set"?: RFC 3339 date-time, "advance"?: seconds or ISO 8601 duration}`
+    as (freeze, set in seconds since the epoch, advance in seconds)."""
+    usage = 'the clock takes {"freeze"?: true|false, "set"?: "2026-01-01T00:00:00Z", "advance"?: "PT1H" or seconds}'
+    if not isinstance(payload, dict) or not payload:
+        raise _unprocessable(usage)
+    unknown = sorted(set(payload) - CLOCK_FIELDS)
+    if unknown:
+        raise _unprocessable(f"unknown fields {unknown}; {usage}")
+    freeze, at, advance = payload.get("freeze"), payload.get("set"), payload.get("advance", 0)
+    if freeze is not None and not isinstance(freeze, bool):
+        raise _unprocessable("freeze is true or false")
+    if at is not None:
+        when = _instant(at)
+        if when is None:
+            raise _unprocessable(f"set is an RFC 3339 date-time with its offset, e.g. 2026-01-01T00:00:00Z; got {at!r}")
+        at = when
+    if isinstance(advance, str):
+        seconds = _duration(advance)
+        if seconds is None:
+            raise _unprocessable(f"advance is seconds or an ISO 8601 duration of days, hours, minutes, seconds "
+                                 f"(P1D, PT1H30M); got {advance!r}")
+        advance = seconds
+    elif isinstance(advance, bool) or not isinstance(advance, (int, float)) or not math.isfinite(advance):
+        raise _unprocessable("advance is seconds (a number) or an ISO 8601 duration such as PT1H")
+    return freeze, at, float(advance)
+
+
+def _instant(text: Any) -> float | None:
+    if not isinstance(text, str) or "T" not in text.upper():
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    return when.timestamp() if when.tzinfo is not None else None
+
+
+def _duration(text: str) -> float | None:
+    """An ISO 8601 duration's seconds; None for text that is not one, or that counts years or
+    months (their length depends on the date)."""
+    try:
+        value = isodate.parse_duration(text)
+    except (isodate.ISO8601Error, ValueError, OverflowError):
+        return None
+    return value.total_seconds() if isinstance(value, dt.timedelta) else None
+
+
+def _subscriber_fields(payload: Any, declared: list[str]) -> tuple[str, tuple[str, ...] | None, str | None, str | None,
+                                                                   dict[str, Any] | None]:
+    """`{url, events?, secret?, algorithm?, drill?}` checked: an http(s) URL, declared webhook
+    names, a `whsec_` secret (or any text for Lago's hmac), Lago's `jwt` or `hmac`, a drill."""
+    if not isinstance(payload, dict):
+        raise _unprocessable("expected an object: {\"url\": \"http://...\", \"events\": [...], \"secret\": \"whsec_...\"}")
+    unknown = set(payload) - {"url", "events", "secret", "algorithm", "drill"}
+    if unknown:
+        raise _unprocessable(f"unknown fields: {', '.join(sorted(unknown))}; expected url, events, secret, algorithm, drill")
+    url = payload.get("url")
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _unprocessable("url must be an http(s) URL, such as http://127.0.0.1:9000/hooks")
+    events = payload.get("events")
+    if events is not None:
+        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+            raise _unprocessable("events must be a list of webhook names")
+        missing = sorted(set(events) - set(declared))
+        if missing:
+            raise _unprocessable(f"no webhook {', '.join(missing)}; declared: {', '.join(declared) or 'none'}")
+    secret = payload.get("secret")
+    if secret is not None and (not isinstance(secret, str) or not secret or len(secret) > 512):
+        raise _unprocessable("secret must be a non-empty string (whsec_ then base64 for Standard Webhooks)")
+    if isinstance(secret, str) and secret.startswith("whsec_"):
+        try:
+            if not base64.b64decode(secret[6:] + "=="):
+                raise ValueError
+        except (ValueError, binascii.Error):
+            raise _unprocessable("secret: whsec_ must be followed by base64") from None
+    algorithm = payload.get("algorithm")
+    if algorithm not in (None, "jwt", "hmac"):
+        raise _unprocessable("algorithm must be jwt or hmac (Lago's X-Lago-Signature-Algorithm)")
+    return url, tuple(events) if events is not None else None, secret, algorithm, _drill(payload.get("drill"))
+
+
+def _drill(value: Any) -> dict[str, Any] | None:
+    """`{"delay_ms"?: 0..MAX_DELAY_MS, "duplicate"?, "reorder"?, "drop"?: booleans}` (docs/events.md, "Drills")."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"delay_ms", "duplicate", "reorder", "drop"}:
+        raise _unprocessable("drill must be an object with delay_ms, duplicate, reorder or drop")
+    delay = value.get("delay_ms", 0)
+    if not _is_int(delay) or not 0 <= delay <= MAX_DELAY_MS:
+        raise _unprocessable(f"drill.delay_ms must be a whole number from 0 to {MAX_DELAY_MS}")
+    flags = {key: value.get(key, False) for key in ("duplicate", "reorder", "drop")}
+    if not all(isinstance(flag, bool) for flag in flags.values()):
+        raise _unprocessable("drill.duplicate, drill.reorder and drill.drop are true or false")
+    drill = {"delay_ms": delay, **flags}
+    return {key: item for key, item in drill.items() if item} or None
+
+
+DRIFT_FORMATS = ("json", "junit", "overlay")
+
+
+class DriftEndpoint:
+    """`/__mock/drift` (--proxy): the drift report as JSON, JUnit XML or an Overlay 1.0 document
+    that makes the contract accept what the upstream sent; DELETE clears it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.upstreams = engine.upstreams
+
+    async def handle(self, request: Request) -> Response:
+        log = self.upstreams.drifts
+        if request.method == "DELETE":
+            log.clear()
+            return Response(status_code=204)
+        kind = request.query_params.get("format", "json")
+        if kind not in DRIFT_FORMATS:
+            raise _unprocessable(f"format must be one of {', '.join(DRIFT_FORMATS)}, not {kind[:40]!r}")
+        drifts = log.list()
+        if kind == "junit":
+            return Response(junit(drifts, self.upstreams.proxied()), media_type="application/xml")
+        if kind == "json":
+            return _json({"proxied": bool(self.upstreams.base_urls), "drifts": [d.as_json() for d in drifts]})
+        names = sorted({d.api for d in drifts})
+        name = request.query_params.get("api") or (names[0] if len(names) == 1 else None)
+        if name is None and names:
+            raise _unprocessable(f"drift in several documents ({', '.join(names)}): name one with ?api=NAME")
+        document = self.upstreams.documents.get(name or "")
+        if name is not None and document is None:
+            raise _not_found(f"no document named {name[:60]!r}; served: {', '.join(sorted(self.upstreams.documents))}")
+        found = [d.finding for d in drifts if d.api == name]
+        doc = drift_overlay(document or {}, f"Drift of {name or 'no document'} seen through mockserver's proxy", found)
+        if "application/json" in request.headers.get("accept", ""):
+            return _json(doc)
+        return Response(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), media_type="application/yaml")
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -354,6 +574,12 @@ def create_control_app(engine: Engine, router: Router, replay: Callable[[], Any]
         Route(f"{p}/scenarios/{{scenario_id}}", api.scenario, methods=["DELETE"]),
         Route(f"{p}/records/{{operation_id}}/{{record_id}}", api.record, methods=["GET", "PUT", "PATCH", "DELETE"]),
         Route(f"{p}/reset", api.reset, methods=["POST"]),
+        Route(f"{p}/clock", api.clock, methods=["GET", "PUT"]),
+        Route(f"{p}/webhooks", api.webhooks, methods=["GET", "POST"]),
+        Route(f"{p}/webhooks/fire", api.webhook_fire, methods=["POST"]),
+        Route(f"{p}/webhooks/deliveries", api.webhook_deliveries, methods=["GET"]),
+        Route(f"{p}/webhooks/{{subscriber_id}}", api.webhook, methods=["DELETE"]),
+        Route(f"{p}/drift", DriftEndpoint(engine).handle, methods=["GET", "DELETE"]),
     ]
 
     async def control_error(request: Request, exc: Exception) -> Response:

@@ -127,7 +127,8 @@ class _Filler:
                 continue
             else:
                 continue
-            if candidate is not None and (name in filled or not top) and self.fits(sub, candidate):
+            # a declared error field the generator left out is set too: the body must say what is wrong
+            if candidate is not None and (name in filled or not isinstance(candidate, list)) and self.fits(sub, candidate):
                 filled[name] = candidate
         return filled
 

@@ -68,6 +68,10 @@ def string_hint(name: str | None, parent: tuple[str, ...], sibs: frozenset[str],
 
     if ex_s is not None and is_error_object(sibs):
         return (lambda run: ex_s), PRIO_PLAIN
+    if ctx.vocab.roles:
+        made = role_hint(ws, parent, sibs, fmt, ex_s)
+        if made is not None:
+            return made, PRIO_PLAIN
     if "trace" in ws or "span" in ws or last in ("hash", "digest", "checksum", "fingerprint", "etag"):
         n = len(ex_s) if ex_s and HEX_RE.match(ex_s) else (16 if "span" in ws else 32)
         upper = bool(ex_s and ex_s.isupper())
@@ -129,7 +133,68 @@ def string_hint(name: str | None, parent: tuple[str, ...], sibs: frozenset[str],
         return (lambda run: slug(run.theme().label(run))), PRIO_PLAIN
     if ex_s is not None:
         return _str_mimicker(ex_s, None), PRIO_PLAIN
+    if ctx.vocab.roles:  # a fresh phrase per field: two fields of a record never read the same
+        return (lambda run: run.title()), PRIO_PLAIN
     return (lambda run: run.theme().label(run)), PRIO_PLAIN
+
+
+_TITLE_ROLE = frozenset(("title", "subject", "headline", "summary", "heading", "caption"))
+_PROSE_ROLE = frozenset(("body", "description", "content", "text", "message", "comment", "comments", "note",
+                         "notes", "details", "bio", "about", "excerpt", "instructions", "remarks"))
+_TAG_ROLE = frozenset(("tag", "tags", "keyword", "keywords", "label", "labels", "category", "categories",
+                       "topic", "topics"))
+_LOGIN_ROLE = frozenset(("username", "login", "handle", "nickname", "screenname"))
+_PICTURE_ROLE = frozenset(("avatar", "picture", "photo", "headshot", "gravatar"))
+_IMAGE_ROLE = frozenset(("image", "thumbnail", "logo", "icon", "cover", "banner"))
+_ROLE_FORMATS = frozenset((None, "email", "uri", "url"))
+
+
+def role_hint(ws: tuple[str, ...], parent: tuple[str, ...], sibs: frozenset[str], fmt: str | None,
+              ex_s: str | None) -> Fn | None:
+    """A generic document's string by the role its name gives it: one person per object (name,
+    email, login and avatar agree), a short title, prose, a tag word. None: no role, the other
+    hints decide (formats they know, ids, codes, dates...)."""
+    if fmt not in _ROLE_FORMATS or not ws:
+        return None
+    last = ws[-1]
+    if fmt == "email" or last == "email":
+        domain = ex_s.split("@", 1)[1] if ex_s and EMAIL_RE.match(ex_s) else None
+        return lambda run: run.person_email(domain)
+    picture = _PICTURE_ROLE.intersection(ws) or _IMAGE_ROLE.intersection(ws)
+    if picture and (fmt is not None or last in _PICTURE_ROLE or last in _IMAGE_ROLE or last in _URL_WORDS):
+        emails = any(words(s)[-1:] == ("email",) for s in sibs)
+        if "avatar" in ws or "gravatar" in ws or (_PICTURE_ROLE.intersection(ws) and (
+                emails or _PERSON_WORDS.intersection(parent))):  # the object's person's face
+            return lambda run: "https://i.pravatar.cc/150?u={}.{}".format(
+                *(p.lower() for p in run.record_person()))
+        return lambda run: f"https://picsum.photos/seed/{run.hex(10)}/640/480"  # a picture of the thing
+    if fmt is not None:
+        return None
+    if last in _LOGIN_ROLE or ws[-2:] == ("screen", "name"):
+        return lambda run: run.login()
+    if last == "name":
+        qualifiers = set(ws[:-1])
+        if "first" in qualifiers or "given" in qualifiers:
+            return lambda run: run.record_person()[0]
+        if qualifiers & {"last", "family", "surname"}:
+            return lambda run: run.record_person()[1]
+        if qualifiers & _COMPANY_WORDS or (not qualifiers and "customer" in parent):
+            return None
+        if not qualifiers and _TAG_ROLE.intersection(parent):  # a Tag's name is a word
+            return lambda run: run.word()
+        emails = any(words(s)[-1:] == ("email",) for s in sibs)
+        if qualifiers & _PERSON_WORDS or (not qualifiers and (_PERSON_WORDS.intersection(parent) or emails)):
+            return lambda run: " ".join(run.record_person())
+        return lambda run: run.title()
+    if last in _TITLE_ROLE:
+        return lambda run: run.title()
+    if last in _PROSE_ROLE:
+        if "error" in parent or "errors" in parent or is_error_object(sibs):
+            return None  # an error's message says what went wrong (http/error fields fill it), not prose
+        return lambda run: run.prose()
+    if last in _TAG_ROLE:
+        return lambda run: run.word()
+    return None
 
 
 def _id_hint(ws: tuple[str, ...], fmt: str | None, ex_s: str | None, ctx: Ctx) -> Fn:
@@ -232,7 +297,8 @@ def _type_hint(ws: tuple[str, ...], parent: tuple[str, ...], ex_s: str | None, c
         return _pick_styled(ctx.vocab.actor_types, None, keep=0.0, style=style)
     if "target" in parent or "target" in qualifiers:
         return _pick_styled(ctx.vocab.target_types, ex_s, keep=0.4, style=style)
-    if qualifiers & {"resource", "entity", "object", "item", "subject", "model"} or (not qualifiers and parent):
+    if qualifiers & {"resource", "entity", "object", "item", "subject", "model"} or (
+            not qualifiers and parent and not ctx.vocab.roles):  # a generic record's `type` is no schema's name
         return lambda run: styled(words(run.theme().res.snake), style)
     return _pick_styled(ctx.vocab.category_types, ex_s, keep=0.6, style=style)
 

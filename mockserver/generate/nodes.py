@@ -120,7 +120,11 @@ class Str(Node):
         if len(value) < self.min_len:
             value += run.alnum(self.min_len - len(value))
         if self.max_len is not None and len(value) > self.max_len:
-            value = value[: self.max_len]
+            cut = value[: self.max_len]
+            if run.ctx.vocab.roles and " " in cut and value[self.max_len] != " ":  # whole words: 'Popular inside'
+                whole = cut[: cut.rfind(" ")]
+                cut = whole if len(whole.rstrip(" _-.,")) >= max(self.min_len, 1) else cut
+            value = cut
             trimmed = value.rstrip(" _-.,")  # 'welcome_offer' cut at 8 reads better as 'welcome'
             if len(trimmed) >= self.min_len:
                 value = trimmed
@@ -357,6 +361,10 @@ class Obj(Node):
         kids = pin.kids if pin is not None else None
         parent = run.frames[-1] if run.frames else None
         theme = Theme(rng, run.ctx.vocab.resources) if run.elem else (parent.theme if parent is not None else run.root_theme)
+        if run.ctx.vocab.roles:  # a generic document's note is about notes: its URLs say /notes
+            own = run.ctx.vocab.by_entity.get(self.entity)
+            if own is not None and theme.res is not own:
+                theme = Theme(rng, (), own)
         run.elem = False
         frame = Frame(self.entity, theme)
         if self.created_names:
@@ -367,6 +375,7 @@ class Obj(Node):
         present_p = OPTIONAL_PRESENT * 0.5 ** run.recursion
         values = frame.values
         random = rng.random
+        distinct = run.ctx.vocab.roles
         try:
             # (name, node, required) in drawing order, unpacked once per property rather than
             # read through `self.props[i]` and three attributes: this loop runs per field
@@ -387,7 +396,10 @@ class Obj(Node):
                     node.gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
                     values[name] = kp.value
                 else:
-                    values[name] = node.gen(run, kp)
+                    value = node.gen(run, kp)
+                    if distinct and isinstance(value, str) and isinstance(node, Str):
+                        value = _unlike_siblings(value, node, run, kp, values)
+                    values[name] = value
             if self.extra is not None and not deep:
                 self._extras(run, values)
         finally:
@@ -441,6 +453,16 @@ class Obj(Node):
             if len(values) <= (self.max_props or 0):
                 break
             del values[k]
+
+
+def _unlike_siblings(value: str, node: Str, run: Run, pin: Pin | None, values: dict[str, Any]) -> str:
+    """A generated string that no other field of its object already holds (a generic document's
+    title that is its body reads as a bug); drawn again a few times, else kept."""
+    for _ in range(4):
+        if not any(value == other for other in values.values()):
+            break
+        value = node.gen(run, pin)
+    return value
 
 
 def _pinned_ts(pin: Pin | None) -> int | None:

@@ -109,6 +109,10 @@ class Ctx:
         self.people: tuple[tuple[str, str], ...] = tuple(_fresh_person(rng) for _ in range(12))
         self.companies: tuple[str, ...] = tuple(_fresh_company(rng) for _ in range(10))
         self.org_domain = f"{_ascii(self.companies[0].split()[0].split('-')[0])}.{rng.choice(vocab.URL_TLDS)}"
+        # the role makers' words, less the document's own names (read per value: filtered once here)
+        avoid = vocabulary.avoid
+        self.prose_words = tuple(w for w in vocab.PROSE_WORDS if w not in avoid)
+        self.tag_words = tuple(w for w in vocab.TAG_WORDS if w not in avoid) or vocab.TAG_WORDS
 
     def stable_uuid(self, *parts: object) -> str:
         """Same value for every record of this generator: tenant-level ids (organization, account)."""
@@ -182,9 +186,13 @@ class Theme:
 
     __slots__ = ("res", "verb", "fields", "_label", "_ident", "_company")
 
-    def __init__(self, rng: random.Random, resources: tuple[vocab.Resource, ...]) -> None:
-        self.res: vocab.Resource = rng.choice(resources)
-        self.verb: str = self.res.verbs[0] if rng.random() < 0.5 else rng.choice(self.res.verbs)
+    def __init__(self, rng: random.Random, resources: tuple[vocab.Resource, ...],
+                 res: vocab.Resource | None = None) -> None:
+        if res is not None:  # a record's own resource: drawing nothing keeps its other values as they were
+            self.res, self.verb = res, res.verbs[0]
+        else:
+            self.res = rng.choice(resources)
+            self.verb = self.res.verbs[0] if rng.random() < 0.5 else rng.choice(self.res.verbs)
         self.fields: dict[str, Any] = {}  # payload field values, shared by request and response bodies
         self._label: str | None = None
         self._ident: str | None = None
@@ -197,7 +205,10 @@ class Theme:
 
     def label(self, run: Run) -> str:
         if self._label is None:
-            self._label = run.rng.choice(self.res.labels) if self.res.labels else self.company(run)
+            if self.res.labels:
+                self._label = run.rng.choice(self.res.labels)
+            else:  # a generic document's records are named by role, never after a schema
+                self._label = run.title() if run.ctx.vocab.roles else self.company(run)
         return self._label
 
     def ident(self, run: Run) -> str:
@@ -216,13 +227,14 @@ class Theme:
 class Frame:
     """One object being generated: its values so far (for sibling lookups) and its timeline."""
 
-    __slots__ = ("entity", "values", "created", "theme")
+    __slots__ = ("entity", "values", "created", "theme", "person")
 
     def __init__(self, entity: str, theme: Theme) -> None:
         self.entity = entity
         self.values: dict[str, Any] = {}
         self.created: int | None = None
         self.theme = theme
+        self.person: tuple[str, str] | None = None  # whom this object's name, email, login are of
 
 
 class Run:
@@ -298,6 +310,57 @@ class Run:
             domain = self.ctx.org_domain
         local = f"{_ascii(first)}.{_ascii(last)}" if rng.random() < 0.8 else f"{_ascii(first)[0]}{_ascii(last)}"
         return f"{local}@{domain}"
+
+    # makers by role (generic documents, see hints.role_hint)
+    def record_person(self) -> tuple[str, str]:
+        """The one person of the object being generated: its name, email, login and avatar agree."""
+        frame = self.frames[-1] if self.frames else None
+        if frame is None:
+            return self.person()
+        if frame.person is None:
+            frame.person = _fresh_person(self.rng) if self.rng.random() < 0.6 else self.person()
+        return frame.person
+
+    def person_email(self, domain: str | None = None) -> str:
+        """The object's person's address, at a free-mail, company or example.* domain."""
+        rng = self.rng
+        if domain is None:
+            roll = rng.random()
+            domain = (rng.choice(vocab.FREE_EMAIL_DOMAINS) if roll < 0.35 else
+                      rng.choice(vocab.EXAMPLE_DOMAINS) if roll < 0.5 else
+                      f"{_ascii(_fresh_company(rng).split()[0].split('-')[0])}.{rng.choice(vocab.URL_TLDS)}")
+        return f"{self.login(rng.randrange(4))}@{domain}"
+
+    def login(self, shape: int | None = None) -> str:
+        """jane.doe, jdoe, jane_doe or jane.doe42: made from the object's person."""
+        first, last = (_ascii(part) for part in self.record_person())
+        shape = self.rng.randrange(4) if shape is None else shape
+        return (f"{first}.{last}", f"{first[0]}{last}", f"{first}_{last}",
+                f"{first}{last}{self.rng.randint(1, 99)}")[shape]
+
+    def word(self) -> str:
+        """One lower-case word a person would tag with; none of the document's own names."""
+        return self.rng.choice(self.ctx.tag_words)
+
+    def title(self) -> str:
+        """A short Title Case phrase: 'Balanced Client-Server Workforce', 'Adaptive Matrix'."""
+        avoid = self.ctx.vocab.avoid
+        rng = self.rng
+        for _ in range(8):
+            ws = [rng.choice(part) for part in vocab.TITLE_WORDS]
+            if rng.random() < 0.4:
+                del ws[1]
+            text = re.sub(r"(?:^|(?<=[ -]))[a-z]", lambda m: m.group(0).upper(), " ".join(ws))
+            if text.lower() not in avoid and not any(w.lower() in avoid for w in ws):
+                return text
+        return text
+
+    def prose(self) -> str:
+        """One to three sentences of plain words (Faker's lorem, en_US)."""
+        rng = self.rng
+        pool = self.ctx.prose_words
+        return " ".join(" ".join(rng.choices(pool, k=rng.randint(5, 12))).capitalize() + "."
+                        for _ in range(rng.randint(1, 3)))
 
     def company_domain(self) -> str:
         name = self.company()

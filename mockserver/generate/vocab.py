@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faker.providers.company.en_US import Provider as _Company
+from faker.providers.internet.en_US import Provider as _Internet
+from faker.providers.lorem.en_US import Provider as _Lorem
 from faker.providers.person.en_US import Provider as _Person
 
 FIRST_NAMES: tuple[str, ...] = tuple(_Person.first_names)
@@ -132,6 +134,25 @@ HTTP_REASONS: dict[int, tuple[str, str]] = {
 }
 
 
+# Words by role, for documents without a vendor's vocabulary. Faker's tables again (pinned), with
+# no billing term in them, so a generic document never talks billing.
+_BILLING_TERMS = re.compile("|".join(re.escape(term) for term in sorted({
+    *(label.lower() for r in RESOURCES for label in r.labels), *(r.snake for r in RESOURCES),
+    "billing", "invoice", "subscription", "billable", "coupon", "wallet", "enterprise", "startup"})), re.IGNORECASE)
+PROSE_WORDS: tuple[str, ...] = tuple(
+    w for w in _Lorem.word_list if w.isalpha() and w.islower() and not _BILLING_TERMS.search(w))
+TITLE_WORDS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(w for w in words if not _BILLING_TERMS.search(w)) for words in _Company.catch_phrase_words)
+TAG_WORDS: tuple[str, ...] = (  # what people file things under: single lower-case words
+    "work", "personal", "ideas", "travel", "urgent", "reading", "family", "health", "shopping", "meeting",
+    "project", "research", "design", "recipes", "music", "books", "fitness", "learning", "home", "garden",
+    "writing", "followup", "review", "planning", "weekend", "goals", "photos", "movies", "career", "budget",
+    "events", "school", "science", "history", "art", "cooking", "coffee", "running", "ops", "frontend",
+    "backend", "mobile", "security", "docs", "hiring", "support", "marketing", "sales", "legal", "inbox")
+FREE_EMAIL_DOMAINS: tuple[str, ...] = tuple(_Internet.free_email_domains)
+EXAMPLE_DOMAINS: tuple[str, ...] = ("example.com", "example.org", "example.net")
+
+
 VOCABULARY_KEY = "x-mock-vocabulary"  # at a document's root: the name of its vocabulary
 
 
@@ -150,21 +171,25 @@ class Vocabulary:
     sources: tuple[str, ...]
     meta_values: dict[str, tuple[str, ...]]
     examples_first: bool  # a field's own example before any hint (generic documents)
+    # values by a field's role (title, prose, tags, one person per object); the billing vocabulary
+    # keeps its own makers, whose output the bundled contracts' tests pin
+    roles: bool = False
+    # lower-case strings no generated word may be: the document's schema names and their words,
+    # its enum values (a tag `draft` beside a status `draft` reads as the same field twice)
+    avoid: frozenset[str] = frozenset()
     all_verbs: frozenset[str] = field(init=False)
     meta_keys: tuple[str, ...] = field(init=False)
+    by_entity: dict[str, Resource] = field(init=False)  # 'specialevent': the special_event resource
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "all_verbs", frozenset(v for r in self.resources for v in r.verbs))
         object.__setattr__(self, "meta_keys", tuple(self.meta_values))
+        object.__setattr__(self, "by_entity", {r.snake.replace("_", ""): r for r in self.resources})
 
 
 BILLING = Vocabulary("billing", RESOURCES, REASONS, SUMMARY_TEMPLATES, SUMMARY_DEFAULT, ACTOR_TYPES, TARGET_TYPES,
                      CATEGORY_TYPES, SOURCES, META_VALUES, examples_first=False)
 
-# Words for display names in a generic document ("Ticket Harbor"): neutral, in no vendor's language.
-NEUTRAL_NAMES: tuple[str, ...] = (
-    "Alpha", "Atlas", "Aurora", "Beacon", "Cedar", "Delta", "Ember", "Harbor", "Horizon", "Juniper", "Maple",
-    "Meridian", "Nova", "Orion", "Summit", "Willow")
 GENERIC_REASONS: tuple[str, ...] = (
     "Requested by the user", "Scheduled update", "Manual correction", "Imported from a file",
     "Requested via the API", "Duplicate removed", "Expired", "Updated by an administrator")
@@ -207,16 +232,123 @@ def document_nouns(document: dict[str, Any]) -> tuple[str, ...]:
 
 
 def generic_vocabulary(document: dict[str, Any]) -> Vocabulary:
-    """A vocabulary from the document's own nouns, with no vendor's words."""
+    """A vocabulary from the document's own nouns, with no vendor's words. Its resources are what
+    the document answers with (a request-only `NotePatch` is no resource), each with its
+    collection's own plural where a path names one (`/people`), and no display names: a record's
+    labels are made by its fields' roles, never from a schema's name."""
+    collections = _collections(document)
+    answered = _answered_schemas(document)
+    nouns = list(collections) or [noun for noun in document_nouns(document) if noun in answered] \
+        or list(document_nouns(document))
     resources = tuple(
-        Resource(noun, noun, noun + "s", tuple(f"{noun.replace('_', ' ').title()} {word}" for word in NEUTRAL_NAMES),
-                 "uuid", ("created", "updated", "deleted"), ("name",))
-        for noun in document_nouns(document))
+        Resource(noun, noun, collections.get(noun) or plural(noun), (), "uuid", ("created", "updated", "deleted"),
+                 ("name",))
+        for noun in nouns)
     targets = tuple(r.snake for r in resources[:5])
     return Vocabulary("generic", resources, GENERIC_REASONS, GENERIC_SUMMARIES, ("{Res} {ident} was {verb}",),
                       ("user", "user", "api_key", "system"), targets,
                       ("notification", "user_action", "system_event"), GENERIC_SOURCES, GENERIC_META,
-                      examples_first=True)
+                      examples_first=True, roles=True, avoid=_avoided(document))
+
+
+def _snake(noun: str) -> str:
+    return "_".join(re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", noun.replace("-", "_"))).lower()
+
+
+# English plurals that no ending rule makes (a REST collection's noun, most common first).
+IRREGULAR_PLURALS: dict[str, str] = {
+    "person": "people", "child": "children", "man": "men", "woman": "women", "mouse": "mice", "goose": "geese",
+    "foot": "feet", "tooth": "teeth", "leaf": "leaves", "knife": "knives", "life": "lives", "wife": "wives",
+    "half": "halves", "shelf": "shelves", "wolf": "wolves", "analysis": "analyses", "criterion": "criteria",
+    "index": "indices", "matrix": "matrices", "vertex": "vertices", "quiz": "quizzes", "datum": "data",
+    "medium": "media", "cactus": "cacti", "crisis": "crises", "thesis": "theses", "series": "series",
+    "species": "species", "sheep": "sheep", "fish": "fish", "news": "news", "info": "info",
+}
+_IRREGULAR_SINGULARS: dict[str, str] = {many: one for one, many in IRREGULAR_PLURALS.items()}
+
+
+def plural(noun: str) -> str:
+    """English plural of a snake_case noun's last word, for a collection no path names."""
+    from mockserver.base.names import singular
+
+    head, _, last = noun.rpartition("_")
+    if last in _IRREGULAR_SINGULARS or singular(last) != last:  # already a plural (`cvss_severities`)
+        return noun
+    if last in IRREGULAR_PLURALS:
+        return f"{head}_{IRREGULAR_PLURALS[last]}" if head else IRREGULAR_PLURALS[last]
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)$", noun):
+        return noun + "es"
+    return noun + "s"
+
+
+def _collections(document: dict[str, Any]) -> dict[str, str]:
+    """{singular noun: the path segment that names its collection}: `/special-events/{id}` gives
+    special_event: special-events, the plural as the document spells it. Only segments that
+    address items (followed by a parameter): `/login` is an action, not a collection."""
+    from mockserver.base.names import singular
+
+    out: dict[str, str] = {}
+    for path in (document.get("paths") or {}):
+        parts = [part for part in str(path).split("/") if part]
+        for part, after in zip(parts, parts[1:]):
+            if not part.startswith("{") and after.startswith("{"):
+                head, _, last = _snake(part).rpartition("_")
+                one = _IRREGULAR_SINGULARS.get(last)
+                noun = (f"{head}_{one}" if head else one) if one else _snake(singular(part))
+                out.setdefault(noun, part)
+    return out
+
+
+def _refs(node: Any, found: set[str]) -> None:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                found.add(ref.rsplit("/", 1)[-1])
+            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, (dict, list)))
+
+
+def _answered_schemas(document: dict[str, Any]) -> frozenset[str]:
+    """snake_case names of the schemas some response reaches (through $refs, transitively)."""
+    schemas = (document.get("components") or {}).get("schemas") or {}
+    found: set[str] = set()
+    for item in (document.get("paths") or {}).values():
+        for op in (item.values() if isinstance(item, dict) else ()):
+            if isinstance(op, dict):
+                _refs(op.get("responses"), found)
+    _refs((document.get("components") or {}).get("responses"), found)
+    todo = list(found)
+    while todo:
+        more: set[str] = set()
+        _refs(schemas.get(todo.pop()), more)
+        todo += [name for name in more - found]
+        found |= more
+    return frozenset(_snake(name) for name in found)
+
+
+def _avoided(document: dict[str, Any]) -> frozenset[str]:
+    """Schema names (as written, spaced and snake_case) and their words, and every enum string."""
+    out: set[str] = set()
+    for name in ((document.get("components") or {}).get("schemas") or {}):
+        ws = _snake(str(name)).split("_")
+        out.update((str(name).lower(), " ".join(ws), "_".join(ws), *ws))
+    stack: list[Any] = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            enum = item.get("enum")
+            if isinstance(enum, list):
+                out.update(v.lower() for v in enum if isinstance(v, str))
+            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, (dict, list)))
+    return frozenset(out)
 
 
 VOCABULARIES = {"billing": BILLING}

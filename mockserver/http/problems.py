@@ -44,6 +44,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "control-token": (401, "Unauthorized"),
     "control-forbidden": (403, "Forbidden"),
     "control-media-type": (415, "Unsupported Media Type"),
+    "upstream-unavailable": (502, "Bad Gateway"),
 }
 
 
@@ -214,3 +215,9 @@ def rate_limited(detail: str, retry_after: int) -> Reply:
 
 def fault_unavailable(fault: str) -> Reply:
     return problem("fault-unavailable", f"the {fault} fault needs the connection, which only uvicorn (mockserver serve) gives")
+
+
+def upstream_unavailable(detail: str) -> Reply:
+    """The proxy's upstream did not answer in time, could not be reached, or answered more than
+    the proxy reads (--proxy)."""
+    return problem("upstream-unavailable", detail)

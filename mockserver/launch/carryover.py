@@ -13,11 +13,12 @@ from dataclasses import asdict
 
 from mockserver.contract.operations import Operation
 from mockserver.stages.engine import Engine
+from mockserver.state.changes import UNWRITTEN
 from mockserver.state.records import readers
 
 
 def carry_over(old: Engine, new: Engine) -> tuple[list[str], list[str]]:
-    """Copy `old`'s runtime records, tombstones and scenarios into `new`; (kept, dropped)."""
+    """Copy `old`'s runtime records, tombstones, scenarios, clock and webhook subscribers into `new`; (kept, dropped)."""
     kept: list[str] = []
     dropped: list[str] = []
     by_key = readers(new.operations())
@@ -57,6 +58,22 @@ def carry_over(old: Engine, new: Engine) -> tuple[list[str], list[str]]:
             continue
         fields = {key: value for key, value in asdict(scenario).items() if key != "id"}
         new.state.scenarios.add(fields)
+        kept.append(name)
+    clock = old.state.clock
+    if clock.version != UNWRITTEN:  # a test froze, set or advanced it: it goes on from where it was
+        new.state.clock.change(freeze=clock.frozen_at is not None, at=clock.now())
+        kept.append("the clock")
+    declared = set(new.events.names())
+    startup = {subscriber.id for subscriber in old.state.webhooks.startup}
+    for subscriber in old.state.webhooks.subscribers():
+        if subscriber.id in startup:
+            continue  # the new engine has the --webhook-url ones of its own
+        name = f"webhook subscriber {subscriber.url}"
+        missing = sorted(set(subscriber.events or ()) - declared)
+        if missing:
+            dropped.append(f"{name} ({', '.join(missing)} no longer declared)")
+            continue
+        new.state.webhooks.subscribe(subscriber.url, subscriber.secret, subscriber.events, subscriber.algorithm)
         kept.append(name)
     return kept, dropped
 

@@ -10,20 +10,22 @@ import argparse
 import errno
 import gc
 import logging
+import os
 import socket
 import sys
 from pathlib import Path
 
 from mockserver.base import defaults, notices
 from mockserver.adapters.argparse import SubParsers
-from mockserver.contract.operations import Api, example_curl
-from mockserver.stages.landing import SWAGGER_UI
+from mockserver.contract.operations import Api
+from mockserver.stages.landing import SWAGGER_UI, StoredIds, runnable_curl
 from mockserver.control.access import origin_of, unsafe_control_plane
 from mockserver.base.rates import RateLimit
 from mockserver.base.config import ServeConfig
 from mockserver.base.user_errors import UserError
 from mockserver.base.config import Credentials
 from mockserver.stages.security import parse_basic_auth
+from mockserver.http.upstream import check_base_url
 
 
 def _mount(value: str) -> tuple[str, str]:
@@ -49,6 +51,27 @@ def _latency(value: str) -> tuple[int, int]:
     if not 0 <= bounds[0] <= bounds[1] <= defaults.MAX_DELAY_MS:
         raise argparse.ArgumentTypeError(f"latency must be 0..{defaults.MAX_DELAY_MS} ms, MIN not above MAX")
     return bounds
+
+
+def _proxy(value: str) -> tuple[str, str]:
+    """`URL` (every document) or `NAME=URL` (the document NAME, its file stem)."""
+    name, sep, url = value.partition("=")
+    if not sep or "/" in name or ":" in name:
+        name, url = "", value
+    try:
+        return name, check_base_url(url)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r}: {exc}") from None
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError("expected seconds, more than 0 and at most 3600")
+    return seconds
 
 
 def _port(value: str) -> int:
@@ -77,6 +100,27 @@ def _positive(value: str) -> int:
     return int(value)
 
 
+def _webhook_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"expected an http(s) URL such as http://127.0.0.1:9000/hooks, got {value!r}")
+    return value
+
+
+def _webhook_secret(value: str) -> str:
+    import base64
+    import binascii
+
+    try:
+        if not value.startswith("whsec_") or not base64.b64decode(value[6:] + "==", validate=False):
+            raise ValueError
+    except (ValueError, binascii.Error):
+        raise argparse.ArgumentTypeError("expected a Standard Webhooks secret: whsec_ then base64") from None
+    return value
+
+
 def add_serve_parser(sub: SubParsers) -> None:
     serve = sub.add_parser(
         "serve",
@@ -89,6 +133,15 @@ def add_serve_parser(sub: SubParsers) -> None:
                        help="folder of documents to serve (default: the bundled Lago and Sequence contracts)")
     serve.add_argument("--fixtures-dir", metavar="DIR",
                        help="folder of seeded records, one subfolder per document (default: the bundled ones)")
+    serve.add_argument("--record", metavar="DIR",
+                       help="with --proxy: write the upstream's successful replies to DIR as fixtures that "
+                            "--fixtures-dir reads (credential fields never written)")
+    serve.add_argument("--redact", action="append", default=[], metavar="FIELD",
+                       help="with --record: write this body field, at any depth, as a fake of the same shape "
+                            "(repeatable; e.g. email, phone, name)")
+    serve.add_argument("--record-max-files", type=_positive, default=defaults.RECORD_MAX_FILES, metavar="N",
+                       help="with --record: new fixture files written at most; further new records are not "
+                            f"(default: {defaults.RECORD_MAX_FILES})")
     serve.add_argument("--host", default=defaults.HOST, help=f"address to listen on (default: {defaults.HOST})")
     serve.add_argument("--port", type=_port, default=defaults.PORT,
                        help=f"port to listen on, 0 for any free one (default: {defaults.PORT})")
@@ -122,6 +175,18 @@ def add_serve_parser(sub: SubParsers) -> None:
     serve.add_argument("--control-origin", action="append", type=_origin, default=[], metavar="ORIGIN",
                        help=f"also answer {defaults.CONTROL_PREFIX} for browser requests from this origin "
                             "(repeatable; e.g. http://localhost:3000)")
+    serve.add_argument("--callback-host", action="append", default=[], metavar="HOST",
+                       help="also send the contract's callbacks to this host (repeatable; * for any host; "
+                            "default: loopback hosts only)")
+    serve.add_argument("--webhook-url", action="append", type=_webhook_url, default=[], metavar="URL",
+                       help="send every declared webhook to this URL, in every session (repeatable)")
+    serve.add_argument("--webhook-secret", type=_webhook_secret, metavar="whsec_BASE64",
+                       help="the signing secret of --webhook-url subscribers (default: drawn from --seed, "
+                            "shown in the banner)")
+    serve.add_argument("--max-webhooks", type=_positive, default=defaults.MAX_WEBHOOKS, metavar="N",
+                       help=f"webhook subscribers per session (default: {defaults.MAX_WEBHOOKS})")
+    serve.add_argument("--webhook-attempts", type=_positive, default=defaults.WEBHOOK_ATTEMPTS, metavar="N",
+                       help=f"attempts per webhook delivery, the first included (default: {defaults.WEBHOOK_ATTEMPTS})")
     serve.add_argument("--journal-size", type=_positive, default=defaults.JOURNAL_SIZE, metavar="N",
                        help=f"requests kept in the journal (default: {defaults.JOURNAL_SIZE})")
     serve.add_argument("--rate-limit", type=_rate_limit, metavar="N/SECONDS",
@@ -160,12 +225,37 @@ def add_serve_parser(sub: SubParsers) -> None:
                             "(default: in the process; with --workers, an embedded SQLite file)")
     serve.add_argument("--reload", action="store_true",
                        help="reload when documents or fixtures change (a bad change keeps the old version)")
+    serve.add_argument("--proxy", action="append", type=_proxy, default=[], metavar="URL|NAME=URL",
+                       help="forward every request of the served documents (or of document NAME) to the real API "
+                            "at URL and answer its replies, checked for drift against the contract (repeatable)")
+    serve.add_argument("--proxy-skip", action="append", default=[], metavar="OPERATION_ID",
+                       help="keep this operation mocked under --proxy (repeatable; also `x-mock-proxy: false`)")
+    serve.add_argument("--proxy-insecure", action="store_true",
+                       help="do not verify the upstream's TLS certificate (default: verified)")
+    serve.add_argument("--proxy-timeout", type=_seconds, default=defaults.PROXY_TIMEOUT_S, metavar="SECONDS",
+                       help="answer 502 when the upstream takes longer than this to connect or answer "
+                            f"(default: {defaults.PROXY_TIMEOUT_S})")
+    serve.add_argument("--proxy-fallback", action="store_true",
+                       help="when the upstream cannot be had, answer the mock's own reply (x-mock-source: mock) "
+                            "instead of a 502")
+    serve.add_argument("--max-upstream-bytes", type=_positive, default=defaults.MAX_UPSTREAM_BYTES, metavar="BYTES",
+                       help=f"largest upstream reply body read; beyond, 502 (default: {defaults.MAX_UPSTREAM_BYTES})")
+    serve.add_argument("--max-drifts", type=_positive, default=defaults.MAX_DRIFTS, metavar="N",
+                       help=f"distinct drifts /__mock/drift keeps (default: {defaults.MAX_DRIFTS})")
     serve.set_defaults(func=run)
 
 
 def config_from_args(args: argparse.Namespace) -> ServeConfig:
     if args.reload and (args.workers > 1 or args.state):
         raise UserError("--reload", "works with one worker and the state in the process; leave out --workers and --state")
+    proxies = dict(args.proxy)
+    if len(proxies) < len(args.proxy):
+        raise UserError("--proxy", "each document takes one upstream (and one --proxy URL serves them all)")
+    if proxies and args.workers > 1:
+        raise UserError("--proxy", "works with one worker for now (the drift report is kept in the process); "
+                                   "leave out --workers")
+    if args.proxy_skip and not proxies:
+        raise UserError("--proxy-skip", "needs --proxy")
     unsafe = unsafe_control_plane(args.control, args.host, args.control_token)
     if unsafe is not None:  # before anything is loaded: one line, exit 2
         raise UserError(*unsafe)
@@ -178,9 +268,13 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
             raise UserError(f"{flag} {folder}", "no such folder")
     folders = {name: Path(value) for name, value in (("specs_dir", args.specs_dir), ("fixtures_dir", args.fixtures_dir))
                if value is not None}  # otherwise the bundled ones (ServeConfig's defaults)
+    record_dir = _record_dir(args)
     return ServeConfig(
         specs=tuple(Path(p) for p in args.spec),
         **folders,
+        record_dir=record_dir,
+        redact=tuple(args.redact),
+        record_max_files=args.record_max_files,
         host=args.host,
         port=args.port,
         mounts=dict(args.mount),
@@ -206,11 +300,43 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         rate_limit=args.rate_limit,
         session_idle_s=args.session_idle,
         latency_ms=args.latency,
+        callback_hosts=tuple(host.lower() for host in args.callback_host),
+        webhook_urls=tuple(args.webhook_url),
+        webhook_secret=args.webhook_secret,
+        max_webhooks=args.max_webhooks,
+        webhook_attempts=args.webhook_attempts,
         reload=args.reload,
         verbose=args.verbose,
         workers=args.workers,
         state=args.state,
+        proxies=proxies,
+        proxy_skip=frozenset(args.proxy_skip),
+        proxy_insecure=args.proxy_insecure,
+        proxy_timeout_s=args.proxy_timeout,
+        proxy_fallback=args.proxy_fallback,
+        max_upstream_bytes=args.max_upstream_bytes,
+        max_drifts=args.max_drifts,
     )
+
+
+def _record_dir(args: argparse.Namespace) -> Path | None:
+    """--record's folder, made if missing; the flags that only mean something with it."""
+    if args.record is None:
+        changed_bound = args.record_max_files != defaults.RECORD_MAX_FILES
+        for flag, given in (("--redact", args.redact), ("--record-max-files", changed_bound)):
+            if given:
+                raise UserError(flag, "needs --record DIR")
+        return None
+    if not args.proxy:
+        raise UserError("--record", "records the upstream's replies, so it needs --proxy URL")
+    folder = Path(args.record)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--record {folder}", f"cannot make the folder: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"--record {folder}", "the folder is not writable")
+    return folder
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -228,7 +354,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def banner(apis: list[Api], base_url: str, control: bool = True) -> str:
+def banner(apis: list[Api], base_url: str, control: bool = True, credentials: Credentials = Credentials(),
+           seed: int = 0, stored: StoredIds | None = None) -> str:
+    """What start-up prints; its `try:` curl is the landing page's, so it runs as printed."""
     lines = []
     for api in apis:
         lines.append(f"{api.name}: {base_url}{api.base_path}/  ({api.source})")
@@ -237,13 +365,25 @@ def banner(apis: list[Api], base_url: str, control: bool = True) -> str:
         operations = list(api.operations.values())  # a GET to try first: it needs no body
         first = next((op for op in operations if op.method == "get"), operations[0] if operations else None)
         if first is not None:
-            lines.append(f"  try:  {example_curl(first, base_url)}")
+            lines.append(f"  try:  {runnable_curl(first, api, base_url, credentials, seed, stored)}")
         lines.append(f"  Swagger UI: {base_url}{api.base_path}{SWAGGER_UI}")
     lines.append(f"Every API on one page: {base_url}/")
     if control:
         lines.append(f"Dashboard: {base_url}{defaults.CONTROL_PREFIX}/  (live requests, scenarios, records)")
         lines.append(f"Control API: {base_url}{defaults.CONTROL_PREFIX}/health, /routes, /resources, /requests, /scenarios, /reset")
     return "\n".join(lines)
+
+
+def webhooks_line(config: ServeConfig, declared: list[str], secret: str) -> str | None:
+    """Where webhooks go and the secret they are signed with (a drawn one is shown, a given one
+    is not); nothing when no document declares webhooks and none was asked for."""
+    shown = "--webhook-secret" if config.webhook_secret else secret
+    if config.webhook_urls:
+        return f"Webhooks: {', '.join(config.webhook_urls)}  (secret: {shown})"
+    if declared:
+        return (f"Webhooks: {len(declared)} declared, no subscriber yet (--webhook-url URL or POST "
+                f"{defaults.CONTROL_PREFIX}/webhooks; secret: {shown})")
+    return None
 
 
 def uvicorn_server(app, config: ServeConfig | None = None):  # -> uvicorn.Server
@@ -284,7 +424,12 @@ def run(args: argparse.Namespace) -> int:
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         base_url = f"http://{shown}:{port}"
-        print(banner(app.engine.apis, base_url, config.control), flush=True)
+        records = app.engine.state.records
+        print(banner(app.engine.apis, base_url, config.control, config.credentials, config.seed,
+                     lambda op: (record_id for record_id, _ in records.items(op))), flush=True)
+        webhooks = webhooks_line(config, app.engine.events.names(), app.engine.webhook_secret)
+        if webhooks:
+            print(webhooks, flush=True)
 
         def ready() -> None:
             print(f"Listening on {base_url} (records: {app.engine.state.records.count()}, seed: {config.seed}"

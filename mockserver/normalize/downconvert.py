@@ -161,10 +161,31 @@ def convert_schema(schema: Any, where: str, note: Note) -> Any:
     return schema
 
 
+WEBHOOKS = "x-webhooks"  # where a 3.1 document's `webhooks` live in the 3.0 output (contract/webhooks.py)
+
+
+def _keep_webhooks(doc: dict[str, Any]) -> None:
+    """3.1 `webhooks` move under `x-webhooks`: 3.0 has no such field, but the mock sends them
+    (docs/events.md). A webhook that is a `$ref` to `components/pathItems` (3.1 only, dropped
+    below) is copied in first; its schemas are converted with the paths' (schemas.py)."""
+    webhooks = doc.pop("webhooks", None)
+    if not isinstance(webhooks, dict) or not webhooks:
+        return
+    items = ((doc.get("components") or {}).get("pathItems") or {}) if isinstance(doc.get("components"), dict) else {}
+    kept: dict[str, Any] = {}
+    for name, item in webhooks.items():
+        ref = item.get("$ref") if isinstance(item, dict) else None
+        if isinstance(ref, str) and ref.startswith("#/components/pathItems/"):
+            item = items.get(pointer.unescape(ref.rsplit("/", 1)[1]), item) if isinstance(items, dict) else item
+        kept[name] = item
+    doc[WEBHOOKS] = {**(doc.get(WEBHOOKS) or {}), **kept}
+
+
 def _document(doc: dict[str, Any], note: Note) -> None:
     """Document-level 3.1 features that 3.0 lacks."""
     root = pointer.ROOT
-    for key in ("webhooks", "jsonSchemaDialect"):
+    _keep_webhooks(doc)
+    for key in ("jsonSchemaDialect",):
         if key in doc:
             note(pointer.join(root, key), f"'{key}' cannot be expressed in OpenAPI 3.0; dropped")
             del doc[key]

@@ -54,7 +54,7 @@ class _Merger:
                         tags.append(copy.deepcopy(tag))
                         names.append(tag.get("name"))
                         self.origin[pointer.join(where, tag.get("name"))] = source
-            elif key in ("paths", "components") and isinstance(value, dict):
+            elif key in ("paths", "components", "x-webhooks") and isinstance(value, dict):
                 section = self.doc.setdefault(key, {})
                 for name, entries in value.items():  # a path item / a components section
                     target = section.setdefault(name, {})

@@ -81,6 +81,10 @@ def iter_schema_slots(doc: dict[str, Any]) -> Iterator[Slot]:
     for name, body in (components.get("requestBodies") or {}).items():
         if isinstance(body, dict):
             yield from _media_map(body.get("content"), pointer.join(where, "requestBodies", name, "content"))
+    webhooks = doc.get("x-webhooks")
+    for name, item in (webhooks.items() if isinstance(webhooks, dict) else ()):  # 3.1 webhooks, kept (downconvert.py)
+        if isinstance(item, dict):
+            yield from _path_item(item, pointer.join(root, "x-webhooks", name))
     for name, callback in (components.get("callbacks") or {}).items():
         for expression, item in (callback or {}).items():
             yield from _path_item(item, pointer.join(where, "callbacks", name, expression))

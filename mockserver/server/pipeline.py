@@ -22,14 +22,16 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import replace
-from typing import Any, NamedTuple
+from functools import partial
+from typing import Any, Callable, NamedTuple
 
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.adapters.connexion import swagger_ui_paths
 from mockserver.http import faults, problems
-from mockserver.stages import guard, landing, preferences, security
+from mockserver.stages import guard, landing, preferences, proxy, security
+from mockserver.http.upstream import UPSTREAM
 from mockserver.contract.operations import Operation, template_regex
 from mockserver.stages.engine import Engine
 from mockserver.http.reply import Reply
@@ -110,6 +112,8 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
                 request = replace(request, path_params=route.own_path_params(request.path_params))
             outcome = await self.answer(route, request, Wire(scope, receive))
         await deliver(outcome, scope, send)
+        if outcome.after is not None:  # the client has its reply first
+            outcome.after()
 
     def unrouted(self, request: MockRequest, named: Operation | None = None) -> Reply:
         """The landing page for `/`, else a 404 that names the closest routes served."""
@@ -183,6 +187,7 @@ class Outcome(NamedTuple):
     delay_s: float = 0.0  # held before the first byte: the scenario's delay_ms, else --latency
     fault: str | None = None  # one of faults.FAULTS: how the reply reaches the wire; None: as it is
     fault_ms: int | None = None  # the scenario's delay_ms, the pace of a slow body
+    after: Callable[[], None] | None = None  # once the reply is sent: the operation's callbacks
 
 
 class Wire(NamedTuple):
@@ -194,6 +199,37 @@ class Wire(NamedTuple):
 
 
 async def handle(engine: Engine, route: Route, request: MockRequest, state: State | None, wire: Wire) -> Outcome:
+    """A proxied operation's request goes to the upstream (proxy.py: the forward stage replaces
+    every stage after the path guard, the upstream deciding about credentials, limits and
+    bodies); any other goes through the mock's stages (`mocked`)."""
+    if engine.upstreams.base_url(route.op) is None:
+        return await mocked(engine, route, request, state, wire)
+    reply = guard.check(route.op, request, engine.responder)
+    if reply is not None:
+        return Outcome(reply)
+    try:
+        body, receive = await read_body(wire.receive, engine.config.max_body_bytes, engine.config.body_timeout_s)
+    except BodyTooLarge:
+        return Outcome(problems.too_large(engine.config.max_body_bytes).with_header("connection", "close"))
+    except BodyTimeout:
+        return Outcome(problems.body_timeout(engine.config.body_timeout_s))
+    request = replace(request, body=body)
+    wire = Wire(wire.scope, receive)  # the body again, for the mock's own reply (--proxy-fallback)
+    fallback: list[Outcome] = []
+
+    async def own_reply() -> Reply:
+        fallback.append(await mocked(engine, route, request, state, wire))
+        return fallback[0].reply
+
+    reply = await proxy.forward(engine.upstreams, engine.validators[route.op.api], route.op, request, wire.scope,
+                                own_reply)
+    if fallback:
+        return fallback[0]._replace(reply=reply)
+    wire.scope.setdefault("extensions", {})[UPSTREAM] = True  # never replayed from the cache (replay_cache.py)
+    return Outcome(reply)
+
+
+async def mocked(engine: Engine, route: Route, request: MockRequest, state: State | None, wire: Wire) -> Outcome:
     """Every stage after routing, in order; the first that answers decides the reply, which is
     then checked against the contract. `state` is None when the request's session does not
     exist yet: it is created only once the request passes the path guard and security, so a
@@ -231,7 +267,12 @@ async def handle(engine: Engine, route: Route, request: MockRequest, state: Stat
             op, wire.scope, receive, responder, request.fields if request.body else None)
         if reply is None:
             reply = route.handler(request, prefs)
-    return Outcome(engine.validators[op.api].check(op, reply), delay_s, fault, fault_ms)
+    reply = engine.validators[op.api].check(op, reply)
+    after = None
+    if state is not None and fault is None and 200 <= reply.status < 300 and engine.callbacks.declared(op):
+        base_url = f"http://{request.headers.get('host') or 'localhost'}"
+        after = partial(engine.callbacks.after, op, request, reply, state, base_url)
+    return Outcome(reply, delay_s, fault, fault_ms, after)
 
 
 def rate_limited(engine: Engine, op: Operation, request: MockRequest, state: State) -> Reply | None:

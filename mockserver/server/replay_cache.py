@@ -34,6 +34,7 @@ from mockserver.base.admission import SecondSight
 from mockserver.base.defaults import CONTROL_PREFIX, REPLAY_BODY_LIMIT, REPLAY_CACHE_SIZE
 from mockserver.stages.engine import Engine
 from mockserver.http.faults import FAULT
+from mockserver.http.upstream import UPSTREAM
 from mockserver.state.sessions import session_name
 from mockserver.state.session_state import State
 from mockserver.server.pipeline import delay_for
@@ -131,7 +132,7 @@ class ReplayMiddleware:
         # Only replies of routed operations, produced while nothing could change them
         if (
             start is None or not complete or size > REPLAY_BODY_LIMIT or operation_id is None
-            or FAULT in scope.get("extensions", {})
+            or FAULT in scope.get("extensions", {}) or UPSTREAM in scope.get("extensions", {})
             or state.version.value != key[0] or state.scenarios.active()
         ):
             return

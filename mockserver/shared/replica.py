@@ -41,9 +41,9 @@ from collections import deque
 from dataclasses import replace
 from typing import Any, Callable
 
-from mockserver.state.changes import (DEFAULT_SESSION, Barrier, Change, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
-                                ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale, Written, decode,
-                                encode)
+from mockserver.state.changes import (DEFAULT_SESSION, Barrier, Change, ClockSet, Delete, Put, Reset, ScenarioAdded,
+                                ScenarioRemoved, ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale,
+                                Subscribed, Unsubscribed, Written, decode, encode)
 from mockserver.state.sessions import Sessions, SessionsFull
 from mockserver.state.sink import deliver
 from mockserver.state.session_state import Journal, JournalEntry, Scenario, Scenarios, State
@@ -55,6 +55,7 @@ BLOCK_MS = 200  # how long the replica thread waits for changes before its other
 WAIT_S = 2.0  # how long a change waits for the other processes before it is answered anyway
 HOUSEKEEPING_S = 5.0  # session use is shared, and idle sessions removed, this often
 PENDING_LIMIT = 10_000  # journal entries kept in memory while the store cannot take them
+CLOCK_FIELD = "c"  # a session's clock in the store: [order, {"frozen_at", "offset"}]
 
 
 class Replica:
@@ -115,16 +116,18 @@ class Replica:
             raise StoreUnavailable(f"the shared state ({shown_url(self.store.url)}) cannot be reached")
         if isinstance(change, Reset):
             self._barrier()  # every journal entry from before lands before the journal is dropped
-        if isinstance(change, Put):  # the order lists show, and the record's version
+        if isinstance(change, (Put, ClockSet)):  # the order lists show, and the record's (clock's) version
             change = replace(change, order=self.store.incr(change.session, "o"))
         checks = self._checks(change)
-        if checks and isinstance(change, (Put, Delete)):  # the store has checked it: replicas apply it as it is
+        if checks and isinstance(change, (Put, Delete, ClockSet)):  # the store has checked it: replicas apply it as it is
             change = replace(change, expect=None)
         change_id = self.store.commit(encode(change), self._writes(change), checks)
         if change_id is None:
             self._barrier()  # read again what the refusal was about
             if isinstance(change, SessionOpened):
                 raise SessionsFull(change.session)
+            if isinstance(change, ClockSet):
+                raise Stale("the clock changed since it was read")
             raise Stale(f"{change.key[1]} {change.id!r} changed since it was read")  # type: ignore[union-attr]
         if wait:
             self._wait(change_id)
@@ -179,6 +182,8 @@ class Replica:
         if isinstance(change, (Put, Delete)) and change.expect is not None:
             base = f"{'|'.join(change.key)}|{change.id}"
             return [(change.session, f"r|{base}", f"t|{base}", change.expect)]
+        if isinstance(change, ClockSet) and change.expect is not None:  # no tombstone field: "" is never set
+            return [(change.session, CLOCK_FIELD, "", change.expect)]
         if isinstance(change, SessionOpened):
             return [session_limit(change.session, self.sessions.limit)]
         return []
@@ -204,6 +209,13 @@ class Replica:
                 return [("del", change.session, field)]
             return [("set", change.session, field, dumps({"scenario": {**change.scenario, "times": change.left},
                                                            "total": change.total}))]
+        if isinstance(change, ClockSet):  # stored as a record is, so its order is what a check compares
+            return [("set", change.session, CLOCK_FIELD,
+                     dumps([change.order, {"frozen_at": change.frozen_at, "offset": change.offset}]))]
+        if isinstance(change, Subscribed):
+            return [("set", change.session, f"h|{change.subscriber['id']}", dumps(change.subscriber))]
+        if isinstance(change, Unsubscribed):
+            return [("del", change.session, f"h|{change.id}")]
         if isinstance(change, Reset):
             return [("drop", change.session), ("drop_journal", change.session)]
         if isinstance(change, SessionOpened):
@@ -248,6 +260,11 @@ class Replica:
                 state.apply(Written(name, (api, resource)))
             elif kind == "s":
                 scenarios.append(json.loads(value))
+            elif field == CLOCK_FIELD:
+                order, clock = json.loads(value)
+                state.apply(ClockSet(name, clock["frozen_at"], clock["offset"], order=order))
+            elif kind == "h":  # a webhook subscriber (delivery attempts are not kept by the store)
+                state.apply(Subscribed(name, json.loads(value)))
         for order, key, record_id, record in sorted(records, key=lambda item: item[0]):
             state.apply(Put(name, key, record_id, record, order=order))
         for stored in sorted(scenarios, key=lambda item: int(item["scenario"]["id"])):

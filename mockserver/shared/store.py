@@ -9,7 +9,8 @@ reaches every replica through the store's log of changes.
 What a store holds, whatever the backend:
 - per session (the default one is `~`), a table of fields: `r|api|resource|id` -> a stored
   record, `t|...` -> a tombstone, `w|api|resource` -> written since the last reset, `s|id` ->
-  a scenario, and counters (`n|...`, `sid`, `o`, `u|id`) that only `incr` reads;
+  a scenario, `c` -> the clock (as a record is: `[order, value]`), and counters (`n|...`,
+  `sid`, `o`, `u|id`) that only `incr` reads;
 - the set of named sessions;
 - a log of changes, in the one order every replica applies them, trimmed to `LOG_KEPT`;
 - per session, the journal: JSON entries, trimmed to the session's journal size;

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import logging
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -26,6 +27,7 @@ from mockserver.contract import pagination
 from mockserver.http import problems
 from mockserver.state.changes import until_current
 from mockserver.contract.operations import DeclaredResponse, Operation
+from mockserver.base.defaults import WEBHOOK_USER_AGENT
 from mockserver.base.pointer import resolve, schema_properties, schema_required
 from mockserver.http.request import MockRequest
 from mockserver.http.reply import Reply
@@ -39,9 +41,13 @@ from mockserver.state.records import RecordTooLarge, record_key, readers
 
 if TYPE_CHECKING:
     from mockserver.base.config import ServeConfig
+    from mockserver.state.clock import Clock
+    from mockserver.events.webhooks import Events
     from mockserver.state.records import RecordStore
     from mockserver.state.sessions import Sessions
     from mockserver.contract.validation import ResponseValidator
+
+log = logging.getLogger("mockserver")
 
 MERGE_PATCH = "application/merge-patch+json"
 
@@ -83,7 +89,9 @@ class Crud:
     """Creates, lists, updates and deletes the records of every resource of one server."""
 
     def __init__(self, build: ReplyBuilder, sessions: Sessions, config: ServeConfig,
-                 validators: Mapping[str, ResponseValidator], operations: Mapping[tuple[str, str], Operation]) -> None:
+                 validators: Mapping[str, ResponseValidator], operations: Mapping[tuple[str, str], Operation],
+                 events: Events | None = None) -> None:
+        self.events = events  # webhooks a write fires (events/webhooks.py)
         self.build = build  # the replies (reply_builder.py): crud needs nothing of the respond stage's
         self.generators = build.generators
         self.sessions = sessions  # whose records a request reads: its session's (sessions.py)
@@ -117,7 +125,19 @@ class Crud:
             return self._update(records, op, role, reader, request, success, key, record, version)
         if role.kind == "delete":
             records.delete(op, key, tombstone=True, expect=version)
+            self._changed(op, role, request, record)
         return self._render(op, role, success, record, request)
+
+    def _changed(self, op: Operation, role: Role, request: MockRequest, record: Any) -> None:
+        """A stored record changed: the webhooks that name the change are sent (after the write,
+        from other threads: the reply does not wait for them). A write made by a delivery (a
+        subscriber URL on this mock) fires none, so a mock subscribed to itself cannot loop."""
+        if self.events is None or (request.headers.get("user-agent") or "").startswith(WEBHOOK_USER_AGENT):
+            return
+        try:
+            self.events.changed(self.sessions.get(request.session), op, role.kind, record, role.resource.record_schema)
+        except Exception as exc:  # noqa: BLE001 - the write is stored and acknowledged: its reply must not become a 500
+            log.warning("%s: webhooks not sent: %s: %s", op.operation_id, type(exc).__name__, str(exc)[:300])
 
     # -- the record a request names ---------------------------------------------------------
 
@@ -175,14 +195,14 @@ class Crud:
         if role.resource.id_at:  # the request's `metadata` replaces the generated one: it keeps the key
             fields = role.resource.keep_id(fields, base)
         fields = {**self._defaults(op, role), **fields}
-        fields = self._stamped(op, role, base, fields, created=True)
+        fields = self._stamped(op, role, request, base, fields, created=True)
         return self._store(records, op, role, reader, request, success, key, base, fields, merge=False, expect=version)
 
     def _update(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
                 success: DeclaredResponse, key: str, record: dict[str, Any], version: int) -> Reply:
         fields = self._request_fields(op, role, request)
         fields = role.resource.keep_id(fields, record)
-        fields = self._stamped(op, role, record, fields, created=False)
+        fields = self._stamped(op, role, request, record, fields, created=False)
         kind = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
         return self._store(records, op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH,
                            expect=version)
@@ -204,11 +224,12 @@ class Crud:
                     found[name] = copy.deepcopy(value)
         return found
 
-    def _stamped(self, op: Operation, role: Role, base: Any, fields: dict[str, Any], *, created: bool) -> dict[str, Any]:
+    def _stamped(self, op: Operation, role: Role, request: MockRequest, base: Any, fields: dict[str, Any], *,
+                 created: bool) -> dict[str, Any]:
         """`created_at`/`updated_at` (date or date-time fields named created*, updated*,
-        modified*) are the moment of the write, whatever the body said: a create sets them all,
-        an update keeps created* and moves the rest, never before the record's own times (a
-        generated record's may lie ahead of a slow clock)."""
+        modified*) are the moment of the write by the session's clock, whatever the body said:
+        a create sets them all, an update keeps created* and moves the rest, never before the
+        record's own times (a generated record's may lie ahead of a slow clock)."""
         document = self.generators[op.api].document
         stamped = {name: facet(document, sub, "format") for name, sub in
                    schema_properties(document, role.resource.record_schema).items()
@@ -216,7 +237,7 @@ class Crud:
                    and facet(document, sub, "format") in ("date-time", "date")}
         if not stamped:
             return fields
-        moment = write_time()
+        moment = write_time(self.sessions.get(request.session).clock)
         if not created and isinstance(base, dict):
             moment = max([moment, *(_parsed(base.get(name)) for name in stamped)])
         fields = dict(fields)
@@ -248,6 +269,7 @@ class Crud:
             records.put(op, key, record, expect=expect)
         except RecordTooLarge as exc:  # the declared 413, else a 413 problem: nothing is stored
             return declared_or_problem(self.build, op, 413, lambda: problems.too_large(exc.limit, exc.what), str(exc))
+        self._changed(op, role, request, record)
         reply = self._render(op, role, success, record, request)
         if ignored:
             reply = reply.explained(f"ignored {', '.join(ignored)}: the record cannot hold the value sent")
@@ -453,10 +475,11 @@ _STAMPED = re.compile(r"(?i)(created|updated|modified|last_?modified|last_?updat
 _NONE = object()
 
 
-def write_time() -> dt.datetime:
-    """The mock's now for writes, in one place (a test may replace it): generated values keep
-    their fixed anchor (generate/), but a record a client writes is written now."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+def write_time(clock: Clock) -> dt.datetime:
+    """The mock's now for writes, in one place (a test may replace it): the session's clock
+    (state/clock.py), which a test may freeze, set or advance. Generated values keep their fixed
+    anchor (generate/), but a record a client writes is written now."""
+    return clock.moment()
 
 
 def _parsed(value: Any) -> dt.datetime:

@@ -1,6 +1,6 @@
 """The changes a test or a client makes to the runtime state, as typed values.
 
-Every change to records, scenarios, sessions or the whole state is one of these values, handed
+Every change to records, scenarios, sessions, the clock or the whole state is one of these values, handed
 to a sink (sink.py): in one process the sink applies it at once; with a shared store the replica
 (replica.py) commits it with its log entry and every process applies it when the log comes back.
 `encode` and `decode` are the one codec between these values and the JSON the store's log holds.
@@ -118,16 +118,49 @@ class SessionsUsed:
 
 
 @dataclass(frozen=True, slots=True)
+class ClockSet:
+    """The session's clock (clock.py) is now frozen at `frozen_at` (seconds since the epoch), or,
+    when that is None, runs at `offset` seconds from the wall clock. `order` is its version (given
+    by the sink, as a record's); `expect` the version the change was computed from."""
+    session: str
+    frozen_at: float | None
+    offset: float
+    order: int = 0
+    expect: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribed:
+    """A webhook subscriber added to the session (state/webhooks.py `Subscriber.to_store()`)."""
+    session: str
+    subscriber: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribed:
+    session: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecorded:
+    """One attempt to deliver an event (events/deliver.py `Attempt.to_json()`), for every process's log."""
+    session: str
+    attempt: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Barrier:
     """Changes nothing; every process has applied (and flushed its journal) once it is through."""
 
 
 Change = Union[Put, Delete, Written, Reset, ScenarioAdded, ScenarioRemoved, ScenarioTaken, SessionOpened, SessionClosed,
-               SessionsUsed, Barrier]
+               SessionsUsed, ClockSet, Subscribed, Unsubscribed, DeliveryRecorded, Barrier]
 
 _KINDS: dict[str, type] = {"put": Put, "delete": Delete, "written": Written, "reset": Reset, "scenario": ScenarioAdded,
                            "unscenario": ScenarioRemoved, "take": ScenarioTaken, "session": SessionOpened,
-                           "unsession": SessionClosed, "touch": SessionsUsed, "barrier": Barrier}
+                           "unsession": SessionClosed, "touch": SessionsUsed, "clock": ClockSet, "subscribe": Subscribed,
+                           "unsubscribe": Unsubscribed, "delivery": DeliveryRecorded, "barrier": Barrier}
 _NAMES = {kind: name for name, kind in _KINDS.items()}
 _TUPLES = frozenset({"key", "evict", "names"})  # JSON has lists only
 

@@ -20,13 +20,15 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from mockserver.state.changes import (DEFAULT_SESSION, Change, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
-                                ScenarioTaken, Written)
+from mockserver.state.changes import (DEFAULT_SESSION, Change, ClockSet, Delete, DeliveryRecorded, Put, Reset,
+                                ScenarioAdded, ScenarioRemoved, ScenarioTaken, Subscribed, Unsubscribed, Written)
+from mockserver.state.clock import Clock
 from mockserver.contract.operations import Operation
 from mockserver.base.defaults import CONTROL_TOKEN_HEADER, JOURNAL_CUT, JOURNAL_HEADER_LIMIT, JOURNAL_HEADERS_LIMIT
 from mockserver.base.rates import RateCounter, RateLimit
 from mockserver.state.records import RecordStore, Version
 from mockserver.state.sink import LocalSink, Sink
+from mockserver.state.webhooks import Webhooks
 
 __all__ = ["DEFAULT_SESSION", "Journal", "JournalEntry", "Scenario", "Scenarios", "State", "Version", "bounded_headers"]
 
@@ -339,26 +341,29 @@ def redact_headers(headers: Iterable[tuple[str, str]], secret: frozenset[str]) -
 class State:
     """Everything a test changes at run time, and the one version every reply cache keys on."""
 
-    def __init__(self, records: RecordStore, journal: Journal) -> None:
+    def __init__(self, records: RecordStore, journal: Journal, webhooks: Webhooks | None = None) -> None:
         self.records = records
         self.journal = journal
+        self.webhooks = webhooks if webhooks is not None else Webhooks()
         self.version = records.version
         self.scenarios = Scenarios(self.version)
-        self.rates = RateCounter()
+        self.clock = Clock(self.version.bump)
+        self.rates = RateCounter(self.clock.now)  # windows and Retry-After follow the session's clock
         self.bind(LocalSink(self), DEFAULT_SESSION)
 
     def bind(self, sink: Sink, session: str) -> State:
         """Send every change of this state to `sink`, as session `session`."""
-        for part in (self, self.records, self.scenarios, self.journal):
+        for part in (self, self.records, self.scenarios, self.journal, self.clock, self.webhooks):
             part.sink, part.session = sink, session
         return self
 
     def reset(self) -> None:
-        """Journal, scenarios, rate counters and runtime records back to the start-up state."""
+        """Journal, scenarios, rate counters, clock and runtime records back to the start-up state."""
         self.sink.commit(Reset(self.session))
 
     _PARTS = {Put: "records", Delete: "records", Written: "records", ScenarioAdded: "scenarios",
-              ScenarioRemoved: "scenarios", ScenarioTaken: "scenarios"}
+              ScenarioRemoved: "scenarios", ScenarioTaken: "scenarios", ClockSet: "clock", Subscribed: "webhooks",
+              Unsubscribed: "webhooks", DeliveryRecorded: "webhooks"}
 
     def apply(self, change: Change) -> None:
         """A change to this session's state, applied by the part it changes (a reset: by all)."""
@@ -369,4 +374,6 @@ class State:
             self.journal.drop()
             self.scenarios.apply(change)
             self.rates.clear()
+            self.clock.apply(change)
             self.records.apply(change)
+            self.webhooks.apply(change)

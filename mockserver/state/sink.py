@@ -18,7 +18,8 @@ import threading
 from dataclasses import replace
 from typing import Any, Callable, Protocol
 
-from mockserver.state.changes import DEFAULT_SESSION, Barrier, Change, Put, Reset, SessionClosed, SessionOpened, SessionsUsed
+from mockserver.state.changes import (DEFAULT_SESSION, Barrier, Change, ClockSet, Put, Reset, SessionClosed, SessionOpened,
+                                      SessionsUsed)
 
 SESSION_CHANGES = (SessionOpened, SessionClosed, SessionsUsed)
 
@@ -53,7 +54,7 @@ class LocalSink:
         self._lock = threading.Lock()
 
     def commit(self, change: Change) -> None:
-        if isinstance(change, Put):  # the record's version: one more than any before it
+        if isinstance(change, (Put, ClockSet)):  # the record's (clock's) version: one more than any before it
             change = replace(change, order=self.count(change.session, "o"))
         elif isinstance(change, Reset):  # new records are numbered from 1 again (scenario ids go on)
             with self._lock:

@@ -18,9 +18,11 @@ What it does, in one session (`--parts`, default all three: load, startup, worke
    required query/header/cookie parameter, path parameters from examples, credentials for its
    security): the mock cold (empty MOCKSERVER_CACHE_DIR) and warm (the next start, same cache),
    and every selected peer that loads OpenAPI (not WireMock, which has no OpenAPI import);
-4. workers: the mock with `--workers 1` and `--workers 2`, when `mockserver serve --help` has
-   the flag (otherwise a note), the same workloads, servers on `taskset -c 0,1` and wrk
-   unpinned: with 2 cores, wrk shares them with the server;
+4. workers (scale-out): the mock with `--workers 1, 2, 4, 8`, as many of them as the machine
+   has cores for (the others are named as needing more cores), on the new-id and same-id
+   workloads, when `mockserver serve --help` has the flag (otherwise a note). With at least
+   2N cores, N workers get cores 0..N-1 and wrk the rest (one wrk thread per core, at most N);
+   with fewer, as on 2 cores, the server and wrk share every core, unpinned (`scale_plan`);
 5. prints the report and overwrites `tests/benchmark/results.md` (`--results` elsewhere).
 
 Workloads (Lago `findActivityLog`):
@@ -115,6 +117,8 @@ SAME_ID = "bdc0eda6-ea52-4f72-a46a-94f47a89b546"  # the document's example id: n
 CANDIDATE_PREFIXES = ("/api/v1/activity_logs", "/activity_logs")  # Prism and Specmatic drop the servers' base path
 WORKLOADS = ("same", "new", "noauth")
 PARTS = ("load", "startup", "workers")
+SCALE_WORKERS = (1, 2, 4, 8)  # the worker counts of the scale-out part, capped at the machine's cores
+SCALE_WORKLOADS = ("new", "same")
 WORKLOAD_TITLES = {
     "same": "(a) same id, bearer",
     "new": "(b) new id per request, bearer",
@@ -164,7 +168,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help=f"comma-separated subset of {','.join(ALL_SERVERS)}")
     p.add_argument("--parts", default=os.environ.get("BENCH_PARTS") or ",".join(PARTS),
                    help=f"comma-separated subset of {','.join(PARTS)}: the load on every server, start-up on the "
-                        "largest document in tests/data/specs/, the mock's --workers 2 against 1 (BENCH_PARTS)")
+                        "largest document in tests/data/specs/, the mock's --workers 1, 2, 4, 8 as the cores allow (BENCH_PARTS)")
     p.add_argument("--startup-doc", type=Path, default=os.environ.get("BENCH_STARTUP_DOC") or None,
                    help="document for the start-up part (BENCH_STARTUP_DOC; default: the largest file in "
                         "tests/data/specs/)")
@@ -438,6 +442,7 @@ class Server:
     prefix: str = ""  # the one that answered 200
     other_prefixes: dict[str, int | None] = field(default_factory=dict)  # the others, and what they answered
     starts: list[float] = field(default_factory=list)
+    start_cpu: list[float] = field(default_factory=list)  # CPU seconds of the server at each first 200
     peak_rss_kib: int | None = None
     rss_kib: int | None = None
     nprocs: int = 0
@@ -467,6 +472,7 @@ class Server:
                     answered = time.perf_counter()
                 if status == 200:
                     self.starts.append(time.perf_counter() - t0)
+                    self.start_cpu.append(cpu_seconds(group_pids(self.proc.pid)))
                     self.prefix = prefix
                     self.other_prefixes = {p: probe_status(self.port, p + self.probe_suffix, self.probe_headers)
                                            for p in self.prefixes if p != prefix}
@@ -697,18 +703,19 @@ def parse_wrk(text: str) -> dict:
     }
 
 
-def wrk_cmd(pin: list[str], server: Server, workload: str, duration: float, connections: int, token: int) -> list[str]:
-    return pin + ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "10s",
+def wrk_cmd(pin: list[str], server: Server, workload: str, duration: float, connections: int, token: int,
+            threads: int = 1) -> list[str]:
+    return pin + ["wrk", f"-t{threads}", f"-c{max(connections, threads)}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "10s",
                   "-s", str(LUA), f"http://127.0.0.1:{server.port}/", "--",
                   workload, server.prefix, SAME_ID, str(token)]
 
 
 def run_wrk(pin: list[str], server: Server, workload: str, duration: float, connections: int,
-            rnd: int, token: int) -> Run:
+            rnd: int, token: int, threads: int = 1) -> Run:
     server.check_alive()
     pids = server.pids()
     cpu0, busy0 = cpu_seconds(pids), core_busy_seconds(SERVER_CORE)
-    proc = subprocess.Popen(wrk_cmd(pin, server, workload, duration, connections, token),
+    proc = subprocess.Popen(wrk_cmd(pin, server, workload, duration, connections, token, threads),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         out, _ = proc.communicate(timeout=duration + 60)
@@ -948,41 +955,49 @@ def startup_section(args, startup: dict) -> list[str]:
             + f"{target.operation}: {target.why}), polled every 10 ms; "
             f"{args.starts} start(s) per server, interleaved, servers on core {SERVER_CORE}. The mock's *cold* "
             f"start has an empty `MOCKSERVER_CACHE_DIR`, its *warm* start is the next one, on the cache the cold "
-            f"one filled.", "",
-            "| server | command | URL answered | start-up to first 200 (median; all) | peak RSS (VmHWM) at the first 200 |",
-            "|---|---|---|---|---|"]
+            f"one filled. *CPU* is the server's user + system seconds at its first 200 (/proc): on a "
+            f"machine others share, the figure that holds still.", "",
+            "| server | command | URL answered | start-up to first 200 (median; all) | CPU (median; all) | "
+            "peak RSS (VmHWM) at the first 200 |",
+            "|---|---|---|---|---|---|"]
     for s in startup["servers"]:
         if s.starts:
-            out.append(f"| {s.name} | `{s.shown}` | `GET {s.prefix}` | {start_cells(s)} | "
+            cpu = f"{median(s.start_cpu):.2f} s ({'; '.join(f'{x:.2f}' for x in s.start_cpu)})"
+            out.append(f"| {s.name} | `{s.shown}` | `GET {s.prefix}` | {start_cells(s)} | {cpu} | "
                        f"{rss_cell(s.peak_rss_kib, s.nprocs)} |")
     for name, why in startup["skipped"].items():
-        out.append(f"| {name} | | not measured: {md_cell(why, 700)} | | |")
+        out.append(f"| {name} | | not measured: {md_cell(why, 700)} | | | |")
     return out + [""]
 
 
 def workers_section(args, workers: dict) -> list[str]:
-    out = ["## The mock with `--workers 2` against `--workers 1`", ""]
+    out = ["## Scale-out: the mock with `--workers N`", ""]
     if not workers["servers"]:
         return out + [f"Not measured: {workers['why']}.", ""]
-    one, two = (s.name for s in workers["servers"])
     med = medians(workers["runs"])
-    out += [f"Not pinned: this machine has {os.cpu_count()} cores and wrk needs one, so both servers run on "
-            f"`taskset -c 0,1` and wrk is not pinned: wrk and the server(s) share both cores, and the figures "
-            f"say how much a second worker gains when the load generator competes with it, not what two free "
-            f"cores would give. Same workloads, wrk -t1 -c{args.connections}, {args.duration:g} s per run, "
-            f"median of {args.rounds} interleaved round(s); *server CPU* in cores (2.00 = both).", "",
-            f"| workload | {one} req/s | p50 | p99 | server CPU | {two} req/s | p50 | p99 | server CPU | 2 / 1 req/s | statuses (1; 2 workers) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for w in WORKLOADS:
-        a, b = med.get((one, w)), med.get((two, w))
-        if a and b:
-            out.append(f"| {WORKLOAD_TITLES[w]} | {a['rps']:,.0f} | {fmt_ms(a['p50'])} | {fmt_ms(a['p99'])} | "
-                       f"{a['cpu']:.2f} | {b['rps']:,.0f} | {fmt_ms(b['p50'])} | {fmt_ms(b['p99'])} | {b['cpu']:.2f} | "
-                       f"{fmt_ratio(b['rps'], a['rps'])} | {statuses_text(a['statuses'])}; {statuses_text(b['statuses'])} |")
-    out.append("")
-    out += [f"Start-up to first 200: {one} {start_cells(workers['servers'][0])}, {two} "
-            f"{start_cells(workers['servers'][1])}; peak RSS {rss_cell(workers['servers'][0].peak_rss_kib, workers['servers'][0].nprocs)} "
-            f"and {rss_cell(workers['servers'][1].peak_rss_kib, workers['servers'][1].nprocs)}.", ""]
+    names = [s.name for s in workers["servers"]]
+    out += [f"{workers['how']} Workloads {', '.join(WORKLOAD_TITLES[w] for w in SCALE_WORKLOADS)}; "
+            f"wrk -c{args.connections}, {args.duration:g} s per run, median of {args.rounds} interleaved round(s); "
+            f"*CPU* is the server's, in cores; *x1* is req/s against `--workers 1`.", ""]
+    if workers["skipped"]:
+        out += [f"Not run: `--workers {', '.join(map(str, workers['skipped']))}` need more cores than this "
+                f"machine's {workers['cores']}.", ""]
+    out += ["| workload | " + " | ".join(f"{n}: req/s, p99, CPU, x1" for n in names) + " | statuses |",
+            "|---|" + "---:|" * len(names) + "---|"]
+    for w in SCALE_WORKLOADS:
+        cells, statuses = [], []
+        base = med.get((names[0], w))
+        for name in names:
+            m = med.get((name, w))
+            if not m:
+                cells.append("not run")
+                continue
+            cells.append(f"{m['rps']:,.0f}, {fmt_ms(m['p99'])}, {m['cpu']:.2f}, "
+                         f"{fmt_ratio(m['rps'], base['rps']) if base else '-'}")
+            statuses.append(statuses_text(m["statuses"]))
+        out.append(f"| {WORKLOAD_TITLES[w]} | " + " | ".join(cells) + f" | {'; '.join(statuses)} |")
+    out += ["", "Start-up to first 200: " + ", ".join(
+        f"{s.name} {start_cells(s)} (peak RSS {rss_cell(s.peak_rss_kib, s.nprocs)})" for s in workers["servers"]) + ".", ""]
     return out
 
 
@@ -1231,7 +1246,7 @@ def startup_on_document(args: argparse.Namespace, bins: dict[str, Path], not_run
     return out
 
 
-# --------------------------------------------------------------------------- --workers 2 against 1
+# --------------------------------------------------------------------------- scale-out: --workers N
 
 
 def workers_flag(args: argparse.Namespace) -> bool:
@@ -1243,38 +1258,64 @@ def workers_flag(args: argparse.Namespace) -> bool:
     return "--workers" in text
 
 
+def scale_plan(cores: int, counts: tuple[int, ...] = SCALE_WORKERS, taskset: bool = True
+               ) -> tuple[list[tuple[int, list[str], list[str], int]], list[int], str]:
+    """Which worker counts run, and how: [(N, server pin, wrk pin, wrk threads)], the counts left
+    out for want of cores, and a sentence on the placement. N runs when the machine has N cores.
+    When it has twice the largest N, every N gets cores 0..N-1 and wrk the others (one thread per
+    core, at most N); else every N shares all cores with wrk, unpinned, so that the ratios compare
+    like with like (on 2 cores: 1 and 2 workers, shared; 4 and 8 left out)."""
+    running = [n for n in counts if n <= cores]
+    skipped = [n for n in counts if n > cores]
+    if not running:
+        return [], skipped, "Nothing to run."
+    if taskset and cores >= 2 * max(running):
+        runs = [(n, ["taskset", "-c", f"0-{n - 1}"], ["taskset", "-c", f"{n}-{cores - 1}"], min(n, cores - n))
+                for n in running]
+        return runs, skipped, (f"{cores} cores: N workers on cores 0..N-1 (`taskset`), wrk on the other cores with "
+                               f"one thread per core, at most N.")
+    runs = [(n, [], [], 1) for n in running]
+    return runs, skipped, (f"{cores} cores, fewer than twice the largest worker count: the server and wrk (one "
+                           f"thread) share every core, unpinned, so the figures say how much more workers gain while "
+                           f"the load generator competes with them, not what free cores would give.")
+
+
 def workers_comparison(args: argparse.Namespace, token: int) -> dict:
-    """The mock with --workers 1 and --workers 2, servers and wrk sharing both cores."""
-    out = {"servers": [], "runs": [], "samples": {}}
+    """The mock with --workers 1, 2, 4, 8 (as many as the machine's cores allow; scale_plan)."""
+    out = {"servers": [], "runs": [], "samples": {}, "skipped": [], "cores": os.cpu_count() or 1}
     if not workers_flag(args):
         out["why"] = ("`mockserver serve --help` has no `--workers` in the measured checkout, so there is "
                       "nothing to compare")
         return out
-    servers = [make_server(args, "mock", {}, extra=["--workers", str(n)], label=f"mock --workers {n}") for n in (1, 2)]
-    out["servers"] = servers
-    pin = ["taskset", "-c", "0,1"] if shutil.which("taskset") else []
+    plan, out["skipped"], out["how"] = scale_plan(out["cores"], taskset=bool(shutil.which("taskset")))
+    if out["skipped"]:
+        print(f"  --workers {', '.join(map(str, out['skipped']))}: not run, they need more cores than this "
+              f"machine's {out['cores']}", flush=True)
+    placed = [(make_server(args, "mock", {}, extra=["--workers", str(n)], label=f"--workers {n}"), pin, load, threads)
+              for n, pin, load, threads in plan]
+    out["servers"] = [s for s, *_ in placed]
     try:
-        for s in servers:
+        for s, pin, _load, _threads in placed:
             s.start(pin)
             print(f"  {s.name}: {s.starts[-1]:.2f} s to first 200", flush=True)
-        for s in servers:
-            for w in WORKLOADS:
-                token += 1
-                if args.warmup > 0:
-                    run_wrk([], s, w, args.warmup, args.connections, 0, token)
-        for rnd in range(1, args.rounds + 1):
-            order = servers if rnd % 2 else servers[::-1]
-            for w in WORKLOADS:
-                for s in order:
+        for s, _pin, load, threads in placed:
+            if args.warmup > 0:
+                for w in SCALE_WORKLOADS:
                     token += 1
-                    r = run_wrk([], s, w, args.duration, args.connections, rnd, token)
+                    run_wrk(load, s, w, args.warmup, args.connections, 0, token, threads)
+        for rnd in range(1, args.rounds + 1):
+            order = placed if rnd % 2 else placed[::-1]
+            for w in SCALE_WORKLOADS:
+                for s, _pin, load, threads in order:
+                    token += 1
+                    r = run_wrk(load, s, w, args.duration, args.connections, rnd, token, threads)
                     out["runs"].append(r)
-                    print(f"  round {rnd} {w:6} {s.name:17} {r.rps:9,.0f} req/s  p50 {fmt_ms(r.p50):>9}  "
+                    print(f"  round {rnd} {w:6} {s.name:12} {r.rps:9,.0f} req/s  p50 {fmt_ms(r.p50):>9}  "
                           f"p99 {fmt_ms(r.p99):>9}  cpu {r.cpu_share:.2f}  {statuses_text(Counter(r.statuses))}", flush=True)
-        for s in servers:
+        for s, *_ in placed:
             s.sample_memory()
     finally:
-        for s in servers:
+        for s, *_ in placed:
             s.stop()
     return out
 
@@ -1317,7 +1358,8 @@ def benchmark(args: argparse.Namespace) -> int:
     per_run = args.duration + 1.5
     planned = (args.rounds * len(WORKLOADS) * len(servers) * per_run + len(WORKLOADS) * len(servers) * (args.warmup + 1)
                + sum(map(on_jvm, args.servers)) * args.jvm_warmup
-               + ("workers" in args.parts) * 2 * len(WORKLOADS) * (args.rounds * per_run + args.warmup + 1))
+               + ("workers" in args.parts) * len(scale_plan(os.cpu_count() or 1)[0]) * len(SCALE_WORKLOADS)
+               * (args.rounds * per_run + args.warmup + 1))
     print(f"bench: {', '.join(args.servers)}; parts {', '.join(args.parts)}; {args.rounds} round(s) x "
           f"{len(WORKLOADS)} workloads x {args.duration:g} s; about {planned / 60 + 0.5:.0f} min of load after start-up",
           flush=True)
@@ -1391,7 +1433,8 @@ def benchmark(args: argparse.Namespace) -> int:
     startup = startup_on_document(args, bins, not_run, pin_server) if "startup" in args.parts else None
     workers = None
     if "workers" in args.parts and "mock" in args.servers:
-        print("bench: the mock with --workers 1 and 2, unpinned (both cores shared with wrk)", flush=True)
+        print(f"bench: the mock with --workers {', '.join(map(str, SCALE_WORKERS))}, as the machine's cores allow",
+              flush=True)
         workers = workers_comparison(args, token + 1000)
 
     header = machine_lines(args, bins, pin_note, load_before)

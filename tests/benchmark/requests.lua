@@ -3,7 +3,8 @@
 -- MODE: same   (GET PATH_PREFIX/SAME_ID with a bearer token, every time)
 --       new    (GET PATH_PREFIX/<fresh uuid-shaped id> with a bearer token, every request)
 --       noauth (GET PATH_PREFIX/SAME_ID without credentials)
--- TOKEN makes the fresh ids of one run differ from every other run's.
+-- TOKEN makes the fresh ids of one run differ from every other run's; the thread's index, from
+-- every other thread's.
 -- Every workload goes through request() and response(), so wrk does the same work for each.
 
 local mode, prefix, same_id, token
@@ -25,7 +26,7 @@ end
 function request()
   if mode == "new" then
     counter = counter + 1
-    local id = string.format("%08x-0000-4000-8000-%012x", token, counter)
+    local id = string.format("%08x-%04x-4000-8000-%012x", token, thread_index or 0, counter)
     return wrk.format("GET", prefix .. "/" .. id, auth)
   elseif mode == "noauth" then
     return wrk.format("GET", prefix .. "/" .. same_id, noauth)
@@ -39,7 +40,9 @@ end
 
 local threads = {}
 
+-- Each thread counts from 1: its index (0 for the first) keeps the ids of `wrk -tN` apart.
 function setup(thread)
+  thread:set("thread_index", #threads)
   table.insert(threads, thread)
 end
 

@@ -12,7 +12,9 @@ each on a free loopback port, pinned to core 0 when taskset is there:
   mock-warm   the same with the cache the first start left (every later start)
   prism       prism mock FILE -p P -h 127.0.0.1 -v silent   (Prism installed by `make bench`)
 
-Prints the median and the range (min-max) of each. Defaults: the Twilio document in
+Prints the median and the range (min-max) of each, in wall seconds and in CPU seconds (user +
+system of the server's processes at its first 200, from /proc): on a machine others share, the
+CPU figure is the one that holds still. Defaults: the Twilio document in
 tests/data/specs, GET FetchBalance, first request FetchCall, basic auth. `--base DIR` adds
 base-cold and base-warm, interleaved with the others: another checkout of the mock (a `git
 archive` of a commit) run with this venv as `python -m mockserver` from DIR.
@@ -35,7 +37,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench import REPO, BenchError, ensure_peers, free_port, kill_group  # noqa: E402
+from bench import REPO, BenchError, cpu_seconds, ensure_peers, free_port, group_pids, kill_group  # noqa: E402
 
 ACCOUNT = "AC" + "a" * 32
 SPEC = REPO / "tests/data/specs/twilio-api-v2010.json"
@@ -56,8 +58,10 @@ def status(port: int, path: str) -> int | None:
         return None
 
 
-def timed_start(cmd: list[str], port: int, env: dict, get: str, first: str, cwd: Path = REPO) -> tuple[float, float]:
-    """Seconds to the first 200 on `get`, and milliseconds of the first request to `first`."""
+def timed_start(cmd: list[str], port: int, env: dict, get: str, first: str, cwd: Path = REPO
+                ) -> tuple[float, float, float]:
+    """Seconds to the first 200 on `get`, milliseconds of the first request to `first`, and the CPU
+    seconds the server had spent by that first 200."""
     pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
     start = time.perf_counter()
     proc = subprocess.Popen(pin + cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -70,12 +74,13 @@ def timed_start(cmd: list[str], port: int, env: dict, get: str, first: str, cwd:
                 raise SystemExit(f"{cmd[0]} did not answer 200 in 120 s")
             time.sleep(0.01)
         up = time.perf_counter() - start
+        cpu = cpu_seconds(group_pids(proc.pid))
         before = time.perf_counter()
         code = status(port, first)
         first_ms = (time.perf_counter() - before) * 1000
         if code != 200:
             raise SystemExit(f"{first} answered {code}")
-        return up, first_ms
+        return up, first_ms, cpu
     finally:
         kill_group(proc)
 
@@ -99,7 +104,7 @@ def main() -> int:
     caches = {kind: Path(tempfile.mkdtemp(prefix=f"mockserver-startup-{kind}-")) for kind in ("mock", "base")}
     mock = [str(REPO / ".venv/bin/python"), "-m", "mockserver"]
     spec = args.spec.resolve()
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in servers}
+    times: dict[str, list[tuple[float, float, float]]] = {name: [] for name in servers}
     for _ in range(args.starts):
         for name in servers:
             port = free_port()
@@ -114,13 +119,15 @@ def main() -> int:
                     shutil.rmtree(cache, ignore_errors=True)
                 cmd = [*mock, "serve", "--spec", str(spec), "--port", str(port), "--quiet"]
             times[name].append(timed_start(cmd, port, env, args.get, args.first, root.resolve()))
-            print(f"{name:10} {times[name][-1][0]:.2f} s  first request {times[name][-1][1]:.1f} ms", flush=True)
+            up, first_ms, cpu = times[name][-1]
+            print(f"{name:10} {up:.2f} s ({cpu:.2f} s CPU)  first request {first_ms:.1f} ms", flush=True)
     for cache in caches.values():
         shutil.rmtree(cache, ignore_errors=True)
     print(f"\n{args.spec.name}, {args.starts} starts each (median, min-max):")
     for name, runs in times.items():
-        ups, firsts = [r[0] for r in runs], [r[1] for r in runs]
-        print(f"  {name:10} start-up {statistics.median(ups):.2f} s ({min(ups):.2f}-{max(ups):.2f}); "
+        ups, firsts, cpus = [r[0] for r in runs], [r[1] for r in runs], [r[2] for r in runs]
+        print(f"  {name:10} start-up {statistics.median(ups):.2f} s ({min(ups):.2f}-{max(ups):.2f}), "
+              f"CPU {statistics.median(cpus):.2f} s ({min(cpus):.2f}-{max(cpus):.2f}); "
               f"first request {statistics.median(firsts):.1f} ms ({min(firsts):.1f}-{max(firsts):.1f})")
     return 0
 

@@ -61,7 +61,9 @@ def test_routes(http: httpx.Client, control_server: RunningServer) -> None:
     assert (lago["api"], lago["method"], lago["path"]) == ("lago", "GET", "/api/v1/activity_logs/{activity_id}")
     assert lago["statuses"] == [200, 401, 404]
     assert lago["examples"]["404"] == ["example"]
-    assert lago["curl"] == f"curl -i -H 'Authorization: Bearer key' {control_server.url}/api/v1/activity_logs/activity_id"
+    # the landing page's curl (a seeded record's id), which runs as shown (test_printed_curls.py)
+    assert lago["curl"] == (f"curl -i -H 'Authorization: Bearer key' "
+                            f"{control_server.url}/api/v1/activity_logs/bdc0eda6-ea52-4f72-a46a-94f47a89b546")
     assert routes["getActivityLogsById"]["curl"].startswith("curl -i -u user:pass ")
 
 

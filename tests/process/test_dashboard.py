@@ -101,7 +101,7 @@ def test_the_page_under_a_session_prefix_works_on_that_session(launch, browser: 
     server = launch()
     browser.get(server.url + "/__session/ui-run/__mock/")
     wait_for(browser, lambda d: len(Select(d.find_element(By.ID, "sc-op")).options) > 1, "the operations to load")
-    assert "session ui-run" in browser.find_element(By.ID, "apis").text
+    assert browser.find_element(By.ID, "session-label").text == "session ui-run"
     Select(browser.find_element(By.ID, "sc-op")).select_by_value("findApiLog")
     Select(browser.find_element(By.ID, "sc-status")).select_by_value("404")
     browser.find_element(By.ID, "sc-add").click()

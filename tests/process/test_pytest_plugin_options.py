@@ -1,7 +1,8 @@
-"""The `mock_server` fixture's options as a user meets them (issue 24): the README's example with
-the Lago SDK, every scenario field, a control token, `mockserver_args` paths read from the ini
-file's folder, and one clear error for an unreachable MOCKSERVER_URL. Each runs a user's pytest
-in a subprocess, as tests/process/test_pytest_plugin.py does."""
+"""The `mock_server` fixture's options as a user meets them (issue 24): every scenario field, a
+control token, `mockserver_args` paths read from the ini file's folder, and one clear error for
+an unreachable MOCKSERVER_URL. Each runs a user's pytest in a subprocess, as
+tests/process/test_pytest_plugin.py does. The README's own pytest example (with the Lago SDK)
+is run from the README itself by tests/process/test_readme.py."""
 
 from __future__ import annotations
 
@@ -16,30 +17,6 @@ from tests.mockserver_process import REPO
 
 TOKEN = "a-control-token-of-32-characters"
 
-# The README's "pytest: the `mock_server` fixture" code block, as written there.
-README_EXAMPLE = '''
-# test_billing_page.py
-from lago_python_client.client import Client
-from lago_python_client.exceptions import LagoApiError
-import pytest
-
-
-def test_shows_not_found_then_recovers(mock_server):
-    mock_server.scenario("findActivityLog", status=404, times=1)
-    client = Client(api_key="key", api_url=mock_server.url)
-    with pytest.raises(LagoApiError) as raised:
-        client.activity_logs.find("abc")
-    assert raised.value.response["code"] == "activity_log_not_found"
-    assert client.activity_logs.find("abc").activity_id == "abc"
-    assert [r["status"] for r in mock_server.requests()] == [404, 200]
-
-
-def test_own_record(mock_server):
-    record = mock_server.get_record("findApiLog", "5e0b9d3a-6c21-4f8e-b7a4-3d9e1c2f0a58")
-    mock_server.put_record("findApiLog", "req-1", {**record, "request_id": "req-1", "http_status": 422})
-    mock_server.delete_record("findApiLog", "req-1")   # now a 404
-'''
-
 
 def _pytest(folder: Path, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in ("MOCKSERVER_URL", "MOCKSERVER_CONTROL_TOKEN")}
@@ -50,14 +27,6 @@ def _pytest(folder: Path, *args: str, env: dict[str, str] | None = None, cwd: Pa
 
 def _output(result: subprocess.CompletedProcess) -> str:
     return result.stdout[-4000:] + result.stderr[-2000:]
-
-
-def test_the_readme_example_runs_as_written_with_the_lago_sdk(tmp_path: Path) -> None:
-    """The SDK joins "api/v1/" onto api_url: the session survives only if the URL ends in /."""
-    (tmp_path / "test_billing_page.py").write_text(README_EXAMPLE)
-    result = _pytest(tmp_path)
-    assert result.returncode == 0, _output(result)
-    assert "2 passed" in result.stdout
 
 
 SESSION_URL = '''

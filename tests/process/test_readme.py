@@ -7,7 +7,8 @@ bin folder; a `mockserver serve ... &` line is started as a real server on a fre
 at it; a block that starts none runs against a shared default server, reset first. Every curl's
 status is recorded: none may be a 5xx, and one its comment names (`# the 404`) must be that one.
 `python` blocks run with this interpreter, a pytest example (`def test_...`, its file named on
-its first line) through pytest in a fresh folder. `text` blocks are not code. A block right after
+its first line) through pytest in a fresh folder; a block whose comment names a mock
+(`#   mockserver serve ARGS &`) runs from the repository root beside that server. `text` blocks are not code. A block right after
 `<!-- not run: runs the suite itself -->` (`make test` would run this test again) is skipped, and
 at most two may be.
 """
@@ -156,8 +157,16 @@ def run_python(block: Block, default_server: RunningServer, tmp_path: Path) -> N
         tests = len(re.findall(r"^def test_", block.code, re.M))
         assert done.returncode == 0 and f"{tests} passed" in done.stdout, done.stdout + done.stderr
         return
-    httpx.post(f"{default_server.url}/__mock/reset", timeout=10).raise_for_status()
-    done = run_group([sys.executable, "-c", pointed_at(block.code, default_server.url)], tmp_path)
+    # a comment line `#   mockserver serve ARGS &` names the mock the block runs beside
+    own = re.search(r"^#\s+mockserver serve (.+) &$", block.code, re.M)
+    server = start_server(*shlex.split(own.group(1))) if own else default_server
+    try:
+        if not own:
+            httpx.post(f"{server.url}/__mock/reset", timeout=10).raise_for_status()
+        done = run_group([sys.executable, "-c", pointed_at(block.code, server.url)], REPO if own else tmp_path)
+    finally:
+        if own:
+            server.stop()
     assert done.returncode == 0, f"README line {block.line}:\n{done.stdout}\n{done.stderr}"
 
 

@@ -25,8 +25,9 @@ def get(server: RunningServer, path: str, headers: dict | None = None) -> httpx.
 def test_banner_names_each_api_with_its_base_url_and_a_curl(server: RunningServer) -> None:
     assert f"lago: {server.url}/api/v1/" in server.banner
     assert f"sequence: {server.url}/" in server.banner
-    assert f"curl -i -H 'Authorization: Bearer key' {server.url}/api/v1/activity_logs/activity_id" in server.banner
-    assert f"curl -i -u user:pass {server.url}/activity-logs/id" in server.banner
+    assert (f"  try:  curl -i -H 'Authorization: Bearer key' "
+            f"{server.url}/api/v1/activity_logs/bdc0eda6-ea52-4f72-a46a-94f47a89b546\n") in server.banner
+    assert f"  try:  curl -i -u user:pass {server.url}/activity-logs/3f1c9a7e-0d2b-4c58-8e6f-a1b2c3d4e5f6\n" in server.banner
     assert server.url.startswith("http://127.0.0.1:")
 
 

@@ -22,7 +22,7 @@ class Clock:
     def __init__(self) -> None:
         self.now = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
-    def __call__(self) -> dt.datetime:
+    def __call__(self, session_clock: object = None) -> dt.datetime:
         return self.now
 
 

@@ -212,3 +212,13 @@ def test_a_form_body_and_a_nested_error_object(tmp_path: Path) -> None:
     error = response.json()["error"]
     assert error["type"] in ("invalid_request_error", "api_error")
     assert (error["message"], error["param"]) == ("'ten' is not of type 'integer'", "amount")
+
+
+def test_a_declared_error_field_the_generator_left_out_is_set_too() -> None:
+    """Optional `message` and `param` of a nested error object are filled even where the
+    generated value lacks them (Stripe's `error.param`): the body must say what is wrong."""
+    schema = {"type": "object", "properties": {"error": {"type": "object", "properties": {
+        "type": {"type": "string"}, "message": {"type": "string"}, "param": {"type": "string"}}}}}
+    generator = RecordGenerator({"openapi": "3.0.3", "paths": {}})
+    filled = fill_error_fields(generator, schema, {"error": {"type": "card_error"}}, [WRONG], key=("test",))
+    assert filled == {"error": {"type": "card_error", "message": "5 is not of type 'string'", "param": "author.email"}}

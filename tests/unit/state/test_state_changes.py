@@ -17,8 +17,9 @@ from typing import Any, Iterator, get_args
 import pytest
 
 from mockserver.state import changes
-from mockserver.state.changes import (GONE, UNWRITTEN, Barrier, Delete, Put, Reset, ScenarioAdded, ScenarioRemoved,
-                                ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale, Written)
+from mockserver.state.changes import (GONE, UNWRITTEN, Barrier, ClockSet, Delete, Put, Reset, ScenarioAdded,
+                                ScenarioRemoved, ScenarioTaken, SessionClosed, SessionOpened, SessionsUsed, Stale,
+                                Written, Subscribed, Unsubscribed, DeliveryRecorded)
 from mockserver.state.records import RecordStore
 from mockserver.shared.replica import Replica
 from mockserver.state.sessions import Sessions
@@ -41,6 +42,10 @@ EVERY_CHANGE = [
     SessionOpened("s1"),
     SessionClosed("s1"),
     SessionsUsed(("s1", "s2")),
+    ClockSet("s1", None, -3600.5, order=4, expect=UNWRITTEN),
+    Subscribed("~", {"id": "wh_1", "url": "http://127.0.0.1:9/h", "secret": "whsec_AAAA", "events": None}),
+    Unsubscribed("s1", "wh_1"),
+    DeliveryRecorded("~", {"delivery": "evt_1", "attempt": 1, "verdict": "delivered"}),
     Barrier(),
 ]
 
