@@ -37,7 +37,7 @@ def test_drift_exits_1_and_prints_each_drift_on_one_line(vendor, tmp_path: Path)
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert lines == [
-        'drift: GET /pet/{petId} (getPetById) 200 /category/id: type: expected integer, got string "use_61emljpa1t26" [2x]',
+        'drift: GET /pet/{petId} (getPetById) 200 /category/id: type: expected integer, got string "pet_61emljpa1t26" [2x]',
         "drift: GET /pet/{petId} (getPetById) 200 /photoUrls: required: expected present (required), got absent [2x]",
         lines[2],
         'drift: GET /pet/{petId} (getPetById) 200 /status: enum: expected one of "available", "pending", "sold", '
@@ -55,7 +55,7 @@ def test_no_drift_exits_0(vendor, tmp_path: Path) -> None:
     upstream, changed = vendor
     listed = tmp_path / "requests.json"
     listed.write_text(json.dumps(["GET /api/v3/pet/7", {"method": "get", "path": "/api/v3/pet/findByTags",
-                                                         "query": {"tags": "a"}}]))
+                                                         "query": {}}]))
     result = run_cli("drift", "--against", f"{upstream.url}/api/v3", "--spec", str(changed), "--requests",
                      str(listed), *AUTH)
     assert (result.returncode, result.stdout) == (0, ""), result.stderr
@@ -64,7 +64,7 @@ def test_no_drift_exits_0(vendor, tmp_path: Path) -> None:
 def test_a_journal_of_a_run_is_a_list_of_requests(vendor, tmp_path: Path) -> None:
     upstream, _ = vendor
     httpx.delete(f"{upstream.url}/__mock/requests", timeout=10)
-    httpx.get(f"{upstream.url}/api/v3/pet/findByTags?tags=a", headers={"authorization": "Bearer x"}, timeout=10)
+    httpx.get(f"{upstream.url}/api/v3/pet/findByTags", headers={"authorization": "Bearer x"}, timeout=10)
     journal = tmp_path / "journal.json"
     journal.write_bytes(httpx.get(f"{upstream.url}/__mock/requests", timeout=10).content)
     result = run_cli("drift", "--against", f"{upstream.url}/api/v3", "--spec", str(PETSTORE), "--requests",
