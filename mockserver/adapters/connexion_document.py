@@ -46,7 +46,7 @@ def for_connexion(document: dict[str, Any]) -> dict[str, Any]:
     components = document.get("components")
     if isinstance(components, dict):
         kept = {kind: entries for kind, entries in components.items() if kind not in _PRUNED}
-        reached = _local_refs({**lean, "components": kept})
+        reached = pointer.local_refs({**lean, "components": kept})
         seen: set[tuple[str, str]] = set()
         todo = list(reached)
         while todo:  # what those reach, through any number of `$ref`s
@@ -55,7 +55,7 @@ def for_connexion(document: dict[str, Any]) -> dict[str, Any]:
             if (kind, name) in seen or not isinstance(entries, dict) or name not in entries:
                 continue
             seen.add((kind, name))
-            todo.extend(_local_refs(entries[name]) - seen)
+            todo.extend(pointer.local_refs(entries[name]) - seen)
         for kind in _PRUNED:
             entries = components.get(kind)
             names = [name for name in entries if (kind, name) in seen] if isinstance(entries, dict) else []
@@ -82,21 +82,3 @@ def _without_ref_properties(node: Any) -> Any:
 
 def _no_extensions(node: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in node.items() if not key.startswith("x-")}
-
-
-def _local_refs(node: Any) -> set[tuple[str, str]]:
-    """Every (kind, name) of `#/components/KIND/NAME` a part of a document refers to."""
-    found: set[tuple[str, str]] = set()
-    stack = [node]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            ref = value.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/components/"):
-                parts = ref[len("#/components/"):].split("/")
-                if len(parts) >= 2:
-                    found.add((parts[0], pointer.unescape(parts[1])))
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-    return found

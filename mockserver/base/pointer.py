@@ -80,3 +80,22 @@ def schema_properties(document: Mapping[str, Any], schema: Any) -> dict[str, Any
         for name, sub in schema_properties(document, part).items():
             properties.setdefault(name, sub)
     return properties
+
+
+def local_refs(node: Any) -> set[tuple[str, str]]:
+    """Every (kind, name) of `#/components/KIND/NAME` a part of a document refers to, names
+    unescaped (the keys they name)."""
+    found: set[tuple[str, str]] = set()
+    stack = [node]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/"):
+                parts = ref[len("#/components/"):].split("/")
+                if len(parts) >= 2:
+                    found.add((parts[0], unescape(parts[1])))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found

@@ -27,6 +27,8 @@ from faker.providers.internet.en_US import Provider as _Internet
 from faker.providers.lorem.en_US import Provider as _Lorem
 from faker.providers.person.en_US import Provider as _Person
 
+from mockserver.base.pointer import local_refs
+
 FIRST_NAMES: tuple[str, ...] = tuple(_Person.first_names)
 FIRST_CUM: tuple[float, ...] = tuple(itertools.accumulate(_Person.first_names.values()))
 LAST_NAMES: tuple[str, ...] = tuple(_Person.last_names)
@@ -302,16 +304,7 @@ def _collections(document: dict[str, Any]) -> dict[str, str]:
 
 
 def _refs(node: Any, found: set[str]) -> None:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            ref = item.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-                found.add(ref.rsplit("/", 1)[-1])
-            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
-        elif isinstance(item, list):
-            stack.extend(v for v in item if isinstance(v, (dict, list)))
+    found.update(name for kind, name in local_refs(node) if kind == "schemas")
 
 
 def _answered_schemas(document: dict[str, Any]) -> frozenset[str]:
