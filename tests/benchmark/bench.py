@@ -1,6 +1,6 @@
 """`make bench`: the mock against Prism, WireMock, Mockoon, Specmatic and a bare-ASGI ceiling.
 
-What it does, in one session (`--parts`, default all three: load, startup, workers):
+What it does, in one session (`--parts`, default all four: load, startup, workers, parts):
 
 1. installs what is missing: the peers (npm, pinned in PEERS, into the ignored `.bench/`, one
    by one), wrk (Debian's package; needs root), py-spy (PyPI, into the venv; `--profile` only).
@@ -23,7 +23,9 @@ What it does, in one session (`--parts`, default all three: load, startup, worke
    workloads, when `mockserver serve --help` has the flag (otherwise a note). With at least
    2N cores, N workers get cores 0..N-1 and wrk the rest (one wrk thread per core, at most N);
    with fewer, as on 2 cores, the server and wrk share every core, unpinned (`scale_plan`);
-5. prints the report and overwrites `tests/benchmark/results.md` (`--results` elsewhere).
+5. parts: the JSON encoder and the validator behind a new-id reply, side by side in-process
+   (tests/benchmark/parts.py); the ASGI server is judged in the load, as `ceiling-granian`;
+6. prints the report and overwrites `tests/benchmark/results.md` (`--results` elsewhere).
 
 Workloads (Lago `findActivityLog`):
   same    GET <prefix>/<one id> with a bearer token, over and over
@@ -42,6 +44,8 @@ Servers (BENCH_SERVERS / --servers, any subset, in this order by default):
                 examples; --disable-log-to-file)
   specmatic     specmatic stub openapi/lago.yaml --noConsoleLog (schema-generated bodies)
   ceiling       tests/benchmark/ceiling_app.py: fixed bytes, uvicorn with the mock's settings
+  ceiling-granian  the same app under granian (a Rust HTTP server, one worker; pip-installed
+                into the venv at GRANIAN_VERSION when missing): the ASGI server judged as a part
 
 `--profile` instead records the mock with py-spy while wrk drives `same`, then `new`, and
 writes the top frames to `tests/benchmark/profile.md` (raw stacks stay in `.bench/`).
@@ -111,12 +115,13 @@ PEERS = {
     "specmatic": Peer("specmatic", "2.55.1", "specmatic", (18, 0), 17),
 }
 PY_SPY_VERSION = "0.4.3"
+GRANIAN_VERSION = "2.8.9"  # the ceiling under another ASGI server (`ceiling-granian`); not a dependency of the mock
 
 SERVER_CORE, LOAD_CORE = "0", "1"
 SAME_ID = "bdc0eda6-ea52-4f72-a46a-94f47a89b546"  # the document's example id: neither seeded nor an example record
 CANDIDATE_PREFIXES = ("/api/v1/activity_logs", "/activity_logs")  # Prism and Specmatic drop the servers' base path
 WORKLOADS = ("same", "new", "noauth")
-PARTS = ("load", "startup", "workers")
+PARTS = ("load", "startup", "workers", "parts")
 SCALE_WORKERS = (1, 2, 4, 8)  # the worker counts of the scale-out part, capped at the machine's cores
 SCALE_WORKLOADS = ("new", "same")
 WORKLOAD_TITLES = {
@@ -124,7 +129,7 @@ WORKLOAD_TITLES = {
     "new": "(b) new id per request, bearer",
     "noauth": "(c) no credentials",
 }
-ALL_SERVERS = ("mock", "prism", "prism-silent", "wiremock", "mockoon", "specmatic", "ceiling")
+ALL_SERVERS = ("mock", "prism", "prism-silent", "wiremock", "mockoon", "specmatic", "ceiling", "ceiling-granian")
 PEER_OF = {"prism": "prism", "prism-silent": "prism", "wiremock": "wiremock", "mockoon": "mockoon",
            "specmatic": "specmatic"}  # server -> the npm peer it runs
 BEARER = {"Authorization": "Bearer bench-key"}
@@ -318,6 +323,16 @@ def ensure_py_spy() -> Path:
     if result.returncode != 0 or not py_spy.exists():
         raise BenchError(f"pip install py-spy failed:\n{result.stderr.strip()[-2000:]}")
     return py_spy
+
+
+def ensure_granian() -> None:
+    """granian in the venv, for the `ceiling-granian` server (BenchError when it cannot be had)."""
+    if (Path(sys.executable).parent / "granian").exists():
+        return
+    print(f"bench: installing granian into the venv (pip install granian=={GRANIAN_VERSION}) ...", flush=True)
+    result = run_quiet([sys.executable, "-m", "pip", "install", "--quiet", f"granian=={GRANIAN_VERSION}"], timeout=600)
+    if result.returncode != 0 or not (Path(sys.executable).parent / "granian").exists():
+        raise BenchError(f"pip install granian=={GRANIAN_VERSION} failed: {result.stderr.strip()[-400:]}")
 
 
 def pinning() -> tuple[list[str], list[str], str]:
@@ -599,6 +614,8 @@ SHOWN = {
     "mockoon": "mockoon-cli start --data S --port P --hostname 127.0.0.1 --disable-log-to-file",
     "specmatic": "specmatic stub S --port P --host 127.0.0.1 --noConsoleLog",
     "ceiling": ".venv/bin/python tests/benchmark/ceiling_app.py --port P  (uvicorn, 1 process)",
+    "ceiling-granian": (".venv/bin/granian --interface asgi --http 1 --no-ws --workers 1 --port P "
+                        "ceiling_app:app  (in tests/benchmark/)"),
 }
 
 
@@ -621,6 +638,11 @@ def make_server(args: argparse.Namespace, name: str, bins: dict[str, Path], doc:
         return Server(label or name, [str(mockserver), "serve", *flags, "--port", "{port}", "--quiet"], root, env, shown)
     if name == "ceiling":
         return Server(name, [sys.executable, str(CEILING), "--port", "{port}"], REPO, env, shown)
+    if name == "ceiling-granian":
+        granian = Path(sys.executable).parent / "granian"
+        return Server(name, [str(granian), "--interface", "asgi", "--http", "1", "--no-ws", "--workers", "1",
+                             "--log-level", "warning", "--host", "127.0.0.1", "--port", "{port}", "ceiling_app:app"],
+                      HERE, env, shown)
     cmd = {
         "prism": ["mock", spec, "-p", "{port}", "-h", "127.0.0.1"],
         "prism-silent": ["mock", spec, "-p", "{port}", "-h", "127.0.0.1", "-v", "silent"],
@@ -845,7 +867,7 @@ def rss_cell(kib: int | None, nprocs: int = 1) -> str:
 
 
 def report(args, servers: list[Server], runs: list[Run], samples: dict, header: list[str], notes: list[str],
-           not_run: dict[str, str], startup: dict | None, workers: dict | None) -> str:
+           not_run: dict[str, str], startup: dict | None, workers: dict | None, parts: list[str] | None = None) -> str:
 
     out = ["# Benchmark: mock vs Prism, WireMock, Mockoon, Specmatic and a bare ASGI ceiling", "",
            "Written by `make bench` (tests/benchmark/bench.py); overwritten on every run.", ""]
@@ -857,6 +879,11 @@ def report(args, servers: list[Server], runs: list[Run], samples: dict, header: 
         out += startup_section(args, startup)
     if workers is not None:
         out += workers_section(args, workers)
+    if parts is not None:
+        out += ["## Parts: the JSON encoder and the validator, in-process", "",
+                "On 2,000 records the mock generates for new ids of Lago's activity log (tests/benchmark/parts.py), "
+                "process CPU time, best of 3. The ASGI server is judged in the load above: `ceiling` (uvicorn) "
+                "against `ceiling-granian`, the same app.", ""] + parts + [""]
 
     if notes:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
@@ -1350,6 +1377,11 @@ def benchmark(args: argparse.Namespace) -> int:
     ensure_wrk()
     bins, missing, installs = ensure_peers(sorted({PEER_OF[n] for n in args.servers if n in PEER_OF}))
     not_run = {n: missing[PEER_OF[n]] for n in args.servers if PEER_OF.get(n) in missing}
+    if "ceiling-granian" in args.servers and "load" in args.parts:
+        try:
+            ensure_granian()
+        except BenchError as exc:
+            not_run["ceiling-granian"] = str(exc)
     pin_server, pin_load, pin_note = pinning()
     LOGS.mkdir(parents=True, exist_ok=True)
     for old in LOGS.glob("*.log"):
@@ -1437,6 +1469,12 @@ def benchmark(args: argparse.Namespace) -> int:
               flush=True)
         workers = workers_comparison(args, token + 1000)
 
+    parts = None
+    if "parts" in args.parts:
+        print("bench: the parts (JSON encoder, validator), in-process", flush=True)
+        import parts as parts_module  # beside this file
+        parts = parts_module.table()
+
     header = machine_lines(args, bins, pin_note, load_before)
     if calm_waited > 1:
         notes.append(f"Waited {calm_waited:.0f} s in all (at most {CALM_BUDGET:.0f} s) for other processes to leave "
@@ -1445,7 +1483,7 @@ def benchmark(args: argparse.Namespace) -> int:
         notes.append(f"{retried} measurement(s) were run again because other processes took more than "
                      f"{args.max_other:g} of the server's core (see *Every run*).")
     notes = auto_notes(servers, samples, [r for r in runs if r.kept]) + notes
-    text = report(args, servers, runs, samples, header, notes, not_run, startup, workers)
+    text = report(args, servers, runs, samples, header, notes, not_run, startup, workers, parts)
     args.results.write_text(text + "\n")
     print()
     print(text)
