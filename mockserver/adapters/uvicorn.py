@@ -44,16 +44,20 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
     class BoundedHttpTools(HttpToolsProtocol):
         _in_head = False  # from a request's first byte (on_message_begin) to the end of its headers
         _head_bytes = 0  # bytes of that head received so far (chunks counted after parsing them)
+        _head_since = 0.0  # loop time of that head's first byte
         _completed = 0  # requests received whole: a chunk that ends one is not counted as a head
         _head_timer: Any = None
         _draining = False  # refused: what the client still sends is read and dropped until LINGER_S
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
-            self._arm()  # a connection that never sends a byte is closed too
+            self._head_since = self.loop.time()  # a connection that never sends a byte is closed too
+            self._head_timer = self.loop.call_later(head_timeout_s, self._head_timeout)
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
@@ -66,36 +70,34 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
                 if self._head_bytes > max_head_bytes:
                     self._refuse(too_large)
 
+        # One timer per connection, not one per request: it wakes every `head_timeout_s` at most
+        # and looks at the head under way, so a request's head costs no timer of its own.
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self._in_head = True
             self._head_bytes = 0
-            self._arm()
+            self._head_since = self.loop.time()
 
         def on_headers_complete(self) -> None:
             self._in_head = False
-            self._disarm()
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:
             super().on_message_complete()
             self._completed += 1
 
-        def _arm(self) -> None:
-            if self._head_timer is None:
-                self._head_timer = self.loop.call_later(head_timeout_s, self._head_timeout)
-
-        def _disarm(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
-
         def _head_timeout(self) -> None:
             self._head_timer = None
-            if self._in_head:
+            if self.transport.is_closing():
+                return
+            late = self.loop.time() - self._head_since
+            if self._in_head and late >= head_timeout_s:
                 self._refuse(timed_out)
-            elif self._completed == 0 and self.cycle is None:  # not a byte since the connection was made
+            elif self._completed == 0 and self.cycle is None and not self._in_head:  # not a byte since connected
                 self._refuse(b"")
+            else:  # a head under way, or a connection between requests (uvicorn's keep-alive timer's)
+                wait = head_timeout_s - late if self._in_head else head_timeout_s
+                self._head_timer = self.loop.call_later(max(wait, 0.001), self._head_timeout)
 
         def _refuse(self, reply: bytes) -> None:
             if self.transport.is_closing():

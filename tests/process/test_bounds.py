@@ -130,6 +130,14 @@ def test_a_connection_that_sends_half_a_head_is_answered_408_and_closed() -> Non
             assert _closed(sock)
         with _connect(server) as sock:  # a connection that sends nothing at all is closed too
             assert _closed(sock)
+        with _connect(server) as sock:  # the second head on a kept-alive connection is bounded as the first
+            sock.sendall(f"GET /api/v3/pet/7 HTTP/1.1\r\nHost: {_host(server)}\r\napi_key: k\r\n\r\n".encode())
+            assert _read_reply(sock)[0] == 200
+            time.sleep(0.6)  # the connection's head timer was armed when it connected
+            sock.sendall(f"GET /api/v3/pet/7 HTTP/1.1\r\nHost: {_host(server)}\r\nX-Slow: a".encode())
+            status, headers, _ = _read_reply(sock)
+            assert (status, headers["connection"]) == (408, "close")
+            assert _closed(sock)
     finally:
         server.stop()
 
