@@ -32,8 +32,11 @@ keywords, their checks and their messages are untouched.
 from __future__ import annotations
 
 import copy
+import math
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
+
+import jsonschema_rs
 
 import referencing
 import referencing.jsonschema
@@ -148,3 +151,139 @@ def _is_canonical_or_uuid(instance: object) -> bool:
 
 _FORMAT_CHECKER.checkers["uuid"] = (_is_canonical_or_uuid, _uuid_raises)
 lean_validators_factory = SchemaValidatorsFactory(LeanValidator, _FORMAT_CHECKER)
+
+
+# --- The compiled judge: a lean schema as plain JSON Schema draft 4, for jsonschema-rs ---------
+
+# Formats whose check passes every JSON value (`float`, `double`: every number is an int or a
+# float; `binary`, `password`: anything), and the integer ranges of `int32` and `int64` (checked
+# on ints alone; as `minimum`/`maximum` the judge also holds floats to them: stricter).
+NO_CHECK_ON_JSON = frozenset({"binary", "double", "float", "password"})
+INTEGER_RANGES = {"int32": (-(1 << 31), (1 << 31) - 1), "int64": (-(1 << 63), (1 << 63) - 1)}
+# The others check strings only (any other value conforms: jsonschema-rs calls a format on
+# strings alone); a format that turned out otherwise would not be judged.
+_NOT_STRINGS = (0, -1, 1 << 40, 1.5, True, False, [], {}, [1], {"a": 1})
+STRING_FORMATS = frozenset(
+    name for name in CHECKED_FORMATS - NO_CHECK_ON_JSON - INTEGER_RANGES.keys()
+    if all(_FORMAT_CHECKER.conforms(value, name) for value in _NOT_STRINGS))
+TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
+COUNTS = frozenset({"maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties"})
+_PATTERN = LeanValidator.VALIDATORS["pattern"]  # openapi-schema-validator's (ECMA regex with `regress`)
+_STRINGS = LeanValidator({})
+
+
+def judge(lean: dict[str, Any]) -> Callable[[Any], bool] | None:
+    """A compiled check of `lean` (jsonschema-rs): True only where the lean validator finds no
+    violation, for a value as `json.loads` reads it (no NaN nor Infinity: jsonschema-rs types
+    them as nothing, and skips its number checks); None where no plain schema is as strict.
+
+    The translation keeps each keyword openapi-schema-validator's OAS 3.0 read validator checks,
+    with its meaning: `nullable` becomes `null` in `type` (the only way a None passes a `type`),
+    formats and `pattern` become custom formats that call the very same checks, `int32`/`int64`
+    become bounds; keywords it does not check are left out. Anything whose meaning could differ
+    (a boolean subschema, `multipleOf` a float, `patternProperties` that `additionalProperties`
+    reads, an unknown format or type) gives None: the lean validator alone decides there."""
+    formats: dict[str, Callable[[str], bool]] = {}
+    try:
+        plain = _plain(lean, formats)
+        validator = jsonschema_rs.Draft4Validator(plain, formats=formats, validate_formats=True,
+                                                  ignore_unknown_formats=False)
+    except (_Unsafe, ValueError, jsonschema_rs.ValidationError):
+        return None
+    return validator.is_valid
+
+
+def _plain(node: Any, formats: dict[str, Callable[[str], bool]]) -> dict[str, Any]:
+    if not isinstance(node, dict):
+        raise _Unsafe()  # a boolean subschema: draft 4 has none
+    plain: dict[str, Any] = {}
+    more: list[dict[str, Any]] = []  # what one keyword becomes beside the others, in an allOf
+    for key, value in node.items():
+        if key == "type":
+            if value not in TYPES:
+                raise _Unsafe()
+            plain[key] = [value, "null"] if node.get("nullable") is True else value
+        elif key == "properties":
+            if not isinstance(value, dict) or "patternProperties" in node:
+                raise _Unsafe()
+            plain[key] = {name: _plain(sub, formats) for name, sub in value.items()}
+        elif key == "additionalProperties":
+            if "patternProperties" in node:
+                raise _Unsafe()
+            plain[key] = value if isinstance(value, bool) else _plain(value, formats)
+        elif key in ("items", "not"):
+            plain[key] = _plain(value, formats)
+        elif key in SCHEMA_LISTS:
+            if not isinstance(value, list) or not value:
+                raise _Unsafe()
+            plain[key] = [_plain(sub, formats) for sub in value]
+        elif key == "enum":
+            if not isinstance(value, list) or not value:
+                raise _Unsafe()
+            plain[key] = value
+        elif key == "required":
+            if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+                raise _Unsafe()
+            if value:  # draft 4 has no empty `required`; it requires nothing
+                plain[key] = list(dict.fromkeys(value))  # nor a repeated name
+        elif key in ("maximum", "minimum"):
+            if not _is_number(value):
+                raise _Unsafe()
+            plain[key] = value
+            exclusive = "exclusiveMaximum" if key == "maximum" else "exclusiveMinimum"
+            if exclusive in node:
+                if not isinstance(node[exclusive], bool):
+                    raise _Unsafe()
+                plain[exclusive] = node[exclusive]
+        elif key in COUNTS:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise _Unsafe()
+            plain[key] = value
+        elif key == "uniqueItems":
+            if not isinstance(value, bool):
+                raise _Unsafe()
+            plain[key] = value
+        elif key == "multipleOf":
+            # an int divisor: Python's `%` is exact on ints; a float (7.5, 1e300) goes to the lean validator
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise _Unsafe()
+            more.append({"anyOf": [{"not": {"type": "number"}}, {"type": "integer", "multipleOf": value}]})
+        elif key == "pattern":
+            if not isinstance(value, str):
+                raise _Unsafe()
+            name = f"mockserver-pattern-{len(formats)}"
+            formats[name] = _pattern_check(value)
+            more.append({"format": name})
+        elif key == "format":
+            if value in INTEGER_RANGES:
+                low, high = INTEGER_RANGES[value]
+                more.append({"minimum": low, "maximum": high})
+            elif value in STRING_FORMATS:
+                name = f"mockserver-format-{value}"
+                formats[name] = _format_check(value)
+                more.append({"format": name})
+            elif value not in NO_CHECK_ON_JSON:
+                raise _Unsafe()
+        elif key in LeanValidator.VALIDATORS and key not in ANNOTATIONS | {"xml", "externalDocs", "example", "deprecated"}:
+            raise _Unsafe()  # a keyword the validator checks that is not translated ($ref, discriminator, ...)
+        # anything else is checked by neither: `nullable` alone, `default`, `x-...`, exclusive* read above
+    if more:
+        plain["allOf"] = [*plain.get("allOf", ()), *more]
+    return plain
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _format_check(name: str) -> Callable[[str], bool]:
+    conforms = _FORMAT_CHECKER.conforms
+    return lambda instance: conforms(instance, name)
+
+
+def _pattern_check(pattern: str) -> Callable[[str], bool]:
+    def matches(instance: str) -> bool:
+        for _ in _PATTERN(_STRINGS, pattern, instance, {}):
+            return False
+        return True
+    return matches
