@@ -166,6 +166,18 @@ _NOT_STRINGS = (0, -1, 1 << 40, 1.5, True, False, [], {}, [1], {"a": 1})
 STRING_FORMATS = frozenset(
     name for name in CHECKED_FORMATS - NO_CHECK_ON_JSON - INTEGER_RANGES.keys()
     if all(_FORMAT_CHECKER.conforms(value, name) for value in _NOT_STRINGS))
+# For the formats most replies carry, a pattern jsonschema-rs matches itself, tried before the
+# Python check: every string it matches passes that check (days up to 28, years from 1000, the
+# canonical uuid, any `@` for an email); one it misses is still given to the check.
+_YEAR_MONTH_DAY = "[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+_HEX = "[0-9a-fA-F]"
+NATIVE_PATTERNS = {
+    "date": f"^{_YEAR_MONTH_DAY}$",
+    "date-time": f"^{_YEAR_MONTH_DAY}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?"
+                 "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+    "uuid": f"^{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}$",
+    "email": "@",
+}
 TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
 COUNTS = frozenset({"maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties"})
 _PATTERN = LeanValidator.VALIDATORS["pattern"]  # openapi-schema-validator's (ECMA regex with `regress`)
@@ -200,7 +212,7 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]]) -> dict[str, An
     more: list[dict[str, Any]] = []  # what one keyword becomes beside the others, in an allOf
     for key, value in node.items():
         if key == "type":
-            if value not in TYPES:
+            if not isinstance(value, str) or value not in TYPES:
                 raise _Unsafe()
             plain[key] = [value, "null"] if node.get("nullable") is True else value
         elif key == "properties":
@@ -261,7 +273,8 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]]) -> dict[str, An
             elif value in STRING_FORMATS:
                 name = f"mockserver-format-{value}"
                 formats[name] = _format_check(value)
-                more.append({"format": name})
+                native = NATIVE_PATTERNS.get(value)
+                more.append({"anyOf": [{"pattern": native}, {"format": name}]} if native else {"format": name})
             elif value not in NO_CHECK_ON_JSON:
                 raise _Unsafe()
         elif key in LeanValidator.VALIDATORS and key not in ANNOTATIONS | {"xml", "externalDocs", "example", "deprecated"}:
