@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema_path import SchemaPath
 
 from mockserver.app import build_engine
@@ -82,6 +84,22 @@ def test_the_judge_passes_nothing_the_validator_fails(schema: dict[str, Any]) ->
             assert errors(schema, value) == [], (schema, value)
             passed += 1
     assert passed  # it does judge
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+    | st.sampled_from(DATE_TIMES + UUIDS + ["a", "b", "a@b"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(["a", "b", "c"]), children, max_size=3),
+    max_leaves=12)
+CHECKS = [(schema, judge(schema)) for schema in TRAPS]
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON)
+def test_the_judge_passes_no_random_value_the_validator_fails(value: Any) -> None:
+    for schema, check in CHECKS:
+        if judged(check, value):
+            assert errors(schema, value) == [], (schema, value)
 
 
 @pytest.mark.parametrize("schema", [
@@ -190,3 +208,16 @@ def test_the_judge_agrees_with_openapi_core_on_every_response_schema(document: s
     print(f"{document}: {judged_schemas} of {schemas} response schemas judged")
     assert judged_schemas
     assert passed < compared
+
+
+@pytest.mark.parametrize("raw", [b'{"n": Infinity}', b'{"n": -Infinity, "s": "x"}', b'{"s": "\\ud800"}', b'{"n": 9}'])
+def test_a_body_the_judge_cannot_take_is_left_to_openapi_core(raw: bytes) -> None:
+    from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
+    from mockserver.contract.validation import BodyValidator
+
+    schema = {"properties": {"n": {"maximum": 5, "minimum": -5}, "s": {"maxLength": 0}}}
+    path = SchemaPath.from_dict(schema)
+    validator = BodyValidator(lean_validators_factory.create(path, path), judge(schema))
+    with pytest.raises(InvalidSchemaValue):
+        validator.validate_json(raw)
