@@ -27,6 +27,17 @@ was half the cost of validating a Lago activity log. A lean schema has no `$ref`
 validator for a subschema is the same every time; it is built once, as `descend` builds it,
 and kept beside the schema it is for; and the type checks are read from a plain dict. The
 keywords, their checks and their messages are untouched.
+
+Before that validator, a judge (`judge`): the lean schema translated to plain JSON Schema draft 4
+and compiled once by jsonschema-rs, asked only whether a body is valid. It must never pass
+what the lean validator fails, so each keyword keeps its OAS 3.0 meaning or the schema gets no
+judge: `nullable` is `null` in `type`; a format or `pattern` is a custom format calling the
+very check openapi-schema-validator uses (for date, date-time, uuid and email after a pattern
+jsonschema-rs matches itself, narrower than the check); `int32`/`int64` are bounds; an int
+`multipleOf` holds integers alone; keywords the validator does not check are left out, and
+anything else (a boolean subschema, a float `multipleOf`, `patternProperties`) means no judge.
+When the judge says invalid, or cannot take the value, the lean validator decides and words
+the violations, as before. tests/unit/contract/test_fast_validator.py compares the two.
 """
 
 from __future__ import annotations

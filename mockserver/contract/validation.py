@@ -6,7 +6,9 @@ openapi-core's `validate_response` finds the server, path and operation again on
 openapi-core's own schema validator once per (operation, status), on a lean copy of the
 schema with the same verdicts (leanschema.py), and checks status and content type itself
 (about 0.1-0.2 ms); responses that declare headers or a non-JSON body go through the full
-`validate_response`. The verdict for a byte-identical reply is cached
+`validate_response`. A JSON body is first put to a compiled judge of its lean schema
+(`BodyValidator`, leanschema.judge): openapi-core's validator runs only on the bodies it does
+not pass, so most replies cost a fraction of it and every violation is still worded by it. The verdict for a byte-identical reply is cached
 (bounded), since most mock traffic repeats itself; it is kept on the second time a reply is
 seen, as the replay layer keeps replies (replay.py): a new id per request would otherwise put
 every one-off body in the cache, for nothing, and push out the ones that come back.
