@@ -35,7 +35,8 @@ judge: `nullable` is `null` in `type`; a format or `pattern` is a custom format 
 very check openapi-schema-validator uses (for date, date-time, uuid and email after a pattern
 jsonschema-rs matches itself, narrower than the check); `int32`/`int64` are bounds; an int
 `multipleOf` holds integers alone; keywords the validator does not check are left out, and
-anything else (a boolean subschema, a float `multipleOf`, `patternProperties`) means no judge.
+anything else (a boolean subschema, a float `multipleOf`, `patternProperties`, `uniqueItems`,
+a bound beyond 64 bits) means no judge.
 When the judge says invalid, or cannot take the value, the lean validator decides and words
 the violations, as before. tests/unit/contract/test_fast_validator.py compares the two.
 """
@@ -205,7 +206,8 @@ def judge(lean: dict[str, Any]) -> Callable[[Any], bool] | None:
     formats and `pattern` become custom formats that call the very same checks, `int32`/`int64`
     become bounds; keywords it does not check are left out. Anything whose meaning could differ
     (a boolean subschema, `multipleOf` a float, `patternProperties` that `additionalProperties`
-    reads, an unknown format or type) gives None: the lean validator alone decides there."""
+    reads, `uniqueItems`, numbers a float cannot hold exactly, an unknown format or type) gives
+    None: the lean validator alone decides there."""
     formats: dict[str, Callable[[str], bool]] = {}
     try:
         plain = _plain(lean, formats)
@@ -241,7 +243,7 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]]) -> dict[str, An
                 raise _Unsafe()
             plain[key] = [_plain(sub, formats) for sub in value]
         elif key == "enum":
-            if not isinstance(value, list) or not value:
+            if not isinstance(value, list) or not value or not _exact(value):
                 raise _Unsafe()
             plain[key] = value
         elif key == "required":
@@ -263,12 +265,11 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]]) -> dict[str, An
                 raise _Unsafe()
             plain[key] = value
         elif key == "uniqueItems":
-            if not isinstance(value, bool):
+            if value is not False:  # jsonschema-rs tells 2**60 from 2.0**60 in an array; Python does not
                 raise _Unsafe()
-            plain[key] = value
         elif key == "multipleOf":
             # an int divisor: Python's `%` is exact on ints; a float (7.5, 1e300) goes to the lean validator
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            if not isinstance(value, int) or not _is_number(value) or value <= 0:
                 raise _Unsafe()
             more.append({"anyOf": [{"not": {"type": "number"}}, {"type": "integer", "multipleOf": value}]})
         elif key == "pattern":
@@ -297,7 +298,22 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]]) -> dict[str, An
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A bound jsonschema-rs compares exactly with any int or float (an int beyond 64 bits it
+    rounds to a float: that keeps its order against a bound of less than 2**63)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and -(1 << 63) <= value < (1 << 63))
+
+
+def _exact(value: Any) -> bool:
+    """No number in `value` that a float holds inexactly (jsonschema-rs compares enum members
+    with floats)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return math.isfinite(value) and abs(value) < (1 << 53)
+    if isinstance(value, list):
+        return all(_exact(item) for item in value)
+    if isinstance(value, dict):
+        return all(_exact(item) for item in value.values())
+    return True
 
 
 def _format_check(name: str) -> Callable[[str], bool]:
