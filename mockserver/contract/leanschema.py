@@ -33,11 +33,11 @@ and compiled once by jsonschema-rs, asked only whether a body is valid. It must 
 what the lean validator fails, so each keyword keeps its OAS 3.0 meaning or the schema gets no
 judge: `nullable` is `null` in `type`; a format or `pattern` is a custom format calling the
 very check openapi-schema-validator uses (for date, date-time, uuid and email after a pattern
-jsonschema-rs matches itself, narrower than the check); `int32`/`int64` are bounds; an int
-`multipleOf` holds integers alone; keywords the validator does not check are left out, and
-anything else (a boolean subschema, a float `multipleOf`, `patternProperties`, `uniqueItems`,
-a bound beyond 64 bits) means no judge.
-When the judge says invalid, or cannot take the value, the lean validator decides and words
+jsonschema-rs matches itself, narrower than the check); `int32`/`int64` are bounds on
+integers; an int `multipleOf` holds integers alone (stricter: so never under a `not` or a
+`oneOf`, where a stricter subschema passes more); keywords the validator does not check are
+left out, and anything else (a boolean subschema, a float `multipleOf`, `patternProperties`,
+`uniqueItems`, a bound beyond 64 bits) means no judge. When the judge says invalid, or cannot take the value, the lean validator decides and words
 the violations, as before. tests/unit/contract/test_fast_validator.py compares the two.
 """
 
@@ -168,8 +168,7 @@ lean_validators_factory = SchemaValidatorsFactory(LeanValidator, _FORMAT_CHECKER
 # --- The compiled judge: a lean schema as plain JSON Schema draft 4, for jsonschema-rs ---------
 
 # Formats whose check passes every JSON value (`float`, `double`: every number is an int or a
-# float; `binary`, `password`: anything), and the integer ranges of `int32` and `int64` (checked
-# on ints alone; as `minimum`/`maximum` the judge also holds floats to them: stricter).
+# float; `binary`, `password`: anything), and the integer ranges of `int32` and `int64`.
 NO_CHECK_ON_JSON = frozenset({"binary", "double", "float", "password"})
 INTEGER_RANGES = {"int32": (-(1 << 31), (1 << 31) - 1), "int64": (-(1 << 63), (1 << 63) - 1)}
 # The others check strings only (any other value conforms: jsonschema-rs calls a format on
@@ -218,7 +217,9 @@ def judge(lean: dict[str, Any]) -> Callable[[Any], bool] | None:
     return validator.is_valid
 
 
-def _plain(node: Any, formats: dict[str, Callable[[str], bool]]) -> dict[str, Any]:
+def _plain(node: Any, formats: dict[str, Callable[[str], bool]], exact: bool = False) -> dict[str, Any]:
+    """`node` as plain JSON Schema: as strict as the lean validator; as strict and no stricter
+    (`exact`) under a `not` or a `oneOf`, where a stricter subschema passes more."""
     if not isinstance(node, dict):
         raise _Unsafe()  # a boolean subschema: draft 4 has none
     plain: dict[str, Any] = {}
@@ -231,17 +232,17 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]]) -> dict[str, An
         elif key == "properties":
             if not isinstance(value, dict) or "patternProperties" in node:
                 raise _Unsafe()
-            plain[key] = {name: _plain(sub, formats) for name, sub in value.items()}
+            plain[key] = {name: _plain(sub, formats, exact) for name, sub in value.items()}
         elif key == "additionalProperties":
             if "patternProperties" in node:
                 raise _Unsafe()
-            plain[key] = value if isinstance(value, bool) else _plain(value, formats)
+            plain[key] = value if isinstance(value, bool) else _plain(value, formats, exact)
         elif key in ("items", "not"):
-            plain[key] = _plain(value, formats)
+            plain[key] = _plain(value, formats, exact or key == "not")
         elif key in SCHEMA_LISTS:
             if not isinstance(value, list) or not value:
                 raise _Unsafe()
-            plain[key] = [_plain(sub, formats) for sub in value]
+            plain[key] = [_plain(sub, formats, exact or key == "oneOf") for sub in value]
         elif key == "enum":
             if not isinstance(value, list) or not value or not _exact(value):
                 raise _Unsafe()
@@ -269,8 +270,8 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]]) -> dict[str, An
                 raise _Unsafe()
         elif key == "multipleOf":
             # an int divisor: Python's `%` is exact on ints; a float (7.5, 1e300) goes to the lean validator
-            if not isinstance(value, int) or not _is_number(value) or value <= 0:
-                raise _Unsafe()
+            if not isinstance(value, int) or not _is_number(value) or value <= 0 or exact:
+                raise _Unsafe()  # (it fails every float, where Python's `%` passes 4.0)
             more.append({"anyOf": [{"not": {"type": "number"}}, {"type": "integer", "multipleOf": value}]})
         elif key == "pattern":
             if not isinstance(value, str):
@@ -280,8 +281,8 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]]) -> dict[str, An
             more.append({"format": name})
         elif key == "format":
             if value in INTEGER_RANGES:
-                low, high = INTEGER_RANGES[value]
-                more.append({"minimum": low, "maximum": high})
+                low, high = INTEGER_RANGES[value]  # on ints alone: draft 4's integer is no float
+                more.append({"anyOf": [{"not": {"type": "integer"}}, {"minimum": low, "maximum": high}]})
             elif value in STRING_FORMATS:
                 name = f"mockserver-format-{value}"
                 formats[name] = _format_check(value)

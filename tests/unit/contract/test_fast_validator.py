@@ -79,6 +79,12 @@ TRAPS: list[dict[str, Any]] = [
     {"allOf": [{"type": "integer"}, {"minimum": 0}]}, {"anyOf": [{"type": "string"}, {"type": "integer"}]},
     {"oneOf": [{"type": "number"}, {"type": "integer"}]}, {"not": {"type": "string"}},
     {"type": "array", "items": {"type": "object", "properties": {"a": {"format": "uuid"}}, "required": ["a"]}},
+    # under `not` and `oneOf` a stricter subschema passes more: there the judge must be exact
+    {"not": {"format": "int32"}}, {"not": {"format": "int64"}}, {"not": {"format": "date-time"}},
+    {"not": {"format": "uuid"}}, {"not": {"pattern": "^[a-z]+$"}}, {"not": {"type": "integer", "nullable": True}},
+    {"not": {"enum": [1, "a", None]}}, {"not": {"maximum": 5}}, {"not": {"minLength": 2}},
+    {"oneOf": [{"format": "int32"}, {"type": "number"}]}, {"oneOf": [{"format": "uuid"}, {"type": "string"}]},
+    {"oneOf": [{"format": "date"}, {"pattern": "^2"}]},
 ]
 
 
@@ -121,6 +127,11 @@ def test_the_judge_passes_no_random_value_the_validator_fails(value: Any) -> Non
     {"maximum": 1 << 70},
     {"enum": [1 << 60]},
     {"multipleOf": 1 << 64},
+    {"not": {"multipleOf": 2}},  # a float, 4.0, fails the judge's multipleOf: stricter
+    {"oneOf": [{"multipleOf": 2}, {"type": "number"}]},
+    {"properties": {"a": {"not": {"items": {"multipleOf": 2}}}}},
+    {"anyOf": [{"not": {"multipleOf": 2}}, {"type": "string"}]},
+    {"not": {"not": {"multipleOf": 2}}},
     {"patternProperties": {"^a": {"type": "string"}}, "additionalProperties": False},
     {"type": "null"},
     {"type": ["string", "null"]},
