@@ -37,8 +37,9 @@ jsonschema-rs matches itself, narrower than the check); `int32`/`int64` are boun
 integers; an int `multipleOf` holds integers alone (stricter: so never under a `not` or a
 `oneOf`, where a stricter subschema passes more); keywords the validator does not check are
 left out, and anything else (a boolean subschema, a float `multipleOf`, `patternProperties`,
-`uniqueItems`, a bound beyond 64 bits) means no judge. When the judge says invalid, or cannot take the value, the lean validator decides and words
-the violations, as before. tests/unit/contract/test_fast_validator.py compares the two.
+`uniqueItems`, a bound beyond 64 bits) means no judge. When the judge says invalid, or cannot
+take the value, the lean validator decides and words the violations, as before.
+tests/unit/contract/test_fast_validator.py compares the two.
 """
 
 from __future__ import annotations
@@ -189,6 +190,7 @@ NATIVE_PATTERNS = {
     "uuid": f"^{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}$",
     "email": "@",
 }
+CHECK_NOTHING = ANNOTATIONS | {"xml", "externalDocs", "example", "deprecated"}  # registered, no check
 TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
 COUNTS = frozenset({"maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties"})
 _PATTERN = LeanValidator.VALIDATORS["pattern"]  # openapi-schema-validator's (ECMA regex with `regress`)
@@ -280,6 +282,8 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]], exact: bool = F
             formats[name] = _pattern_check(value)
             more.append({"format": name})
         elif key == "format":
+            if not isinstance(value, str):
+                raise _Unsafe()
             if value in INTEGER_RANGES:
                 low, high = INTEGER_RANGES[value]  # on ints alone: draft 4's integer is no float
                 more.append({"anyOf": [{"not": {"type": "integer"}}, {"minimum": low, "maximum": high}]})
@@ -290,7 +294,7 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]], exact: bool = F
                 more.append({"anyOf": [{"pattern": native}, {"format": name}]} if native else {"format": name})
             elif value not in NO_CHECK_ON_JSON:
                 raise _Unsafe()
-        elif key in LeanValidator.VALIDATORS and key not in ANNOTATIONS | {"xml", "externalDocs", "example", "deprecated"}:
+        elif key in LeanValidator.VALIDATORS and key not in CHECK_NOTHING:
             raise _Unsafe()  # a keyword the validator checks that is not translated ($ref, discriminator, ...)
         # anything else is checked by neither: `nullable` alone, `default`, `x-...`, exclusive* read above
     if more:

@@ -8,10 +8,11 @@ schema with the same verdicts (leanschema.py), and checks status and content typ
 (about 0.1-0.2 ms); responses that declare headers or a non-JSON body go through the full
 `validate_response`. A JSON body is first put to a compiled judge of its lean schema
 (`BodyValidator`, leanschema.judge): openapi-core's validator runs only on the bodies it does
-not pass, so most replies cost a fraction of it and every violation is still worded by it. The verdict for a byte-identical reply is cached
-(bounded), since most mock traffic repeats itself; it is kept on the second time a reply is
-seen, as the replay layer keeps replies (replay.py): a new id per request would otherwise put
-every one-off body in the cache, for nothing, and push out the ones that come back.
+not pass, so most replies cost a fraction of it and every violation is still worded by it.
+The verdict for a byte-identical reply is cached (bounded), since most mock traffic repeats
+itself; it is kept on the second time a reply is seen, as the replay layer keeps replies
+(replay.py): a new id per request would otherwise put every one-off body in the cache, for
+nothing, and push out the ones that come back.
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ class BodyValidator:
             try:
                 if self.judge(value):
                     return
-            except Exception:  # a value jsonschema-rs cannot take (a lone surrogate), a check that raised: not judged here
-                pass
+            except Exception:  # noqa: BLE001  not judged: a value jsonschema-rs cannot take
+                pass  # (a lone surrogate), or a check that raised: openapi-core's says the same
         self.schema_validator.validate(value)
 
 
