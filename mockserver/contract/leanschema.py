@@ -278,7 +278,7 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]], exact: bool = F
         elif key == "pattern":
             if not isinstance(value, str):
                 raise _Unsafe()
-            name = f"mockserver-pattern-{len(formats)}"
+            name = f"mockserver-pattern:{value}"  # one name for one pattern
             formats[name] = _pattern_check(value)
             more.append({"format": name})
         elif key == "format":

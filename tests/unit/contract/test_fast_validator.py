@@ -85,6 +85,8 @@ TRAPS: list[dict[str, Any]] = [
     {"not": {"enum": [1, "a", None]}}, {"not": {"maximum": 5}}, {"not": {"minLength": 2}},
     {"oneOf": [{"format": "int32"}, {"type": "number"}]}, {"oneOf": [{"format": "uuid"}, {"type": "string"}]},
     {"oneOf": [{"format": "date"}, {"pattern": "^2"}]},
+    {"properties": {"a": {"pattern": "^[0-9]+$", "format": "date"}, "b": {"pattern": "^[a-z]+$"}},
+     "additionalProperties": {"pattern": "@", "format": "date"}},
 ]
 
 
@@ -247,3 +249,11 @@ def test_a_body_the_judge_cannot_take_is_left_to_openapi_core(raw: bytes) -> Non
     validator = BodyValidator(lean_validators_factory.create(path, path), judge(schema))
     with pytest.raises(InvalidSchemaValue):
         validator.validate_json(raw)
+
+
+def test_each_pattern_of_a_schema_keeps_its_own_check() -> None:
+    schema = {"properties": {"a": {"pattern": "^a"}, "b": {"format": "date-time"}, "c": {"pattern": "^c"},
+                             "d": {"format": "date-time"}, "e": {"pattern": "^e"}}}
+    check = judge(schema)
+    assert check is not None and check({"a": "a", "c": "c", "e": "e"})
+    assert not any(check({key: "x"}) for key in "ace")
