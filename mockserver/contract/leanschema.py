@@ -27,13 +27,29 @@ was half the cost of validating a Lago activity log. A lean schema has no `$ref`
 validator for a subschema is the same every time; it is built once, as `descend` builds it,
 and kept beside the schema it is for; and the type checks are read from a plain dict. The
 keywords, their checks and their messages are untouched.
+
+Before that validator, a judge (`judge`): the lean schema translated to plain JSON Schema draft 4
+and compiled once by jsonschema-rs, asked only whether a body is valid. It must never pass
+what the lean validator fails, so each keyword keeps its OAS 3.0 meaning or the schema gets no
+judge: `nullable` is `null` in `type`; a format or `pattern` is a custom format calling the
+very check openapi-schema-validator uses (for date, date-time, uuid and email after a pattern
+jsonschema-rs matches itself, narrower than the check); `int32`/`int64` are bounds on
+integers; an int `multipleOf` holds integers alone (stricter: so never under a `not` or a
+`oneOf`, where a stricter subschema passes more); keywords the validator does not check are
+left out, and anything else (a boolean subschema, a float `multipleOf`, `patternProperties`,
+`uniqueItems`, a bound beyond 64 bits) means no judge. When the judge says invalid, or cannot
+take the value, the lean validator decides and words the violations, as before.
+tests/unit/contract/test_fast_validator.py compares the two.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
+
+import jsonschema_rs
 
 import referencing
 import referencing.jsonschema
@@ -148,3 +164,171 @@ def _is_canonical_or_uuid(instance: object) -> bool:
 
 _FORMAT_CHECKER.checkers["uuid"] = (_is_canonical_or_uuid, _uuid_raises)
 lean_validators_factory = SchemaValidatorsFactory(LeanValidator, _FORMAT_CHECKER)
+
+
+# --- The compiled judge: a lean schema as plain JSON Schema draft 4, for jsonschema-rs ---------
+
+# Formats whose check passes every JSON value (`float`, `double`: every number is an int or a
+# float; `binary`, `password`: anything), and the integer ranges of `int32` and `int64`.
+NO_CHECK_ON_JSON = frozenset({"binary", "double", "float", "password"})
+INTEGER_RANGES = {"int32": (-(1 << 31), (1 << 31) - 1), "int64": (-(1 << 63), (1 << 63) - 1)}
+# The others check strings only (any other value conforms: jsonschema-rs calls a format on
+# strings alone); a format that turned out otherwise would not be judged.
+_NOT_STRINGS = (0, -1, 1 << 40, 1.5, True, False, [], {}, [1], {"a": 1})
+STRING_FORMATS = frozenset(
+    name for name in CHECKED_FORMATS - NO_CHECK_ON_JSON - INTEGER_RANGES.keys()
+    if all(_FORMAT_CHECKER.conforms(value, name) for value in _NOT_STRINGS))
+# For the formats most replies carry, a pattern jsonschema-rs matches itself, tried before the
+# Python check: every string it matches passes that check (days up to 28, years from 1000, the
+# canonical uuid, any `@` for an email); one it misses is still given to the check.
+_YEAR_MONTH_DAY = "[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+_HEX = "[0-9a-fA-F]"
+NATIVE_PATTERNS = {
+    "date": f"^{_YEAR_MONTH_DAY}$",
+    "date-time": f"^{_YEAR_MONTH_DAY}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?"
+                 "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$",
+    "uuid": f"^{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}$",
+    "email": "@",
+}
+CHECK_NOTHING = ANNOTATIONS | {"xml", "externalDocs", "example", "deprecated"}  # registered, no check
+TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
+COUNTS = frozenset({"maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties"})
+_PATTERN = LeanValidator.VALIDATORS["pattern"]  # openapi-schema-validator's (ECMA regex with `regress`)
+_STRINGS = LeanValidator({})
+
+
+def judge(lean: dict[str, Any]) -> Callable[[Any], bool] | None:
+    """A compiled check of `lean` (jsonschema-rs): True only where the lean validator finds no
+    violation, for a value as `json.loads` reads it (no NaN nor Infinity: jsonschema-rs types
+    them as nothing, and skips its number checks); None where no plain schema is as strict.
+
+    The translation keeps each keyword openapi-schema-validator's OAS 3.0 read validator checks,
+    with its meaning: `nullable` becomes `null` in `type` (the only way a None passes a `type`),
+    formats and `pattern` become custom formats that call the very same checks, `int32`/`int64`
+    become bounds; keywords it does not check are left out. Anything whose meaning could differ
+    (a boolean subschema, `multipleOf` a float, `patternProperties` that `additionalProperties`
+    reads, `uniqueItems`, numbers a float cannot hold exactly, an unknown format or type) gives
+    None: the lean validator alone decides there."""
+    formats: dict[str, Callable[[str], bool]] = {}
+    try:
+        plain = _plain(lean, formats)
+        validator = jsonschema_rs.Draft4Validator(plain, formats=formats, validate_formats=True,
+                                                  ignore_unknown_formats=False)
+    except (_Unsafe, ValueError, jsonschema_rs.ValidationError):
+        return None
+    return validator.is_valid
+
+
+def _plain(node: Any, formats: dict[str, Callable[[str], bool]], exact: bool = False) -> dict[str, Any]:
+    """`node` as plain JSON Schema: as strict as the lean validator; as strict and no stricter
+    (`exact`) under a `not` or a `oneOf`, where a stricter subschema passes more."""
+    if not isinstance(node, dict):
+        raise _Unsafe()  # a boolean subschema: draft 4 has none
+    plain: dict[str, Any] = {}
+    more: list[dict[str, Any]] = []  # what one keyword becomes beside the others, in an allOf
+    for key, value in node.items():
+        if key == "type":
+            if not isinstance(value, str) or value not in TYPES:
+                raise _Unsafe()
+            plain[key] = [value, "null"] if node.get("nullable") is True else value
+        elif key == "properties":
+            if not isinstance(value, dict) or "patternProperties" in node:
+                raise _Unsafe()
+            plain[key] = {name: _plain(sub, formats, exact) for name, sub in value.items()}
+        elif key == "additionalProperties":
+            if "patternProperties" in node:
+                raise _Unsafe()
+            plain[key] = value if isinstance(value, bool) else _plain(value, formats, exact)
+        elif key in ("items", "not"):
+            plain[key] = _plain(value, formats, exact or key == "not")
+        elif key in SCHEMA_LISTS:
+            if not isinstance(value, list) or not value:
+                raise _Unsafe()
+            plain[key] = [_plain(sub, formats, exact or key == "oneOf") for sub in value]
+        elif key == "enum":
+            if not isinstance(value, list) or not value or not _exact(value):
+                raise _Unsafe()
+            plain[key] = value
+        elif key == "required":
+            if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+                raise _Unsafe()
+            if value:  # draft 4 has no empty `required`; it requires nothing
+                plain[key] = list(dict.fromkeys(value))  # nor a repeated name
+        elif key in ("maximum", "minimum"):
+            if not _is_number(value):
+                raise _Unsafe()
+            plain[key] = value
+            exclusive = "exclusiveMaximum" if key == "maximum" else "exclusiveMinimum"
+            if exclusive in node:
+                if not isinstance(node[exclusive], bool):
+                    raise _Unsafe()
+                plain[exclusive] = node[exclusive]
+        elif key in COUNTS:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise _Unsafe()
+            plain[key] = value
+        elif key == "uniqueItems":
+            if value is not False:  # jsonschema-rs tells 2**60 from 2.0**60 in an array; Python does not
+                raise _Unsafe()
+        elif key == "multipleOf":
+            # an int divisor: Python's `%` is exact on ints; a float (7.5, 1e300) goes to the lean validator
+            if not isinstance(value, int) or not _is_number(value) or value <= 0 or exact:
+                raise _Unsafe()  # (it fails every float, where Python's `%` passes 4.0)
+            more.append({"anyOf": [{"not": {"type": "number"}}, {"type": "integer", "multipleOf": value}]})
+        elif key == "pattern":
+            if not isinstance(value, str):
+                raise _Unsafe()
+            name = f"mockserver-pattern:{value}"  # one name for one pattern
+            formats[name] = _pattern_check(value)
+            more.append({"format": name})
+        elif key == "format":
+            if not isinstance(value, str):
+                raise _Unsafe()
+            if value in INTEGER_RANGES:
+                low, high = INTEGER_RANGES[value]  # on ints alone: draft 4's integer is no float
+                more.append({"anyOf": [{"not": {"type": "integer"}}, {"minimum": low, "maximum": high}]})
+            elif value in STRING_FORMATS:
+                name = f"mockserver-format-{value}"
+                formats[name] = _format_check(value)
+                native = NATIVE_PATTERNS.get(value)
+                more.append({"anyOf": [{"pattern": native}, {"format": name}]} if native else {"format": name})
+            elif value not in NO_CHECK_ON_JSON:
+                raise _Unsafe()
+        elif key in LeanValidator.VALIDATORS and key not in CHECK_NOTHING:
+            raise _Unsafe()  # a keyword the validator checks that is not translated ($ref, discriminator, ...)
+        # anything else is checked by neither: `nullable` alone, `default`, `x-...`, exclusive* read above
+    if more:
+        plain["allOf"] = [*plain.get("allOf", ()), *more]
+    return plain
+
+
+def _is_number(value: Any) -> bool:
+    """A bound jsonschema-rs compares exactly with any int or float (an int beyond 64 bits it
+    rounds to a float: that keeps its order against a bound of less than 2**63)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and -(1 << 63) <= value < (1 << 63))
+
+
+def _exact(value: Any) -> bool:
+    """No number in `value` that a float holds inexactly (jsonschema-rs compares enum members
+    with floats)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return math.isfinite(value) and abs(value) < (1 << 53)
+    if isinstance(value, list):
+        return all(_exact(item) for item in value)
+    if isinstance(value, dict):
+        return all(_exact(item) for item in value.values())
+    return True
+
+
+def _format_check(name: str) -> Callable[[str], bool]:
+    conforms = _FORMAT_CHECKER.conforms
+    return lambda instance: conforms(instance, name)
+
+
+def _pattern_check(pattern: str) -> Callable[[str], bool]:
+    def matches(instance: str) -> bool:
+        for _ in _PATTERN(_STRINGS, pattern, instance, {}):
+            return False
+        return True
+    return matches

@@ -6,10 +6,13 @@ openapi-core's `validate_response` finds the server, path and operation again on
 openapi-core's own schema validator once per (operation, status), on a lean copy of the
 schema with the same verdicts (leanschema.py), and checks status and content type itself
 (about 0.1-0.2 ms); responses that declare headers or a non-JSON body go through the full
-`validate_response`. The verdict for a byte-identical reply is cached
-(bounded), since most mock traffic repeats itself; it is kept on the second time a reply is
-seen, as the replay layer keeps replies (replay.py): a new id per request would otherwise put
-every one-off body in the cache, for nothing, and push out the ones that come back.
+`validate_response`. A JSON body is first put to a compiled judge of its lean schema
+(`BodyValidator`, leanschema.judge): openapi-core's validator runs only on the bodies it does
+not pass, so most replies cost a fraction of it and every violation is still worded by it.
+The verdict for a byte-identical reply is cached (bounded), since most mock traffic repeats
+itself; it is kept on the second time a reply is seen, as the replay layer keeps replies
+(replay.py): a new id per request would otherwise put every one-off body in the cache, for
+nothing, and push out the ones that come back.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from jsonschema_path import SchemaPath
@@ -38,7 +41,7 @@ from mockserver.base.pointer import resolve
 from mockserver.base.defaults import VALIDATION_CACHE_SIZE
 from mockserver.base.httpfacts import is_json
 from mockserver.http.media import FILES, essence, is_rendering, render
-from mockserver.contract.leanschema import lean_schema, lean_validators_factory
+from mockserver.contract.leanschema import judge, lean_schema, lean_validators_factory
 from mockserver.http.reply import Reply, encode_json
 
 log = logging.getLogger("mockserver")
@@ -74,6 +77,41 @@ def _readers(api: Api) -> dict[str, Any]:
                     for key in (variant.media_type, essence(variant.media_type)):
                         readers[str(key).lower()] = json_loads
     return readers
+
+
+class BodyValidator:
+    """openapi-core's schema validator for one body (`validate`, raising its InvalidSchemaValue),
+    with a compiled judge before it for bodies read from JSON (`validate_json`): most replies
+    are valid, and the judge (leanschema.judge, jsonschema-rs) says so in a fraction of the
+    time; openapi-core's validator runs only when the judge finds a fault or cannot judge (no
+    judge for the schema, a lone surrogate, NaN or Infinity in the bytes), so every violation
+    reported is still openapi-core's, in its words."""
+
+    __slots__ = ("schema_validator", "judge")
+
+    def __init__(self, schema_validator: Any, judge: Callable[[Any], bool] | None) -> None:
+        self.schema_validator = schema_validator
+        self.judge = judge
+
+    @property
+    def validator(self) -> Any:
+        """The jsonschema validator openapi-core's walks the schema with."""
+        return self.schema_validator.validator
+
+    def validate(self, value: Any) -> None:
+        """openapi-core's verdict on any Python value (a document's example, a string body)."""
+        self.schema_validator.validate(value)
+
+    def validate_json(self, raw: bytes) -> None:
+        """The verdict on the JSON `raw`, as sent: valid when the judge says so."""
+        value = json.loads(raw)
+        if self.judge is not None and b"NaN" not in raw and b"Infinity" not in raw:
+            try:
+                if self.judge(value):
+                    return
+            except Exception:  # noqa: BLE001  not judged: a value jsonschema-rs cannot take
+                pass  # (a lone surrogate), or a check that raised: openapi-core's says the same
+        self.schema_validator.validate(value)
 
 
 class ResponseValidator:
@@ -150,10 +188,10 @@ class ResponseValidator:
             lean = lean_schema(self._document, declared.schema)
             if lean is not None:  # same verdicts, less to walk (leanschema.py)
                 schema = SchemaPath.from_dict(lean)
-                validator = lean_validators_factory.create(schema, schema)
+                validator = BodyValidator(lean_validators_factory.create(schema, schema), judge(lean))
             else:
                 schema = spec / "paths" / op.path / op.method / "responses" / declared.doc_key / "content" / declared.media_type / "schema"
-                validator = oas30_read_schema_validators_factory.create(spec, schema)
+                validator = BodyValidator(oas30_read_schema_validators_factory.create(spec, schema), None)
             validators[(op.operation_id, declared.doc_key, declared.media_type)] = validator
         return validators
 
@@ -188,7 +226,7 @@ class ResponseValidator:
                 if text == "string":  # the text the generated string was written as
                     validator.validate(body.decode("utf-8"))
                 else:
-                    validator.validate(json.loads(body if value_json is None else value_json))
+                    validator.validate_json(body if value_json is None else value_json)
             except (ValueError, OpenAPIError) as exc:  # not JSON or not UTF-8; or openapi-core's InvalidSchemaValue
                 return _violations(exc)
             return []
