@@ -36,8 +36,11 @@ _ALNUM_SIZE = float(len(_ALNUM))
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+@functools.lru_cache(maxsize=8192)
 def words(name: str | None) -> tuple[str, ...]:
-    """'sequenceAccountId' / 'user_email' / 'billing_metric.created' -> lower-case word tuple."""
+    """'sequenceAccountId' / 'user_email' / 'billing_metric.created' -> lower-case word tuple.
+
+    Cached: value makers split the same vocabulary and property names on every record."""
     if not name:
         return ()
     return tuple(w.lower() for w in _WORD_SPLIT.split(name) if w)
@@ -136,6 +139,7 @@ def _fresh_company(rng: random.Random) -> str:
     return f"{a} {rng.choice(vocab.COMPANY_SUFFIXES)}"
 
 
+@functools.lru_cache(maxsize=4096)  # names and companies come from the vocabulary's word lists
 def _ascii(s: str) -> str:
     return "".join(c for c in s.lower() if "a" <= c <= "z") or "acme"
 
