@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import _random
 import random
 import threading
 from collections import OrderedDict
@@ -79,7 +80,7 @@ class RecordGenerator:
         pin = build_pins(pins)
         if pin is not None and pin.value is not UNSET:
             return pin.value
-        run = Run(random.Random(self._seed_for(key)), self._ctx)
+        run = Run(_seeded(self._seed_for(key)), self._ctx)
         return node.gen(run, pin)
 
     def _seed_for(self, key: tuple[Any, ...]) -> int:
@@ -101,6 +102,19 @@ class RecordGenerator:
             if len(self._plans) > GENERATOR_PLANS_KEPT:
                 self._plans.popitem(last=False)
             return node
+
+
+_new_random = random.Random.__new__
+_seed_c = _random.Random.seed
+
+
+def _seeded(seed: int) -> random.Random:
+    """random.Random(seed), the same state, without Random.__init__'s and Random.seed's Python
+    layers (they only dispatch on the seed's type: an int goes straight to the C seeding)."""
+    rng = _new_random(random.Random)
+    _seed_c(rng, seed)
+    rng.gauss_next = None
+    return rng
 
 
 def _sniff_conventions(document: dict[str, Any]) -> tuple[str, str]:

@@ -346,7 +346,10 @@ class Obj(Node):
         self.entity = entity
         self.props = tuple(props)
         self.order = tuple(sorted(range(len(props)), key=lambda i: props[i].node.prio))
-        self.steps = tuple((props[i].name, props[i].node, props[i].required) for i in self.order)
+        # (name, node, required, maker) in drawing order; `maker` is a plain string's value maker,
+        # called directly (Str.gen would only call it: the string has no length or pattern to fit)
+        self.steps = tuple((props[i].name, props[i].node, props[i].required, _direct(props[i].node))
+                           for i in self.order)
         self.names = tuple(p.name for p in props)
         self.reorder = self.order != tuple(range(len(props)))
         self.extra = extra  # additionalProperties schema node, if any
@@ -379,7 +382,7 @@ class Obj(Node):
         try:
             # (name, node, required) in drawing order, unpacked once per property rather than
             # read through `self.props[i]` and three attributes: this loop runs per field
-            for name, node, required in self.steps:
+            for name, node, required, maker in self.steps:
                 kp = kids.get(name) if kids else None
                 if not required:
                     present = random() < present_p and not deep
@@ -392,7 +395,12 @@ class Obj(Node):
                 elif deep and node.null_cut and kp is None:  # the recursion ends here
                     values[name] = None
                     continue
-                if kp is not None and kp.value is not UNSET:
+                if kp is None and maker is not None:
+                    value = maker(run)
+                    if distinct and isinstance(value, str):
+                        value = _unlike_siblings(value, node, run, kp, values)
+                    values[name] = value
+                elif kp is not None and kp.value is not UNSET:
                     node.gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
                     values[name] = kp.value
                 else:
@@ -407,9 +415,12 @@ class Obj(Node):
             run.depth -= 1
         if self.max_props is not None and len(values) > self.max_props:
             self._trim(values)
-        out = {n: values[n] for n in self.names if n in values} if self.reorder else values
-        if self.reorder:
-            out.update((k, v) for k, v in values.items() if k not in out)
+        if self.reorder:  # declared order; then any additional property, in drawing order
+            out = {n: values[n] for n in self.names if n in values}
+            if len(out) < len(values):
+                out.update((k, v) for k, v in values.items() if k not in out)
+        else:
+            out = values
         if kids:
             for k, kp in kids.items():
                 if k not in self.names:
@@ -453,6 +464,11 @@ class Obj(Node):
             if len(values) <= (self.max_props or 0):
                 break
             del values[k]
+
+
+def _direct(node: Node) -> Callable[[Run], Any] | None:
+    """A string node's maker where its value needs no fitting (what Str.gen returns as it is)."""
+    return node.fn if type(node) is Str and not node.checked else None
 
 
 def _unlike_siblings(value: str, node: Str, run: Run, pin: Pin | None, values: dict[str, Any]) -> str:
