@@ -362,23 +362,25 @@ class Obj(Node):
     def gen(self, run: Run, pin: Pin | None) -> Any:
         rng = run.rng
         kids = pin.kids if pin is not None else None
-        parent = run.frames[-1] if run.frames else None
-        theme = Theme(rng, run.ctx.vocab.resources) if run.elem else (parent.theme if parent is not None else run.root_theme)
-        if run.ctx.vocab.roles:  # a generic document's note is about notes: its URLs say /notes
-            own = run.ctx.vocab.by_entity.get(self.entity)
+        frames = run.frames
+        vocabulary = run.ctx.vocab
+        theme = Theme(rng, vocabulary.resources) if run.elem else (frames[-1].theme if frames else run.root_theme)
+        distinct = vocabulary.roles
+        if distinct:  # a generic document's note is about notes: its URLs say /notes
+            own = vocabulary.by_entity.get(self.entity)
             if own is not None and theme.res is not own:
                 theme = Theme(rng, (), own)
         run.elem = False
         frame = Frame(self.entity, theme)
         if self.created_names:
             frame.created = self._created(run, kids)
-        run.frames.append(frame)
+        frames.append(frame)
         run.depth += 1
-        deep = run.depth > MAX_DEPTH or run.recursion >= MAX_RECURSION
-        present_p = OPTIONAL_PRESENT * 0.5 ** run.recursion
+        recursion = run.recursion
+        deep = run.depth > MAX_DEPTH or recursion >= MAX_RECURSION
+        present_p = OPTIONAL_PRESENT * 0.5 ** recursion if recursion else OPTIONAL_PRESENT
         values = frame.values
         random = rng.random
-        distinct = run.ctx.vocab.roles
         try:
             # (name, node, required) in drawing order, unpacked once per property rather than
             # read through `self.props[i]` and three attributes: this loop runs per field
@@ -411,7 +413,7 @@ class Obj(Node):
             if self.extra is not None and not deep:
                 self._extras(run, values)
         finally:
-            run.frames.pop()
+            frames.pop()
             run.depth -= 1
         if self.max_props is not None and len(values) > self.max_props:
             self._trim(values)

@@ -164,7 +164,10 @@ def build_pins(pins: dict[tuple[Any, ...], object] | None) -> Pin | None:
     for path, value in pins.items():
         node = root
         for part in path:
-            node = node.kids.setdefault(part, Pin())
+            kid = node.kids.get(part)
+            if kid is None:  # (setdefault would build a Pin on every step, kept or not)
+                kid = node.kids[part] = Pin()
+            node = kid
         node.value = value
     return root
 
