@@ -55,14 +55,19 @@ class Const(Node):
 
 
 class Enum(Node):
-    __slots__ = ("choices",)
+    __slots__ = ("choices", "scalar")
 
     def __init__(self, choices: tuple[Any, ...]) -> None:
         super().__init__(PRIO_DRIVER)  # generated first: an HTTP method drives the status and path
         self.choices = choices
+        self.scalar = not any(isinstance(c, (dict, list)) for c in choices)  # nothing to copy
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
         return apply_pin(clone(run.rng.choice(self.choices)), pin)
+
+    def pick(self, run: Run) -> Any:
+        """gen without a pin, for scalar choices (clone and apply_pin return them as they are)."""
+        return run.rng.choice(self.choices)
 
 
 class Examples(Node):
@@ -154,6 +159,10 @@ class DateTime(Node):
         self.date_only = date_only
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
+        ts = run.timestamp(self.created)
+        return fmt_date(ts) if self.date_only else fmt_datetime(ts)
+
+    def make(self, run: Run) -> str:  # gen, as a maker (it takes no pin)
         ts = run.timestamp(self.created)
         return fmt_date(ts) if self.date_only else fmt_datetime(ts)
 
@@ -399,7 +408,7 @@ class Obj(Node):
                     continue
                 if kp is None and maker is not None:
                     value = maker(run)
-                    if distinct and isinstance(value, str):
+                    if distinct and isinstance(value, str) and isinstance(node, Str):
                         value = _unlike_siblings(value, node, run, kp, values)
                     values[name] = value
                 elif kp is not None and kp.value is not UNSET:
@@ -469,8 +478,18 @@ class Obj(Node):
 
 
 def _direct(node: Node) -> Callable[[Run], Any] | None:
-    """A string node's maker where its value needs no fitting (what Str.gen returns as it is)."""
-    return node.fn if type(node) is Str and not node.checked else None
+    """What `node.gen(run, None)` does, as one call, where that is only its maker: a string with
+    nothing to fit, a scalar enum, a timestamp, a free-form object (no pin to apply). None otherwise."""
+    kind = type(node)
+    if kind is Str:
+        return node.fn if not node.checked else None
+    if kind is Enum:
+        return node.pick if node.scalar else None
+    if kind is DateTime:
+        return node.make
+    if kind is FreeForm:
+        return node.fn
+    return None
 
 
 def _unlike_siblings(value: str, node: Str, run: Run, pin: Pin | None, values: dict[str, Any]) -> str:
