@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import _random
 import random
 import threading
 from collections import OrderedDict
@@ -79,11 +80,11 @@ class RecordGenerator:
         pin = build_pins(pins)
         if pin is not None and pin.value is not UNSET:
             return pin.value
-        run = Run(random.Random(self._seed_for(key)), self._ctx)
+        run = Run(_seeded(self._seed_for(key)), self._ctx)
         return node.gen(run, pin)
 
     def _seed_for(self, key: tuple[Any, ...]) -> int:
-        canonical = _canonical([list(key), self.seed])
+        canonical = _plain_key(key, self.seed) or _canonical([list(key), self.seed])
         return int.from_bytes(hashlib.sha256(canonical.encode("ascii")).digest(), "big")
 
     def _plan(self, schema: dict[str, Any]) -> Node:
@@ -101,6 +102,31 @@ class RecordGenerator:
             if len(self._plans) > GENERATOR_PLANS_KEPT:
                 self._plans.popitem(last=False)
             return node
+
+
+def _plain_key(key: tuple[Any, ...], seed: int) -> str | None:
+    """The canonical encoding of a key of plain strings, written directly: printable ASCII
+    without a quote or backslash is the same text in JSON (every key a reply builds, but a
+    record id may hold anything, so any other key goes through the encoder). None otherwise."""
+    for part in key:
+        if type(part) is not str or not (part.isascii() and part.isprintable()) or '"' in part or "\\" in part:
+            return None
+    if type(seed) is not int:
+        return None
+    return '[["' + '","'.join(key) + '"],' + str(seed) + "]" if key else "[[]," + str(seed) + "]"
+
+
+_new_random = random.Random.__new__
+_seed_c = _random.Random.seed
+
+
+def _seeded(seed: int) -> random.Random:
+    """random.Random(seed), the same state, without Random.__init__'s and Random.seed's Python
+    layers (they only dispatch on the seed's type: an int goes straight to the C seeding)."""
+    rng = _new_random(random.Random)
+    _seed_c(rng, seed)
+    rng.gauss_next = None
+    return rng
 
 
 def _sniff_conventions(document: dict[str, Any]) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -299,8 +300,14 @@ def _type_hint(ws: tuple[str, ...], parent: tuple[str, ...], ex_s: str | None, c
         return _pick_styled(ctx.vocab.target_types, ex_s, keep=0.4, style=style)
     if qualifiers & {"resource", "entity", "object", "item", "subject", "model"} or (
             not qualifiers and parent and not ctx.vocab.roles):  # a generic record's `type` is no schema's name
-        return lambda run: styled(words(run.theme().res.snake), style)
+        return lambda run: _styled_name(run.theme().res.snake, style)
     return _pick_styled(ctx.vocab.category_types, ex_s, keep=0.6, style=style)
+
+
+@functools.lru_cache(maxsize=4096)
+def _styled_name(snake: str, style: str) -> str:
+    """A vocabulary resource's name in a casing style, rendered once per (name, style)."""
+    return styled(words(snake), style)
 
 
 def _pick_styled(choices: tuple[str, ...], ex_s: str | None, keep: float, style: str | None = None) -> Fn:

@@ -55,14 +55,19 @@ class Const(Node):
 
 
 class Enum(Node):
-    __slots__ = ("choices",)
+    __slots__ = ("choices", "scalar")
 
     def __init__(self, choices: tuple[Any, ...]) -> None:
         super().__init__(PRIO_DRIVER)  # generated first: an HTTP method drives the status and path
         self.choices = choices
+        self.scalar = not any(isinstance(c, (dict, list)) for c in choices)  # nothing to copy
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
         return apply_pin(clone(run.rng.choice(self.choices)), pin)
+
+    def pick(self, run: Run) -> Any:
+        """gen without a pin, for scalar choices (clone and apply_pin return them as they are)."""
+        return run.rng.choice(self.choices)
 
 
 class Examples(Node):
@@ -154,6 +159,10 @@ class DateTime(Node):
         self.date_only = date_only
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
+        ts = run.timestamp(self.created)
+        return fmt_date(ts) if self.date_only else fmt_datetime(ts)
+
+    def make(self, run: Run) -> str:  # gen, as a maker (it takes no pin)
         ts = run.timestamp(self.created)
         return fmt_date(ts) if self.date_only else fmt_datetime(ts)
 
@@ -346,7 +355,10 @@ class Obj(Node):
         self.entity = entity
         self.props = tuple(props)
         self.order = tuple(sorted(range(len(props)), key=lambda i: props[i].node.prio))
-        self.steps = tuple((props[i].name, props[i].node, props[i].required) for i in self.order)
+        # (name, node, required, maker) in drawing order; `maker` is a plain string's value maker,
+        # called directly (Str.gen would only call it: the string has no length or pattern to fit)
+        self.steps = tuple((props[i].name, props[i].node, props[i].required, _direct(props[i].node))
+                           for i in self.order)
         self.names = tuple(p.name for p in props)
         self.reorder = self.order != tuple(range(len(props)))
         self.extra = extra  # additionalProperties schema node, if any
@@ -359,27 +371,29 @@ class Obj(Node):
     def gen(self, run: Run, pin: Pin | None) -> Any:
         rng = run.rng
         kids = pin.kids if pin is not None else None
-        parent = run.frames[-1] if run.frames else None
-        theme = Theme(rng, run.ctx.vocab.resources) if run.elem else (parent.theme if parent is not None else run.root_theme)
-        if run.ctx.vocab.roles:  # a generic document's note is about notes: its URLs say /notes
-            own = run.ctx.vocab.by_entity.get(self.entity)
+        frames = run.frames
+        vocabulary = run.ctx.vocab
+        theme = Theme(rng, vocabulary.resources) if run.elem else (frames[-1].theme if frames else run.root_theme)
+        distinct = vocabulary.roles
+        if distinct:  # a generic document's note is about notes: its URLs say /notes
+            own = vocabulary.by_entity.get(self.entity)
             if own is not None and theme.res is not own:
                 theme = Theme(rng, (), own)
         run.elem = False
         frame = Frame(self.entity, theme)
         if self.created_names:
             frame.created = self._created(run, kids)
-        run.frames.append(frame)
+        frames.append(frame)
         run.depth += 1
-        deep = run.depth > MAX_DEPTH or run.recursion >= MAX_RECURSION
-        present_p = OPTIONAL_PRESENT * 0.5 ** run.recursion
+        recursion = run.recursion
+        deep = run.depth > MAX_DEPTH or recursion >= MAX_RECURSION
+        present_p = OPTIONAL_PRESENT * 0.5 ** recursion if recursion else OPTIONAL_PRESENT
         values = frame.values
         random = rng.random
-        distinct = run.ctx.vocab.roles
         try:
             # (name, node, required) in drawing order, unpacked once per property rather than
             # read through `self.props[i]` and three attributes: this loop runs per field
-            for name, node, required in self.steps:
+            for name, node, required, maker in self.steps:
                 kp = kids.get(name) if kids else None
                 if not required:
                     present = random() < present_p and not deep
@@ -392,7 +406,12 @@ class Obj(Node):
                 elif deep and node.null_cut and kp is None:  # the recursion ends here
                     values[name] = None
                     continue
-                if kp is not None and kp.value is not UNSET:
+                if kp is None and maker is not None:
+                    value = maker(run)
+                    if distinct and isinstance(value, str) and isinstance(node, Str):
+                        value = _unlike_siblings(value, node, run, kp, values)
+                    values[name] = value
+                elif kp is not None and kp.value is not UNSET:
                     node.gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
                     values[name] = kp.value
                 else:
@@ -403,13 +422,16 @@ class Obj(Node):
             if self.extra is not None and not deep:
                 self._extras(run, values)
         finally:
-            run.frames.pop()
+            frames.pop()
             run.depth -= 1
         if self.max_props is not None and len(values) > self.max_props:
             self._trim(values)
-        out = {n: values[n] for n in self.names if n in values} if self.reorder else values
-        if self.reorder:
-            out.update((k, v) for k, v in values.items() if k not in out)
+        if self.reorder:  # declared order; then any additional property, in drawing order
+            out = {n: values[n] for n in self.names if n in values}
+            if len(out) < len(values):
+                out.update((k, v) for k, v in values.items() if k not in out)
+        else:
+            out = values
         if kids:
             for k, kp in kids.items():
                 if k not in self.names:
@@ -453,6 +475,21 @@ class Obj(Node):
             if len(values) <= (self.max_props or 0):
                 break
             del values[k]
+
+
+def _direct(node: Node) -> Callable[[Run], Any] | None:
+    """What `node.gen(run, None)` does, as one call, where that is only its maker: a string with
+    nothing to fit, a scalar enum, a timestamp, a free-form object (no pin to apply). None otherwise."""
+    kind = type(node)
+    if kind is Str:
+        return node.fn if not node.checked else None
+    if kind is Enum:
+        return node.pick if node.scalar else None
+    if kind is DateTime:
+        return node.make
+    if kind is FreeForm:
+        return node.fn
+    return None
 
 
 def _unlike_siblings(value: str, node: Str, run: Run, pin: Pin | None, values: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ locks; the only shared data (``Ctx``) is built once and never mutated.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -20,6 +21,9 @@ from . import vocab
 
 WINDOW_SECONDS = 90 * 24 * 3600  # generated timestamps land within this span before the anchor
 UNSET: Any = object()
+# uuid4: the version nibble (4) and the RFC 4122 variant bits (10) set over 128 random bits
+_UUID4_KEEP = ~(0xC000 << 48) & ~(0xF000 << 64)
+_UUID4_SET = 0x8000 << 48 | 4 << 76
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -32,8 +36,11 @@ _ALNUM_SIZE = float(len(_ALNUM))
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+@functools.lru_cache(maxsize=8192)
 def words(name: str | None) -> tuple[str, ...]:
-    """'sequenceAccountId' / 'user_email' / 'billing_metric.created' -> lower-case word tuple."""
+    """'sequenceAccountId' / 'user_email' / 'billing_metric.created' -> lower-case word tuple.
+
+    Cached: value makers split the same vocabulary and property names on every record."""
     if not name:
         return ()
     return tuple(w.lower() for w in _WORD_SPLIT.split(name) if w)
@@ -132,6 +139,7 @@ def _fresh_company(rng: random.Random) -> str:
     return f"{a} {rng.choice(vocab.COMPANY_SUFFIXES)}"
 
 
+@functools.lru_cache(maxsize=4096)  # names and companies come from the vocabulary's word lists
 def _ascii(s: str) -> str:
     return "".join(c for c in s.lower() if "a" <= c <= "z") or "acme"
 
@@ -156,7 +164,10 @@ def build_pins(pins: dict[tuple[Any, ...], object] | None) -> Pin | None:
     for path, value in pins.items():
         node = root
         for part in path:
-            node = node.kids.setdefault(part, Pin())
+            kid = node.kids.get(part)
+            if kid is None:  # (setdefault would build a Pin on every step, kept or not)
+                kid = node.kids[part] = Pin()
+            node = kid
         node.value = value
     return root
 
@@ -275,9 +286,7 @@ class Run:
     # value makers
     def uuid(self) -> str:
         """str(uuid.UUID(int=bits, version=4)), without building the object (it runs per id field)."""
-        bits = self.rng.getrandbits(128)
-        bits = (bits & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 4 << 76  # RFC 4122 variant, version 4
-        h = f"{bits:032x}"
+        h = (self.rng.getrandbits(128) & _UUID4_KEEP | _UUID4_SET).to_bytes(16, "big").hex()
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def hex(self, n: int) -> str:
@@ -378,12 +387,27 @@ class Run:
         return anchor - self.rng.randrange(60, WINDOW_SECONDS)
 
 
+@functools.lru_cache(maxsize=4096)
+def _day(days: int) -> str:
+    """'YYYY-MM-DD' of a day since the epoch: generated timestamps fall on a few dozen days, so
+    strftime runs once per day rather than per value."""
+    return time.strftime("%Y-%m-%d", time.gmtime(days * 86400))
+
+
+_MINUTES = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SECONDS = tuple(f"{s:02d}Z" for s in range(60))
+
+
 def fmt_datetime(ts: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    """time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)), the same text, from a day's cached
+    date and tables of minutes and seconds (UTC has no leap seconds in gmtime)."""
+    days, second = divmod(ts, 86400)
+    minute, second = divmod(second, 60)
+    return f"{_day(days)}T{_MINUTES[minute]}{_SECONDS[second]}"
 
 
 def fmt_date(ts: int) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(ts))
+    return _day(ts // 86400)
 
 
 def clone(value: Any) -> Any:
