@@ -75,13 +75,25 @@ class ReplayMiddleware:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def _key(self, scope: Scope, session: str | None, state: State) -> tuple:
-        relevant = self.relevant
-        headers = tuple([item for item in scope["headers"] if item[0].lower() in relevant])
+    def key(self, scope: Scope, session: str | None, state: State,
+             headers: tuple[tuple[bytes, bytes], ...] | None = None) -> tuple:
+        """The replay key; `headers`, the relevant ones, when the caller has already picked them."""
+        if headers is None:
+            relevant = self.relevant
+            headers = tuple([item for item in scope["headers"] if item[0].lower() in relevant])
         path = scope["path"]
         raw = scope.get("raw_path")
         refused = path_problem(raw) if raw is not None else None
         return (state.version.value, session, path, refused, scope["query_string"], headers)
+
+    def take(self, key: tuple) -> tuple[int, tuple, bytes, str] | None:
+        """The kept reply for `key`, counted as a hit, else None, counted nowhere: the caller
+        (fast_lane.py) passes a miss on to this layer, which counts it."""
+        hit = self._entries.get(key)
+        if hit is not None:
+            self.stats.hits += 1
+            self._entries.move_to_end(key)
+        return hit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(CONTROL_PREFIX):
@@ -92,7 +104,7 @@ class ReplayMiddleware:
         if state is None or state.scenarios.active() or self.counts_requests:
             await self.app(scope, receive, send)
             return
-        key = self._key(scope, session, state)
+        key = self.key(scope, session, state)
         hit = self._entries.get(key)
         if hit is None:
             self.stats.misses += 1

@@ -75,6 +75,23 @@ def over_bounds(scope: Scope, max_header_bytes: int, max_body_bytes: int) -> Rep
     return None
 
 
+def log_request(scope: Scope, operation_id: str | None, status: int, millis: float, fault: str | None) -> None:
+    """The access log's line for one request (not a header value in it)."""
+    access_log.info("%s %s %s %d %.1fms%s", scope["method"], printable(scope["path"]),
+                    operation_id or "-", status, millis, f" fault={fault}" if fault else "")
+
+
+def journal_entry(scope: Scope, operation_id: str | None, status: int, millis: float, request_body: bytes,
+                  response_headers: list[tuple[bytes, bytes]], response_body: bytes, fault: str | None) -> JournalEntry:
+    """The journal's entry for one request; what a request brings is kept bounded (session_state.py)."""
+    query_string = scope.get("query_string", b"")[:JOURNAL_TARGET_LIMIT]
+    return JournalEntry(
+        time.time(), scope["method"], cut(scope["path"]), first_values(query_string) if query_string else {},
+        operation_id, status, millis, bounded_headers(scope.get("headers", [])),
+        request_body, response_headers, response_body, fault,
+    )
+
+
 class TrafficMiddleware:
     def __init__(self, app: ASGIApp, *, sessions: Sessions, quiet: bool = False,
                  max_header_bytes: int = MAX_HEADER_BYTES, max_body_bytes: int = MAX_REQUEST_BODY) -> None:
@@ -113,21 +130,15 @@ class TrafficMiddleware:
             millis = (time.perf_counter() - started) * 1000
             fault = extensions.get(FAULT)  # noted by pipeline.deliver
             if not self.quiet:
-                access_log.info("%s %s %s %d %.1fms%s", scope["method"], printable(scope["path"]),
-                                operation_id or "-", status, millis, f" fault={fault}" if fault else "")
+                log_request(scope, operation_id, status, millis, fault)
                 if status == 400 and scope["method"] == "OPTIONS" and _is_preflight(scope):
                     # starlette's CORS layer refuses a preflight with a bare 400; say why
                     access_log.warning("CORS preflight refused: %s", printable(b"".join(response_body).decode("utf-8", "replace")))
             path = scope["path"]
             state = None if is_control_path(path) else self.sessions.existing(session_name(scope))
             if state is not None:  # a session the request did not create (refused: a 401, a 404) has no journal
-                # what a request brings is kept bounded (session_state.py)
-                query_string = scope.get("query_string", b"")[:JOURNAL_TARGET_LIMIT]
-                path = cut(path)
-                state.journal.add(JournalEntry(
-                    time.time(), scope["method"], path, first_values(query_string) if query_string else {},
-                    operation_id, status, millis, bounded_headers(scope.get("headers", [])),
-                    bytes(request_body), response_headers,
+                state.journal.add(journal_entry(
+                    scope, operation_id, status, millis, bytes(request_body), response_headers,
                     response_body[0][:JOURNAL_BODY_LIMIT] if len(response_body) == 1 else b"".join(response_body)[:JOURNAL_BODY_LIMIT],
                     fault,
                 ))
