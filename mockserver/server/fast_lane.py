@@ -16,16 +16,21 @@ a rate limit to count, an active scenario, and every miss (counted by the replay
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Sequence
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.base.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT
+from mockserver.base.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT, REPLAY_CACHE_SIZE
 from mockserver.server.cors import vary_origin
 from mockserver.server.replay_cache import ReplayMiddleware
 from mockserver.server.traffic import journal_entry, log_request
 from mockserver.state.sessions import PATH_PREFIX, SESSION_HEADER, Sessions
+
+# what both the control API's paths and a session's path prefix begin with: one test for both
+VARIED_KEPT = REPLAY_CACHE_SIZE  # as many as the replay layer keeps entries
+ELSEWHERE_PATHS = os.path.commonprefix([CONTROL_PREFIX, PATH_PREFIX])
 
 
 class FastLane:
@@ -40,18 +45,20 @@ class FastLane:
         self.cors = cors
         self.quiet = quiet
         self.max_header_bytes = max_header_bytes
+        self.replay: ReplayMiddleware | None = None  # _resolve()
+        self._varied: dict[int, tuple[tuple, tuple]] = {}  # id(kept headers) -> (them, with Vary)
         # a request with any of these takes the full path (cors.py, sessions.py, traffic.over_bounds)
         self.elsewhere = frozenset({b"origin", SESSION_HEADER, b"content-length"} if cors else
                                    {SESSION_HEADER, b"content-length"})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        hit = self._hit(scope) if scope["type"] == "http" and scope["method"] == "GET" and self.replays else None
-        if hit is None:
+        found = self._hit(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
+        if found is None:
             await self.app(scope, receive, send)
             return
-        status, kept_headers, body, operation_id = hit
-        headers = vary_origin(list(kept_headers)) if self.cors else list(kept_headers)
+        (status, kept_headers, body, operation_id), header_size = found
+        headers = self._outer_headers(kept_headers)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         # journaled before the end of the reply is sent, as traffic.py does
         millis = (time.perf_counter() - started) * 1000
@@ -60,14 +67,36 @@ class FastLane:
         state = self.sessions.existing(None)
         if state is not None:
             state.journal.add(journal_entry(scope, operation_id, status, millis, b"", headers,
-                                            body[:JOURNAL_BODY_LIMIT], None))
+                                            body[:JOURNAL_BODY_LIMIT], None, header_size))
         await send({"type": "http.response.body", "body": body})
 
-    def _hit(self, scope: Scope) -> tuple[int, tuple, bytes, str] | None:
+    def _outer_headers(self, kept: tuple) -> list[tuple[bytes, bytes]]:
+        """A new list of the headers the outer layers send for a kept reply's `kept`: CORS's
+        `Vary: Origin` added once per kept reply (by identity: the replay layer's entries hold
+        their headers tuple for as long as they live), not on every hit."""
+        if not self.cors:
+            return list(kept)
+        memo = self._varied.get(id(kept))
+        if memo is None or memo[0] is not kept:
+            if len(self._varied) >= VARIED_KEPT:
+                self._varied.clear()
+            memo = self._varied[id(kept)] = (kept, tuple(vary_origin(list(kept))))
+        return list(memo[1])
+
+    def _resolve(self) -> ReplayMiddleware | None:
+        """The replay layer once connexion has built it, if the lane may answer for it at all:
+        not with a latency to add or a rate limit that must count every request."""
+        if not self.replays:
+            return None
         replay = self.replays[-1]
-        path = scope["path"]
-        if (replay.latency_ms is not None or replay.counts_requests
-                or path.startswith(CONTROL_PREFIX) or path.startswith(PATH_PREFIX)):
+        if replay.latency_ms is None and not replay.counts_requests:
+            self.replay = replay
+        return self.replay
+
+    def _hit(self, scope: Scope) -> tuple[tuple[int, tuple, bytes, str], int] | None:
+        """The replay layer's entry for a plain request, and its headers' length, else None."""
+        replay = self.replay or self._resolve()
+        if replay is None or scope["path"].startswith(ELSEWHERE_PATHS):
             return None
         state = self.sessions.existing(None)
         if state is None or state.scenarios.active():
@@ -85,4 +114,5 @@ class FastLane:
                 picked.append(item)
         if size > self.max_header_bytes:
             return None
-        return replay.take(replay.key(scope, None, state, tuple(picked)))
+        hit = replay.take(replay.key(scope, None, state, tuple(picked)))
+        return None if hit is None else (hit, size)

@@ -82,12 +82,14 @@ def log_request(scope: Scope, operation_id: str | None, status: int, millis: flo
 
 
 def journal_entry(scope: Scope, operation_id: str | None, status: int, millis: float, request_body: bytes,
-                  response_headers: list[tuple[bytes, bytes]], response_body: bytes, fault: str | None) -> JournalEntry:
-    """The journal's entry for one request; what a request brings is kept bounded (session_state.py)."""
+                  response_headers: list[tuple[bytes, bytes]], response_body: bytes, fault: str | None,
+                  header_size: int | None = None) -> JournalEntry:
+    """The journal's entry for one request; what a request brings is kept bounded (session_state.py).
+    `header_size`: the request headers' length, where the caller has summed it (bounded_headers)."""
     query_string = scope.get("query_string", b"")[:JOURNAL_TARGET_LIMIT]
     return JournalEntry(
         time.time(), scope["method"], cut(scope["path"]), first_values(query_string) if query_string else {},
-        operation_id, status, millis, bounded_headers(scope.get("headers", [])),
+        operation_id, status, millis, bounded_headers(scope.get("headers", []), size=header_size),
         request_body, response_headers, response_body, fault,
     )
 
