@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.base.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT, REPLAY_CACHE_SIZE
 from mockserver.server.cors import vary_origin
-from mockserver.server.replay_cache import ReplayMiddleware
+from mockserver.server.replay_cache import MISSED, ReplayMiddleware
 from mockserver.server.traffic import journal_entry, log_request
 from mockserver.state.sessions import PATH_PREFIX, SESSION_HEADER, Sessions
 
@@ -114,5 +114,9 @@ class FastLane:
                 picked.append(item)
         if size > self.max_header_bytes:
             return None
-        hit = replay.take(replay.key(scope, None, state, tuple(picked)))
-        return None if hit is None else (hit, size)
+        key = replay.key(scope, None, state, tuple(picked))
+        hit = replay.take(key)
+        if hit is None:
+            scope.setdefault("extensions", {})[MISSED] = key  # for the replay layer, further in
+            return None
+        return hit, size

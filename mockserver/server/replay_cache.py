@@ -40,6 +40,10 @@ from mockserver.state.session_state import State
 from mockserver.server.pipeline import delay_for
 from mockserver.server.routing import OPERATION
 
+# scope extension: the key of a request the fast lane looked up and missed (fast_lane.py), so
+# that it is not built twice; used only while it still says the request's path and state
+MISSED = "mockserver.replay_missed"
+
 
 def read_headers(engine: Engine) -> frozenset[bytes]:
     """Every request header some stage reads for some operation: the replay key's headers."""
@@ -104,7 +108,9 @@ class ReplayMiddleware:
         if state is None or state.scenarios.active() or self.counts_requests:
             await self.app(scope, receive, send)
             return
-        key = self.key(scope, session, state)
+        key = scope["extensions"].pop(MISSED, None) if "extensions" in scope else None
+        if key is None or session is not None or key[0] != state.version.value or key[2] != scope["path"]:
+            key = self.key(scope, session, state)
         hit = self._entries.get(key)
         if hit is None:
             self.stats.misses += 1
