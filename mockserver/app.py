@@ -51,7 +51,7 @@ from mockserver.server.fast_lane import FastLane
 from mockserver.server.request_validation import NamingParameterValidator
 from mockserver.server.pipeline import Leftovers, PipelineMiddleware
 from mockserver.state.records import seed_store
-from mockserver.server.public_key import PublicKeyMiddleware
+from mockserver.server.public_key import PublicKeyMiddleware, key_paths
 from mockserver.server.replay_cache import ReplayMiddleware
 from mockserver.http.reply import Reply
 from mockserver.server.routing import OperationResolver, Router
@@ -203,7 +203,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     ]
     app = MockApp(__name__, middlewares=middlewares)
     app.lane = FastLane(app.middleware, replays=replay, sessions=engine.sessions, cors=config.cors,
-                        quiet=config.quiet, max_header_bytes=config.max_header_bytes)
+                        quiet=config.quiet, max_header_bytes=config.max_header_bytes, own_paths=key_paths(lago))
     app.add_error_handler(405, method_not_allowed(router))
     app.add_error_handler(Exception, internal_error)
     for api in engine.apis:

@@ -36,18 +36,30 @@ async def _receive() -> dict:
 
 class Client:
     """Requests through the app (fast lane first) or through connexion's stack alone (`full`),
-    counting the requests the lane passed on."""
+    counting the requests the lane passed on to the full stack (`passed_on`) and those it took
+    to the replay layer itself (`taken`); a reply it answers itself counts in neither."""
 
     def __init__(self, **options: Any) -> None:
         self.app = create_app(ServeConfig(specs=(PETSTORE,), **options))
         self.loop = asyncio.new_event_loop()
-        self.passed_on = 0
-        inner = self.app.lane.app
+        self.get("/__mock/health")  # connexion builds its stack on the first request
+        self.passed_on = self.taken = 0
+        lane = self.app.lane
+        inner, replay = lane.app, lane._resolve()
 
         async def counting(scope: Any, receive: Any, send: Any) -> None:
             self.passed_on += 1
             await inner(scope, receive, send)
-        self.app.lane.app = counting
+        lane.app = counting
+
+        class Taken:
+            def __getattr__(_, name: str) -> Any:
+                return getattr(replay, name)
+
+            async def __call__(_, scope: Any, receive: Any, send: Any) -> None:
+                self.taken += 1
+                await replay(scope, receive, send)
+        lane.replay = Taken()
 
     def get(self, path: str, headers: list = KEY, query: bytes = b"", full: bool = False) -> tuple[int, list, bytes]:
         messages: list[dict] = []
@@ -79,13 +91,25 @@ def without_timing(entry: dict) -> dict:
     return {name: value for name, value in entry.items() if name not in ("time", "duration_ms")}
 
 
+def test_a_plain_request_is_taken_to_the_replay_layer_and_journaled_as_the_full_stack_does(client: Client) -> None:
+    taken = client.get("/api/v3/pet/8", query=b"a=b")
+    assert client.taken == 1 and client.passed_on == 0
+    full = client.get("/api/v3/pet/9", query=b"a=b", full=True)
+    assert taken[0] == full[0] == 200
+    assert [name for name, _value in taken[1]] == [name for name, _value in full[1]]
+    *_, by_lane, by_full = client.journal()
+    assert {**without_timing(by_lane), "path": "-", "response": "-"} == {**without_timing(by_full), "path": "-", "response": "-"}
+    assert by_lane["response"]["headers"] == {**by_full["response"]["headers"], "content-length": by_lane["response"]["headers"]["content-length"]}
+
+
 def test_a_replayed_reply_is_answered_by_the_lane_as_the_full_stack_answers_it(client: Client) -> None:
     for _ in range(2):  # kept on the second miss (replay_cache.py)
         client.get(PET, query=b"x=1")
+    assert client.taken == 2
     passed = client.passed_on
     hits = client.hits()
     lane = client.get(PET, query=b"x=1")
-    assert client.passed_on == passed  # answered in the lane
+    assert client.passed_on == passed and client.taken == 2  # answered in the lane
     full = client.get(PET, query=b"x=1", full=True)  # the replay layer's own hit, through every layer
     assert lane == full
     assert (b"vary", b"Accept, Origin") in lane[1]  # cors.py's Vary, added by the lane
@@ -99,9 +123,8 @@ def test_the_401_to_a_client_without_credentials_is_replayed_in_the_lane(client:
     bare = [(b"host", b"127.0.0.1")]
     for _ in range(2):
         client.get(PET, bare)
-    passed = client.passed_on
     lane = client.get(PET, bare)
-    assert client.passed_on == passed
+    assert client.passed_on == 0 and client.taken == 2
     assert lane[0] == 401
     assert lane == client.get(PET, bare, full=True)
     *_, by_lane, by_full = client.journal()
@@ -132,7 +155,7 @@ def test_the_log_line_is_the_full_stacks(caplog: pytest.LogCaptureFixture) -> No
 def test_what_the_lane_does_not_answer_goes_to_the_full_stack(client: Client, path: str, headers: list) -> None:
     for _ in range(3):
         client.get(path, headers)
-    assert client.passed_on == 3
+    assert client.passed_on == 3 and client.taken == 0
     assert client.get(path, headers) == client.get(path, headers, full=True)
 
 
@@ -155,15 +178,15 @@ def test_control_paths_go_to_the_control_api(client: Client) -> None:
     for _ in range(3):
         status, _headers, _body = client.get("/__mock/health")
     assert status == 200
-    assert client.passed_on == 3
+    assert client.passed_on == 3 and client.taken == 0
 
 
-def test_with_latency_or_a_rate_limit_nothing_is_answered_in_the_lane() -> None:
+def test_with_latency_or_a_rate_limit_no_reply_is_answered_in_the_lane() -> None:
     for options in ({"latency_ms": (0, 0)}, {"rate_limit": RateLimit.parse("1000/60")}):
         client = Client(quiet=True, **options)
         try:
             for _ in range(4):
                 client.get(PET)
-            assert client.passed_on == 4
+            assert client.taken == 4  # the replay layer decides, as before: its delay, the counter
         finally:
             client.close()
