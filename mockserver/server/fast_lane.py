@@ -29,6 +29,7 @@ from mockserver.base.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT, REPLAY_
 from mockserver.server.cors import varying, vary_origin
 from mockserver.server.replay_cache import MISSED, ReplayMiddleware
 from mockserver.server.traffic import Observation, journal_entry, log_request
+from mockserver.state.session_state import State
 from mockserver.state.sessions import PATH_PREFIX, SESSION_HEADER, Sessions, read_session
 
 # what both the control API's paths and a session's path prefix begin with: one test for both
@@ -60,12 +61,14 @@ class FastLane:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         replay = self.replay if self.replay is not None else self._resolve()  # (an empty cache is falsy)
-        header_size = (self._plain(scope) if replay is not None and scope["type"] == "http"
-                       and scope["method"] == "GET" else None)
-        if header_size is None:
+        plain = (self._plain(scope, replay.relevant) if replay is not None and scope["type"] == "http"
+                 and scope["method"] == "GET" else None)
+        if plain is None:
             await self.app(scope, receive, send)
             return
-        hit = self._hit(scope, replay) if self.replays_here else None
+        header_size, picked = plain
+        state = self.sessions.existing(None)
+        hit = self._hit(scope, replay, state, picked) if self.replays_here else None
         if hit is None:
             await self._onward(replay, scope, receive, send, header_size)
             return
@@ -76,7 +79,6 @@ class FastLane:
         millis = (time.perf_counter() - started) * 1000
         if not self.quiet:
             log_request(scope, operation_id, status, millis, None)
-        state = self.sessions.existing(None)
         if state is not None:
             state.journal.add(journal_entry(scope, operation_id, status, millis, b"", headers,
                                             body[:JOURNAL_BODY_LIMIT], None, header_size))
@@ -117,26 +119,30 @@ class FastLane:
             self.replay = replay
         return self.replay
 
-    def _plain(self, scope: Scope) -> int | None:
-        """The length of a plain request's headers (names and values), else None."""
+    def _plain(self, scope: Scope, relevant: frozenset[bytes]) -> tuple[int, tuple] | None:
+        """For a plain request, the length of its headers (names and values) and those of them
+        the replay key holds (`relevant`), else None."""
         path = scope["path"]
         if path.startswith(ELSEWHERE_PATHS) or path in self.own_paths:
             return None
         elsewhere = self.elsewhere
         size = 0
-        for name, value in scope["headers"]:
+        picked = []
+        for item in scope["headers"]:
+            name = item[0]
             if name in elsewhere:
                 return None
-            size += len(name) + len(value)
-        return size if size <= self.max_header_bytes else None
+            size += len(name) + len(item[1])
+            if name.lower() in relevant:
+                picked.append(item)
+        return (size, tuple(picked)) if size <= self.max_header_bytes else None
 
-    def _hit(self, scope: Scope, replay: ReplayMiddleware) -> tuple[int, tuple, bytes, str] | None:
+    def _hit(self, scope: Scope, replay: ReplayMiddleware, state: State | None,
+             picked: tuple) -> tuple[int, tuple, bytes, str] | None:
         """The replay layer's entry for a plain request, else None (the key handed on, MISSED)."""
-        state = self.sessions.existing(None)
         if state is None or state.scenarios.active():
             return None
-        relevant = replay.relevant
-        key = replay.key(scope, None, state, tuple([item for item in scope["headers"] if item[0].lower() in relevant]))
+        key = replay.key(scope, None, state, picked)
         hit = replay.take(key)
         if hit is None:
             scope.setdefault("extensions", {})[MISSED] = key  # for the replay layer, further in
