@@ -32,8 +32,8 @@ from mockserver.server.traffic import Observation, journal_entry, log_request
 from mockserver.state.session_state import State
 from mockserver.state.sessions import PATH_PREFIX, SESSION_HEADER, Sessions, read_session
 
+VARIED_KEPT = REPLAY_CACHE_SIZE  # kept replies' headers with Vary: as many as the replay layer keeps
 # what both the control API's paths and a session's path prefix begin with: one test for both
-VARIED_KEPT = REPLAY_CACHE_SIZE  # as many as the replay layer keeps entries
 ELSEWHERE_PATHS = os.path.commonprefix([CONTROL_PREFIX, PATH_PREFIX])
 
 
