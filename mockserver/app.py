@@ -2,7 +2,8 @@
 
 Every document becomes one connexion API mounted at its base path. The layers, outermost first:
 
-    traffic (log + journal) -> control API (/__mock, access.py) -> CORS -> replay -> errors (connexion's)
+    fast lane (a replayed reply, end to end: fast_lane.py) -> traffic (log + journal)
+    -> control API (/__mock, access.py) -> CORS -> replay -> errors (connexion's)
     -> router (connexion's) -> pipeline -> Swagger UI (connexion's) -> leftovers (404)
 
 The pipeline (pipeline.py) answers every routed request, so connexion's request validation,
@@ -46,10 +47,11 @@ from mockserver.base.httpfacts import HTTP_METHODS
 from mockserver.stages.engine import Engine
 from mockserver.base.user_errors import UserError
 from mockserver.server.exception_stage import LazyExceptionMiddleware
+from mockserver.server.fast_lane import FastLane
 from mockserver.server.request_validation import NamingParameterValidator
 from mockserver.server.pipeline import Leftovers, PipelineMiddleware
 from mockserver.state.records import seed_store
-from mockserver.server.public_key import PublicKeyMiddleware
+from mockserver.server.public_key import PublicKeyMiddleware, key_paths
 from mockserver.server.replay_cache import ReplayMiddleware
 from mockserver.http.reply import Reply
 from mockserver.server.routing import OperationResolver, Router
@@ -146,6 +148,16 @@ def internal_error(request: ConnexionRequest, exc: Exception) -> ConnexionRespon
     return _as_connexion(problems.internal_error(f"{type(exc).__name__} while answering; see the server log"))
 
 
+class MockApp(connexion.AsyncApp):
+    """connexion's app with the fast lane ahead of its whole stack (fast_lane.py): every request
+    goes through `lane`, which passes all but a replayed reply on to connexion's middleware."""
+
+    lane: FastLane
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.lane(scope, receive, send)
+
+
 def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.AsyncApp:
     engine = engine or build_engine(config)
     engine.state.journal.secret = secret_headers(engine)
@@ -189,7 +201,9 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
         partial(Leftovers, pipeline=pipeline),
         LifespanMiddleware,
     ]
-    app = connexion.AsyncApp(__name__, middlewares=middlewares)
+    app = MockApp(__name__, middlewares=middlewares)
+    app.lane = FastLane(app.middleware, replays=replay, sessions=engine.sessions, cors=config.cors,
+                        quiet=config.quiet, max_header_bytes=config.max_header_bytes, own_paths=key_paths(lago))
     app.add_error_handler(405, method_not_allowed(router))
     app.add_error_handler(Exception, internal_error)
     for api in engine.apis:

@@ -111,12 +111,16 @@ class Cors:
             await self.starlette(scope, receive, send_exposing)
             return
 
-        async def send_varying(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = vary_origin(message.get("headers", []))
-            await send(message)
+        await self.app(scope, receive, varying(send))
 
-        await self.app(scope, receive, send_varying)
+
+def varying(send: Send) -> Send:
+    """`send` for a reply to a request without an `Origin`: `Vary: Origin` added (vary_origin)."""
+    async def send_varying(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = vary_origin(message.get("headers", []))
+        await send(message)
+    return send_varying
 
 
 def allowing(send: Send, origin: str) -> Send:

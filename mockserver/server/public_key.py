@@ -17,12 +17,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver.events.sign import lago_public_key
 
 
+def key_paths(base_paths: tuple[str, ...]) -> dict[str, str]:
+    """The paths this layer answers, each with the name of what it serves there."""
+    return {f"{base.rstrip('/')}/webhooks/{name}": name for base in base_paths
+            for name in ("public_key", "json_public_key")}
+
+
 class PublicKeyMiddleware:
     def __init__(self, app: ASGIApp, *, base_paths: tuple[str, ...], seed: int) -> None:
         self.app = app
         self.seed = seed
-        self.paths = {f"{base.rstrip('/')}/webhooks/{name}": name for base in base_paths
-                      for name in ("public_key", "json_public_key")}
+        self.paths = key_paths(base_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         name = self.paths.get(scope.get("path", "")) if scope["type"] == "http" else None

@@ -40,6 +40,10 @@ from mockserver.state.session_state import State
 from mockserver.server.pipeline import delay_for
 from mockserver.server.routing import OPERATION
 
+# scope extension: the key of a request the fast lane looked up and missed (fast_lane.py), so
+# that it is not built twice; used only while it still says the request's path and state
+MISSED = "mockserver.replay_missed"
+
 
 def read_headers(engine: Engine) -> frozenset[bytes]:
     """Every request header some stage reads for some operation: the replay key's headers."""
@@ -75,13 +79,25 @@ class ReplayMiddleware:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def _key(self, scope: Scope, session: str | None, state: State) -> tuple:
-        relevant = self.relevant
-        headers = tuple([item for item in scope["headers"] if item[0].lower() in relevant])
+    def key(self, scope: Scope, session: str | None, state: State,
+             headers: tuple[tuple[bytes, bytes], ...] | None = None) -> tuple:
+        """The replay key; `headers`, the relevant ones, when the caller has already picked them."""
+        if headers is None:
+            relevant = self.relevant
+            headers = tuple([item for item in scope["headers"] if item[0].lower() in relevant])
         path = scope["path"]
         raw = scope.get("raw_path")
         refused = path_problem(raw) if raw is not None else None
         return (state.version.value, session, path, refused, scope["query_string"], headers)
+
+    def take(self, key: tuple) -> tuple[int, tuple, bytes, str] | None:
+        """The kept reply for `key`, counted as a hit, else None, counted nowhere: the caller
+        (fast_lane.py) passes a miss on to this layer, which counts it."""
+        hit = self._entries.get(key)
+        if hit is not None:
+            self.stats.hits += 1
+            self._entries.move_to_end(key)
+        return hit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(CONTROL_PREFIX):
@@ -92,7 +108,9 @@ class ReplayMiddleware:
         if state is None or state.scenarios.active() or self.counts_requests:
             await self.app(scope, receive, send)
             return
-        key = self._key(scope, session, state)
+        key = scope["extensions"].pop(MISSED, None) if "extensions" in scope else None
+        if key is None or session is not None or key[0] != state.version.value or key[2] != scope["path"]:
+            key = self.key(scope, session, state)
         hit = self._entries.get(key)
         if hit is None:
             self.stats.misses += 1

@@ -75,6 +75,94 @@ def over_bounds(scope: Scope, max_header_bytes: int, max_body_bytes: int) -> Rep
     return None
 
 
+def log_request(scope: Scope, operation_id: str | None, status: int, millis: float, fault: str | None) -> None:
+    """The access log's line for one request (not a header value in it)."""
+    access_log.info("%s %s %s %d %.1fms%s", scope["method"], printable(scope["path"]),
+                    operation_id or "-", status, millis, f" fault={fault}" if fault else "")
+
+
+def journal_entry(scope: Scope, operation_id: str | None, status: int, millis: float, request_body: bytes,
+                  response_headers: list[tuple[bytes, bytes]], response_body: bytes, fault: str | None,
+                  header_size: int | None = None) -> JournalEntry:
+    """The journal's entry for one request; what a request brings is kept bounded (session_state.py).
+    `header_size`: the request headers' length, where the caller has summed it (bounded_headers)."""
+    query_string = scope.get("query_string", b"")[:JOURNAL_TARGET_LIMIT]
+    return JournalEntry(
+        time.time(), scope["method"], cut(scope["path"]), first_values(query_string) if query_string else {},
+        operation_id, status, millis, bounded_headers(scope.get("headers", []), size=header_size),
+        request_body, response_headers, response_body, fault,
+    )
+
+
+class Observation:
+    """One request as the log and the journal see it: `send` notes the reply on its way out
+    and records it before its last byte, `receive` keeps the first bytes of a body; `record()`
+    (once) writes the log line and the journal entry. The outermost layer makes one per request
+    (TrafficMiddleware, or the fast lane for the requests it takes: fast_lane.py)."""
+
+    __slots__ = ("sessions", "quiet", "scope", "extensions", "_send", "_receive", "started", "status", "recorded",
+                 "request_body", "response_headers", "response_body", "kept", "header_size")
+
+    def __init__(self, sessions: Sessions, quiet: bool, scope: Scope, receive: Receive, send: Send,
+                 header_size: int | None = None) -> None:
+        self.sessions = sessions
+        self.quiet = quiet
+        self.scope = scope
+        self.extensions = scope.setdefault("extensions", {})
+        self._receive = receive
+        self._send = send
+        self.started = time.perf_counter()
+        self.status = 0
+        self.recorded = False
+        self.request_body = bytearray()
+        self.response_headers: list[tuple[bytes, bytes]] = []
+        self.response_body: list[bytes] = []  # the chunks sent, up to JOURNAL_BODY_LIMIT bytes (no copy)
+        self.kept = 0
+        self.header_size = header_size  # the request headers' length, where the caller summed it
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        request_body = self.request_body
+        if message["type"] == "http.request" and len(request_body) < JOURNAL_BODY_LIMIT:
+            request_body.extend(message.get("body", b"")[: JOURNAL_BODY_LIMIT - len(request_body)])
+        return message
+
+    def record(self) -> None:
+        self.recorded = True
+        scope, extensions, status, response_body = self.scope, self.extensions, self.status, self.response_body
+        operation_id = extensions.get(OPERATION)
+        millis = (time.perf_counter() - self.started) * 1000
+        fault = extensions.get(FAULT)  # noted by pipeline.deliver
+        if not self.quiet:
+            log_request(scope, operation_id, status, millis, fault)
+            if status == 400 and scope["method"] == "OPTIONS" and _is_preflight(scope):
+                # starlette's CORS layer refuses a preflight with a bare 400; say why
+                access_log.warning("CORS preflight refused: %s", printable(b"".join(response_body).decode("utf-8", "replace")))
+        path = scope["path"]
+        state = None if is_control_path(path) else self.sessions.existing(session_name(scope))
+        if state is not None:  # a session the request did not create (refused: a 401, a 404) has no journal
+            state.journal.add(journal_entry(
+                scope, operation_id, status, millis, bytes(self.request_body), self.response_headers,
+                response_body[0][:JOURNAL_BODY_LIMIT] if len(response_body) == 1 else b"".join(response_body)[:JOURNAL_BODY_LIMIT],
+                fault, self.header_size,
+            ))
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.response_headers = message.get("headers", [])  # the outermost layer: nothing changes them after
+        elif message["type"] == "http.response.body":
+            if self.kept < JOURNAL_BODY_LIMIT:
+                chunk = message.get("body", b"")
+                self.response_body.append(chunk)
+                self.kept += len(chunk)
+            if not message.get("more_body", False) and not self.recorded:
+                # Journal before the client can see the end of the reply, so a test that asks
+                # the journal right after its request always finds it.
+                self.record()
+        await self._send(message)
+
+
 class TrafficMiddleware:
     def __init__(self, app: ASGIApp, *, sessions: Sessions, quiet: bool = False,
                  max_header_bytes: int = MAX_HEADER_BYTES, max_body_bytes: int = MAX_REQUEST_BODY) -> None:
@@ -91,69 +179,13 @@ class TrafficMiddleware:
         bounded = over_bounds(scope, self.max_header_bytes, self.max_body_bytes)
         scope, refused = read_session(scope, send)
         refused = bounded or refused
-        extensions = scope.setdefault("extensions", {})
-        started = time.perf_counter()
-        status = 0
-        recorded = False
-        request_body = bytearray()
-        response_headers: list[tuple[bytes, bytes]] = []
-        response_body: list[bytes] = []  # the chunks sent, up to JOURNAL_BODY_LIMIT bytes (no copy)
-        kept = 0
-
-        async def receive_and_keep() -> Message:
-            message = await receive()
-            if message["type"] == "http.request" and len(request_body) < JOURNAL_BODY_LIMIT:
-                request_body.extend(message.get("body", b"")[: JOURNAL_BODY_LIMIT - len(request_body)])
-            return message
-
-        def record() -> None:
-            nonlocal recorded
-            recorded = True
-            operation_id = extensions.get(OPERATION)
-            millis = (time.perf_counter() - started) * 1000
-            fault = extensions.get(FAULT)  # noted by pipeline.deliver
-            if not self.quiet:
-                access_log.info("%s %s %s %d %.1fms%s", scope["method"], printable(scope["path"]),
-                                operation_id or "-", status, millis, f" fault={fault}" if fault else "")
-                if status == 400 and scope["method"] == "OPTIONS" and _is_preflight(scope):
-                    # starlette's CORS layer refuses a preflight with a bare 400; say why
-                    access_log.warning("CORS preflight refused: %s", printable(b"".join(response_body).decode("utf-8", "replace")))
-            path = scope["path"]
-            state = None if is_control_path(path) else self.sessions.existing(session_name(scope))
-            if state is not None:  # a session the request did not create (refused: a 401, a 404) has no journal
-                # what a request brings is kept bounded (session_state.py)
-                query_string = scope.get("query_string", b"")[:JOURNAL_TARGET_LIMIT]
-                path = cut(path)
-                state.journal.add(JournalEntry(
-                    time.time(), scope["method"], path, first_values(query_string) if query_string else {},
-                    operation_id, status, millis, bounded_headers(scope.get("headers", [])),
-                    bytes(request_body), response_headers,
-                    response_body[0][:JOURNAL_BODY_LIMIT] if len(response_body) == 1 else b"".join(response_body)[:JOURNAL_BODY_LIMIT],
-                    fault,
-                ))
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status, response_headers, kept
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                response_headers = message.get("headers", [])  # the outermost layer: nothing changes them after
-            elif message["type"] == "http.response.body":
-                if kept < JOURNAL_BODY_LIMIT:
-                    chunk = message.get("body", b"")
-                    response_body.append(chunk)
-                    kept += len(chunk)
-                if not message.get("more_body", False) and not recorded:
-                    # Journal before the client can see the end of the reply, so a test that asks
-                    # the journal right after its request always finds it.
-                    record()
-            await send(message)
-
+        seen = Observation(self.sessions, self.quiet, scope, receive, send)
         try:  # requests without a body are most of them: their receive is not wrapped
             has_body = scope["method"] not in ("GET", "HEAD", "OPTIONS")
             if refused is not None:
-                await refused.send(send_and_note)
+                await refused.send(seen.send)
             else:
-                await self.app(scope, receive_and_keep if has_body else receive, send_and_note)
+                await self.app(scope, seen.receive if has_body else receive, seen.send)
         finally:
-            if not recorded:
-                record()
+            if not seen.recorded:
+                seen.record()

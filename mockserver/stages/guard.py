@@ -8,7 +8,6 @@ controls included, is a valid character of a `type: string` id.
 
 from __future__ import annotations
 
-import re
 from urllib.parse import unquote_to_bytes
 
 from mockserver.http import problems
@@ -17,12 +16,14 @@ from mockserver.http.reply import Reply
 from mockserver.stages.reply_builder import ReplyBuilder, declared_or_problem
 from mockserver.http.request import MockRequest
 
-_PLAIN_PATH = re.compile(rb"[\x21-\x24\x26-\x7e]*")  # printable ASCII but '%' (and no space)
+# printable ASCII but '%' (and no space): a path made only of these is deleted whole by
+# `translate`, which takes half the time of the same test as a regex (it runs on every request)
+_PLAIN_BYTES = bytes(range(0x21, 0x25)) + bytes(range(0x26, 0x7F))
 
 
 def path_problem(raw_path: bytes) -> str | None:
     """Why no record can live at this path, or None."""
-    if _PLAIN_PATH.fullmatch(raw_path):  # printable ASCII, nothing percent-encoded: the usual case
+    if not raw_path.translate(None, _PLAIN_BYTES):  # printable ASCII, nothing percent-encoded: the usual case
         return None
     decoded = unquote_to_bytes(raw_path)
     if any(b < 0x20 or b == 0x7F for b in decoded):

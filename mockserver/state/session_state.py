@@ -93,11 +93,15 @@ LEFT_OUT = b"x-mock-journal-left-out"  # the header that says how many headers t
 
 
 def bounded_headers(headers: list[tuple[bytes, bytes]], each: int = JOURNAL_HEADER_LIMIT,
-                    total: int = JOURNAL_HEADERS_LIMIT) -> list[tuple[bytes, bytes]]:
+                    total: int = JOURNAL_HEADERS_LIMIT, size: int | None = None) -> list[tuple[bytes, bytes]]:
     """The headers a journal entry keeps: each name and value cut to `each` bytes (marked with
     JOURNAL_CUT), and no more than `total` bytes in all (the headers beyond are counted under
     LEFT_OUT), so an entry is a few kB whatever a request carried and the journal's memory
-    stays what its size says. Most requests are far below: they are kept as they are, uncopied."""
+    stays what its size says. Most requests are far below: they are kept as they are, uncopied.
+    `size`, the names and values' length together where the caller has summed it already:
+    within both bounds, no header can be over one, so they are not walked again."""
+    if size is not None and size <= each and size <= total:
+        return headers
     size = 0
     for name, value in headers:
         if len(value) > each or len(name) > each:
