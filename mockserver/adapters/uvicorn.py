@@ -27,6 +27,63 @@ HEAD_HOOKS = ("connection_made", "connection_lost", "data_received", "on_message
               "on_message_complete")
 
 
+class Corked:
+    """A connection's transport as a reply's cycle sees it: a write is held until the next one or
+    the end of the loop's turn, so a reply's head and body leave in one write, not two.
+
+    uvicorn writes a reply's status line and headers when the app sends `http.response.start`
+    and the body on `http.response.body`: two writes, two TCP segments, and a client waiting
+    for the reply is woken twice. The mock sends both messages back to back, so holding the
+    first write until the second saves a write and a wake-up per reply. Nothing waits longer
+    than the loop's turn (a streamed body's chunks are paired at most), and closing or aborting
+    the connection writes what is held first, so every byte leaves in the order it was sent.
+    """
+
+    __slots__ = ("transport", "_held", "_armed", "_call_soon")
+
+    def __init__(self, transport: Any, loop: Any) -> None:
+        self.transport = transport
+        self._held: bytes | None = None
+        self._armed = False
+        self._call_soon = loop.call_soon
+
+    def write(self, data: bytes) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            self.transport.write(held + data)
+            return
+        self._held = bytes(data)
+        if not self._armed:
+            self._armed = True
+            self._call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._armed = False
+        held = self._held
+        if held is not None:
+            self._held = None
+            self.transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def abort(self) -> None:
+        self.flush()
+        self.transport.abort()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self.transport.write_eof()
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:  # get_extra_info, pause_reading, ...: the transport's own
+        return getattr(self.transport, name)
+
+
 def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, timed_out: bytes) -> Any:
     """uvicorn's `http` option: its httptools protocol, which has neither a size limit on a
     request's head (h11 has `h11_max_incomplete_event_size`) nor a time limit on it (its
@@ -47,6 +104,7 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
         _head_since = 0.0  # loop time of that head's first byte
         _completed = 0  # requests received whole: a chunk that ends one is not counted as a head
         _head_timer: Any = None
+        _corked: Corked | None = None  # the transport the connection's reply cycles write through
         _draining = False  # refused: what the client still sends is read and dropped until LINGER_S
 
         def connection_made(self, transport: Any) -> None:
@@ -81,6 +139,12 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
         def on_headers_complete(self) -> None:
             self._in_head = False
             super().on_headers_complete()
+            cycle = self.cycle
+            if cycle is not None and cycle.transport is self.transport:  # not an upgrade
+                corked = self._corked
+                if corked is None:
+                    corked = self._corked = Corked(self.transport, self.loop)
+                cycle.transport = corked
 
         def on_message_complete(self) -> None:
             super().on_message_complete()
