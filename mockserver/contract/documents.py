@@ -150,10 +150,10 @@ def _load(source: Path) -> tuple[dict[str, Any], list[str]]:
 
 def _is_valid(document: dict[str, Any]) -> bool:
     """Valid OpenAPI 3.0 as it is; else the normalizer repairs what it can, or says what is wrong."""
-    from openapi_spec_validator import OpenAPIV30SpecValidator
+    from mockserver.adapters.openapi_spec_validator import v30_validator
 
     try:
-        return next(OpenAPIV30SpecValidator(document).iter_errors(), None) is None
+        return next(v30_validator(document).iter_errors(), None) is None
     except Exception:  # an unresolvable $ref, for one: the normalizer reports it with its place
         return False
 

@@ -21,12 +21,13 @@ def _one_line(text: str) -> str:
 
 def check_spec(doc: dict[str, Any], source: str) -> None:
     """openapi-spec-validator, OpenAPI 3.0 rules; reports the first problem and where."""
-    from openapi_spec_validator import OpenAPIV30SpecValidator
     from referencing.exceptions import Unresolvable
+
+    from mockserver.adapters.openapi_spec_validator import v30_validator
 
     prefix = "normalized document is not valid OpenAPI 3.0"
     try:
-        error = next(iter(OpenAPIV30SpecValidator(copy.deepcopy(doc)).iter_errors()), None)
+        error = next(iter(v30_validator(copy.deepcopy(doc)).iter_errors()), None)
     except Unresolvable as exc:  # raised, not reported, by the validator
         raise UserError(source, f"{prefix}: unresolvable $ref '#{getattr(exc, 'ref', '')}'") from None
     if error is None:
