@@ -49,7 +49,7 @@ from mockserver.base.user_errors import UserError
 from mockserver.server.exception_stage import LazyExceptionMiddleware
 from mockserver.server.fast_lane import FastLane
 from mockserver.server.request_validation import NamingParameterValidator
-from mockserver.server.pipeline import Leftovers, PipelineMiddleware
+from mockserver.server.pipeline import Direct, Leftovers, PipelineMiddleware
 from mockserver.state.records import seed_store
 from mockserver.server.public_key import PublicKeyMiddleware, key_paths
 from mockserver.server.replay_cache import ReplayMiddleware
@@ -166,6 +166,7 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     replay: list[ReplayMiddleware] = []
     pipeline: list[PipelineMiddleware] = []
     swagger: list[SwaggerUIMiddleware] = []
+    exceptions: list[LazyExceptionMiddleware] = []
 
     def kept(layer: type, into: list, **kwargs: Any) -> Callable[[Any], Any]:
         def build(app: Any) -> Any:
@@ -191,10 +192,12 @@ def create_app(config: ServeConfig, engine: Engine | None = None) -> connexion.A
     lago = engine.events.lago_base_paths()
     if lago:  # the key Lago-signed webhooks are checked with, where Lago serves it (public_key.py)
         middlewares.append(partial(PublicKeyMiddleware, base_paths=lago, seed=config.seed))
-    middlewares.append(kept(ReplayMiddleware, replay, engine=engine))
+    # a GET it does not replay goes straight to the pipeline where the router would take it there
+    middlewares.append(kept(ReplayMiddleware, replay, engine=engine, direct=Direct(router, pipeline, exceptions)))
     middlewares += [
         ServerErrorMiddleware,
-        LazyExceptionMiddleware,  # connexion's, building its request only for an exception (failures.py)
+        # connexion's, building its request only for an exception (exception_stage.py)
+        kept(LazyExceptionMiddleware, exceptions),
         router.middleware,
         kept(PipelineMiddleware, pipeline, engine=engine, router=router, swagger=swagger),
         kept(SwaggerUIMiddleware, swagger),

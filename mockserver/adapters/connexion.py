@@ -11,6 +11,9 @@
 - `RequestValidationOperation.extract_content_type`, `.validate_mime_type` and
   `.security_query_params`: the undocumented steps of connexion's request validation that
   parameters.RequestChecks runs itself, once per operation set up and per request.
+- `RoutingMiddleware.router` and its mounts' routes (`RoutingOperation.operation_id`): read
+  once, as the table `get_routes` gives the pipeline's direct path (routing.GetRoutes), which
+  matches a GET the way connexion's router does without its layers.
 - the classes the mock extends (`RoutedMiddleware`, `RoutedAPI`, `ROUTING_CONTEXT`,
   `ParameterValidator.validate_parameter`, `OpenAPIURIParser`): imported where they are
   extended, and checked here (`check_extension_points`).
@@ -27,7 +30,7 @@ from connexion.frameworks.starlette import IntegerConverter
 from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.spec import Specification
-from starlette.routing import Mount
+from starlette.routing import Mount, Route, Router
 
 from mockserver.adapters import broken
 
@@ -79,6 +82,36 @@ def swagger_ui_paths(swagger: SwaggerUIMiddleware) -> list[tuple[str, bool]]:
     return paths
 
 
+GetTable = list[tuple[Mount, list[tuple[Route, str]] | None]]
+
+
+def get_routes(routing: Any) -> GetTable | None:
+    """connexion's routes as its router tries them for a GET: each mount (one per API base path,
+    in the router's order) with its routes that take GET and the operationId each routes to, in
+    their order; None for a mount whose routes are not all connexion's operations (nothing is
+    known of it), and None for the whole table when the router holds anything but mounts."""
+    from connexion.middleware.routing import RoutingOperation
+
+    table: GetTable = []
+    for mount in routing.router.routes:
+        if not isinstance(mount, Mount):
+            return None
+        inner = mount.app
+        routes: list[tuple[Route, str]] | None = []
+        if not isinstance(inner, Router) or inner.middleware_stack != inner.app:  # type: ignore[comparison-overlap]
+            routes = None
+        else:
+            for route in inner.routes:
+                if not isinstance(route, Route) or not isinstance(route.endpoint, RoutingOperation) \
+                        or route.endpoint.operation_id is None:
+                    routes = None
+                    break
+                if not route.methods or "GET" in route.methods:  # no methods: every method
+                    routes.append((route, route.endpoint.operation_id))
+        table.append((mount, routes))
+    return table
+
+
 def request_validation(operation: Any, *, strict_validation: bool, validator_map: dict | None) -> Any:
     """connexion's request validation for one operation, whose steps the next three run."""
     return RequestValidationOperation(None, operation=operation, strict_validation=strict_validation,
@@ -109,6 +142,11 @@ def check() -> None:
         raise fail("Specification._validate_spec is gone or no longer a classmethod")
     if "self._validate_spec(raw_spec)" not in inspect.getsource(Specification.__init__):
         raise fail("Specification.__init__ no longer checks the document through _validate_spec")
+    from connexion.middleware.routing import RoutingMiddleware, RoutingOperation
+    if "self.router = Router(" not in inspect.getsource(RoutingMiddleware.__init__) \
+            or "operation_id" not in inspect.signature(RoutingOperation.__init__).parameters:
+        raise fail("RoutingMiddleware no longer keeps its starlette router in `router`, or RoutingOperation "
+                   "its operation_id (get_routes)")
     if "self.router" not in inspect.getsource(SwaggerUIMiddleware.add_api):
         raise fail("SwaggerUIMiddleware no longer keeps its router in `router`")
     for name in ("extract_content_type", "validate_mime_type", "security_query_params"):

@@ -26,9 +26,10 @@ from functools import partial
 from typing import Any, Callable, NamedTuple
 
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.adapters.connexion import swagger_ui_paths
+from mockserver.adapters.starlette import dispatch_exception
 from mockserver.http import faults, problems
 from mockserver.stages import guard, landing, preferences, proxy, security
 from mockserver.http.upstream import UPSTREAM
@@ -102,18 +103,28 @@ class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         await self.run(route, scope, receive, send)
 
     async def run(self, route: Route | None, scope: Scope, receive: Receive, send: Send) -> None:
-        request = MockRequest.from_scope(scope)
-        if route is None:
-            named = self.untyped_operation(request)  # `GET /pet/abc` names getPetById with a bad id
-            outcome = Outcome(guard.check(named, request, self.responder) or self.unrouted(request, named))
-        else:
-            scope["extensions"][OPERATION] = route.op.operation_id
-            if route.path_names:  # routed under names of the mock's (templates.py)
-                request = replace(request, path_params=route.own_path_params(request.path_params))
-            outcome = await self.answer(route, request, Wire(scope, receive))
+        outcome = await self.outcome(route, scope, receive)
         await deliver(outcome, scope, send)
         if outcome.after is not None:  # the client has its reply first
             outcome.after()
+
+    async def outcome(self, route: Route | None, scope: Scope, receive: Receive) -> Outcome:
+        request = MockRequest.from_scope(scope)
+        if route is None:
+            named = self.untyped_operation(request)  # `GET /pet/abc` names getPetById with a bad id
+            return Outcome(guard.check(named, request, self.responder) or self.unrouted(request, named))
+        scope["extensions"][OPERATION] = route.op.operation_id
+        if route.path_names:  # routed under names of the mock's (templates.py)
+            request = replace(request, path_params=route.own_path_params(request.path_params))
+        return await self.answer(route, request, Wire(scope, receive))
+
+    def direct_route(self, base_path: str, operation_id: str, path: str) -> Route | None:
+        """The route `Direct` may run itself: one this layer would run, not one Swagger UI or the
+        document's own paths may serve first (None until the first request has found those)."""
+        route = self.routes.get((base_path, operation_id))
+        if route is None or self.swagger_first is None or route in self.swagger_first or path in self.documents:
+            return None
+        return route
 
     def unrouted(self, request: MockRequest, named: Operation | None = None) -> Reply:
         """The landing page for `/`, else a 404 that names the closest routes served."""
@@ -314,6 +325,59 @@ async def deliver(outcome: Outcome, scope: Scope, send: Send) -> None:
     extensions = scope.setdefault("extensions", {})
     extensions[FAULT] = outcome.fault
     await faults.deliver(outcome.fault, outcome.reply, extensions.get(TRANSPORT), send, outcome.fault_ms)
+
+
+class Direct:
+    """A GET taken from the replay layer straight to the pipeline, past the layers between.
+
+    Between them are starlette's server-error layer, the exception stage, connexion's router
+    (a router, a mount and a route, each an ASGI layer that copies the scope) and the pipeline
+    layer's own checks; for a GET to an operation each only passes the request on. This asks
+    the router's GET table (routing.GetRoutes) for the operation, writes into the scope what
+    the router writes (the path parameters, connexion's routing context) and runs the pipeline;
+    an exception before the reply starts gets the exception stage's handlers, as it would
+    there. Whatever the table does not route (or routes where Swagger UI comes first) goes the
+    long way, unchanged (`__call__` answers False).
+    """
+
+    def __init__(self, router: Router, pipeline: list[PipelineMiddleware], exceptions: list[Any]) -> None:
+        self.router = router
+        self.pipeline = pipeline  # the layers connexion builds, once it has built them (app.py)
+        self.exceptions = exceptions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        if not self.pipeline or not self.exceptions or scope.get("root_path"):
+            return False
+        path = scope["path"]
+        found = self.router.gets().find(path)
+        if found is None:
+            return False
+        base_path, operation_id, params = found
+        pipeline = self.pipeline[-1]
+        route = pipeline.direct_route(base_path, operation_id, path)
+        if route is None:
+            return False
+        extensions = scope.setdefault("extensions", {})  # shared with the outer layers, as the router's copy does
+        extensions.setdefault(ROUTING_CONTEXT, {}).update({"api_base_path": base_path, "operation_id": operation_id})
+        scope = {**scope, "path_params": params}
+        started = False
+
+        async def sender(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            outcome = await pipeline.outcome(route, scope, receive)
+            await deliver(outcome, scope, sender)
+        except Exception as exc:
+            if started:
+                raise
+            await dispatch_exception(self.exceptions[-1], exc, scope, receive, send)
+            return True
+        if outcome.after is not None:
+            outcome.after()
+        return True
 
 
 class Leftovers:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -61,8 +62,10 @@ class ReplayStats:
 
 
 class ReplayMiddleware:
-    def __init__(self, app: ASGIApp, *, engine: Engine, size: int = REPLAY_CACHE_SIZE) -> None:
+    def __init__(self, app: ASGIApp, *, engine: Engine, size: int = REPLAY_CACHE_SIZE,
+                 direct: Callable[[Scope, Receive, Send], Awaitable[bool]] | None = None) -> None:
         self.app = app
+        self.direct = direct  # the pipeline without the layers between (pipeline.Direct): False, not taken
         self.engine = engine
         self.sessions = engine.sessions
         self.size = size
@@ -116,7 +119,7 @@ class ReplayMiddleware:
             self.stats.misses += 1
             if self._admission.again(key):
                 await self._answer_and_keep(scope, receive, send, key, state)
-            else:
+            elif self.direct is None or not await self.direct(scope, receive, send):
                 await self.app(scope, receive, send)
             return
         self.stats.hits += 1
@@ -145,7 +148,8 @@ class ReplayMiddleware:
                 complete = not message.get("more_body", False)
             await send(message)
 
-        await self.app(scope, receive, keep)
+        if self.direct is None or not await self.direct(scope, receive, keep):
+            await self.app(scope, receive, keep)
         operation_id = scope.get("extensions", {}).get(OPERATION)
         # Only replies of routed operations, produced while nothing could change them
         if (

@@ -26,7 +26,7 @@ from connexion.operations import AbstractOperation
 from connexion.resolver import Resolver
 from starlette.types import ASGIApp, Message
 
-from mockserver.adapters.connexion import bound_path_integers
+from mockserver.adapters.connexion import GetTable, bound_path_integers, get_routes
 from mockserver.base import templates
 from mockserver.contract.operations import Operation
 from mockserver.base.httpfacts import HTTP_METHODS
@@ -91,11 +91,60 @@ class PipelineAPI(RoutedAPI[Route]):
         return Route(op, operation.function, checks, templates.original_names(operation.parameters))
 
 
+class GetRoutes:
+    """connexion's router's choice for a GET, made without its layers (pipeline.Direct).
+
+    connexion's router is a starlette router of one mount per API base path, each a router of
+    one route per operation; a request passes through each of them as an ASGI layer, and each
+    copies and updates the scope on the way. For a GET this asks the same compiled paths and
+    converters in the same order, with starlette's rule: the first mount whose path matches
+    decides, and in it the first route that matches the path and takes GET. It answers only
+    where that rule finds an operation; anything else (no route, a 405, a redirect, a mount it
+    cannot read) is for the router itself.
+    """
+
+    def __init__(self, table: GetTable | None) -> None:
+        self.mounts = [(mount.path_regex.match, mount.param_convertors, None if routes is None else
+                        [(route.path_regex.match, route.param_convertors, operation_id)
+                         for route, operation_id in routes])
+                       for mount, routes in table or ()]
+
+    def find(self, path: str) -> tuple[str, str, dict[str, Any]] | None:
+        """(the API's base path, the operationId, the path parameters) as the router gives them."""
+        for match_mount, mount_convertors, routes in self.mounts:
+            found = match_mount(path)
+            if found is None:
+                continue
+            if routes is None:
+                return None
+            params = found.groupdict()
+            for name, value in params.items():
+                params[name] = mount_convertors[name].convert(value)
+            rest = "/" + params.pop("path")
+            base = path[:-len(rest)]
+            for match_route, convertors, operation_id in routes:
+                hit = match_route(rest)
+                if hit is not None:
+                    for name, value in hit.groupdict().items():
+                        params[name] = convertors[name].convert(value)
+                    return base, operation_id, params
+            return None
+        return None
+
+
 class Router:
     """connexion's routing middleware, kept at hand so the control API can ask it too."""
 
     def __init__(self) -> None:
         self._routing: RoutingMiddleware | None = None
+        self._gets: GetRoutes | None = None
+
+    def gets(self) -> GetRoutes:
+        """The GET table of the router as built (every API added): read on first use."""
+        assert self._routing is not None, "the app has not been built"
+        if self._gets is None:
+            self._gets = GetRoutes(get_routes(self._routing))
+        return self._gets
 
     def middleware(self, app: ASGIApp) -> RoutingMiddleware:
         """The factory for connexion's `middlewares=` list."""
