@@ -64,6 +64,9 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     contract: bool = False  # a response the operation declares: validated before it is sent
     value_json: bytes | None = None  # for a body rendered from a value (CSV, XML): that value, as JSON
+    # for a JSON body: the value it was encoded from (never changed after), which the validate
+    # stage may judge instead of decoding the body again; not part of what the reply is
+    value: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         """A bodiless status carries no body, nor the headers that would describe one, whatever
@@ -72,6 +75,7 @@ class Reply:
             object.__setattr__(self, "body", b"")
             object.__setattr__(self, "media_type", None)
             object.__setattr__(self, "value_json", None)
+            object.__setattr__(self, "value", None)
             object.__setattr__(self, "headers", tuple(
                 (name, value) for name, value in self.headers if name.lower() not in _CONTENT_HEADERS))
 

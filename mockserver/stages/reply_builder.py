@@ -138,7 +138,7 @@ class ReplyBuilder:
         if media_type is None or (payload is None and media.essence(media_type) not in media.FILES):
             return Reply(status, media_type, b"", contract=True)
         if declared.json:  # the usual case, on every request: no look-ups
-            return Reply(status, media_type, encode_json(payload), contract=True)
+            return Reply(status, media_type, encode_json(payload), contract=True, value=payload)
         # the schema as written (its `xml.name` names an XML root), through any `$ref`
         document = self.generators[op.api].document
         body = media.render(media_type, payload, declared.schema, document)
