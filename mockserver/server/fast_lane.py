@@ -7,7 +7,7 @@ and some wrap `send`. This layer, the outermost, does that little itself and han
 to the replay layer; a reply that layer already holds (replay_cache.py: the same record again,
 the same 401 to a client without credentials) it answers itself, end to end, which costs less
 than the replay layer's own hit did behind the others. What it gives is exactly what those
-layers together give: the same bytes, `Vary: Origin` (cors.varying, vary_origin), the replay
+layers together give: the same bytes, `Vary: Origin` (cors.vary_origin), the replay
 layer's counts, and the access log line and journal entry of traffic.py's `Observation`.
 
 Everything else goes on to the full stack untouched, where nothing differs from before: every
@@ -26,7 +26,7 @@ from typing import Iterable, Sequence
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.base.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT, REPLAY_CACHE_SIZE
-from mockserver.server.cors import varying, vary_origin
+from mockserver.server.cors import vary_origin
 from mockserver.server.replay_cache import MISSED, ReplayMiddleware
 from mockserver.server.traffic import Observation, journal_entry, log_request
 from mockserver.state.session_state import State
@@ -91,9 +91,10 @@ class FastLane:
         journal and the log)."""
         scope, _refused = read_session(scope, send)  # names no session: never refused
         scope["app"] = self.app  # what connexion's layer sets for the layers inside it
-        seen = Observation(self.sessions, self.quiet, scope, receive, send, header_size)
+        seen = Observation(self.sessions, self.quiet, scope, receive, send, header_size,
+                           vary_origin if self.cors else None)
         try:
-            await replay(scope, receive, varying(seen.send) if self.cors else seen.send)
+            await replay(scope, receive, seen.send)
         finally:
             if not seen.recorded:
                 seen.record()

@@ -369,12 +369,18 @@ class Direct:
 
         try:
             outcome = await pipeline.outcome(route, scope, receive)
-            await deliver(outcome, scope, sender)
+            plain = outcome.delay_s <= 0 and outcome.fault is None
+            if plain:  # the usual reply: its start made here, where a failure is still the stage's to answer
+                start = outcome.reply.start()
+            else:
+                await deliver(outcome, scope, sender)
         except Exception as exc:
             if started:
                 raise
             await dispatch_exception(self.exceptions[-1], exc, scope, receive, send)
             return True
+        if plain:
+            await outcome.reply.send(send, start)
         if outcome.after is not None:
             outcome.after()
         return True

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -101,10 +102,11 @@ class Observation:
     (TrafficMiddleware, or the fast lane for the requests it takes: fast_lane.py)."""
 
     __slots__ = ("sessions", "quiet", "scope", "extensions", "_send", "_receive", "started", "status", "recorded",
-                 "request_body", "response_headers", "response_body", "kept", "header_size")
+                 "request_body", "response_headers", "response_body", "kept", "header_size", "outer")
 
     def __init__(self, sessions: Sessions, quiet: bool, scope: Scope, receive: Receive, send: Send,
-                 header_size: int | None = None) -> None:
+                 header_size: int | None = None,
+                 outer: Callable[[list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]] | None = None) -> None:
         self.sessions = sessions
         self.quiet = quiet
         self.scope = scope
@@ -119,6 +121,7 @@ class Observation:
         self.response_body: list[bytes] = []  # the chunks sent, up to JOURNAL_BODY_LIMIT bytes (no copy)
         self.kept = 0
         self.header_size = header_size  # the request headers' length, where the caller summed it
+        self.outer = outer  # what the layers it stands for do to the reply's headers (cors.vary_origin), if any
 
     async def receive(self) -> Message:
         message = await self._receive()
@@ -150,6 +153,8 @@ class Observation:
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
+            if self.outer is not None:
+                message["headers"] = self.outer(message.get("headers", []))
             self.response_headers = message.get("headers", [])  # the outermost layer: nothing changes them after
         elif message["type"] == "http.response.body":
             if self.kept < JOURNAL_BODY_LIMIT:
