@@ -13,6 +13,7 @@ import json.encoder
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+import orjson
 from starlette.types import Message, Send
 
 
@@ -54,6 +55,29 @@ _encode = compact_encoder(ensure_ascii=False)
 def encode_json(payload: Any) -> bytes:
     """Compact, key-order-preserving JSON: what the vendors send, and stable bytes."""
     return _encode(payload).encode("utf-8")
+
+
+# orjson writes what it cannot write as Python's json does to `default` (absent here: it raises,
+# and encode_json writes it): subclasses of str, int, dict and list, datetimes, dataclasses
+_ORJSON_AS_PYTHON = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def encode_json_without_floats(payload: Any) -> bytes:
+    """`encode_json(payload)` for a payload that holds no float (contract/floats.py), by orjson.
+
+    Without floats orjson writes the same bytes (strings escaped alike, keys in order, compact),
+    in a tenth of the time; what it refuses (integers past 64 bits, keys that are not strings,
+    lone surrogates, subclasses) goes to encode_json, which writes it or raises as before. A
+    small float that got in after all (orjson's `0.00001` is Python's `1e-05`) is caught by its
+    spelling, and written again by encode_json.
+    """
+    try:
+        encoded = orjson.dumps(payload, option=_ORJSON_AS_PYTHON)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return encode_json(payload)
+    if b"e-" in encoded or b"0.0000" in encoded:
+        return encode_json(payload)
+    return encoded
 
 
 @dataclass(frozen=True)
@@ -103,6 +127,7 @@ class Reply:
             "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.header_list(content_length)],
         }
 
-    async def send(self, send: Send) -> None:
-        await send(self.start())
+    async def send(self, send: Send, start: Message | None = None) -> None:
+        """`start`: the start message, where the caller made it already (`self.start()`)."""
+        await send(self.start() if start is None else start)
         await send({"type": "http.response.body", "body": self.body})

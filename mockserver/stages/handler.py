@@ -150,7 +150,8 @@ class Responder(ReplyBuilder):
             # no 404 declared: generated, as a stateless mock answers (the contract has no other word)
             if not unknown_id_is_a_record(self.config.unknown_ids, op, record_id, deleted) and op.declares(404):
                 return self.declared(op, 404, path_params)
-        return self.reply(op, success.status, success, self._generate(op, success.status, success, record_id))
+        return self.reply(op, success.status, success, self._generate(op, success.status, success, record_id),
+                          generated=True)
 
     def _page(self, op: Operation, request: MockRequest, success: DeclaredResponse) -> Reply:
         """A page of a generated collection, its items and page fields agreeing with the query."""

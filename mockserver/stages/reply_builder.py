@@ -17,11 +17,12 @@ import copy
 from typing import Any, Callable, Collection, Mapping, Sequence
 
 from mockserver.http import media
+from mockserver.contract.floats import can_hold_floats
 from mockserver.contract.operations import DeclaredResponse, Operation, served_type
 from mockserver.generate import RecordGenerator
 from mockserver.generate.error_fields import Violation, fill_error_fields
 from mockserver.base.pointer import resolve, schema_properties
-from mockserver.http.reply import Reply, encode_json
+from mockserver.http.reply import Reply, encode_json, encode_json_without_floats
 
 _MESSAGE_FIELDS = frozenset(("message", "detail", "description", "error_description", "error_message", "reason"))
 
@@ -73,6 +74,7 @@ class ReplyBuilder:
 
     def __init__(self, generators: Mapping[str, RecordGenerator]) -> None:
         self.generators = generators
+        self._floatless: dict[tuple[str, str, str, str | None], bool] = {}  # reply(generated=True)
 
     def declared(self, op: Operation, status: int, path_params: Mapping[str, Any] | None = None,
                  detail: str | None = None, variant: DeclaredResponse | None = None,
@@ -117,6 +119,16 @@ class ReplyBuilder:
         key = (op.operation_id, str(status), record_id)
         return self.generators[op.api].generate(schema, key=key, pins=pins)
 
+    def _without_floats(self, op: Operation, declared: DeclaredResponse) -> bool:
+        """Whether no value generated for `declared` (or for the live form of op's record) holds a float."""
+        key = (op.api, op.operation_id, declared.doc_key, declared.media_type)
+        known = self._floatless.get(key)
+        if known is None:
+            document = self.generators[op.api].document
+            schemas = [declared.schema, *([op.binding.live] if op.binding is not None and op.binding.live else [])]
+            known = self._floatless[key] = not any(can_hold_floats(document, schema) for schema in schemas)
+        return known
+
     def _error_text(self, api: str, declared: DeclaredResponse) -> dict[tuple[str, ...], Any]:
         """An error's message fields say what its response's description says ("no such todo"),
         not a generated sentence about something being created."""
@@ -131,14 +143,18 @@ class ReplyBuilder:
                 pins[(name,)] = declared.description.strip()
         return pins
 
-    def reply(self, op: Operation, status: int, declared: DeclaredResponse, payload: Any) -> Reply:
+    def reply(self, op: Operation, status: int, declared: DeclaredResponse, payload: Any,
+              generated: bool = False) -> Reply:
         """The body in the declared media type (media.py), marked for the validate stage.
-        `status` is the one sent: a `4XX` or `default` response answers several."""
+        `status` is the one sent: a `4XX` or `default` response answers several. `generated`:
+        the payload was just generated for `declared`'s schema (or the binding's live form of it),
+        so where that schema holds no float, no float is in it (contract/floats.py)."""
         media_type = served_type(declared.media_type)
         if media_type is None or (payload is None and media.essence(media_type) not in media.FILES):
             return Reply(status, media_type, b"", contract=True)
         if declared.json:  # the usual case, on every request: no look-ups
-            return Reply(status, media_type, encode_json(payload), contract=True, value=payload)
+            encode = encode_json_without_floats if generated and self._without_floats(op, declared) else encode_json
+            return Reply(status, media_type, encode(payload), contract=True, value=payload)
         # the schema as written (its `xml.name` names an XML root), through any `$ref`
         document = self.generators[op.api].document
         body = media.render(media_type, payload, declared.schema, document)
