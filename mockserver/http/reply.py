@@ -67,17 +67,13 @@ def encode_json_without_floats(payload: Any) -> bytes:
 
     Without floats orjson writes the same bytes (strings escaped alike, keys in order, compact),
     in a tenth of the time; what it refuses (integers past 64 bits, keys that are not strings,
-    lone surrogates, subclasses) goes to encode_json, which writes it or raises as before. A
-    small float that got in after all (orjson's `0.00001` is Python's `1e-05`) is caught by its
-    spelling, and written again by encode_json.
+    lone surrogates, subclasses) goes to encode_json, which writes it or raises as before. With
+    a float it may not (orjson's `0.00001` is Python's `1e-05`, its `null` Python's `NaN`).
     """
     try:
-        encoded = orjson.dumps(payload, option=_ORJSON_AS_PYTHON)
+        return orjson.dumps(payload, option=_ORJSON_AS_PYTHON)
     except TypeError:  # orjson.JSONEncodeError is one
         return encode_json(payload)
-    if b"e-" in encoded or b"0.0000" in encoded:
-        return encode_json(payload)
-    return encoded
 
 
 @dataclass(frozen=True)
