@@ -74,7 +74,9 @@ class ReplyBuilder:
 
     def __init__(self, generators: Mapping[str, RecordGenerator]) -> None:
         self.generators = generators
-        self._floatless: dict[tuple[str, str, str, str | None], bool] = {}  # reply(generated=True)
+        # reply(generated=True): per declared response and binding (by identity: both live as long
+        # as the server), them and the answer
+        self._floatless: dict[tuple[int, int], tuple[DeclaredResponse, Any, bool]] = {}
 
     def declared(self, op: Operation, status: int, path_params: Mapping[str, Any] | None = None,
                  detail: str | None = None, variant: DeclaredResponse | None = None,
@@ -121,13 +123,14 @@ class ReplyBuilder:
 
     def _without_floats(self, op: Operation, declared: DeclaredResponse) -> bool:
         """Whether no value generated for `declared` (or for the live form of op's record) holds a float."""
-        key = (op.api, op.operation_id, declared.doc_key, declared.media_type)
+        key = (id(declared), id(op.binding))
         known = self._floatless.get(key)
-        if known is None:
+        if known is None or known[0] is not declared or known[1] is not op.binding:
             document = self.generators[op.api].document
             schemas = [declared.schema, *([op.binding.live] if op.binding is not None and op.binding.live else [])]
-            known = self._floatless[key] = not any(can_hold_floats(document, schema) for schema in schemas)
-        return known
+            floatless = not any(can_hold_floats(document, schema) for schema in schemas)
+            known = self._floatless[key] = (declared, op.binding, floatless)
+        return known[2]
 
     def _error_text(self, api: str, declared: DeclaredResponse) -> dict[tuple[str, ...], Any]:
         """An error's message fields say what its response's description says ("no such todo"),
