@@ -71,6 +71,9 @@ def v30_validator(document: Any) -> Any:
     their meta-check compiled (the library's own wherever the compiled one does not pass)."""
     from openapi_spec_validator import OpenAPIV30SpecValidator
 
+    from mockserver.adapters.pathable import plain_nodes_checked_first
+
+    plain_nodes_checked_first()  # the walk reads the document through pathable
     validator = OpenAPIV30SpecValidator(document)
     schemas = validator.keyword_validators_registry["schema"]
     for name in REGISTRIES:
