@@ -169,3 +169,19 @@ def test_connexions_check_passes_only_what_connexion_passes(name: str, mutation:
         except InvalidSpecification as exc:
             through = str(exc)
     assert through == verdict
+
+
+@pytest.mark.parametrize("mutation", [None, "a title that is not a string", "a default against its schema"])
+def test_the_normalizers_connexion_check_refuses_with_connexions_own_error(mutation: str | None) -> None:
+    from mockserver.base.user_errors import UserError
+    from mockserver.normalize.validate import check_connexion
+
+    document = petstore() if mutation is None else mutated("petstore", CONNEXION_MUTATIONS[mutation])
+    verdict = connexion_verdict(for_connexion(document))
+    if verdict is None:
+        check_connexion(document, "petstore")
+        return
+    with pytest.raises(UserError) as refused:
+        check_connexion(document, "petstore")
+    assert str(refused.value).endswith(
+        "normalized document does not load in connexion: InvalidSpecification: " + " ".join(verdict.split())[:400])
