@@ -4,8 +4,10 @@
   OpenAPI schema on every `add_api`, with no public switch. What it is handed is derived from
   the document alone (connexion_document.for_connexion), so once a document has passed, a later
   start of the same document (same bytes, same code: documents.recall) skips the check. On
-  GitHub's document that is about 3 s of every start. A document that fails it is refused as
-  before.
+  GitHub's document that is about 3 s of every start. The first start asks a compiled stand-in
+  first (`passes_compiled_check`): connexion's own schema compiled by jsonschema-rs, and every
+  `default` checked as connexion checks one; only where that does not pass does connexion's own
+  check run, so a document that fails it is refused with connexion's own error, as before.
 - `SwaggerUIMiddleware.router`: the starlette router Swagger UI serves its paths with; the
   pipeline asks which operations also match those paths, so Swagger UI keeps its precedence.
 - `RequestValidationOperation.extract_content_type`, `.validate_mime_type` and
@@ -25,11 +27,16 @@ import inspect
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+import jsonschema_rs
+
 import starlette.convertors
 from connexion.frameworks.starlette import IntegerConverter
+from connexion.json_schema import NullableTypeValidator
 from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.spec import Specification
+from connexion.spec import Specification, create_spec_validator
+from jsonschema import Draft4Validator
+from jsonschema.validators import extend as extend_validator
 from starlette.routing import Mount, Route, Router
 
 from mockserver.adapters import broken
@@ -57,20 +64,70 @@ def bound_path_integers() -> None:
 
 @contextmanager
 def spec_check_skipped(skip: bool) -> Iterator[None]:
-    """connexion's whole-document check off while `add_api` runs inside, when `skip`."""
-    if not skip:
-        yield
-        return
+    """connexion's whole-document check off while `add_api` runs inside, when `skip`; else
+    its compiled stand-in first, and connexion's own check only where that does not pass."""
     original = Specification.__dict__["_validate_spec"]
 
     def passed_before(cls: type, spec: Any) -> None:
         return None
 
-    Specification._validate_spec = classmethod(passed_before)  # type: ignore[method-assign, assignment]
+    def compiled_first(cls: type, spec: Any) -> None:
+        if not passes_compiled_check(cls, spec):
+            original.__func__(cls, spec)
+
+    Specification._validate_spec = classmethod(passed_before if skip else compiled_first)  # type: ignore[method-assign, assignment]
     try:
         yield
     finally:
         Specification._validate_spec = original  # type: ignore[method-assign]
+
+
+_COMPILED: dict[type, Any] = {}
+
+
+def passes_compiled_check(cls: type, spec: Any) -> bool:
+    """True only where connexion's `_validate_spec` would find nothing; False where it may
+    find something or this cannot tell (connexion then decides, with its own error).
+
+    connexion checks the document against `cls.openapi_schema` (draft 4, no formats), with
+    `properties` extended: an object that passes it has its `default` checked against the
+    object itself as a schema (draft 4, `nullable` read). The schema part is compiled once by
+    jsonschema-rs. The extension only adds errors, so checking the `default` of every object in
+    the document, as connexion checks one, covers those it checks. Rust's regex engine reads
+    `\\d` as Python's does; a key with a line break is left to connexion (Python's `$` also
+    matches before a final one, in the schema's `patternProperties`)."""
+    try:
+        compiled = _COMPILED.get(cls)
+        if compiled is None:
+            compiled = _COMPILED[cls] = jsonschema_rs.Draft4Validator(
+                cls.openapi_schema, validate_formats=False,  # type: ignore[attr-defined]
+                pattern_options=jsonschema_rs.RegexOptions())
+        if not compiled.is_valid(spec):
+            return False
+        holders = _objects_with_a_default(spec)
+        if holders is None:
+            return False
+        instance_validator = extend_validator(Draft4Validator, {"type": NullableTypeValidator})(spec)
+        return all(next(instance_validator.evolve(schema=holder).iter_errors(holder["default"]), None) is None
+                   for holder in holders)
+    except Exception:  # a value jsonschema-rs cannot read, a default's schema that breaks: connexion decides
+        return False
+
+
+def _objects_with_a_default(spec: Any) -> list[dict] | None:
+    """Every object of the document with a `default`; None where a key has a line break."""
+    found, stack = [], [spec]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            if any("\n" in key for key in node if type(key) is str):
+                return None
+            if "default" in node:
+                found.append(node)
+            stack.extend(node.values())
+        elif type(node) is list:
+            stack.extend(node)
+    return found
 
 
 def swagger_ui_paths(swagger: SwaggerUIMiddleware) -> list[tuple[str, bool]]:
@@ -147,6 +204,15 @@ def check() -> None:
             or "operation_id" not in inspect.signature(RoutingOperation.__init__).parameters:
         raise fail("RoutingMiddleware no longer keeps its starlette router in `router`, or RoutingOperation "
                    "its operation_id (get_routes)")
+    if "create_spec_validator(spec)" not in inspect.getsource(Specification._validate_spec) \
+            or "cls.openapi_schema" not in inspect.getsource(Specification._validate_spec):
+        raise fail("Specification._validate_spec no longer checks cls.openapi_schema with create_spec_validator")
+    made = inspect.getsource(create_spec_validator)
+    if 'extend_validator(\n        Draft4Validator, {"type": NullableTypeValidator}' not in made \
+            or 'extend_validator(Draft4Validator, {"properties": validate_defaults})' not in made \
+            or 'instance_validator.evolve(schema=instance).iter_errors(\n                instance["default"]' not in made:
+        raise fail("create_spec_validator no longer checks draft 4 with each default against its object "
+                   "(passes_compiled_check mirrors it)")
     if "self.router" not in inspect.getsource(SwaggerUIMiddleware.add_api):
         raise fail("SwaggerUIMiddleware no longer keeps its router in `router`")
     for name in ("extract_content_type", "validate_mime_type", "security_query_params"):

@@ -20,10 +20,11 @@ from mockserver.adapters import connexion as connexion_adapter
 from mockserver.adapters import jsonschema as jsonschema_adapter
 from mockserver.adapters import argparse as argparse_adapter
 from mockserver.adapters import openapi_spec_validator as spec_validator_adapter
+from mockserver.adapters import pathable as pathable_adapter
 from mockserver.adapters import regex, starlette as starlette_adapter, uvicorn as uvicorn_adapter
 
 ADAPTERS = [argparse_adapter, connexion_adapter, jsonschema_adapter, regex, starlette_adapter, uvicorn_adapter,
-            spec_validator_adapter]
+            spec_validator_adapter, pathable_adapter]
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda module: module.__name__.rsplit(".", 1)[1])

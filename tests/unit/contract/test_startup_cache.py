@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from connexion.spec import Specification
 
+from mockserver.adapters import connexion as connexion_adapter
 from mockserver.app import create_app
 from mockserver.base.config import ServeConfig
 from mockserver.contract import documents, validation
@@ -28,6 +29,7 @@ def counted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, int]:
     calls = {"load": 0, "connexion": 0, "examples": 0}
     load = documents._load
     check = Specification.__dict__["_validate_spec"].__func__
+    compiled = connexion_adapter.passes_compiled_check
     check_body = validation.ResponseValidator.check_body
 
     def counting_load(source: Path):
@@ -38,12 +40,18 @@ def counted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, int]:
         calls["connexion"] += 1
         return check(cls, spec)
 
+    def counting_compiled(cls: type, spec: object) -> bool:  # connexion's check, as asked first
+        passed = compiled(cls, spec)
+        calls["connexion"] += passed
+        return passed
+
     def counting_check_body(self: validation.ResponseValidator, *args: object, **kwargs: object):
         calls["examples"] += 1
         return check_body(self, *args, **kwargs)
 
     monkeypatch.setattr(documents, "_load", counting_load)
     monkeypatch.setattr(Specification, "_validate_spec", classmethod(counting_check))
+    monkeypatch.setattr(connexion_adapter, "passes_compiled_check", counting_compiled)
     monkeypatch.setattr(validation.ResponseValidator, "check_body", counting_check_body)
     return calls
 
