@@ -347,7 +347,7 @@ class Obj(Node):
     """An object with declared properties (and/or an additionalProperties schema)."""
 
     __slots__ = ("entity", "props", "order", "steps", "names", "reorder", "extra", "extra_keys", "min_props", "max_props",
-                 "created_names", "time_names", "closed")
+                 "created_names", "time_names", "closed", "fast")
 
     def __init__(self, entity: str, props: list[Prop], extra: Node | None, extra_keys: Callable[[Run], str],
                  min_props: int, max_props: int | None, closed: bool) -> None:
@@ -367,76 +367,13 @@ class Obj(Node):
         self.closed = closed
         self.created_names = tuple(p.name for p in props if isinstance(p.node, DateTime) and p.node.created)
         self.time_names = tuple(p.name for p in props if isinstance(p.node, DateTime) and not p.node.created)
+        self.fast: Callable[[Run, Pin | None], Any] | None = None  # `gen`, written for this node (_specialise)
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
-        rng = run.rng
-        kids = pin.kids if pin is not None else None
-        frames = run.frames
-        vocabulary = run.ctx.vocab
-        theme = Theme(rng, vocabulary.resources) if run.elem else (frames[-1].theme if frames else run.root_theme)
-        distinct = vocabulary.roles
-        if distinct:  # a generic document's note is about notes: its URLs say /notes
-            own = vocabulary.by_entity.get(self.entity)
-            if own is not None and theme.res is not own:
-                theme = Theme(rng, (), own)
-        run.elem = False
-        frame = Frame(self.entity, theme)
-        if self.created_names:
-            frame.created = self._created(run, kids)
-        frames.append(frame)
-        run.depth += 1
-        recursion = run.recursion
-        deep = run.depth > MAX_DEPTH or recursion >= MAX_RECURSION
-        present_p = OPTIONAL_PRESENT * 0.5 ** recursion if recursion else OPTIONAL_PRESENT
-        values = frame.values
-        random = rng.random
-        try:
-            # (name, node, required) in drawing order, unpacked once per property rather than
-            # read through `self.props[i]` and three attributes: this loop runs per field
-            for name, node, required, maker in self.steps:
-                kp = kids.get(name) if kids else None
-                if not required:
-                    present = random() < present_p and not deep
-                    if kp is None:
-                        if not present:
-                            continue
-                        if node.nullable and random() < NULL_RATE:
-                            values[name] = None
-                            continue
-                elif deep and node.null_cut and kp is None:  # the recursion ends here
-                    values[name] = None
-                    continue
-                if kp is None and maker is not None:
-                    value = maker(run)
-                    if distinct and isinstance(value, str) and isinstance(node, Str):
-                        value = _unlike_siblings(value, node, run, kp, values)
-                    values[name] = value
-                elif kp is not None and kp.value is not UNSET:
-                    node.gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
-                    values[name] = kp.value
-                else:
-                    value = node.gen(run, kp)
-                    if distinct and isinstance(value, str) and isinstance(node, Str):
-                        value = _unlike_siblings(value, node, run, kp, values)
-                    values[name] = value
-            if self.extra is not None and not deep:
-                self._extras(run, values)
-        finally:
-            frames.pop()
-            run.depth -= 1
-        if self.max_props is not None and len(values) > self.max_props:
-            self._trim(values)
-        if self.reorder:  # declared order; then any additional property, in drawing order
-            out = {n: values[n] for n in self.names if n in values}
-            if len(out) < len(values):
-                out.update((k, v) for k, v in values.items() if k not in out)
-        else:
-            out = values
-        if kids:
-            for k, kp in kids.items():
-                if k not in self.names:
-                    out[k] = apply_pin(out.get(k), kp)
-        return out
+        fast = self.fast
+        if fast is None:  # written on first use, once the plan is settled (`null_cut` is known)
+            fast = self.fast = _specialise(self, run.ctx.vocab.roles)
+        return fast(run, pin)
 
     def _created(self, run: Run, kids: dict[Any, Pin] | None) -> int:
         """The object's creation time: before every other timestamp in it, pinned ones included."""
@@ -475,6 +412,124 @@ class Obj(Node):
             if len(values) <= (self.max_props or 0):
                 break
             del values[k]
+
+
+def _gen_of(node: Node, distinct: bool) -> Callable[[Run, Pin | None], Any]:
+    """`node.gen`; a nested object's written form itself (one call less per object)."""
+    if type(node) is Obj and node.settled:
+        if node.fast is None:
+            node.fast = _specialise(node, distinct)
+        return node.fast
+    return node.gen
+
+
+_NO_PINS: dict[Any, Pin] = {}  # the kids of no pin (never written)
+
+
+def _specialise(obj: Obj, distinct: bool) -> Callable[[Run, Pin | None], Any]:
+    """`Obj.gen` for one object node, as Python source compiled once: its property names, makers
+    and what each step checks (optional, nullable, ends a recursion, a pin) written into straight
+    code, so a record's properties cost no loop over tuples of flags. The draws are the same, in
+    the same order, as the one rule below says: per property in drawing order, an optional one
+    draws its presence (even when pinned), then its null, then its value; a pinned one still draws
+    its value. `distinct`: a generic document's strings differ from their siblings'."""
+    ns: dict[str, Any] = {"Theme": Theme, "Frame": Frame, "UNSET": UNSET, "NO_PINS": _NO_PINS, "obj": obj,
+                          "apply_pin": apply_pin, "unlike": _unlike_siblings, "NULL_RATE": NULL_RATE,
+                          "MAX_DEPTH": MAX_DEPTH, "MAX_RECURSION": MAX_RECURSION,
+                          "OPTIONAL_PRESENT": OPTIONAL_PRESENT, "ENTITY": obj.entity,
+                          "NAMES": obj.names, "NAME_SET": frozenset(obj.names)}
+    out = ["def gen(run, pin):",
+           "    rng = run.rng",
+           "    kids = pin.kids if pin is not None else NO_PINS",
+           "    frames = run.frames",
+           "    theme = Theme(rng, run.ctx.vocab.resources) if run.elem else (frames[-1].theme if frames else run.root_theme)"]
+    if distinct:  # a generic document's note is about notes: its URLs say /notes
+        out += ["    own = run.ctx.vocab.by_entity.get(ENTITY)",
+                "    if own is not None and theme.res is not own:",
+                "        theme = Theme(rng, (), own)"]
+    out += ["    run.elem = False",
+            "    frame = Frame(ENTITY, theme)"]
+    if obj.created_names:  # no time of it pinned: the creation time is one draw (Obj._created)
+        pinned = " or ".join(f"{n!r} in kids" for n in obj.created_names + obj.time_names)
+        out += [f"    if kids and ({pinned}):",
+                "        frame.created = obj._created(run, kids)",
+                "    else:",
+                "        frame.created = run.ctx.anchor_ts - rng.randrange(600, 90 * 24 * 3600)"]
+    out += ["    frames.append(frame)",
+            "    run.depth += 1",
+            "    recursion = run.recursion",
+            "    deep = run.depth > MAX_DEPTH or recursion >= MAX_RECURSION",
+            "    present_p = OPTIONAL_PRESENT * 0.5 ** recursion if recursion else OPTIONAL_PRESENT",
+            "    values = frame.values",
+            "    random = rng.random",
+            "    get = kids.get",
+            "    try:"]
+    for i, (name, node, required, maker) in enumerate(obj.steps):
+        ns[f"G{i}"], ns[f"X{i}"], ns[f"M{i}"] = _gen_of(node, distinct), node, maker
+        n = repr(name)
+        unlike = distinct and isinstance(node, Str)
+
+        def store(call: str, pin: str, pad: str) -> list[str]:
+            if not unlike:
+                return [f"{pad}values[{n}] = {call}"]
+            return [f"{pad}value = {call}",
+                    f"{pad}if isinstance(value, str):",
+                    f"{pad}    value = unlike(value, X{i}, run, {pin}, values)",
+                    f"{pad}values[{n}] = value"]
+
+        def make(pad: str) -> list[str]:
+            return store(f"M{i}(run)" if maker is not None else f"G{i}(run, None)", "None", pad)
+
+        out.append(f"        kp = get({n})")
+        out.append("        if kp is None:")
+        if not required:
+            out.append("            if random() < present_p and not deep:")
+            if node.nullable:
+                out += ["                if random() < NULL_RATE:",
+                        f"                    values[{n}] = None",
+                        "                else:"]
+                out += make(" " * 20)
+            else:
+                out += make(" " * 16)
+        elif node.null_cut:  # the recursion ends here
+            out += ["            if deep:",
+                    f"                values[{n}] = None",
+                    "            else:"]
+            out += make(" " * 16)
+        else:
+            out += make(" " * 12)
+        out.append("        else:")
+        if not required:
+            out.append("            random()  # its presence, drawn as when it is not pinned")
+        out += ["            if kp.value is not UNSET:",
+                f"                G{i}(run, None)  # still drawn, so pinning one field leaves the others unchanged",
+                f"                values[{n}] = kp.value",
+                "            else:"]
+        out += store(f"G{i}(run, kp)", "kp", " " * 16)
+    if not obj.steps:
+        out.append("        pass")
+    if obj.extra is not None:
+        out += ["        if not deep:",
+                "            obj._extras(run, values)"]
+    out += ["    finally:",
+            "        frames.pop()",
+            "        run.depth -= 1"]
+    if obj.max_props is not None:
+        out += [f"    if len(values) > {obj.max_props!r}:",
+                "        obj._trim(values)"]
+    if obj.reorder:  # declared order; then any additional property, in drawing order
+        out += ["    out = {n: values[n] for n in NAMES if n in values}",
+                "    if len(out) < len(values):",
+                "        out.update((k, v) for k, v in values.items() if k not in out)"]
+    else:
+        out.append("    out = values")
+    out += ["    if kids:",
+            "        for k, kp in kids.items():",
+            "            if k not in NAME_SET:",
+            "                out[k] = apply_pin(out.get(k), kp)",
+            "    return out"]
+    exec(compile("\n".join(out) + "\n", f"<Obj.gen {obj.entity or 'object'}>", "exec"), ns)
+    return ns["gen"]
 
 
 def _direct(node: Node) -> Callable[[Run], Any] | None:
