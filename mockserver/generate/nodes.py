@@ -16,7 +16,7 @@ from typing import Any
 
 from . import pattern as _pattern
 from .hints import PRIO_CONTAINER, PRIO_DRIVER, PRIO_PLAIN, Fn
-from .runtime import UNSET, Frame, Pin, Run, Theme, apply_pin, clone, fmt_date, fmt_datetime
+from .runtime import CREATED_MARGIN, FOLLOW_RATE, UNSET, WINDOW_SECONDS, Ctx, Frame, Pin, Run, Theme, apply_pin, clone, fmt_date, fmt_datetime
 
 OPTIONAL_PRESENT = 0.85  # optional properties appear most of the time
 NULL_RATE = 0.05  # optional nullable properties are null rarely
@@ -372,7 +372,7 @@ class Obj(Node):
     def gen(self, run: Run, pin: Pin | None) -> Any:
         fast = self.fast
         if fast is None:  # written on first use, once the plan is settled (`null_cut` is known)
-            fast = self.fast = _specialise(self, run.ctx.vocab.roles)
+            fast = self.fast = _specialise(self, run.ctx)
         return fast(run, pin)
 
     def _created(self, run: Run, kids: dict[Any, Pin] | None) -> int:
@@ -386,7 +386,7 @@ class Obj(Node):
             others = [t for t in (_pinned_ts(kids.get(n)) for n in self.time_names) if t is not None]
             if others:
                 return min(others) - run.rng.randrange(0, 600)
-        return anchor - run.rng.randrange(600, 90 * 24 * 3600)
+        return anchor - run.rng.randrange(CREATED_MARGIN, WINDOW_SECONDS)
 
     def _extras(self, run: Run, values: dict[str, Any]) -> None:
         rng = run.rng
@@ -414,29 +414,50 @@ class Obj(Node):
             del values[k]
 
 
-def _gen_of(node: Node, distinct: bool) -> Callable[[Run, Pin | None], Any]:
+def _gen_of(node: Node, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
     """`node.gen`; a nested object's written form itself (one call less per object)."""
     if type(node) is Obj and node.settled:
         if node.fast is None:
-            node.fast = _specialise(node, distinct)
+            node.fast = _specialise(node, ctx)
         return node.fast
     return node.gen
+
+
+def _inline(node: Node, i: int, ns: dict[str, Any], timeline: bool) -> str | None:
+    """An expression for `node.gen(run, None)` where it is a draw or two written in place (what
+    `Run.timestamp` and `Enum.pick` do: keep them alike), else None. `timeline`: the object has a creation time
+    (`frame.created` is set, and the object's frame is the innermost)."""
+    kind = type(node)
+    if kind is Enum and node.scalar:
+        ns[f"C{i}"] = node.choices
+        return f"rng.choice(C{i})"
+    if kind is DateTime:
+        fmt = "fmt_date" if node.date_only else "fmt_datetime"
+        if timeline and node.created:
+            return f"{fmt}(frame.created)"
+        if timeline:  # recorded shortly after the object's creation, never after "now"
+            return f"{fmt}(min(ANCHOR - 1, frame.created + int(rng.expovariate(FOLLOW_RATE))))"
+        return f"{fmt}(ANCHOR - rng.randrange(60, WINDOW))"
+    return None
 
 
 _NO_PINS: dict[Any, Pin] = {}  # the kids of no pin (never written)
 
 
-def _specialise(obj: Obj, distinct: bool) -> Callable[[Run, Pin | None], Any]:
+def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
     """`Obj.gen` for one object node, as Python source compiled once: its property names, makers
     and what each step checks (optional, nullable, ends a recursion, a pin) written into straight
     code, so a record's properties cost no loop over tuples of flags. The draws are the same, in
     the same order, as the one rule below says: per property in drawing order, an optional one
     draws its presence (even when pinned), then its null, then its value; a pinned one still draws
-    its value. `distinct`: a generic document's strings differ from their siblings'."""
+    its value. `ctx`: the generator's, the only one a plan is run with."""
+    distinct = ctx.vocab.roles  # a generic document's strings differ from their siblings'
     ns: dict[str, Any] = {"Theme": Theme, "Frame": Frame, "UNSET": UNSET, "NO_PINS": _NO_PINS, "obj": obj,
                           "apply_pin": apply_pin, "unlike": _unlike_siblings, "NULL_RATE": NULL_RATE,
                           "MAX_DEPTH": MAX_DEPTH, "MAX_RECURSION": MAX_RECURSION,
                           "OPTIONAL_PRESENT": OPTIONAL_PRESENT, "ENTITY": obj.entity,
+                          "fmt_datetime": fmt_datetime, "fmt_date": fmt_date, "ANCHOR": ctx.anchor_ts,
+                          "WINDOW": WINDOW_SECONDS, "CREATED_MARGIN": CREATED_MARGIN, "FOLLOW_RATE": FOLLOW_RATE,
                           "NAMES": obj.names, "NAME_SET": frozenset(obj.names)}
     out = ["def gen(run, pin):",
            "    rng = run.rng",
@@ -454,7 +475,7 @@ def _specialise(obj: Obj, distinct: bool) -> Callable[[Run, Pin | None], Any]:
         out += [f"    if kids and ({pinned}):",
                 "        frame.created = obj._created(run, kids)",
                 "    else:",
-                "        frame.created = run.ctx.anchor_ts - rng.randrange(600, 90 * 24 * 3600)"]
+                "        frame.created = ANCHOR - rng.randrange(CREATED_MARGIN, WINDOW)"]
     out += ["    frames.append(frame)",
             "    run.depth += 1",
             "    recursion = run.recursion",
@@ -465,7 +486,7 @@ def _specialise(obj: Obj, distinct: bool) -> Callable[[Run, Pin | None], Any]:
             "    get = kids.get",
             "    try:"]
     for i, (name, node, required, maker) in enumerate(obj.steps):
-        ns[f"G{i}"], ns[f"X{i}"], ns[f"M{i}"] = _gen_of(node, distinct), node, maker
+        ns[f"G{i}"], ns[f"X{i}"], ns[f"M{i}"] = _gen_of(node, ctx), node, maker
         n = repr(name)
         unlike = distinct and isinstance(node, Str)
 
@@ -478,7 +499,8 @@ def _specialise(obj: Obj, distinct: bool) -> Callable[[Run, Pin | None], Any]:
                     f"{pad}values[{n}] = value"]
 
         def make(pad: str) -> list[str]:
-            return store(f"M{i}(run)" if maker is not None else f"G{i}(run, None)", "None", pad)
+            return store(_inline(node, i, ns, bool(obj.created_names)) or
+                         (f"M{i}(run)" if maker is not None else f"G{i}(run, None)"), "None", pad)
 
         out.append(f"        kp = get({n})")
         out.append("        if kp is None:")

@@ -20,6 +20,8 @@ from typing import Any
 from . import vocab
 
 WINDOW_SECONDS = 90 * 24 * 3600  # generated timestamps land within this span before the anchor
+CREATED_MARGIN = 600  # an object is created at least this long before the anchor
+FOLLOW_RATE = 1 / 1800.0  # what is recorded about an object follows its creation by ~30 min
 UNSET: Any = object()
 # uuid4: the version nibble (4) and the RFC 4122 variant bits (10) set over 128 random bits
 _UUID4_KEEP = ~(0xC000 << 48) & ~(0xF000 << 64)
@@ -383,7 +385,7 @@ class Run:
             if created:
                 return frame.created
             # Things recorded about an object happen shortly after it was created, never after "now".
-            return min(anchor - 1, frame.created + int(self.rng.expovariate(1 / 1800.0)))
+            return min(anchor - 1, frame.created + int(self.rng.expovariate(FOLLOW_RATE)))
         return anchor - self.rng.randrange(60, WINDOW_SECONDS)
 
 
