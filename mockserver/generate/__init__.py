@@ -119,6 +119,13 @@ class RecordGenerator:
     def _plan(self, schema: dict[str, Any]) -> Node:
         """The compiled plan for ``schema``, compiled on first use (identity-keyed LRU)."""
         sid = id(schema)
+        entry = self._plans.get(sid)  # a plan compiled before: no lock (OrderedDict's C methods are atomic)
+        if entry is not None and entry[0] is schema:
+            try:
+                self._plans.move_to_end(sid)
+            except KeyError:  # another thread evicted it meanwhile: it stays usable for this call
+                pass
+            return entry[1]
         with self._lock:
             entry = self._plans.get(sid)
             if entry is not None and entry[0] is schema:

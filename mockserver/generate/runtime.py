@@ -153,15 +153,21 @@ class Pin:
 
     __slots__ = ("value", "kids")
 
-    def __init__(self) -> None:
-        self.value: Any = UNSET
-        self.kids: dict[Any, Pin] = {}
+    def __init__(self, value: Any = UNSET, kids: dict[Any, Pin] | None = None) -> None:
+        self.value: Any = value
+        self.kids: dict[Any, Pin] = {} if kids is None else kids
 
 
 def build_pins(pins: dict[tuple[Any, ...], object] | None) -> Pin | None:
     """Turn {('a', 'b'): v} into a trie so each object only looks at its own keys."""
     if not pins:
         return None
+    if len(pins) == 1:  # a reply's one pinned id: the chain built from its leaf up
+        for path, value in pins.items():
+            node = Pin(value)
+            for part in reversed(path):
+                node = Pin(UNSET, {part: node})
+            return node
     root = Pin()
     for path, value in pins.items():
         node = root
