@@ -211,9 +211,18 @@ def _id_hint(ws: tuple[str, ...], fmt: str | None, ex_s: str | None, ctx: Ctx) -
         return lambda run: run.external_id(noun or run.theme().res.snake)
     owner = "".join(ws[:-1])
     if owner:  # activityLogId inside an activity log's item is that log's id
-        def fk(run: Run) -> str:
+        def owned(run: Run) -> str | None:
             v = run.ancestor_id(owner)
-            return v if v is not None and (fmt != "uuid" or UUID_RE.match(v)) else run.uuid()
+            return v if v is not None and (fmt != "uuid" or UUID_RE.match(v)) else None
+
+        def fk(run: Run) -> str:
+            v = owned(run)
+            return v if v is not None else run.uuid()
+
+        def skip(run: Run) -> None:  # a pinned id's draws, without its text
+            if owned(run) is None:
+                run.skip_uuid()
+        fk.skip = skip  # type: ignore[attr-defined]
         return fk
     return Run.uuid
 

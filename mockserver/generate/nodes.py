@@ -523,8 +523,11 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
         out.append("        else:")
         if not required:
             out.append("            random()  # its presence, drawn as when it is not pinned")
+        skip = getattr(maker, "skip", None)  # a maker's draws without its value, where it has them
+        ns[f"S{i}"] = skip
         out += ["            if kp.value is not UNSET:",
-                f"                G{i}(run, None)  # still drawn, so pinning one field leaves the others unchanged",
+                f"                {'S' if skip else 'G'}{i}(run{'' if skip else ', None'})"
+                "  # still drawn, so pinning one field leaves the others unchanged",
                 f"                values[{n}] = kp.value",
                 "            else:"]
         out += store(f"G{i}(run, kp)", "kp", " " * 16)

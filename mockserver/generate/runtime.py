@@ -294,8 +294,12 @@ class Run:
     # value makers
     def uuid(self) -> str:
         """str(uuid.UUID(int=bits, version=4)), without building the object (it runs per id field)."""
-        h = (self.rng.getrandbits(128) & _UUID4_KEEP | _UUID4_SET).to_bytes(16, "big").hex()
+        h = (self.rng.getrandbits(128) & _UUID4_KEEP | _UUID4_SET).to_bytes(16, "big").hex()  # (skip_uuid's draw)
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    def skip_uuid(self) -> None:
+        """The draw of `uuid`, for a value that is pinned (drawn, so the rest stays as it was)."""
+        self.rng.getrandbits(128)
 
     def hex(self, n: int) -> str:
         return f"{self.rng.getrandbits(4 * n):0{n}x}"
