@@ -543,8 +543,20 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
         out += [f"    if len(values) > {obj.max_props!r}:",
                 "        obj._trim(values)"]
     if obj.reorder:  # declared order; then any additional property, in drawing order
-        out += ["    out = {n: values[n] for n in NAMES if n in values}",
-                "    if len(out) < len(values):",
+        required = {name for name, _, req, _ in obj.steps if req}  # always drawn (and kept by _trim)
+        lead = []
+        for name in obj.names:
+            if name not in required:
+                break
+            lead.append(f"{name!r}: values[{name!r}]")
+        out.append("    out = {" + ", ".join(lead) + "}")
+        for name in obj.names[len(lead):]:
+            if name in required:
+                out.append(f"    out[{name!r}] = values[{name!r}]")
+            else:
+                out += [f"    if {name!r} in values:",
+                        f"        out[{name!r}] = values[{name!r}]"]
+        out += ["    if len(out) < len(values):",
                 "        out.update((k, v) for k, v in values.items() if k not in out)"]
     else:
         out.append("    out = values")

@@ -285,7 +285,9 @@ class Run:
 
     def ancestor_id(self, entity: str) -> str | None:
         """The id of an enclosing object named ``entity``: activityLogId inside an activity log."""
-        for frame in reversed(self.frames[:-1]):
+        frames = self.frames
+        for i in range(len(frames) - 2, -1, -1):  # (no copy of the list per id field)
+            frame = frames[i]
             if frame.entity == entity:
                 v = frame.values.get("id")
                 return v if isinstance(v, str) else None
