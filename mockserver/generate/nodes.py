@@ -23,6 +23,7 @@ NULL_RATE = 0.05  # optional nullable properties are null rarely
 MAX_DEPTH = 8  # beyond this nesting, objects get only what they require
 MAX_RECURSION = 3  # ... and so do recursive schemas after this many self-references
 RECURSION_LIMIT = 32  # a schema with no finite value (a required self-reference) stops here, as null
+SPECIALISE_AFTER = 16  # an object generated more often than this gets its gen written (_specialise)
 
 
 class Node:
@@ -347,7 +348,7 @@ class Obj(Node):
     """An object with declared properties (and/or an additionalProperties schema)."""
 
     __slots__ = ("entity", "props", "order", "steps", "names", "reorder", "extra", "extra_keys", "min_props", "max_props",
-                 "created_names", "time_names", "closed", "fast")
+                 "created_names", "time_names", "closed", "fast", "calls")
 
     def __init__(self, entity: str, props: list[Prop], extra: Node | None, extra_keys: Callable[[Run], str],
                  min_props: int, max_props: int | None, closed: bool) -> None:
@@ -368,12 +369,89 @@ class Obj(Node):
         self.created_names = tuple(p.name for p in props if isinstance(p.node, DateTime) and p.node.created)
         self.time_names = tuple(p.name for p in props if isinstance(p.node, DateTime) and not p.node.created)
         self.fast: Callable[[Run, Pin | None], Any] | None = None  # `gen`, written for this node (_specialise)
+        self.calls = 0  # generated so far by `walk`
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
         fast = self.fast
-        if fast is None:  # written on first use, once the plan is settled (`null_cut` is known)
+        if fast is not None:
+            return fast(run, pin)
+        self.calls += 1
+        if self.calls > SPECIALISE_AFTER:  # a hot object: written once (compiling costs ~1 ms)
             fast = self.fast = _specialise(self, run.ctx)
-        return fast(run, pin)
+            return fast(run, pin)
+        return self.walk(run, pin)
+
+    def walk(self, run: Run, pin: Pin | None) -> Any:
+        """`gen` as a loop over the steps: what a cold object runs (its written form, `_specialise`,
+        makes the same draws in the same order; test_specialised_objects checks they agree)."""
+        rng = run.rng
+        kids = pin.kids if pin is not None else None
+        frames = run.frames
+        vocabulary = run.ctx.vocab
+        theme = Theme(rng, vocabulary.resources) if run.elem else (frames[-1].theme if frames else run.root_theme)
+        distinct = vocabulary.roles
+        if distinct:  # a generic document's note is about notes: its URLs say /notes
+            own = vocabulary.by_entity.get(self.entity)
+            if own is not None and theme.res is not own:
+                theme = Theme(rng, (), own)
+        run.elem = False
+        frame = Frame(self.entity, theme)
+        if self.created_names:
+            frame.created = self._created(run, kids)
+        frames.append(frame)
+        run.depth += 1
+        recursion = run.recursion
+        deep = run.depth > MAX_DEPTH or recursion >= MAX_RECURSION
+        present_p = OPTIONAL_PRESENT * 0.5 ** recursion if recursion else OPTIONAL_PRESENT
+        values = frame.values
+        random = rng.random
+        try:
+            # (name, node, required) in drawing order, unpacked once per property rather than
+            # read through `self.props[i]` and three attributes: this loop runs per field
+            for name, node, required, maker in self.steps:
+                kp = kids.get(name) if kids else None
+                if not required:
+                    present = random() < present_p and not deep
+                    if kp is None:
+                        if not present:
+                            continue
+                        if node.nullable and random() < NULL_RATE:
+                            values[name] = None
+                            continue
+                elif deep and node.null_cut and kp is None:  # the recursion ends here
+                    values[name] = None
+                    continue
+                if kp is None and maker is not None:
+                    value = maker(run)
+                    if distinct and isinstance(value, str) and isinstance(node, Str):
+                        value = _unlike_siblings(value, node, run, kp, values)
+                    values[name] = value
+                elif kp is not None and kp.value is not UNSET:
+                    node.gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
+                    values[name] = kp.value
+                else:
+                    value = node.gen(run, kp)
+                    if distinct and isinstance(value, str) and isinstance(node, Str):
+                        value = _unlike_siblings(value, node, run, kp, values)
+                    values[name] = value
+            if self.extra is not None and not deep:
+                self._extras(run, values)
+        finally:
+            frames.pop()
+            run.depth -= 1
+        if self.max_props is not None and len(values) > self.max_props:
+            self._trim(values)
+        if self.reorder:  # declared order; then any additional property, in drawing order
+            out = {n: values[n] for n in self.names if n in values}
+            if len(out) < len(values):
+                out.update((k, v) for k, v in values.items() if k not in out)
+        else:
+            out = values
+        if kids:
+            for k, kp in kids.items():
+                if k not in self.names:
+                    out[k] = apply_pin(out.get(k), kp)
+        return out
 
     def _created(self, run: Run, kids: dict[Any, Pin] | None) -> int:
         """The object's creation time: before every other timestamp in it, pinned ones included."""
@@ -414,13 +492,27 @@ class Obj(Node):
             del values[k]
 
 
-def _gen_of(node: Node, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
-    """`node.gen`; a nested object's written form itself (one call less per object)."""
-    if type(node) is Obj and node.settled:
-        if node.fast is None:
-            node.fast = _specialise(node, ctx)
+def _gen_of(node: Node) -> Callable[[Run, Pin | None], Any]:
+    """`node.gen`; a nested object's written form itself where it has one (one call less)."""
+    if type(node) is Obj and node.fast is not None:
         return node.fast
     return node.gen
+
+
+def _pinned(run: Run, kp: Pin, values: dict[str, Any], gen: Callable[[Run, Pin | None], Any],
+            skip: Callable[[Run], None] | None, unlike: Str | None) -> Any:
+    """A pinned property's value in a written gen: its pinned value, drawn as if generated
+    (`skip`: the maker's draws alone), or generated under the pins below it."""
+    if kp.value is not UNSET:
+        if skip is not None:
+            skip(run)
+        else:
+            gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
+        return kp.value
+    value = gen(run, kp)
+    if unlike is not None and isinstance(value, str):
+        value = _unlike_siblings(value, unlike, run, kp, values)
+    return value
 
 
 def _inline(node: Node, i: int, ns: dict[str, Any], timeline: bool) -> str | None:
@@ -454,6 +546,7 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
     distinct = ctx.vocab.roles  # a generic document's strings differ from their siblings'
     ns: dict[str, Any] = {"Theme": Theme, "Frame": Frame, "UNSET": UNSET, "NO_PINS": _NO_PINS, "obj": obj,
                           "apply_pin": apply_pin, "unlike": _unlike_siblings, "NULL_RATE": NULL_RATE,
+                          "pinned": _pinned,
                           "MAX_DEPTH": MAX_DEPTH, "MAX_RECURSION": MAX_RECURSION,
                           "OPTIONAL_PRESENT": OPTIONAL_PRESENT, "ENTITY": obj.entity,
                           "fmt_datetime": fmt_datetime, "fmt_date": fmt_date, "ANCHOR": ctx.anchor_ts,
@@ -486,7 +579,7 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
             "    get = kids.get",
             "    try:"]
     for i, (name, node, required, maker) in enumerate(obj.steps):
-        ns[f"G{i}"], ns[f"X{i}"], ns[f"M{i}"] = _gen_of(node, ctx), node, maker
+        ns[f"G{i}"], ns[f"X{i}"], ns[f"M{i}"] = _gen_of(node), node, maker
         n = repr(name)
         unlike = distinct and isinstance(node, Str)
 
@@ -498,15 +591,20 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
                     f"{pad}    value = unlike(value, X{i}, run, {pin}, values)",
                     f"{pad}values[{n}] = value"]
 
+        def call() -> str:
+            return _inline(node, i, ns, bool(obj.created_names)) or \
+                (f"M{i}(run)" if maker is not None else f"G{i}(run, None)")
+
         def make(pad: str) -> list[str]:
-            return store(_inline(node, i, ns, bool(obj.created_names)) or
-                         (f"M{i}(run)" if maker is not None else f"G{i}(run, None)"), "None", pad)
+            return store(call(), "None", pad)
 
         out.append(f"        kp = get({n})")
         out.append("        if kp is None:")
         if not required:
             out.append("            if random() < present_p and not deep:")
-            if node.nullable:
+            if node.nullable and not unlike:
+                out.append(f"                values[{n}] = None if random() < NULL_RATE else {call()}")
+            elif node.nullable:
                 out += ["                if random() < NULL_RATE:",
                         f"                    values[{n}] = None",
                         "                else:"]
@@ -523,14 +621,8 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
         out.append("        else:")
         if not required:
             out.append("            random()  # its presence, drawn as when it is not pinned")
-        skip = getattr(maker, "skip", None)  # a maker's draws without its value, where it has them
-        ns[f"S{i}"] = skip
-        out += ["            if kp.value is not UNSET:",
-                f"                {'S' if skip else 'G'}{i}(run{'' if skip else ', None'})"
-                "  # still drawn, so pinning one field leaves the others unchanged",
-                f"                values[{n}] = kp.value",
-                "            else:"]
-        out += store(f"G{i}(run, kp)", "kp", " " * 16)
+        ns[f"S{i}"] = getattr(maker, "skip", None)  # a maker's draws without its value, where it has them
+        out.append(f"            values[{n}] = pinned(run, kp, values, G{i}, S{i}, {f'X{i}' if unlike else None})")
     if not obj.steps:
         out.append("        pass")
     if obj.extra is not None:
