@@ -16,7 +16,10 @@ from typing import Any
 
 from . import pattern as _pattern
 from .hints import PRIO_CONTAINER, PRIO_DRIVER, PRIO_PLAIN, Fn
-from .runtime import CREATED_MARGIN, FOLLOW_RATE, UNSET, WINDOW_SECONDS, Ctx, Frame, Pin, Run, Theme, apply_pin, clone, fmt_date, fmt_datetime
+from .runtime import (
+    CREATED_MARGIN, FOLLOW_RATE, RECENT_MARGIN, UNSET, WINDOW_SECONDS, Ctx, Frame, Pin, Run, Theme, apply_pin, clone,
+    fmt_date, fmt_datetime,
+)
 
 OPTIONAL_PRESENT = 0.85  # optional properties appear most of the time
 NULL_RATE = 0.05  # optional nullable properties are null rarely
@@ -376,7 +379,7 @@ class Obj(Node):
         if fast is not None:
             return fast(run, pin)
         self.calls += 1
-        if self.calls > SPECIALISE_AFTER:  # a hot object: written once (compiling costs ~1 ms)
+        if self.calls > SPECIALISE_AFTER:  # a hot object: written once (compiling it is not free)
             fast = self.fast = _specialise(self, run.ctx)
             return fast(run, pin)
         return self.walk(run, pin)
@@ -521,8 +524,8 @@ def _pinned(run: Run, kp: Pin, values: dict[str, Any], gen: Callable[[Run, Pin |
 
 def _inline(node: Node, i: int, ns: dict[str, Any], timeline: bool) -> str | None:
     """An expression for `node.gen(run, None)` where it is a draw or two written in place (what
-    `Run.timestamp` and `Enum.pick` do: keep them alike), else None. `timeline`: the object has a creation time
-    (`frame.created` is set, and the object's frame is the innermost)."""
+    `Run.timestamp` and `Enum.pick` do: keep them alike), else None. `timeline`: the object has
+    a creation time (`frame.created` is set, and the object's frame is the innermost)."""
     kind = type(node)
     if kind is Enum and node.scalar:
         ns[f"C{i}"] = node.choices
@@ -533,7 +536,7 @@ def _inline(node: Node, i: int, ns: dict[str, Any], timeline: bool) -> str | Non
             return f"{fmt}(frame.created)"
         if timeline:  # recorded shortly after the object's creation, never after "now"
             return f"{fmt}(min(ANCHOR - 1, frame.created + int(rng.expovariate(FOLLOW_RATE))))"
-        return f"{fmt}(ANCHOR - rng.randrange(60, WINDOW))"
+        return f"{fmt}(ANCHOR - rng.randrange(RECENT_MARGIN, WINDOW))"
     return None
 
 
@@ -541,12 +544,12 @@ _NO_PINS: dict[Any, Pin] = {}  # the kids of no pin (never written)
 
 
 def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
-    """`Obj.gen` for one object node, as Python source compiled once: its property names, makers
-    and what each step checks (optional, nullable, ends a recursion, a pin) written into straight
-    code, so a record's properties cost no loop over tuples of flags. The draws are the same, in
-    the same order, as the one rule below says: per property in drawing order, an optional one
-    draws its presence (even when pinned), then its null, then its value; a pinned one still draws
-    its value. `ctx`: the generator's, the only one a plan is run with."""
+    """`Obj.walk` for one object node, as Python source compiled once: its property names, makers
+    and what each step checks (optional, nullable, ends a recursion, pinned) written as straight
+    code, so a hot record's properties cost no loop over tuples of flags. The same draws in the
+    same order as `walk`: per property in drawing order, an optional one draws its presence (even
+    when pinned), then its null, then its value; a pinned one still draws its value.
+    `ctx`: the generator's, the only one a plan is run with."""
     distinct = ctx.vocab.roles  # a generic document's strings differ from their siblings'
     ns: dict[str, Any] = {"Theme": Theme, "Frame": Frame, "UNSET": UNSET, "NO_PINS": _NO_PINS, "obj": obj,
                           "apply_pin": apply_pin, "unlike": _unlike_siblings, "NULL_RATE": NULL_RATE,
@@ -555,12 +558,13 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
                           "OPTIONAL_PRESENT": OPTIONAL_PRESENT, "ENTITY": obj.entity,
                           "fmt_datetime": fmt_datetime, "fmt_date": fmt_date, "ANCHOR": ctx.anchor_ts,
                           "WINDOW": WINDOW_SECONDS, "CREATED_MARGIN": CREATED_MARGIN, "FOLLOW_RATE": FOLLOW_RATE,
-                          "NAMES": obj.names, "NAME_SET": frozenset(obj.names)}
+                          "RECENT_MARGIN": RECENT_MARGIN, "NAME_SET": frozenset(obj.names)}
     out = ["def gen(run, pin):",
            "    rng = run.rng",
            "    kids = pin.kids if pin is not None else NO_PINS",
            "    frames = run.frames",
-           "    theme = Theme(rng, run.ctx.vocab.resources) if run.elem else (frames[-1].theme if frames else run.root_theme)"]
+           "    theme = Theme(rng, run.ctx.vocab.resources) if run.elem else "
+           "(frames[-1].theme if frames else run.root_theme)"]
     if distinct:  # a generic document's note is about notes: its URLs say /notes
         out += ["    own = run.ctx.vocab.by_entity.get(ENTITY)",
                 "    if own is not None and theme.res is not own:",
@@ -639,15 +643,15 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
         out += [f"    if len(values) > {obj.max_props!r}:",
                 "        obj._trim(values)"]
     if obj.reorder:  # declared order; then any additional property, in drawing order
-        required = {name for name, _, req, _ in obj.steps if req}  # always drawn (and kept by _trim)
+        always = {name for name, _, req, _ in obj.steps if req}  # always drawn (and kept by _trim)
         lead = []
         for name in obj.names:
-            if name not in required:
+            if name not in always:
                 break
             lead.append(f"{name!r}: values[{name!r}]")
         out.append("    out = {" + ", ".join(lead) + "}")
         for name in obj.names[len(lead):]:
-            if name in required:
+            if name in always:
                 out.append(f"    out[{name!r}] = values[{name!r}]")
             else:
                 out += [f"    if {name!r} in values:",

@@ -20,6 +20,7 @@ from typing import Any
 from . import vocab
 
 WINDOW_SECONDS = 90 * 24 * 3600  # generated timestamps land within this span before the anchor
+RECENT_MARGIN = 60  # a generated timestamp is at least this long before the anchor
 CREATED_MARGIN = 600  # an object is created at least this long before the anchor
 FOLLOW_RATE = 1 / 1800.0  # what is recorded about an object follows its creation by ~30 min
 UNSET: Any = object()
@@ -398,7 +399,7 @@ class Run:
                 return frame.created
             # Things recorded about an object happen shortly after it was created, never after "now".
             return min(anchor - 1, frame.created + int(self.rng.expovariate(FOLLOW_RATE)))
-        return anchor - self.rng.randrange(60, WINDOW_SECONDS)
+        return anchor - self.rng.randrange(RECENT_MARGIN, WINDOW_SECONDS)
 
 
 @functools.lru_cache(maxsize=4096)
