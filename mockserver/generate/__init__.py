@@ -37,6 +37,7 @@ from .runtime import UNSET, Ctx, Run, build_pins, words
 __all__ = ["DEFAULT_ANCHOR", "RecordGenerator"]
 
 DEFAULT_ANCHOR = _dt.datetime(2026, 11, 1, tzinfo=_dt.UTC)
+KEY_HEADS_KEPT = 1024  # primed hashes of keys' heads (operation, status) a generator keeps
 
 
 # The canonical encoding of a record's key, built once (`json.dumps` builds an encoder per call).
@@ -58,6 +59,8 @@ class RecordGenerator:
         self._compiler = Compiler(document, self._ctx)
         self._plans: OrderedDict[int, tuple[dict[str, Any], Node]] = OrderedDict()
         self._lock = threading.Lock()
+        self._heads: dict[tuple[Any, ...], Any] = {}  # a key's head -> its primed SHA-256 (_seed_for)
+        self._tail = '"],' + str(seed) + "]"  # what follows a key's last part in its canonical text
 
     @property
     def examples_first(self) -> bool:
@@ -84,12 +87,45 @@ class RecordGenerator:
         return node.gen(run, pin)
 
     def _seed_for(self, key: tuple[Any, ...]) -> int:
+        """SHA-256 over the canonical encoding of (key, seed), as an integer. Keys of one reply
+        share all but their last part (operation, status): the hash of that common head is
+        kept, primed, and only the last part is hashed per call (the same bytes, so the same
+        integer as `_canonical([list(key), seed])` gives)."""
+        last = key[-1] if key else None
+        if type(last) is str and _plain(last):
+            head = key[:-1]
+            primed = self._heads.get(head, _NOT_KEPT)
+            if primed is _NOT_KEPT:
+                primed = self._prime(head)
+            if primed is not None:
+                sha = primed.copy()
+                sha.update((last + self._tail).encode("ascii"))
+                return int.from_bytes(sha.digest(), "big")
         canonical = _plain_key(key, self.seed) or _canonical([list(key), self.seed])
         return int.from_bytes(hashlib.sha256(canonical.encode("ascii")).digest(), "big")
+
+    def _prime(self, head: tuple[Any, ...]) -> Any:
+        """The SHA-256 of the canonical text up to a key's last part, or None where that text is
+        not `_plain_key`'s (a part the JSON encoder would write otherwise, a seed not an int)."""
+        if type(self.seed) is not int or not all(type(part) is str and _plain(part) for part in head):
+            primed = None
+        else:
+            primed = hashlib.sha256(("[[" + "".join('"' + part + '",' for part in head) + '"').encode("ascii"))
+        if len(self._heads) >= KEY_HEADS_KEPT:  # heads with a counter in them (crud's) come and go
+            self._heads.clear()
+        self._heads[head] = primed
+        return primed
 
     def _plan(self, schema: dict[str, Any]) -> Node:
         """The compiled plan for ``schema``, compiled on first use (identity-keyed LRU)."""
         sid = id(schema)
+        entry = self._plans.get(sid)  # a plan compiled before: no lock (OrderedDict's C methods are atomic)
+        if entry is not None and entry[0] is schema:
+            try:
+                self._plans.move_to_end(sid)
+            except KeyError:  # another thread evicted it meanwhile: it stays usable for this call
+                pass
+            return entry[1]
         with self._lock:
             entry = self._plans.get(sid)
             if entry is not None and entry[0] is schema:
@@ -104,18 +140,24 @@ class RecordGenerator:
             return node
 
 
+def _plain(part: str) -> bool:
+    """Whether JSON writes the string as itself between quotes: printable ASCII without a quote
+    or backslash (every key a reply builds; a record id may hold anything)."""
+    return part.isascii() and part.isprintable() and '"' not in part and "\\" not in part
+
+
 def _plain_key(key: tuple[Any, ...], seed: int) -> str | None:
-    """The canonical encoding of a key of plain strings, written directly: printable ASCII
-    without a quote or backslash is the same text in JSON (every key a reply builds, but a
-    record id may hold anything, so any other key goes through the encoder). None otherwise."""
+    """The canonical encoding of a key of plain strings (`_plain`), written directly; None
+    otherwise (any other key goes through the encoder)."""
     for part in key:
-        if type(part) is not str or not (part.isascii() and part.isprintable()) or '"' in part or "\\" in part:
+        if type(part) is not str or not _plain(part):
             return None
     if type(seed) is not int:
         return None
     return '[["' + '","'.join(key) + '"],' + str(seed) + "]" if key else "[[]," + str(seed) + "]"
 
 
+_NOT_KEPT = object()
 _new_random = random.Random.__new__
 _seed_c = _random.Random.seed
 

@@ -211,9 +211,18 @@ def _id_hint(ws: tuple[str, ...], fmt: str | None, ex_s: str | None, ctx: Ctx) -
         return lambda run: run.external_id(noun or run.theme().res.snake)
     owner = "".join(ws[:-1])
     if owner:  # activityLogId inside an activity log's item is that log's id
-        def fk(run: Run) -> str:
+        def owned(run: Run) -> str | None:
             v = run.ancestor_id(owner)
-            return v if v is not None and (fmt != "uuid" or UUID_RE.match(v)) else run.uuid()
+            return v if v is not None and (fmt != "uuid" or UUID_RE.match(v)) else None
+
+        def fk(run: Run) -> str:
+            v = owned(run)
+            return v if v is not None else run.uuid()
+
+        def skip(run: Run) -> None:  # a pinned id's draws, without its text
+            if owned(run) is None:
+                run.skip_uuid()
+        fk.skip = skip  # type: ignore[attr-defined]
         return fk
     return Run.uuid
 
@@ -544,12 +553,24 @@ def mimicker(value: Any, key: str | None) -> Callable[[Run], Any]:
     if isinstance(value, str):
         return _str_mimicker(value, key)
     if isinstance(value, list):
-        items = [mimicker(v, key) for v in value]
-        return lambda run: [item(run) for item in items]
+        return _display([(None, v, mimicker(v, key)) for v in value], keyed=False)
     if isinstance(value, dict):
-        fields = [(k, mimicker(v, k)) for k, v in value.items()]
-        return lambda run: {k: field(run) for k, field in fields}
+        return _display([(k, v, mimicker(v, k)) for k, v in value.items()], keyed=True)
     return lambda run: value
+
+
+def _display(parts: list[tuple[Any, Any, Callable[[Run], Any]]], keyed: bool) -> Callable[[Run], Any]:
+    """A maker of the dict (`keyed`) or list of `parts` (key, example, maker), written as one
+    display (`{K0: F0(run), ...}`, compiled once): the makers are called in order, as a loop over
+    them would, without the loop; an example's null is written in place."""
+    ns: dict[str, Any] = {}
+    items = []
+    for i, (k, example, maker) in enumerate(parts):
+        ns[f"K{i}"], ns[f"F{i}"] = k, maker
+        item = "None" if example is None else f"F{i}(run)"
+        items.append(f"K{i}: {item}" if keyed else item)
+    source = ("{" + ", ".join(items) + "}") if keyed else ("[" + ", ".join(items) + "]")
+    return eval(compile("lambda run: " + source, "<mimicker>", "eval"), ns)
 
 
 def _str_mimicker(s: str, key: str | None) -> Callable[[Run], str]:

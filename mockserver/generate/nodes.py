@@ -16,13 +16,17 @@ from typing import Any
 
 from . import pattern as _pattern
 from .hints import PRIO_CONTAINER, PRIO_DRIVER, PRIO_PLAIN, Fn
-from .runtime import UNSET, Frame, Pin, Run, Theme, apply_pin, clone, fmt_date, fmt_datetime
+from .runtime import (
+    CREATED_MARGIN, FOLLOW_RATE, RECENT_MARGIN, UNSET, WINDOW_SECONDS, Ctx, Frame, Pin, Run, Theme, apply_pin, clone,
+    fmt_date, fmt_datetime,
+)
 
 OPTIONAL_PRESENT = 0.85  # optional properties appear most of the time
 NULL_RATE = 0.05  # optional nullable properties are null rarely
 MAX_DEPTH = 8  # beyond this nesting, objects get only what they require
 MAX_RECURSION = 3  # ... and so do recursive schemas after this many self-references
 RECURSION_LIMIT = 32  # a schema with no finite value (a required self-reference) stops here, as null
+SPECIALISE_AFTER = 16  # an object generated more often than this gets its gen written (_specialise)
 
 
 class Node:
@@ -347,7 +351,7 @@ class Obj(Node):
     """An object with declared properties (and/or an additionalProperties schema)."""
 
     __slots__ = ("entity", "props", "order", "steps", "names", "reorder", "extra", "extra_keys", "min_props", "max_props",
-                 "created_names", "time_names", "closed")
+                 "created_names", "time_names", "closed", "fast", "calls")
 
     def __init__(self, entity: str, props: list[Prop], extra: Node | None, extra_keys: Callable[[Run], str],
                  min_props: int, max_props: int | None, closed: bool) -> None:
@@ -367,8 +371,22 @@ class Obj(Node):
         self.closed = closed
         self.created_names = tuple(p.name for p in props if isinstance(p.node, DateTime) and p.node.created)
         self.time_names = tuple(p.name for p in props if isinstance(p.node, DateTime) and not p.node.created)
+        self.fast: Callable[[Run, Pin | None], Any] | None = None  # `gen`, written for this node (_specialise)
+        self.calls = 0  # generated so far by `walk`
 
     def gen(self, run: Run, pin: Pin | None) -> Any:
+        fast = self.fast
+        if fast is not None:
+            return fast(run, pin)
+        self.calls += 1
+        if self.calls > SPECIALISE_AFTER:  # a hot object: written once (compiling it is not free)
+            fast = self.fast = _specialise(self, run.ctx)
+            return fast(run, pin)
+        return self.walk(run, pin)
+
+    def walk(self, run: Run, pin: Pin | None) -> Any:
+        """`gen` as a loop over the steps: what a cold object runs (its written form, `_specialise`,
+        makes the same draws in the same order; test_specialised_objects checks they agree)."""
         rng = run.rng
         kids = pin.kids if pin is not None else None
         frames = run.frames
@@ -449,7 +467,7 @@ class Obj(Node):
             others = [t for t in (_pinned_ts(kids.get(n)) for n in self.time_names) if t is not None]
             if others:
                 return min(others) - run.rng.randrange(0, 600)
-        return anchor - run.rng.randrange(600, 90 * 24 * 3600)
+        return anchor - run.rng.randrange(CREATED_MARGIN, WINDOW_SECONDS)
 
     def _extras(self, run: Run, values: dict[str, Any]) -> None:
         rng = run.rng
@@ -475,6 +493,180 @@ class Obj(Node):
             if len(values) <= (self.max_props or 0):
                 break
             del values[k]
+
+
+def _gen_of(node: Node, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
+    """`node.gen`; a nested object's written form itself where it is hot too (one call less:
+    a hot object's parent is written first, one call before it)."""
+    if type(node) is Obj:
+        if node.fast is None and node.calls >= SPECIALISE_AFTER:
+            node.fast = _specialise(node, ctx)
+        if node.fast is not None:
+            return node.fast
+    return node.gen
+
+
+def _pinned(run: Run, kp: Pin, values: dict[str, Any], gen: Callable[[Run, Pin | None], Any],
+            skip: Callable[[Run], None] | None, unlike: Str | None) -> Any:
+    """A pinned property's value in a written gen: its pinned value, drawn as if generated
+    (`skip`: the maker's draws alone), or generated under the pins below it."""
+    if kp.value is not UNSET:
+        if skip is not None:
+            skip(run)
+        else:
+            gen(run, None)  # still drawn, so pinning one field leaves the others unchanged
+        return kp.value
+    value = gen(run, kp)
+    if unlike is not None and isinstance(value, str):
+        value = _unlike_siblings(value, unlike, run, kp, values)
+    return value
+
+
+def _inline(node: Node, i: int, ns: dict[str, Any], timeline: bool) -> str | None:
+    """An expression for `node.gen(run, None)` where it is a draw or two written in place (what
+    `Run.timestamp` and `Enum.pick` do: keep them alike), else None. `timeline`: the object has
+    a creation time (`frame.created` is set, and the object's frame is the innermost)."""
+    kind = type(node)
+    if kind is Enum and node.scalar:
+        ns[f"C{i}"] = node.choices
+        return f"rng.choice(C{i})"
+    if kind is DateTime:
+        fmt = "fmt_date" if node.date_only else "fmt_datetime"
+        if timeline and node.created:
+            return f"{fmt}(frame.created)"
+        if timeline:  # recorded shortly after the object's creation, never after "now"
+            return f"{fmt}(min(ANCHOR - 1, frame.created + int(rng.expovariate(FOLLOW_RATE))))"
+        return f"{fmt}(ANCHOR - rng.randrange(RECENT_MARGIN, WINDOW))"
+    return None
+
+
+_NO_PINS: dict[Any, Pin] = {}  # the kids of no pin (never written)
+
+
+def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
+    """`Obj.walk` for one object node, as Python source compiled once: its property names, makers
+    and what each step checks (optional, nullable, ends a recursion, pinned) written as straight
+    code, so a hot record's properties cost no loop over tuples of flags. The same draws in the
+    same order as `walk`: per property in drawing order, an optional one draws its presence (even
+    when pinned), then its null, then its value; a pinned one still draws its value.
+    `ctx`: the generator's, the only one a plan is run with."""
+    distinct = ctx.vocab.roles  # a generic document's strings differ from their siblings'
+    ns: dict[str, Any] = {"Theme": Theme, "Frame": Frame, "UNSET": UNSET, "NO_PINS": _NO_PINS, "obj": obj,
+                          "apply_pin": apply_pin, "unlike": _unlike_siblings, "NULL_RATE": NULL_RATE,
+                          "pinned": _pinned,
+                          "MAX_DEPTH": MAX_DEPTH, "MAX_RECURSION": MAX_RECURSION,
+                          "OPTIONAL_PRESENT": OPTIONAL_PRESENT, "ENTITY": obj.entity,
+                          "fmt_datetime": fmt_datetime, "fmt_date": fmt_date, "ANCHOR": ctx.anchor_ts,
+                          "WINDOW": WINDOW_SECONDS, "CREATED_MARGIN": CREATED_MARGIN, "FOLLOW_RATE": FOLLOW_RATE,
+                          "RECENT_MARGIN": RECENT_MARGIN, "NAME_SET": frozenset(obj.names)}
+    out = ["def gen(run, pin):",
+           "    rng = run.rng",
+           "    kids = pin.kids if pin is not None else NO_PINS",
+           "    frames = run.frames",
+           "    theme = Theme(rng, run.ctx.vocab.resources) if run.elem else "
+           "(frames[-1].theme if frames else run.root_theme)"]
+    if distinct:  # a generic document's note is about notes: its URLs say /notes
+        out += ["    own = run.ctx.vocab.by_entity.get(ENTITY)",
+                "    if own is not None and theme.res is not own:",
+                "        theme = Theme(rng, (), own)"]
+    out += ["    run.elem = False",
+            "    frame = Frame(ENTITY, theme)"]
+    if obj.created_names:  # no time of it pinned: the creation time is one draw (Obj._created)
+        pinned = " or ".join(f"{n!r} in kids" for n in obj.created_names + obj.time_names)
+        out += [f"    if kids and ({pinned}):",
+                "        frame.created = obj._created(run, kids)",
+                "    else:",
+                "        frame.created = ANCHOR - rng.randrange(CREATED_MARGIN, WINDOW)"]
+    out += ["    frames.append(frame)",
+            "    run.depth += 1",
+            "    recursion = run.recursion",
+            "    deep = run.depth > MAX_DEPTH or recursion >= MAX_RECURSION",
+            "    present_p = OPTIONAL_PRESENT * 0.5 ** recursion if recursion else OPTIONAL_PRESENT",
+            "    values = frame.values",
+            "    random = rng.random",
+            "    get = kids.get",
+            "    try:"]
+    for i, (name, node, required, maker) in enumerate(obj.steps):
+        ns[f"G{i}"], ns[f"X{i}"], ns[f"M{i}"] = _gen_of(node, ctx), node, maker
+        n = repr(name)
+        unlike = distinct and isinstance(node, Str)
+
+        def store(call: str, pin: str, pad: str) -> list[str]:
+            if not unlike:
+                return [f"{pad}values[{n}] = {call}"]
+            return [f"{pad}value = {call}",
+                    f"{pad}if isinstance(value, str):",
+                    f"{pad}    value = unlike(value, X{i}, run, {pin}, values)",
+                    f"{pad}values[{n}] = value"]
+
+        def call() -> str:
+            return _inline(node, i, ns, bool(obj.created_names)) or \
+                (f"M{i}(run)" if maker is not None else f"G{i}(run, None)")
+
+        def make(pad: str) -> list[str]:
+            return store(call(), "None", pad)
+
+        out.append(f"        kp = get({n})")
+        out.append("        if kp is None:")
+        if not required:
+            out.append("            if random() < present_p and not deep:")
+            if node.nullable and not unlike:
+                out.append(f"                values[{n}] = None if random() < NULL_RATE else {call()}")
+            elif node.nullable:
+                out += ["                if random() < NULL_RATE:",
+                        f"                    values[{n}] = None",
+                        "                else:"]
+                out += make(" " * 20)
+            else:
+                out += make(" " * 16)
+        elif node.null_cut:  # the recursion ends here
+            out += ["            if deep:",
+                    f"                values[{n}] = None",
+                    "            else:"]
+            out += make(" " * 16)
+        else:
+            out += make(" " * 12)
+        out.append("        else:")
+        if not required:
+            out.append("            random()  # its presence, drawn as when it is not pinned")
+        ns[f"S{i}"] = getattr(maker, "skip", None)  # a maker's draws without its value, where it has them
+        out.append(f"            values[{n}] = pinned(run, kp, values, G{i}, S{i}, {f'X{i}' if unlike else None})")
+    if not obj.steps:
+        out.append("        pass")
+    if obj.extra is not None:
+        out += ["        if not deep:",
+                "            obj._extras(run, values)"]
+    out += ["    finally:",
+            "        frames.pop()",
+            "        run.depth -= 1"]
+    if obj.max_props is not None:
+        out += [f"    if len(values) > {obj.max_props!r}:",
+                "        obj._trim(values)"]
+    if obj.reorder:  # declared order; then any additional property, in drawing order
+        always = {name for name, _, req, _ in obj.steps if req}  # always drawn (and kept by _trim)
+        lead = []
+        for name in obj.names:
+            if name not in always:
+                break
+            lead.append(f"{name!r}: values[{name!r}]")
+        out.append("    out = {" + ", ".join(lead) + "}")
+        for name in obj.names[len(lead):]:
+            if name in always:
+                out.append(f"    out[{name!r}] = values[{name!r}]")
+            else:
+                out += [f"    if {name!r} in values:",
+                        f"        out[{name!r}] = values[{name!r}]"]
+        out += ["    if len(out) < len(values):",
+                "        out.update((k, v) for k, v in values.items() if k not in out)"]
+    else:
+        out.append("    out = values")
+    out += ["    if kids:",
+            "        for k, kp in kids.items():",
+            "            if k not in NAME_SET:",
+            "                out[k] = apply_pin(out.get(k), kp)",
+            "    return out"]
+    exec(compile("\n".join(out) + "\n", f"<Obj.gen {obj.entity or 'object'}>", "exec"), ns)
+    return ns["gen"]
 
 
 def _direct(node: Node) -> Callable[[Run], Any] | None:

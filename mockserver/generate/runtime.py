@@ -20,6 +20,9 @@ from typing import Any
 from . import vocab
 
 WINDOW_SECONDS = 90 * 24 * 3600  # generated timestamps land within this span before the anchor
+RECENT_MARGIN = 60  # a generated timestamp is at least this long before the anchor
+CREATED_MARGIN = 600  # an object is created at least this long before the anchor
+FOLLOW_RATE = 1 / 1800.0  # what is recorded about an object follows its creation by ~30 min
 UNSET: Any = object()
 # uuid4: the version nibble (4) and the RFC 4122 variant bits (10) set over 128 random bits
 _UUID4_KEEP = ~(0xC000 << 48) & ~(0xF000 << 64)
@@ -151,15 +154,21 @@ class Pin:
 
     __slots__ = ("value", "kids")
 
-    def __init__(self) -> None:
-        self.value: Any = UNSET
-        self.kids: dict[Any, Pin] = {}
+    def __init__(self, value: Any = UNSET, kids: dict[Any, Pin] | None = None) -> None:
+        self.value: Any = value
+        self.kids: dict[Any, Pin] = {} if kids is None else kids
 
 
 def build_pins(pins: dict[tuple[Any, ...], object] | None) -> Pin | None:
     """Turn {('a', 'b'): v} into a trie so each object only looks at its own keys."""
     if not pins:
         return None
+    if len(pins) == 1:  # a reply's one pinned id: the chain built from its leaf up
+        for path, value in pins.items():
+            node = Pin(value)
+            for part in reversed(path):
+                node = Pin(UNSET, {part: node})
+            return node
     root = Pin()
     for path, value in pins.items():
         node = root
@@ -277,7 +286,9 @@ class Run:
 
     def ancestor_id(self, entity: str) -> str | None:
         """The id of an enclosing object named ``entity``: activityLogId inside an activity log."""
-        for frame in reversed(self.frames[:-1]):
+        frames = self.frames
+        for i in range(len(frames) - 2, -1, -1):  # (no copy of the list per id field)
+            frame = frames[i]
             if frame.entity == entity:
                 v = frame.values.get("id")
                 return v if isinstance(v, str) else None
@@ -286,8 +297,12 @@ class Run:
     # value makers
     def uuid(self) -> str:
         """str(uuid.UUID(int=bits, version=4)), without building the object (it runs per id field)."""
-        h = (self.rng.getrandbits(128) & _UUID4_KEEP | _UUID4_SET).to_bytes(16, "big").hex()
+        h = (self.rng.getrandbits(128) & _UUID4_KEEP | _UUID4_SET).to_bytes(16, "big").hex()  # (skip_uuid's draw)
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    def skip_uuid(self) -> None:
+        """The draw of `uuid`, for a value that is pinned (drawn, so the rest stays as it was)."""
+        self.rng.getrandbits(128)
 
     def hex(self, n: int) -> str:
         return f"{self.rng.getrandbits(4 * n):0{n}x}"
@@ -383,8 +398,8 @@ class Run:
             if created:
                 return frame.created
             # Things recorded about an object happen shortly after it was created, never after "now".
-            return min(anchor - 1, frame.created + int(self.rng.expovariate(1 / 1800.0)))
-        return anchor - self.rng.randrange(60, WINDOW_SECONDS)
+            return min(anchor - 1, frame.created + int(self.rng.expovariate(FOLLOW_RATE)))
+        return anchor - self.rng.randrange(RECENT_MARGIN, WINDOW_SECONDS)
 
 
 @functools.lru_cache(maxsize=4096)
