@@ -84,7 +84,10 @@ def lean_schema(document: Mapping[str, Any], schema: Any) -> dict[str, Any] | No
     return lean if isinstance(lean, dict) else None
 
 
-def _lean(document: Mapping[str, Any], node: Any, refs: tuple[str, ...], depth: int) -> Any:
+def _lean(document: Mapping[str, Any], node: Any, refs: tuple[str, ...], depth: int,
+          kept: dict[str, Any] | None = None) -> Any:
+    """`kept`: keep every `$ref` as a reference (`{"$ref": ...}`), noting its target in `kept`,
+    instead of inlining it (judge_with_references makes the targets lean on their own)."""
     if isinstance(node, bool):
         return node
     if not isinstance(node, Mapping) or depth > MAX_DEPTH or UNSAFE & node.keys():
@@ -94,7 +97,11 @@ def _lean(document: Mapping[str, Any], node: Any, refs: tuple[str, ...], depth: 
         if not isinstance(ref, str) or not ref.startswith("#/") or ref in refs:
             raise _Unsafe()
         try:
-            target = _lean(document, resolve(document, {"$ref": ref}), refs + (ref,), depth + 1)
+            if kept is None:
+                target = _lean(document, resolve(document, {"$ref": ref}), refs + (ref,), depth + 1)
+            else:
+                kept.setdefault(ref, resolve(document, {"$ref": ref}))
+                target = {"$ref": ref}
         except KeyError:
             raise _Unsafe() from None
         siblings = {key: value for key, value in node.items() if key != "$ref"}
@@ -102,17 +109,17 @@ def _lean(document: Mapping[str, Any], node: Any, refs: tuple[str, ...], depth: 
             return target
         if "allOf" in siblings:
             raise _Unsafe()
-        return {**_lean(document, siblings, refs, depth), "allOf": [target]}
+        return {**_lean(document, siblings, refs, depth, kept), "allOf": [target]}
     lean: dict[str, Any] = {}
     for key, value in node.items():
         if key in ANNOTATIONS or (key == "format" and value not in CHECKED_FORMATS):
             continue
         if key == "properties" and isinstance(value, Mapping):
-            lean[key] = {name: _lean(document, sub, refs, depth + 1) for name, sub in value.items()}
+            lean[key] = {name: _lean(document, sub, refs, depth + 1, kept) for name, sub in value.items()}
         elif key in ONE_SCHEMA:
-            lean[key] = _lean(document, value, refs, depth + 1)
+            lean[key] = _lean(document, value, refs, depth + 1, kept)
         elif key in SCHEMA_LISTS and isinstance(value, list):
-            lean[key] = [_lean(document, sub, refs, depth + 1) for sub in value]
+            lean[key] = [_lean(document, sub, refs, depth + 1, kept) for sub in value]
         else:
             lean[key] = value  # a value, not a schema: enum, required, type, format, ...
     if lean.keys() == {"allOf"} and isinstance(lean["allOf"], list) and len(lean["allOf"]) == 1:
@@ -197,6 +204,96 @@ _PATTERN = LeanValidator.VALIDATORS["pattern"]  # openapi-schema-validator's (EC
 _STRINGS = LeanValidator({})
 
 
+def judge_with_references(document: Mapping[str, Any], schema: Any,
+                          shared: References | None = None) -> Callable[[Any], bool] | None:
+    """`judge` for a schema that refers to itself (Stripe's expandable fields), which
+    `lean_schema` cannot inline: every `$ref` kept as a reference to a definition of the
+    compiled schema, its target made lean and translated as `judge` translates a lean schema
+    (twice where it is needed both as it is and `exact`), so the verdicts are those of the
+    inlined schema unrolled as deep as a value goes; None where `judge` would give None for any
+    part it reaches. `shared`: the document's references, made lean and translated once for
+    every schema of the document that reaches them (References)."""
+    shared = shared if shared is not None else References(document)
+    try:
+        root = _lean(document, schema, (), 0, {})
+        plain, reached = shared.translate(root, False)
+        validator = jsonschema_rs.Draft4Validator(
+            {"allOf": [plain], "definitions": {name: shared.plain[name] for name in reached}},
+            formats=shared.formats, validate_formats=True, ignore_unknown_formats=False)
+    except (_Unsafe, ValueError, jsonschema_rs.ValidationError):
+        return None
+    return validator.is_valid
+
+
+class References:
+    """One document's references as definitions for jsonschema-rs: each target made lean once
+    (`$ref`s kept), each (reference, exact) translated once under one name (`d0`, `d1`...), with
+    the names it points to, so a schema's judge takes the definitions it reaches and no more."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self.formats: dict[str, Callable[[str], bool]] = {}
+        self.plain: dict[str, Any] = {}  # name -> its translation
+        self._lean: dict[str, Any] = {}  # reference -> its target made lean, or _UNSAFE
+        self._names: dict[tuple[str, bool], str] = {}
+        self._points: dict[str, frozenset[str]] = {}  # name -> the names its translation points to
+        self._unsafe: set[str] = set()  # names whose translation (or target's leaning) gave none
+        self._pointed: list[str] | None = None  # while translating: the names pointed to so far
+
+    def translate(self, lean: Any, exact: bool) -> tuple[dict[str, Any], set[str]]:
+        """`lean` translated, and every name it reaches; _Unsafe where one of them has no translation."""
+        plain, pointed = self._translate(lean, exact)
+        reached: set[str] = set()
+        stack = list(pointed)
+        while stack:
+            name = stack.pop()
+            if name in reached:
+                continue
+            if name in self._unsafe:
+                raise _Unsafe()
+            reached.add(name)
+            stack.extend(self._points[name])
+        return plain, reached
+
+    def pointer(self, ref: str, exact: bool) -> str:
+        """Where `_plain` points a kept reference: its definition's name, translated first if new."""
+        name = self._names.get((ref, exact))
+        if name is None:
+            name = self._names[(ref, exact)] = f"d{len(self._names)}"
+            self._points[name] = frozenset()  # (a reference to itself, met while translating it)
+            target = self._target(ref)
+            try:
+                if target is _UNSAFE:
+                    raise _Unsafe()
+                self.plain[name], self._points[name] = self._translate(target, exact)
+            except _Unsafe:
+                self._unsafe.add(name)
+        assert self._pointed is not None
+        self._pointed.append(name)
+        return f"#/definitions/{name}"
+
+    def _translate(self, lean: Any, exact: bool) -> tuple[dict[str, Any], frozenset[str]]:
+        outer, self._pointed = self._pointed, []
+        try:
+            plain = _plain(lean, self.formats, exact, self)
+            return plain, frozenset(self._pointed)
+        finally:
+            self._pointed = outer
+
+    def _target(self, ref: str) -> Any:
+        target = self._lean.get(ref)
+        if target is None:
+            try:
+                target = _lean(self.document, resolve(self.document, {"$ref": ref}), (), 0, {})
+            except (_Unsafe, KeyError):
+                target = _UNSAFE
+            self._lean[ref] = target
+        return target
+
+
+_UNSAFE = object()  # References: a target that cannot be made lean
+
+
 def judge(lean: dict[str, Any]) -> Callable[[Any], bool] | None:
     """A compiled check of `lean` (jsonschema-rs): True only where the lean validator finds no
     violation, for a value as `json.loads` reads it (no NaN nor Infinity: jsonschema-rs types
@@ -219,11 +316,17 @@ def judge(lean: dict[str, Any]) -> Callable[[Any], bool] | None:
     return validator.is_valid
 
 
-def _plain(node: Any, formats: dict[str, Callable[[str], bool]], exact: bool = False) -> dict[str, Any]:
+def _plain(node: Any, formats: dict[str, Callable[[str], bool]], exact: bool = False,
+           definitions: References | None = None) -> dict[str, Any]:
     """`node` as plain JSON Schema: as strict as the lean validator; as strict and no stricter
-    (`exact`) under a `not` or a `oneOf`, where a stricter subschema passes more."""
+    (`exact`) under a `not` or a `oneOf`, where a stricter subschema passes more. `definitions`:
+    where a kept reference (`{"$ref": ...}`, judge_with_references) points, else none is taken."""
     if not isinstance(node, dict):
         raise _Unsafe()  # a boolean subschema: draft 4 has none
+    if definitions is not None and "$ref" in node:
+        if node.keys() != {"$ref"}:
+            raise _Unsafe()  # (_lean moves a kept reference's siblings into an allOf)
+        return {"$ref": definitions.pointer(node["$ref"], exact)}
     plain: dict[str, Any] = {}
     more: list[dict[str, Any]] = []  # what one keyword becomes beside the others, in an allOf
     for key, value in node.items():
@@ -234,17 +337,17 @@ def _plain(node: Any, formats: dict[str, Callable[[str], bool]], exact: bool = F
         elif key == "properties":
             if not isinstance(value, dict) or "patternProperties" in node:
                 raise _Unsafe()
-            plain[key] = {name: _plain(sub, formats, exact) for name, sub in value.items()}
+            plain[key] = {name: _plain(sub, formats, exact, definitions) for name, sub in value.items()}
         elif key == "additionalProperties":
             if "patternProperties" in node:
                 raise _Unsafe()
-            plain[key] = value if isinstance(value, bool) else _plain(value, formats, exact)
+            plain[key] = value if isinstance(value, bool) else _plain(value, formats, exact, definitions)
         elif key in ("items", "not"):
-            plain[key] = _plain(value, formats, exact or key == "not")
+            plain[key] = _plain(value, formats, exact or key == "not", definitions)
         elif key in SCHEMA_LISTS:
             if not isinstance(value, list) or not value:
                 raise _Unsafe()
-            plain[key] = [_plain(sub, formats, exact or key == "oneOf") for sub in value]
+            plain[key] = [_plain(sub, formats, exact or key == "oneOf", definitions) for sub in value]
         elif key == "enum":
             if not isinstance(value, list) or not value or not _exact(value):
                 raise _Unsafe()

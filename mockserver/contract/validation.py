@@ -41,7 +41,8 @@ from mockserver.base.pointer import resolve
 from mockserver.base.defaults import VALIDATION_CACHE_SIZE
 from mockserver.base.httpfacts import is_json
 from mockserver.http.media import FILES, essence, is_rendering, render
-from mockserver.contract.leanschema import judge, lean_schema, lean_validators_factory
+from mockserver.contract.leanschema import (References, judge, judge_with_references, lean_schema,
+                                            lean_validators_factory)
 from mockserver.http.reply import Reply, encode_json
 
 log = logging.getLogger("mockserver")
@@ -139,6 +140,7 @@ class ResponseValidator:
         # built per operation on its first reply (1-2 ms each): 195 operations would cost start-up 0.2 s
         self._body_validators: dict[tuple[str, str, str | None], Any] = {}
         self._built: set[str] = set()  # the operations whose validators are in _body_validators
+        self._references = References(api.document)  # judges of schemas that refer to themselves
         self._cache: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._admission = SecondSight(cache_size)  # kept the second time a reply is seen (admission.py)
@@ -199,7 +201,9 @@ class ResponseValidator:
                 validator = BodyValidator(lean_validators_factory.create(schema, schema), judge(lean))
             else:
                 schema = spec / "paths" / op.path / op.method / "responses" / declared.doc_key / "content" / declared.media_type / "schema"
-                validator = BodyValidator(oas30_read_schema_validators_factory.create(spec, schema), None)
+                # a schema that refers to itself: openapi-core's validator, the judge on references
+                validator = BodyValidator(oas30_read_schema_validators_factory.create(spec, schema),
+                                          judge_with_references(self._document, declared.schema, self._references))
             validators[(op.operation_id, declared.doc_key, declared.media_type)] = validator
         return validators
 

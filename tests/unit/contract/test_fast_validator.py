@@ -207,7 +207,7 @@ def _at(body: Any, path: list[Any]) -> Any:
 def test_the_judge_agrees_with_openapi_core_on_every_response_schema(document: str) -> None:
     config = ServeConfig(quiet=True) if document == "bundled" else ServeConfig(quiet=True, specs=(SPECS / document,))
     engine = build_engine(config)
-    schemas = judged_schemas = compared = passed = 0
+    schemas = judged_schemas = compared = passed = referring = 0
     for api in engine.apis:
         validator = engine.validators[api.name]
         for op in api.operations.values():
@@ -224,9 +224,16 @@ def test_the_judge_agrees_with_openapi_core_on_every_response_schema(document: s
                         assert lean is None or judge(lean) is None
                         continue
                     judged_schemas += 1
-                    for n in range(2):
+                    # a schema that refers to itself (judge_with_references) is slow to validate
+                    # with openapi-core (Stripe's: 2 ms a body, 20 ms with every error listed):
+                    # one in forty of them, with two mutations (test_reference_judge.py has more)
+                    inlined = lean_schema(api.document, variant.schema) is not None
+                    referring += not inlined
+                    if not inlined and referring % 40:
+                        continue
+                    for n in range(2 if inlined else 1):
                         body = json.loads(encode_json(engine.responder._generate(op, status, variant, f"id-{n}")))
-                        for value in [body, *mutations(body, 80)]:
+                        for value in [body, *mutations(body, 80 if inlined else 2)]:
                             value = json.loads(json.dumps(value))
                             compared += 1
                             if judged(body_validator.judge, value):
