@@ -117,11 +117,13 @@ class Reply:
 
     def start(self, content_length: int | None = None) -> Message:
         """The ASGI start message; `content_length` only where a fault announces another length."""
-        return {
-            "type": "http.response.start",
-            "status": self.status,
-            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.header_list(content_length)],
-        }
+        # header_list's headers, encoded as they are added: no list of str pairs made on the way
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
+        if self.media_type:
+            headers.append((b"content-type", self.media_type.encode("latin-1")))
+        if not is_bodiless(self.status):
+            headers.append((b"content-length", b"%d" % (len(self.body) if content_length is None else content_length)))
+        return {"type": "http.response.start", "status": self.status, "headers": headers}
 
     async def send(self, send: Send, start: Message | None = None) -> None:
         """`start`: the start message, where the caller made it already (`self.start()`)."""
