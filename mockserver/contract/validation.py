@@ -208,8 +208,10 @@ class ResponseValidator:
         `application/octocat-stream`) is read back: as the text it was written from ("string"),
         or as JSON ("json", what media.render writes for a structured value); None for JSON,
         rendered (CSV, XML) and binary bodies, and for the types openapi-core reads itself."""
+        if declared.json:  # most replies: known without parsing the media type
+            return None
         kind = essence(declared.media_type or "")
-        if declared.json or is_rendering(kind) or kind in FILES or kind in media_type_deserializers:
+        if is_rendering(kind) or kind in FILES or kind in media_type_deserializers:
             return None
         schema = resolve(self._document, declared.schema)
         if not isinstance(schema, dict) or schema.get("format") in ("binary", "byte"):
