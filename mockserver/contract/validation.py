@@ -47,6 +47,7 @@ from mockserver.http.reply import Reply, encode_json
 log = logging.getLogger("mockserver")
 
 _PARAM = re.compile(r"\{[^}]+\}")
+PLANS_KEPT = 4096  # ResponseValidator._plans: far more than the responses a document declares
 
 
 def _violations(exc: BaseException) -> list[str]:
@@ -139,6 +140,9 @@ class ResponseValidator:
         # built per operation on its first reply (1-2 ms each): 195 operations would cost start-up 0.2 s
         self._body_validators: dict[tuple[str, str, str | None], Any] = {}
         self._built: set[str] = set()  # the operations whose validators are in _body_validators
+        # (operationId, status, content type) -> (its body validator, _text_kind): what _validate
+        # finds for a reply from the operation's declared responses, found once
+        self._plans: dict[tuple[str, int, str | None], tuple[Any, str | None]] = {}
         self._cache: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._admission = SecondSight(cache_size)  # kept the second time a reply is seen (admission.py)
@@ -220,18 +224,24 @@ class ResponseValidator:
 
     def _validate(self, op: Operation, status: int, media_type: str | None, body: bytes,
                   value_json: bytes | None = None, encoded: Any = None) -> list[str]:
-        declared = op.declared(status)
-        if declared is None:
-            return [f"status {status} is not declared (declared: {op.declared_statuses()})"]
-        if declared.media_type is None:
-            return [] if not body else ["the contract declares no body for this status"]
-        variant = declared.variant(media_type)
-        if variant is None:
-            return [f"content type {media_type!r} is not declared for {status} "
-                    f"({', '.join(str(v.media_type) for v in declared.variants)})"]
-        validator = self._body_validator(op, variant.doc_key, variant.media_type)
+        plan = self._plans.get((op.operation_id, status, media_type))
+        if plan is None:
+            declared = op.declared(status)
+            if declared is None:
+                return [f"status {status} is not declared (declared: {op.declared_statuses()})"]
+            if declared.media_type is None:
+                return [] if not body else ["the contract declares no body for this status"]
+            variant = declared.variant(media_type)
+            if variant is None:
+                return [f"content type {media_type!r} is not declared for {status} "
+                        f"({', '.join(str(v.media_type) for v in declared.variants)})"]
+            plan = (self._body_validator(op, variant.doc_key, variant.media_type), self._text_kind(variant))
+            if plan[0] is not None:
+                if len(self._plans) >= PLANS_KEPT:  # a proxied upstream may send any content type
+                    self._plans.clear()
+                self._plans[(op.operation_id, status, media_type)] = plan
+        validator, text = plan  # text: None for JSON
         if validator is not None:
-            text = self._text_kind(variant)  # None for JSON
             try:
                 if text == "string":  # the text the generated string was written as
                     validator.validate(body.decode("utf-8"))
