@@ -118,7 +118,7 @@ class Reply:
     def start(self, content_length: int | None = None) -> Message:
         """The ASGI start message; `content_length` only where a fault announces another length."""
         # header_list's headers, encoded as they are added: no list of str pairs made on the way
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers] if self.headers else []
         if self.media_type:
             headers.append((b"content-type", self.media_type.encode("latin-1")))
         if not is_bodiless(self.status):
