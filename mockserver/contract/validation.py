@@ -103,13 +103,15 @@ class BodyValidator:
         """openapi-core's verdict on any Python value (a document's example, a string body)."""
         self.schema_validator.validate(value)
 
-    def validate_json(self, raw: bytes, encoded: Any = None) -> None:
+    def validate_json(self, raw: bytes, encoded: Any = None, floatless: bool = False) -> None:
         """The verdict on the JSON `raw`, as sent: valid when the judge says so. `encoded`: the
         value `raw` was encoded from (http/reply.encode_json), judged without decoding `raw`:
         decoding gives it back, but for what jsonschema-rs refuses to take (keys that are not
-        strings, subclasses of str), which raises here and goes the long way."""
+        strings, subclasses of str), which raises here and goes the long way. `floatless`:
+        `encoded` holds no float (Reply.floatless), so `raw` is not scanned for NaN and Infinity,
+        which only a float writes (in a string the judge reads them as the text they are)."""
         value, decoded = encoded, encoded is None
-        if self.judge is not None and b"NaN" not in raw and b"Infinity" not in raw:
+        if self.judge is not None and ((floatless and not decoded) or (b"NaN" not in raw and b"Infinity" not in raw)):
             if decoded:
                 value = json.loads(raw)
             try:
@@ -153,24 +155,26 @@ class ResponseValidator:
         contract says; one that is not is the mock's bug, answered as a 500 that names it."""
         if not reply.contract:
             return reply
-        violations = self.violations(op, reply.status, reply.media_type, reply.body, reply.value_json, reply.value)
+        violations = self.violations(op, reply.status, reply.media_type, reply.body, reply.value_json, reply.value,
+                                     reply.floatless)
         if not violations:
             return reply
         log.error("contract violation in %s %d: %s", op.operation_id, reply.status, "; ".join(violations))
         return problems.contract_violation(op.operation_id, reply.status, list(violations))
 
     def violations(self, op: Operation, status: int, media_type: str | None, body: bytes,
-                   value_json: bytes | None = None, encoded: Any = None) -> tuple[str, ...]:
+                   value_json: bytes | None = None, encoded: Any = None, floatless: bool = False) -> tuple[str, ...]:
         """Empty when the reply is what the contract declares. A body rendered from a value
         (CSV, XML) is checked as that value (`value_json`): openapi-core reads neither format.
-        `encoded`: the value a JSON `body` was encoded from (BodyValidator.validate_json)."""
+        `encoded`, `floatless`: the value a JSON `body` was encoded from, and whether it holds no
+        float (BodyValidator.validate_json)."""
         key = (op.operation_id, status, media_type, body, value_json)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        verdict = tuple(self._validate(op, status, media_type, body, value_json, encoded))
+        verdict = tuple(self._validate(op, status, media_type, body, value_json, encoded, floatless))
         with self._lock:
             if self._admission.again(key):
                 self._cache[key] = verdict
@@ -223,7 +227,7 @@ class ResponseValidator:
         return "string" if schema.get("type") == "string" else "json"
 
     def _validate(self, op: Operation, status: int, media_type: str | None, body: bytes,
-                  value_json: bytes | None = None, encoded: Any = None) -> list[str]:
+                  value_json: bytes | None = None, encoded: Any = None, floatless: bool = False) -> list[str]:
         plan = self._plans.get((op.operation_id, status, media_type))
         if plan is None:
             declared = op.declared(status)
@@ -247,7 +251,7 @@ class ResponseValidator:
                     validator.validate(body.decode("utf-8"))
                 else:
                     validator.validate_json(body if value_json is None else value_json,
-                                            encoded if value_json is None else None)
+                                            encoded if value_json is None else None, floatless)
             except (ValueError, OpenAPIError) as exc:  # not JSON or not UTF-8; or openapi-core's InvalidSchemaValue
                 return _violations(exc)
             return []

@@ -87,6 +87,9 @@ class Reply:
     # for a JSON body: the value it was encoded from (never changed after), which the validate
     # stage may judge instead of decoding the body again; not part of what the reply is
     value: Any = field(default=None, compare=False, repr=False)
+    # the body was written from `value` by encode_json_without_floats (its caller's word: no float
+    # in it), so no NaN nor Infinity is in it either; not part of what the reply is
+    floatless: bool = field(default=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         """A bodiless status carries no body, nor the headers that would describe one, whatever
