@@ -104,11 +104,14 @@ class Role:
 
     def parent_ids(self, path_params: Mapping[str, Any]) -> tuple[str, ...]:
         names = self.resource.parents if self.parent_params is None else self.parent_params
+        if not names:  # a top-level resource, most of them
+            return ()
         return tuple(str(path_params.get(name.replace("-", "_"), "")) for name in names)
 
     def record_key(self, path_params: Mapping[str, Any], record_id: str) -> str:
         """The store key: the parent records' ids, then the record's own."""
-        return PARENT_SEPARATOR.join((*self.parent_ids(path_params), record_id))
+        parents = self.parent_ids(path_params)
+        return PARENT_SEPARATOR.join((*parents, record_id)) if parents else record_id
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -48,6 +48,7 @@ from mockserver.http.reply import Reply, encode_json
 log = logging.getLogger("mockserver")
 
 _PARAM = re.compile(r"\{[^}]+\}")
+PLANS_KEPT = 4096  # ResponseValidator._plans: far more than the responses a document declares
 
 
 def _violations(exc: BaseException) -> list[str]:
@@ -103,13 +104,15 @@ class BodyValidator:
         """openapi-core's verdict on any Python value (a document's example, a string body)."""
         self.schema_validator.validate(value)
 
-    def validate_json(self, raw: bytes, encoded: Any = None) -> None:
+    def validate_json(self, raw: bytes, encoded: Any = None, floatless: bool = False) -> None:
         """The verdict on the JSON `raw`, as sent: valid when the judge says so. `encoded`: the
         value `raw` was encoded from (http/reply.encode_json), judged without decoding `raw`:
         decoding gives it back, but for what jsonschema-rs refuses to take (keys that are not
-        strings, subclasses of str), which raises here and goes the long way."""
+        strings, subclasses of str), which raises here and goes the long way. `floatless`:
+        `encoded` holds no float (Reply.floatless), so `raw` is not scanned for NaN and Infinity,
+        which only a float writes (in a string the judge reads them as the text they are)."""
         value, decoded = encoded, encoded is None
-        if self.judge is not None and b"NaN" not in raw and b"Infinity" not in raw:
+        if self.judge is not None and ((floatless and not decoded) or (b"NaN" not in raw and b"Infinity" not in raw)):
             if decoded:
                 value = json.loads(raw)
             try:
@@ -141,6 +144,9 @@ class ResponseValidator:
         self._body_validators: dict[tuple[str, str, str | None], Any] = {}
         self._built: set[str] = set()  # the operations whose validators are in _body_validators
         self._references = References(api.document)  # judges of schemas that refer to themselves
+        # (operationId, status, content type) -> (its body validator, _text_kind): what _validate
+        # finds for a reply from the operation's declared responses, found once
+        self._plans: dict[tuple[str, int, str | None], tuple[Any, str | None]] = {}
         self._cache: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._admission = SecondSight(cache_size)  # kept the second time a reply is seen (admission.py)
@@ -151,24 +157,26 @@ class ResponseValidator:
         contract says; one that is not is the mock's bug, answered as a 500 that names it."""
         if not reply.contract:
             return reply
-        violations = self.violations(op, reply.status, reply.media_type, reply.body, reply.value_json, reply.value)
+        violations = self.violations(op, reply.status, reply.media_type, reply.body, reply.value_json, reply.value,
+                                     reply.floatless)
         if not violations:
             return reply
         log.error("contract violation in %s %d: %s", op.operation_id, reply.status, "; ".join(violations))
         return problems.contract_violation(op.operation_id, reply.status, list(violations))
 
     def violations(self, op: Operation, status: int, media_type: str | None, body: bytes,
-                   value_json: bytes | None = None, encoded: Any = None) -> tuple[str, ...]:
+                   value_json: bytes | None = None, encoded: Any = None, floatless: bool = False) -> tuple[str, ...]:
         """Empty when the reply is what the contract declares. A body rendered from a value
         (CSV, XML) is checked as that value (`value_json`): openapi-core reads neither format.
-        `encoded`: the value a JSON `body` was encoded from (BodyValidator.validate_json)."""
+        `encoded`, `floatless`: the value a JSON `body` was encoded from, and whether it holds no
+        float (BodyValidator.validate_json)."""
         key = (op.operation_id, status, media_type, body, value_json)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        verdict = tuple(self._validate(op, status, media_type, body, value_json, encoded))
+        verdict = tuple(self._validate(op, status, media_type, body, value_json, encoded, floatless))
         with self._lock:
             if self._admission.again(key):
                 self._cache[key] = verdict
@@ -212,8 +220,10 @@ class ResponseValidator:
         `application/octocat-stream`) is read back: as the text it was written from ("string"),
         or as JSON ("json", what media.render writes for a structured value); None for JSON,
         rendered (CSV, XML) and binary bodies, and for the types openapi-core reads itself."""
+        if declared.json:  # most replies: known without parsing the media type
+            return None
         kind = essence(declared.media_type or "")
-        if declared.json or is_rendering(kind) or kind in FILES or kind in media_type_deserializers:
+        if is_rendering(kind) or kind in FILES or kind in media_type_deserializers:
             return None
         schema = resolve(self._document, declared.schema)
         if not isinstance(schema, dict) or schema.get("format") in ("binary", "byte"):
@@ -221,25 +231,31 @@ class ResponseValidator:
         return "string" if schema.get("type") == "string" else "json"
 
     def _validate(self, op: Operation, status: int, media_type: str | None, body: bytes,
-                  value_json: bytes | None = None, encoded: Any = None) -> list[str]:
-        declared = op.declared(status)
-        if declared is None:
-            return [f"status {status} is not declared (declared: {op.declared_statuses()})"]
-        if declared.media_type is None:
-            return [] if not body else ["the contract declares no body for this status"]
-        variant = declared.variant(media_type)
-        if variant is None:
-            return [f"content type {media_type!r} is not declared for {status} "
-                    f"({', '.join(str(v.media_type) for v in declared.variants)})"]
-        validator = self._body_validator(op, variant.doc_key, variant.media_type)
+                  value_json: bytes | None = None, encoded: Any = None, floatless: bool = False) -> list[str]:
+        plan = self._plans.get((op.operation_id, status, media_type))
+        if plan is None:
+            declared = op.declared(status)
+            if declared is None:
+                return [f"status {status} is not declared (declared: {op.declared_statuses()})"]
+            if declared.media_type is None:
+                return [] if not body else ["the contract declares no body for this status"]
+            variant = declared.variant(media_type)
+            if variant is None:
+                return [f"content type {media_type!r} is not declared for {status} "
+                        f"({', '.join(str(v.media_type) for v in declared.variants)})"]
+            plan = (self._body_validator(op, variant.doc_key, variant.media_type), self._text_kind(variant))
+            if plan[0] is not None:
+                if len(self._plans) >= PLANS_KEPT:  # a proxied upstream may send any content type
+                    self._plans.clear()
+                self._plans[(op.operation_id, status, media_type)] = plan
+        validator, text = plan  # text: None for JSON
         if validator is not None:
-            text = self._text_kind(variant)  # None for JSON
             try:
                 if text == "string":  # the text the generated string was written as
                     validator.validate(body.decode("utf-8"))
                 else:
                     validator.validate_json(body if value_json is None else value_json,
-                                            encoded if value_json is None else None)
+                                            encoded if value_json is None else None, floatless)
             except (ValueError, OpenAPIError) as exc:  # not JSON or not UTF-8; or openapi-core's InvalidSchemaValue
                 return _violations(exc)
             return []

@@ -76,7 +76,7 @@ def encode_json_without_floats(payload: Any) -> bytes:
         return encode_json(payload)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)  # __init__ below: one reply or more on every request
 class Reply:
     status: int
     media_type: str | None = None
@@ -87,6 +87,19 @@ class Reply:
     # for a JSON body: the value it was encoded from (never changed after), which the validate
     # stage may judge instead of decoding the body again; not part of what the reply is
     value: Any = field(default=None, compare=False, repr=False)
+    # the body was written from `value` by encode_json_without_floats (its caller's word: no float
+    # in it), so no NaN nor Infinity is in it either; not part of what the reply is
+    floatless: bool = field(default=False, compare=False, repr=False)
+
+    def __init__(self, status: int, media_type: str | None = None, body: bytes = b"",
+                 headers: tuple[tuple[str, str], ...] = (), contract: bool = False,
+                 value_json: bytes | None = None, value: Any = None, floatless: bool = False) -> None:
+        """The fields above, as a frozen dataclass's __init__ sets them, in one step: that one
+        sets each through object.__setattr__, a microsecond per reply (test_reply_init.py keeps
+        the two alike)."""
+        self.__dict__.update(status=status, media_type=media_type, body=body, headers=headers, contract=contract,
+                             value_json=value_json, value=value, floatless=floatless)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         """A bodiless status carries no body, nor the headers that would describe one, whatever
@@ -117,11 +130,13 @@ class Reply:
 
     def start(self, content_length: int | None = None) -> Message:
         """The ASGI start message; `content_length` only where a fault announces another length."""
-        return {
-            "type": "http.response.start",
-            "status": self.status,
-            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.header_list(content_length)],
-        }
+        # header_list's headers, encoded as they are added: no list of str pairs made on the way
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers] if self.headers else []
+        if self.media_type:
+            headers.append((b"content-type", self.media_type.encode("latin-1")))
+        if not is_bodiless(self.status):
+            headers.append((b"content-length", b"%d" % (len(self.body) if content_length is None else content_length)))
+        return {"type": "http.response.start", "status": self.status, "headers": headers}
 
     async def send(self, send: Send, start: Message | None = None) -> None:
         """`start`: the start message, where the caller made it already (`self.start()`)."""

@@ -54,13 +54,21 @@ def query_not_utf8(query_string: bytes) -> str | None:
     return None
 
 
+HEADER_NAMES_KEPT = 1024  # names asked for (the stages' own, a document's API-key headers)
+_HEADER_NAMES: dict[str, bytes] = {}  # a name as asked for -> as the ASGI scope holds it
+
+
 class RequestHeaders(Headers):
     """starlette's `Headers` with a `get` of its own: the inherited one (Mapping's) raises and
     catches a KeyError for every absent header, and most requests lack `Prefer`, which the
     preferences stage asks for on every request. Same answer: the first value, latin-1."""
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        name = key.lower().encode("latin-1")
+        name = _HEADER_NAMES.get(key)  # the stages ask for the same few names on every request
+        if name is None:
+            name = key.lower().encode("latin-1")
+            if len(_HEADER_NAMES) < HEADER_NAMES_KEPT:
+                _HEADER_NAMES[key] = name
         for header_key, header_value in self._list:
             if header_key == name:
                 return header_value.decode("latin-1")

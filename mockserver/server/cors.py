@@ -37,9 +37,12 @@ _READABLE = frozenset({"cache-control", "content-language", "content-length", "c
 
 def vary_origin(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """A copy of `headers` with `Origin` added to `Vary`, as starlette's `MutableHeaders` writes it."""
-    values = [value for name, value in headers if name == b"vary"]
-    if not values:
+    for name, _value in headers:
+        if name == b"vary":
+            break
+    else:  # the usual reply: no Vary of its own
         return [*headers, (b"vary", b"Origin")]
+    values = [value for name, value in headers if name == b"vary"]
     first = next(index for index, (name, _value) in enumerate(headers) if name == b"vary")
     others = [item for item in headers[first + 1:] if item[0] != b"vary"]
     return [*headers[:first], (b"vary", b", ".join([*values, b"Origin"])), *others]

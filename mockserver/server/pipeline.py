@@ -358,21 +358,25 @@ class Direct:
         if route is None:
             return False
         extensions = scope.setdefault("extensions", {})  # shared with the outer layers, as the router's copy does
-        extensions.setdefault(ROUTING_CONTEXT, {}).update({"api_base_path": base_path, "operation_id": operation_id})
+        routing = extensions.get(ROUTING_CONTEXT)
+        if routing is None:
+            extensions[ROUTING_CONTEXT] = {"api_base_path": base_path, "operation_id": operation_id}
+        else:
+            routing.update(api_base_path=base_path, operation_id=operation_id)
         scope = {**scope, "path_params": params}
         started = False
-
-        async def sender(message: Message) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
         try:
             outcome = await pipeline.outcome(route, scope, receive)
             plain = outcome.delay_s <= 0 and outcome.fault is None
             if plain:  # the usual reply: its start made here, where a failure is still the stage's to answer
                 start = outcome.reply.start()
-            else:
+            else:  # a delay or a fault: whether it started sending decides who answers a failure
+
+                async def sender(message: Message) -> None:
+                    nonlocal started
+                    started = True
+                    await send(message)
+
                 await deliver(outcome, scope, sender)
         except Exception as exc:
             if started:

@@ -24,6 +24,7 @@ from connexion.middleware.abstract import RoutedAPI
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.operations import AbstractOperation
 from connexion.resolver import Resolver
+from starlette.convertors import PathConvertor, StringConvertor
 from starlette.types import ASGIApp, Message
 
 from mockserver.adapters.connexion import GetTable, bound_path_integers, get_routes
@@ -91,6 +92,14 @@ class PipelineAPI(RoutedAPI[Route]):
         return Route(op, operation.function, checks, templates.original_names(operation.parameters))
 
 
+_AS_MATCHED = (StringConvertor, PathConvertor)  # `convert` gives a matched str back as it is
+
+
+def _converting(convertors: dict[str, Any]) -> dict[str, Any] | None:
+    """`convertors`, or None where every one gives the matched text back (no call per parameter)."""
+    return None if all(type(convertor) in _AS_MATCHED for convertor in convertors.values()) else convertors
+
+
 class GetRoutes:
     """connexion's router's choice for a GET, made without its layers (pipeline.Direct).
 
@@ -104,8 +113,9 @@ class GetRoutes:
     """
 
     def __init__(self, table: GetTable | None) -> None:
-        self.mounts = [(mount.path_regex.match, mount.param_convertors, None if routes is None else
-                        [(route.path_regex.match, route.param_convertors, operation_id)
+        # convertors None where each one gives the matched text back (starlette's str and path)
+        self.mounts = [(mount.path_regex.match, _converting(mount.param_convertors), None if routes is None else
+                        [(route.path_regex.match, _converting(route.param_convertors), operation_id)
                          for route, operation_id in routes])
                        for mount, routes in table or ()]
 
@@ -118,15 +128,19 @@ class GetRoutes:
             if routes is None:
                 return None
             params = found.groupdict()
-            for name, value in params.items():
-                params[name] = mount_convertors[name].convert(value)
+            if mount_convertors is not None:
+                for name, value in params.items():
+                    params[name] = mount_convertors[name].convert(value)
             rest = "/" + params.pop("path")
             base = path[:-len(rest)]
             for match_route, convertors, operation_id in routes:
                 hit = match_route(rest)
                 if hit is not None:
-                    for name, value in hit.groupdict().items():
-                        params[name] = convertors[name].convert(value)
+                    if convertors is None:
+                        params.update(hit.groupdict())
+                    else:
+                        for name, value in hit.groupdict().items():
+                            params[name] = convertors[name].convert(value)
                     return base, operation_id, params
             return None
         return None

@@ -45,8 +45,11 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+_CONTROL_CHILD = CONTROL_PREFIX + "/"
+
+
 def is_control_path(path: str) -> bool:
-    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+    return path == CONTROL_PREFIX or path.startswith(_CONTROL_CHILD)
 
 
 def _is_preflight(scope: Scope) -> bool:

@@ -140,10 +140,9 @@ class Responder(ReplyBuilder):
         if binding and not prefs.dynamic:
             records = self.sessions.get(session).records
             key = op.resource.record_key(path_params, record_id) if op.resource is not None else record_id
-            record = records.get(op, key)
+            record, deleted = records.read(op, key)
             if record is not None:
                 return self.reply(op, success.status, success, binding.wrap(copy.deepcopy(record)))
-            deleted = records.is_deleted(op, key)
             if deleted and binding.deleted is not None:  # the contract's own word for it (Stripe's `deleted: true`)
                 return self.reply(op, success.status, success,
                                   self._generate(op, success.status, success, record_id, binding.deleted))

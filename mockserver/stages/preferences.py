@@ -40,7 +40,8 @@ class Preferences:
 
     @property
     def empty(self) -> bool:
-        return self == NO_PREFERENCES
+        # most requests carry no preference and get NO_PREFERENCES itself: no field-by-field compare
+        return self is NO_PREFERENCES or self == NO_PREFERENCES
 
 
 NO_PREFERENCES = Preferences()

@@ -156,8 +156,9 @@ class ReplyBuilder:
         if media_type is None or (payload is None and media.essence(media_type) not in media.FILES):
             return Reply(status, media_type, b"", contract=True)
         if declared.json:  # the usual case, on every request: no look-ups
-            encode = encode_json_without_floats if generated and self._without_floats(op, declared) else encode_json
-            return Reply(status, media_type, encode(payload), contract=True, value=payload)
+            floatless = generated and self._without_floats(op, declared)
+            encode = encode_json_without_floats if floatless else encode_json
+            return Reply(status, media_type, encode(payload), contract=True, value=payload, floatless=floatless)
         # the schema as written (its `xml.name` names an XML root), through any `$ref`
         document = self.generators[op.api].document
         body = media.render(media_type, payload, declared.schema, document)

@@ -49,21 +49,49 @@ def _basic(authorization: str | None) -> tuple[str, str] | None:
     return (user, password) if sep and user else None
 
 
+_PLANS: dict[int, tuple[Mapping[str, Any], tuple]] = {}  # id(scheme) -> (scheme, its plan)
+_PLANS_KEPT = 4096  # far more schemes than a document declares; cleared when full
+
+
+def _plan(scheme: Mapping[str, Any]) -> tuple:
+    """What `_satisfies` asks of a request for `scheme`, read from the scheme once rather than on
+    every request: kept by identity (the scheme is held, so its id is not reused)."""
+    memo = _PLANS.get(id(scheme))
+    if memo is not None and memo[0] is scheme:
+        return memo[1]
+    kind, word = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+    if kind == "http" and word == "basic":
+        plan: tuple = ("basic",)
+    elif kind in ("oauth2", "openIdConnect") or (kind == "http" and word == "bearer"):
+        plan = ("bearer",)
+    elif kind == "http":
+        plan = ("http", word)
+    elif kind == "apiKey":
+        name = str(scheme.get("name", ""))
+        plan = ("apiKey", scheme.get("in"), name, name.lower())
+    else:
+        plan = ("none",)
+    if len(_PLANS) >= _PLANS_KEPT:
+        _PLANS.clear()
+    _PLANS[id(scheme)] = (scheme, plan)
+    return plan
+
+
 def _satisfies(scheme: Mapping[str, Any], request: MockRequest, credentials: Credentials) -> bool:
-    kind = scheme.get("type")
-    authorization = request.headers.get("authorization")
-    if kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
-        pair = _basic(authorization)
-        return pair is not None and (not credentials.basic or pair in credentials.basic)
-    if kind in ("oauth2", "openIdConnect") or (kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer"):
-        token = _scheme_token(authorization, "bearer")
+    plan = _plan(scheme)
+    how = plan[0]
+    if how == "bearer":
+        token = _scheme_token(request.headers.get("authorization"), "bearer")
         return token is not None and (not credentials.api_keys or token in credentials.api_keys)
-    if kind == "http":
-        return _scheme_token(authorization, str(scheme.get("scheme", "")).lower()) is not None
-    if kind == "apiKey":
-        where, name = scheme.get("in"), str(scheme.get("name", ""))
+    if how == "basic":
+        pair = _basic(request.headers.get("authorization"))
+        return pair is not None and (not credentials.basic or pair in credentials.basic)
+    if how == "http":
+        return _scheme_token(request.headers.get("authorization"), plan[1]) is not None
+    if how == "apiKey":
+        _how, where, name, lower = plan
         if where == "header":
-            key = request.headers.get(name.lower())
+            key = request.headers.get(lower)
         elif where == "query":
             key = request.query.get(name)  # parsed only now, for the few APIs that need it
         elif where == "cookie":

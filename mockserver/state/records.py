@@ -108,6 +108,14 @@ class RecordStore:
         with self._lock:
             return self._records.get(record_key(op), {}).get(record_id)
 
+    def read(self, op: Operation, record_id: str) -> tuple[Any | None, bool]:
+        """`get`, and for a record not there `is_deleted`, in one look: what a read by id asks on
+        every request (one lock and one key, not two)."""
+        key = record_key(op)
+        with self._lock:
+            record = self._records.get(key, {}).get(record_id)
+            return record, record is None and (key, record_id) in self._deleted
+
     def is_deleted(self, op: Operation, record_id: str) -> bool:
         with self._lock:
             return (record_key(op), record_id) in self._deleted
