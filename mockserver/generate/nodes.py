@@ -606,6 +606,10 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
         def make(pad: str) -> list[str]:
             return store(call(), "None", pad)
 
+        def none_if(condition: str, pad: str) -> list[str]:
+            """None where `condition` holds, else the value made (at indent `pad`)."""
+            return [f"{pad}if {condition}:", f"{pad}    values[{n}] = None", f"{pad}else:", *make(pad + " " * 4)]
+
         out.append(f"        kp = get({n})")
         out.append("        if kp is None:")
         if not required:
@@ -613,17 +617,11 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
             if node.nullable and not unlike:
                 out.append(f"                values[{n}] = None if random() < NULL_RATE else {call()}")
             elif node.nullable:
-                out += ["                if random() < NULL_RATE:",
-                        f"                    values[{n}] = None",
-                        "                else:"]
-                out += make(" " * 20)
+                out += none_if("random() < NULL_RATE", " " * 16)
             else:
                 out += make(" " * 16)
         elif node.null_cut:  # the recursion ends here
-            out += ["            if deep:",
-                    f"                values[{n}] = None",
-                    "            else:"]
-            out += make(" " * 16)
+            out += none_if("deep", " " * 12)
         else:
             out += make(" " * 12)
         out.append("        else:")
