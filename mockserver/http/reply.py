@@ -120,17 +120,13 @@ class Reply:
         return self.with_header(PROBLEM_HEADER, detail.encode("ascii", "replace").decode("ascii")[:300])
 
     def header_list(self, content_length: int | None = None) -> list[tuple[str, str]]:
-        headers = list(self.headers)
-        if self.media_type:
-            headers.append(("content-type", self.media_type))
-        if is_bodiless(self.status):  # no content-length either (RFC 9110 8.6)
-            return headers
-        headers.append(("content-length", str(len(self.body) if content_length is None else content_length)))
-        return headers
+        """The headers sent (`start`), as text."""
+        return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.start(content_length)["headers"]]
 
     def start(self, content_length: int | None = None) -> Message:
-        """The ASGI start message; `content_length` only where a fault announces another length."""
-        # header_list's headers, encoded as they are added: no list of str pairs made on the way
+        """The ASGI start message; `content_length` only where a fault announces another length.
+        The reply's own headers, then its content type, then its length (none for a bodiless
+        status, RFC 9110 8.6), encoded as they are added (it is made for every reply)."""
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers] if self.headers else []
         if self.media_type:
             headers.append((b"content-type", self.media_type.encode("latin-1")))
