@@ -6,12 +6,14 @@ orjson writes some floats unlike Python's json (`1e-05` as `0.00001`, NaN and In
 cautious way: any `number` type, any float written in the schema (an enum, an example, a bound
 the generator may draw from), or any schema whose type it cannot tell, answers "it can". A
 free-form object (`type: object` without properties) is what the generator fills with strings
-and integers (generate/hints.freeform_hint), or after its example, whose floats count.
+and integers (generate/hints.freeform_hint), or after its example, whose floats count (an
+example written as a JSON string too, which that maker reads as JSON).
 tests/unit/contract/test_floats.py generates for every schema of four documents to hold it to that.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping
 
 from mockserver.base.pointer import lookup
@@ -72,6 +74,11 @@ def _holds_float(value: Any) -> bool:
         node = stack.pop()
         if isinstance(node, float):
             return True
+        if isinstance(node, str) and node.lstrip()[:1] in ("{", "["):  # an example a free-form
+            try:  # object's maker reads as JSON (generate/hints.freeform_hint) and mimics
+                stack.append(json.loads(node))
+            except ValueError:
+                pass
         if isinstance(node, Mapping):
             stack.extend(node.values())
         elif isinstance(node, (list, tuple)):

@@ -30,6 +30,8 @@ CAN = [
     {"$ref": "other.yaml#/Price"}, {"type": "object", "properties": {"a": {"not": {"type": "string"}}}}, True,
     {"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"items": {"type": "number"}}}}}},
     {"type": "object", "x-amount": {"example": 2.5}},
+    {"type": "object", "example": '{"rate": 1e20}'},  # read as JSON by the free-form object's maker
+    {"type": "object", "example": ' {"a": {"b": [0.5]}}'},
 ]
 CANNOT = [
     {"type": "string"}, {"type": "integer", "maximum": 10}, {"type": "boolean"}, {"enum": ["a", 1, None]},
