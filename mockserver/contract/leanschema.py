@@ -226,8 +226,8 @@ def judge_with_references(document: Mapping[str, Any], schema: Any,
 class _Compiled:
     """A judge compiled on its first use: a schema reaching a document's references compiles
     them all (Stripe's: ~500, 10-20 ms), and most of a large document's schemas (its errors')
-    are never asked. One that does not compile raises, as a value the judge cannot take does:
-    openapi-core decides (contract/validation.BodyValidator)."""
+    are never asked. One that does not compile judges nothing valid: openapi-core decides
+    (contract/validation.BodyValidator)."""
 
     __slots__ = ("schema", "formats", "is_valid")
 
@@ -240,9 +240,21 @@ class _Compiled:
         return self.is_valid(value)
 
     def _compile(self, value: Any) -> bool:
-        self.is_valid = jsonschema_rs.Draft4Validator(self.schema, formats=self.formats, validate_formats=True,
-                                                      ignore_unknown_formats=False).is_valid
+        try:
+            self.is_valid = _compiled(self.schema, self.formats)
+        except (ValueError, jsonschema_rs.ValidationError):
+            self.is_valid = _not_judged  # once: openapi-core decides, from now on without a try
         return self.is_valid(value)
+
+
+def _not_judged(_value: Any) -> bool:
+    return False
+
+
+def _compiled(plain: dict[str, Any], formats: dict[str, Callable[[str], bool]]) -> Callable[[Any], bool]:
+    """jsonschema-rs's check of a translated schema, its formats the custom ones `_plain` named."""
+    return jsonschema_rs.Draft4Validator(plain, formats=formats, validate_formats=True,
+                                         ignore_unknown_formats=False).is_valid
 
 
 class References:
@@ -328,12 +340,9 @@ def judge(lean: dict[str, Any]) -> Callable[[Any], bool] | None:
     None: the lean validator alone decides there."""
     formats: dict[str, Callable[[str], bool]] = {}
     try:
-        plain = _plain(lean, formats)
-        validator = jsonschema_rs.Draft4Validator(plain, formats=formats, validate_formats=True,
-                                                  ignore_unknown_formats=False)
+        return _compiled(_plain(lean, formats), formats)
     except (_Unsafe, ValueError, jsonschema_rs.ValidationError):
         return None
-    return validator.is_valid
 
 
 def _plain(node: Any, formats: dict[str, Callable[[str], bool]], exact: bool = False,

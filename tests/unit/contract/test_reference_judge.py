@@ -95,3 +95,11 @@ def test_no_random_value_passes_the_judge_and_fails_openapi_core(value: Any) -> 
     for name, (core, judged) in VALIDATORS.items():
         if judged(value):
             assert not list(core.iter_errors(value)), (name, value)
+
+
+def test_a_schema_jsonschema_rs_will_not_compile_judges_nothing_valid_and_compiles_once() -> None:
+    from mockserver.contract import leanschema
+
+    judged = leanschema._Compiled({"type": 5}, {})
+    assert judged({"name": "a"}) is False
+    assert judged.is_valid is leanschema._not_judged  # not compiled again on the next reply
