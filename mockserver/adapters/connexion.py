@@ -40,6 +40,7 @@ from jsonschema.validators import extend as extend_validator
 from starlette.routing import Mount, Route, Router
 
 from mockserver.adapters import broken
+from mockserver.adapters.starlette import Matcher, matcher
 
 TESTED = "connexion 3.3.0 (pinned in pyproject.toml)"
 
@@ -139,7 +140,9 @@ def swagger_ui_paths(swagger: SwaggerUIMiddleware) -> list[tuple[str, bool]]:
     return paths
 
 
-GetTable = list[tuple[Mount, list[tuple[Route, str]] | None]]
+# per mount, in the router's order: how it matches (adapters/starlette.matcher), and its routes
+# that take GET, each how it matches and its operationId; None where nothing is known of them
+GetTable = list[tuple[Matcher, list[tuple[Matcher, str]] | None]]
 
 
 def get_routes(routing: Any) -> GetTable | None:
@@ -154,7 +157,7 @@ def get_routes(routing: Any) -> GetTable | None:
         if not isinstance(mount, Mount):
             return None
         inner = mount.app
-        routes: list[tuple[Route, str]] | None = []
+        routes: list[tuple[Matcher, str]] | None = []
         if not isinstance(inner, Router) or inner.middleware_stack != inner.app:  # type: ignore[comparison-overlap]
             routes = None
         else:
@@ -164,8 +167,8 @@ def get_routes(routing: Any) -> GetTable | None:
                     routes = None
                     break
                 if not route.methods or "GET" in route.methods:  # no methods: every method
-                    routes.append((route, route.endpoint.operation_id))
-        table.append((mount, routes))
+                    routes.append((matcher(route), route.endpoint.operation_id))
+        table.append((matcher(mount), routes))
     return table
 
 

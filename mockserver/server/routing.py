@@ -24,7 +24,6 @@ from connexion.middleware.abstract import RoutedAPI
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.operations import AbstractOperation
 from connexion.resolver import Resolver
-from starlette.convertors import PathConvertor, StringConvertor
 from starlette.types import ASGIApp, Message
 
 from mockserver.adapters.connexion import GetTable, bound_path_integers, get_routes
@@ -92,14 +91,6 @@ class PipelineAPI(RoutedAPI[Route]):
         return Route(op, operation.function, checks, templates.original_names(operation.parameters))
 
 
-_AS_MATCHED = (StringConvertor, PathConvertor)  # `convert` gives a matched str back as it is
-
-
-def _converting(convertors: dict[str, Any]) -> dict[str, Any] | None:
-    """`convertors`, or None where every one gives the matched text back (no call per parameter)."""
-    return None if all(type(convertor) in _AS_MATCHED for convertor in convertors.values()) else convertors
-
-
 class GetRoutes:
     """connexion's router's choice for a GET, made without its layers (pipeline.Direct).
 
@@ -114,10 +105,9 @@ class GetRoutes:
 
     def __init__(self, table: GetTable | None) -> None:
         # convertors None where each one gives the matched text back (starlette's str and path)
-        self.mounts = [(mount.path_regex.match, _converting(mount.param_convertors), None if routes is None else
-                        [(route.path_regex.match, _converting(route.param_convertors), operation_id)
-                         for route, operation_id in routes])
-                       for mount, routes in table or ()]
+        self.mounts = [(match_mount, mount_convertors, None if routes is None else
+                        [(match, convertors, operation_id) for (match, convertors), operation_id in routes])
+                       for (match_mount, mount_convertors), routes in table or ()]
 
     def find(self, path: str) -> tuple[str, str, dict[str, Any]] | None:
         """(the API's base path, the operationId, the path parameters) as the router gives them."""
@@ -163,6 +153,7 @@ class Router:
     def middleware(self, app: ASGIApp) -> RoutingMiddleware:
         """The factory for connexion's `middlewares=` list."""
         self._routing = RoutingMiddleware(app)
+        self._gets = None  # a table of the router built now, on first use
         bound_path_integers()  # after connexion's converters, before its routes: no int() in the router
         return self._routing
 

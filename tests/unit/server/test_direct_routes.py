@@ -166,3 +166,16 @@ def test_a_bug_is_the_exception_stages_500_either_way(client: Client, caplog: py
     assert direct == long_way
     assert direct[0] == 500 and b"RuntimeError while answering" in direct[2]
     assert caplog.text.count("internal error on GET /api/v3/pet/9") == 2
+
+
+def test_a_router_built_again_is_read_again() -> None:
+    from mockserver.server.routing import Router
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        return None
+    router = Router()
+    router.middleware(app)
+    first = router.gets()
+    assert router.gets() is first
+    router.middleware(app)
+    assert router.gets() is not first
