@@ -82,6 +82,15 @@ def test_replies_are_the_upstreams_statuses_headers_and_bodies(proxy: RunningSer
     assert httpx.get(proxy.url + "/api/v3/pet/7", timeout=10).status_code == 401  # the upstream's own verdict
 
 
+def test_a_head_through_the_proxy_has_the_gets_headers_and_length(proxy: RunningServer, upstream: RunningServer) -> None:
+    got = httpx.get(f"{proxy.url}/api/v3/pet/7", headers=KEY, timeout=10)
+    head = httpx.head(f"{proxy.url}/api/v3/pet/7", headers=KEY, timeout=10)
+    assert (head.status_code, head.content) == (got.status_code, b"")
+    assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["x-mock-source"] == "upstream"
+
+
 def test_the_request_reaches_the_upstream_as_the_client_sent_it(proxy: RunningServer, upstream: RunningServer) -> None:
     pet = {"id": 4242, "name": "Rex", "photoUrls": ["https://example.com/rex.png"], "status": "available"}
     created = httpx.post(f"{proxy.url}/api/v3/pet?trace=1", json=pet, timeout=10,
