@@ -21,12 +21,19 @@ class SecondSight:
 
     def again(self, key: Hashable) -> bool:
         """True the second time `key` is offered (then forgotten), False the first time."""
+        if self.first(key):
+            return False
+        self._seen.discard(hash(key))
+        return True
+
+    def first(self, key: Hashable) -> bool:
+        """True, noting `key`, the first time it is offered; False, noting nothing, when it was
+        seen already (its `again` is then True: that caller admits it)."""
         seen = self._seen
         digest = hash(key)
         if digest in seen:
-            seen.discard(digest)
-            return True
+            return False
         if len(seen) >= self.size:
             seen.clear()
         seen.add(digest)
-        return False
+        return True

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver.base.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT, REPLAY_CACHE_SIZE
 from mockserver.server.cors import vary_origin
 from mockserver.server.replay_cache import MISSED, ReplayMiddleware
+from mockserver.server.routing import OPERATION
 from mockserver.server.traffic import Observation, journal_entry, log_request
 from mockserver.state.session_state import State
 from mockserver.state.sessions import PATH_PREFIX, SESSION_HEADER, Sessions, read_session
@@ -69,13 +70,19 @@ class FastLane:
         header_size, picked = plain
         state = self.sessions.existing(None)
         hit = self._hit(scope, replay, state, picked) if self.replays_here else None
-        if hit is None:
+        if hit is not None:
+            status, kept_headers, body, operation_id = hit
+            await self._answer(scope, send, state, status, self._outer_headers(kept_headers), body, operation_id,
+                               started, header_size)
+        elif state is None or not await self._direct(replay, scope, receive, send, state, started, header_size):
             await self._onward(replay, scope, receive, send, header_size)
-            return
-        status, kept_headers, body, operation_id = hit
-        headers = self._outer_headers(kept_headers)
+
+    async def _answer(self, scope: Scope, send: Send, state: State | None, status: int,
+                      headers: list[tuple[bytes, bytes]], body: bytes, operation_id: str | None, started: float,
+                      header_size: int) -> None:
+        """Send a reply the outer layers would pass on as it is, with their log line and journal
+        entry (journaled before the end of the reply is sent, as traffic.py does)."""
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        # journaled before the end of the reply is sent, as traffic.py does
         millis = (time.perf_counter() - started) * 1000
         if not self.quiet:
             log_request(scope, operation_id, status, millis, None)
@@ -84,11 +91,49 @@ class FastLane:
                                             body[:JOURNAL_BODY_LIMIT], None, header_size))
         await send({"type": "http.response.body", "body": body})
 
+    async def _direct(self, replay: ReplayMiddleware, scope: Scope, receive: Receive, send: Send, state: State,
+                      started: float, header_size: int) -> bool:
+        """A plain request the cache missed for the first time (a new id), answered here as a hit
+        is: the pipeline's reply (pipeline.Direct) sent and journaled by the lane, past the
+        replay layer (which keeps nothing on a first miss) and without an `Observation` around
+        `send`. False, having done nothing the long way would not do again, where it goes the
+        long way: a second miss (the replay layer keeps that reply), a request the GET table
+        does not route. A reply with a delay or a fault, and the exception stage's answer to a
+        failure, are sent through an `Observation`, as `_onward` sends them."""
+        extensions = scope.get("extensions")
+        key = extensions.get(MISSED) if extensions else None  # set by `_hit` only
+        direct = replay.direct
+        if key is None or direct is None:
+            return False
+        scope, _refused = read_session(scope, send)  # names no session: never refused
+        scope["app"] = self.app  # what connexion's layer sets for the layers inside it
+        routed = direct.route(scope)
+        if routed is None or not replay.first_miss(key):
+            return False
+        del extensions[MISSED]
+        seen = Observation(self.sessions, self.quiet, scope, receive, send, header_size,
+                           vary_origin if self.cors else None)
+        ready = None
+        try:
+            ready = await direct.run(*routed, receive, seen.send)
+        finally:
+            if ready is None and not seen.recorded:
+                seen.record()
+        if ready is not None:
+            outcome, start = ready
+            reply = outcome.reply
+            headers = vary_origin(start["headers"]) if self.cors else start["headers"]
+            await self._answer(scope, send, state, reply.status, headers, reply.body, extensions.get(OPERATION),
+                               started, header_size)
+            if outcome.after is not None:
+                outcome.after()
+        return True
+
     async def _onward(self, replay: ReplayMiddleware, scope: Scope, receive: Receive, send: Send,
                       header_size: int) -> None:
-        """A plain request the cache does not answer here: to the replay layer, with what the
-        outer layers would have given it (its session, none; connexion's `app`; Vary; the
-        journal and the log)."""
+        """A plain request the lane does not answer: to the replay layer, with what the outer
+        layers would have given it (its session, none; connexion's `app`; Vary; the journal and
+        the log)."""
         scope, _refused = read_session(scope, send)  # names no session: never refused
         scope["app"] = self.app  # what connexion's layer sets for the layers inside it
         seen = Observation(self.sessions, self.quiet, scope, receive, send, header_size,

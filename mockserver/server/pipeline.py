@@ -346,48 +346,67 @@ class Direct:
         self.exceptions = exceptions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> bool:
-        if not self.pipeline or not self.exceptions or scope.get("root_path"):
+        routed = self.route(scope)
+        if routed is None:
             return False
+        ready = await self.run(*routed, receive, send)
+        if ready is not None:
+            outcome, start = ready
+            await outcome.reply.send(send, start)
+            if outcome.after is not None:
+                outcome.after()
+        return True
+
+    def route(self, scope: Scope) -> tuple[PipelineMiddleware, Route, Scope] | None:
+        """The pipeline layer, the route and the scope as the router hands it on (the path
+        parameters in a copy; connexion's routing context in the shared extensions), else None:
+        not routed by the table, or routed where Swagger UI or the document's paths come first."""
+        if not self.pipeline or not self.exceptions or scope.get("root_path"):
+            return None
         path = scope["path"]
         found = self.router.gets().find(path)
         if found is None:
-            return False
+            return None
         base_path, operation_id, params = found
         pipeline = self.pipeline[-1]
         route = pipeline.direct_route(base_path, operation_id, path)
         if route is None:
-            return False
+            return None
         extensions = scope.setdefault("extensions", {})  # shared with the outer layers, as the router's copy does
         routing = extensions.get(ROUTING_CONTEXT)
         if routing is None:
             extensions[ROUTING_CONTEXT] = {"api_base_path": base_path, "operation_id": operation_id}
         else:
             routing.update(api_base_path=base_path, operation_id=operation_id)
-        scope = {**scope, "path_params": params}
+        return pipeline, route, {**scope, "path_params": params}
+
+    async def run(self, pipeline: PipelineMiddleware, route: Route, scope: Scope, receive: Receive,
+                  send: Send) -> tuple[Outcome, Message] | None:
+        """The pipeline's outcome for a routed request. The usual one (no delay, no fault) is
+        returned with its start message, unsent: its caller sends the reply, then runs
+        `outcome.after`. Any other is delivered through `send`, and so is the exception stage's
+        answer to a failure before the reply started (None then)."""
         started = False
         try:
             outcome = await pipeline.outcome(route, scope, receive)
-            plain = outcome.delay_s <= 0 and outcome.fault is None
-            if plain:  # the usual reply: its start made here, where a failure is still the stage's to answer
-                start = outcome.reply.start()
-            else:  # a delay or a fault: whether it started sending decides who answers a failure
+            if outcome.delay_s <= 0 and outcome.fault is None:
+                # the usual reply: its start made here, where a failure is still the stage's to answer
+                return outcome, outcome.reply.start()
 
-                async def sender(message: Message) -> None:
-                    nonlocal started
-                    started = True
-                    await send(message)
+            async def sender(message: Message) -> None:  # whether it started sending decides who answers a failure
+                nonlocal started
+                started = True
+                await send(message)
 
-                await deliver(outcome, scope, sender)
+            await deliver(outcome, scope, sender)
         except Exception as exc:
             if started:
                 raise
             await dispatch_exception(self.exceptions[-1], exc, scope, receive, send)
-            return True
-        if plain:
-            await outcome.reply.send(send, start)
+            return None
         if outcome.after is not None:
             outcome.after()
-        return True
+        return None
 
 
 class Leftovers:

@@ -102,6 +102,15 @@ class ReplayMiddleware:
             self._entries.move_to_end(key)
         return hit
 
+    def first_miss(self, key: tuple) -> bool:
+        """For the fast lane: True, counting the miss and noting the key, when `key` is seen for
+        the first time (its reply is not kept, so the lane may answer it without this layer);
+        False, counting nothing, on a second sight, which this layer counts and keeps."""
+        if not self._admission.first(key):
+            return False
+        self.stats.misses += 1
+        return True
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)

@@ -166,6 +166,8 @@ def test_a_bug_is_the_exception_stages_500_either_way(client: Client, caplog: py
     assert direct == long_way
     assert direct[0] == 500 and b"RuntimeError while answering" in direct[2]
     assert caplog.text.count("internal error on GET /api/v3/pet/9") == 2
+    *_, by_direct, by_long_way = client.journal()  # the lane's Observation journals the 500 too
+    assert without_timing(by_direct) == without_timing(by_long_way) and by_direct["status"] == 500
 
 
 def test_a_router_built_again_is_read_again() -> None:

@@ -102,6 +102,23 @@ def test_a_plain_request_is_taken_to_the_replay_layer_and_journaled_as_the_full_
     assert by_lane["response"]["headers"] == {**by_full["response"]["headers"], "content-length": by_lane["response"]["headers"]["content-length"]}
 
 
+def test_a_new_id_is_answered_in_the_lane_and_kept_by_the_replay_layer_on_its_second_miss(client: Client) -> None:
+    client.get(PET)  # the first request finds the routes Swagger UI serves first (the long way)
+    taken, misses = client.taken, client.app.replay[-1].stats.misses
+    lane = client.get("/api/v3/pet/8", query=b"a=b")
+    assert client.taken == taken and client.passed_on == 0  # answered in the lane (pipeline.Direct)
+    full = client.get("/api/v3/pet/8", query=b"a=b", full=True)  # the replay layer's second miss: kept
+    assert lane == full and lane[0] == 200
+    assert (b"vary", b"Accept, Origin") in lane[1]
+    *_, by_lane, by_full = client.journal()
+    assert without_timing(by_lane) == without_timing(by_full)
+    assert by_lane["operationId"] == "getPetById" and by_lane["query"] == {"a": "b"}
+    hits = client.hits()
+    assert client.get("/api/v3/pet/8", query=b"a=b") == lane  # the third: replayed in the lane
+    assert client.hits() == hits + 1 and client.taken == taken
+    assert client.app.replay[-1].stats.misses == misses + 2  # one in the lane, one in the replay layer
+
+
 def test_a_replayed_reply_is_answered_by_the_lane_as_the_full_stack_answers_it(client: Client) -> None:
     for _ in range(2):  # kept on the second miss (replay_cache.py)
         client.get(PET, query=b"x=1")
