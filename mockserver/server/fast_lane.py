@@ -23,7 +23,7 @@ import os
 import time
 from typing import Iterable, Sequence
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.base.defaults import CONTROL_PREFIX, JOURNAL_BODY_LIMIT, REPLAY_CACHE_SIZE
 from mockserver.server.cors import vary_origin
@@ -31,7 +31,7 @@ from mockserver.server.replay_cache import MISSED, ReplayMiddleware
 from mockserver.server.routing import OPERATION
 from mockserver.server.traffic import Observation, journal_entry, log_request
 from mockserver.state.session_state import State
-from mockserver.state.sessions import PATH_PREFIX, SESSION_HEADER, Sessions, read_session
+from mockserver.state.sessions import PATH_PREFIX, SESSION_HEADER, Sessions, note_session, read_session
 
 VARIED_KEPT = REPLAY_CACHE_SIZE  # kept replies' headers with Vary: as many as the replay layer keeps
 # what both the control API's paths and a session's path prefix begin with: one test for both
@@ -105,20 +105,28 @@ class FastLane:
         direct = replay.direct
         if key is None or direct is None:
             return False
-        scope, _refused = read_session(scope, send)  # names no session: never refused
+        note_session(scope, None, send)  # what read_session finds for a plain request
         scope["app"] = self.app  # what connexion's layer sets for the layers inside it
         routed = direct.route(scope)
         if routed is None or not replay.first_miss(key):
             return False
         del extensions[MISSED]
-        seen = Observation(self.sessions, self.quiet, scope, receive, send, header_size,
-                           vary_origin if self.cors else None)
+        observed: list[Observation] = []  # made for a reply sent through `direct.run`, not the usual one
+
+        def observation() -> Observation:
+            if not observed:
+                observed.append(Observation(self.sessions, self.quiet, scope, receive, send, header_size,
+                                            vary_origin if self.cors else None))
+            return observed[0]
+
+        async def observing(message: Message) -> None:
+            await observation().send(message)
         ready = None
         try:
-            ready = await direct.run(*routed, receive, seen.send)
+            ready = await direct.run(*routed, receive, observing)
         finally:
-            if ready is None and not seen.recorded:
-                seen.record()
+            if ready is None and not observation().recorded:
+                observation().record()
         if ready is not None:
             outcome, start = ready
             reply = outcome.reply

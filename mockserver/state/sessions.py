@@ -208,7 +208,14 @@ def read_session(scope: Scope, send: Send) -> tuple[Scope, Reply | None]:
             scope["raw_path"] = b"/" + raw[len(PATH_PREFIX) + len(prefix_name.encode()) + 1:]
     if name is not None and not _NAME.fullmatch(name):
         return scope, problems.invalid_session(name)
+    note_session(scope, name, send)
+    return scope, None
+
+
+def note_session(scope: Scope, name: str | None, send: Send) -> None:
+    """Leave the session's name (None: the default session) and the connection's transport in
+    the scope, as `read_session` does once it has read the name; the fast lane calls it for a
+    request it knows names no session (no header, no path prefix)."""
     extensions = scope.setdefault("extensions", {})
     extensions[SESSION] = name
     extensions[TRANSPORT] = transport_of(send)  # for the faults that act on the connection
-    return scope, None
