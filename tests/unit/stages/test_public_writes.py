@@ -7,6 +7,8 @@ Such a write is an `action` on the record it sits below (contract/resources.py),
 was made of the stored record's fields: a Stripe customer's `object: customer` in a
 subscription (whose `object` is `subscription` alone), a codespace's minimal repository in a
 reply that declares the full one. Each was a 500 (the mock's reply broke its own contract).
+Now a reply that is another kind of object (its `object` takes none of the record's values) is
+not the record at all, and one of another schema shows only the fields that schema takes.
 """
 
 from __future__ import annotations
@@ -55,9 +57,25 @@ def github() -> Served:
     return Served("github.json")
 
 
-def test_every_stripe_post_answers_a_valid_reply() -> None:
-    wrong = Served("stripe.json").post_all()
+@pytest.fixture(scope="module")
+def stripe() -> Served:
+    return Served("stripe.json")
+
+
+def test_every_stripe_post_answers_a_valid_reply(stripe: Served) -> None:
+    wrong = stripe.post_all()
     assert not wrong, f"{len(wrong)} of Stripe's POSTs:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("path, kind", [("/v1/customers/cus_1/subscriptions", "subscription"),
+                                        ("/v1/charges/ch_1/dispute", "dispute")])
+def test_a_stripe_write_that_answers_another_object_does_not_answer_the_record(stripe: Served, path: str,
+                                                                              kind: str) -> None:
+    """A subscription is not the customer it was created for: not its id (resources._another_kind)."""
+    headers = {"Authorization": "Bearer sk_test_123", "Content-Type": "application/x-www-form-urlencoded"}
+    reply = stripe.mock.request("POST", path, headers, b"").json()
+    assert reply["object"] == kind
+    assert reply["id"] != path.split("/")[3], reply
 
 
 @pytest.mark.parametrize("template", ["/gists/{gist_id}/forks", "/user/codespaces/{codespace_name}/publish"])
