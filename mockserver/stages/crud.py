@@ -258,7 +258,7 @@ class Crud:
         while True:  # ends: each round leaves out at least one field
             record = merge_patch(base, fields) if merge else {**base, **fields}
             violations = self._violations(op, reader, record)
-            offending = {v[1:].split("/", 1)[0].split(":", 1)[0] for v in violations if v.startswith("/")} & set(fields)
+            offending = _fields_in(violations) & set(fields)
             if not violations or not offending:
                 break
             ignored += sorted(offending)
@@ -405,9 +405,7 @@ class Crud:
         """The record's fields in `body` that the reply's schema refuses (the first key of each
         violation's path below the envelope)."""
         violations = self.validators[op.api].check_body(op, success.status, body, declared=success)
-        depth = len(role.envelope or ())
-        return {tokens[depth] for tokens in (v[1:].split(":", 1)[0].split("/") for v in violations
-                                             if v.startswith("/")) if len(tokens) > depth}
+        return _fields_in(violations, len(role.envelope or ()))
 
     @staticmethod
     def _project(document: Mapping[str, Any], schema: Any, record: Any) -> Any:
@@ -499,6 +497,12 @@ class Crud:
 _REQUIRED = re.compile(r"'([^']+)' is a required property")
 _STAMPED = re.compile(r"(?i)(created|updated|modified|last_?modified|last_?updated)")
 _NONE = object()
+
+
+def _fields_in(violations: tuple[str, ...], depth: int = 0) -> set[str]:
+    """The fields that violations name: the key at `depth` of each one's path (`/object: ...`)."""
+    paths = (violation[1:].split(":", 1)[0].split("/") for violation in violations if violation.startswith("/"))
+    return {path[depth] for path in paths if len(path) > depth}
 
 
 def write_time(clock: Clock) -> dt.datetime:
