@@ -6,6 +6,7 @@ Used by the large-document tests, and from the command line while working on a d
 
 A path parameter gets its example, else the first enum value, else a value made for its
 schema's type and pattern, so each request reaches the operation rather than the path guard.
+A write gets the smallest body its operation takes (`body_for`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -98,8 +99,9 @@ def value_for(document: dict[str, Any], parameter: dict[str, Any]) -> str:
     return "abc123"
 
 
-def requests_for(document: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
-    """(template, concrete path, credentials) for every GET, parameters filled from their schemas."""
+def requests_for(document: dict[str, Any], method: str = "get") -> list[tuple[str, str, dict[str, str]]]:
+    """(template, concrete path, credentials) for every operation of `method` (every GET),
+    parameters filled from their schemas."""
     base = str(document.get("basePath") or "").rstrip("/")  # Swagger 2.0
     servers = document.get("servers") or []
     if servers and isinstance(servers[0], dict):
@@ -107,16 +109,74 @@ def requests_for(document: dict[str, Any]) -> list[tuple[str, str, dict[str, str
         base = "" if "{" in base else base
     found = []
     for template, item in (document.get("paths") or {}).items():
-        if not isinstance(item, dict) or "get" not in item:
+        if not isinstance(item, dict) or method not in item:
             continue
         params = {}
-        for parameter in [*(item.get("parameters") or []), *(item["get"].get("parameters") or [])]:
+        for parameter in [*(item.get("parameters") or []), *(item[method].get("parameters") or [])]:
             parameter = _resolve(document, parameter)
             if parameter.get("in") == "path":
                 params[parameter["name"]] = value_for(document, parameter)
         path = _PARAM.sub(lambda m: quote(params.get(m.group(1), "abc123"), safe=""), template)
-        found.append((template, base + path, credentials_for(document, item["get"])))
+        found.append((template, base + path, credentials_for(document, item[method])))
     return found
+
+
+def body_for(document: dict[str, Any], operation: dict[str, Any]) -> tuple[dict[str, str], bytes | None]:
+    """The smallest request body a client may send: the declared required fields only, as a
+    form (bracketed keys, as Stripe's SDKs send them) or as JSON, whichever the operation
+    takes; with its content type."""
+    content = (_resolve(document, operation.get("requestBody") or {}) or {}).get("content") or {}
+    if "application/x-www-form-urlencoded" in content:
+        pairs: list[tuple[str, str]] = []
+        _flatten("", minimal_value(document, content["application/x-www-form-urlencoded"].get("schema")), pairs)
+        return {"Content-Type": "application/x-www-form-urlencoded"}, urlencode(pairs).encode()
+    kind = next((kind for kind in content if kind == "application/json" or kind.endswith("+json")), None)
+    if kind is None:
+        return {}, None
+    return {"Content-Type": kind}, json.dumps(minimal_value(document, content[kind].get("schema"))).encode()
+
+
+def minimal_value(document: dict[str, Any], schema: Any, depth: int = 0) -> Any:
+    """A value of `schema` with nothing it does not require: an object's required properties,
+    an array's fewest items, an enum's first value, the first branch of a choice."""
+    schema = _resolve(document, schema)
+    if not isinstance(schema, dict) or depth > 12:
+        return "x"
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for choice in ("anyOf", "oneOf"):
+        if schema.get(choice):
+            return minimal_value(document, schema[choice][0], depth + 1)
+    if schema.get("allOf"):
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            made = minimal_value(document, part, depth + 1)
+            merged.update(made if isinstance(made, dict) else {})
+        return merged
+    kind = schema.get("type")
+    if kind in ("integer", "number"):
+        return max(1, int(schema.get("minimum", 1)))
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return [minimal_value(document, schema.get("items"), depth + 1)] * max(1, int(schema.get("minItems", 1)))
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties") or {}
+        return {name: minimal_value(document, properties.get(name), depth + 1) for name in schema.get("required") or ()}
+    made = {"email": "a@example.com", "date-time": "2024-01-31T10:00:00Z", "date": "2024-01-31",
+            "uri": "https://example.com", "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6"}.get(schema.get("format"))
+    return made or "x" * max(1, int(schema.get("minLength", 1)))
+
+
+def _flatten(prefix: str, value: Any, pairs: list[tuple[str, str]]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(f"{prefix}[{key}]" if prefix else key, inner, pairs)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            _flatten(f"{prefix}[{index}]", inner, pairs)
+    else:
+        pairs.append((prefix, str(value).lower() if isinstance(value, bool) else str(value)))
 
 
 async def sweep(client: httpx.AsyncClient, document: dict[str, Any], headers: dict[str, str]) -> list[Outcome]:

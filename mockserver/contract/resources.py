@@ -17,7 +17,8 @@ No peer derives this; it is what makes a document a working fake. The rules, in 
   (`/issues/{issue_number}/comments` beside `/issues/comments/{comment_id}`) is the same one.
 - A response holds the record as its body, or inside a single-property envelope
   (`{"customer": {...}}`); a list holds them in its one array (the most specific one an `allOf`
-  declares). Request bodies likewise.
+  declares). Request bodies likewise. A body with the record's id field but a field that takes
+  none of the record's values there (Stripe's `object`) is another kind of object, not the record.
 - Where inference cannot decide, an operation says `x-mock-resource: /collection/path` (its role
   then follows from its method and path) and a reading operation may say `x-mock-id: field`.
 
@@ -135,12 +136,25 @@ def record_place(document: Mapping[str, Any], schema: Any, resource: Resource) -
         return ()
     top = schema_properties(document, schema)
     if _holds_id(document, schema, resource):
-        return ()
+        return None if _another_kind(document, schema, resource) else ()
     if len(top) == 1:
         (key, inner), = top.items()
-        if _holds_id(document, inner, resource):
+        if _holds_id(document, inner, resource) and not _another_kind(document, inner, resource):
             return (key,)
     return None
+
+
+def _another_kind(document: Mapping[str, Any], schema: Any, resource: Resource) -> bool:
+    """Whether a body of `schema` is another kind of object than the record, though it has an
+    id: a field both declare takes none of the record's values there (Stripe's `object: [subscription]`
+    in the reply of a write below a customer, whose `object` is `[customer]`)."""
+    record = schema_properties(document, resource.record_schema)
+    for name, sub in schema_properties(document, schema).items():
+        mine, theirs = facet(document, sub, "enum"), facet(document, record.get(name), "enum")
+        if name in record and isinstance(mine, list) and isinstance(theirs, list) \
+                and not any(value in theirs for value in mine):
+            return True
+    return False
 
 
 def id_holder(document: Mapping[str, Any], schema: Any, resource: Resource) -> Any:

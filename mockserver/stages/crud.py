@@ -258,7 +258,7 @@ class Crud:
         while True:  # ends: each round leaves out at least one field
             record = merge_patch(base, fields) if merge else {**base, **fields}
             violations = self._violations(op, reader, record)
-            offending = {v[1:].split("/", 1)[0].split(":", 1)[0] for v in violations if v.startswith("/")} & set(fields)
+            offending = _fields_in(violations) & set(fields)
             if not violations or not offending:
                 break
             ignored += sorted(offending)
@@ -365,7 +365,13 @@ class Crud:
     def _render(self, op: Operation, role: Role, success: DeclaredResponse, record: Any,
                 request: MockRequest) -> Reply:
         """The declared success for this record: the record where the body holds one (in the
-        operation's own shape), else the declared reply."""
+        operation's own shape), else the declared reply.
+
+        A body of another schema than the record's (an action's: Stripe's subscription created
+        below a customer, GitHub's codespace published with its full repository) shows only the
+        record's fields that its schema takes: one it refuses (`object: customer` where the
+        reply's `object` is `subscription` alone) is the reply's own, generated. The record's
+        own schema takes all of them, so its replies are not checked here."""
         if success.media_type is None or success.schema is None or role.envelope is None:
             return self.build.declared(op, success.status, request.path_params, variant=success)
         document = self.generators[op.api].document
@@ -373,15 +379,33 @@ class Crud:
         for key in role.envelope:
             inner = schema_properties(document, inner).get(key)
         projected = self._project(document, inner, record)
-        pins = {role.envelope + (name,): value for name, value in projected.items()}
         record_id = str(role.resource.id_of(record, ""))
+        own_schema = resolve(document, inner) is resolve(document, role.resource.record_schema)
+        while True:  # ends: each round shows at least one field fewer
+            body = self._shown(op, role, success, inner, projected, record_id)
+            refused = set() if own_schema else self._refused(op, role, success, body) & set(projected)
+            if not refused:
+                return self.build.reply(op, success.status, success, body)
+            projected = {name: value for name, value in projected.items() if name not in refused}
+
+    def _shown(self, op: Operation, role: Role, success: DeclaredResponse, inner: Any, projected: dict[str, Any],
+               record_id: str) -> Any:
+        """The success body generated around the record's `projected` fields."""
+        document = self.generators[op.api].document
+        pins = {role.envelope + (name,): value for name, value in projected.items()}
         body = self.generators[op.api].generate(success.schema, key=(op.operation_id, record_id), pins=pins)
         shown = _unwrap(body, role.envelope)
         if isinstance(shown, dict):  # the record as stored: no optional field it does not have
             required = set((resolve(document, inner) or {}).get("required") or ())
             for name in [name for name in shown if name not in projected and name not in required]:
                 del shown[name]
-        return self.build.reply(op, success.status, success, body)
+        return body
+
+    def _refused(self, op: Operation, role: Role, success: DeclaredResponse, body: Any) -> set[str]:
+        """The record's fields in `body` that the reply's schema refuses (the first key of each
+        violation's path below the envelope)."""
+        violations = self.validators[op.api].check_body(op, success.status, body, declared=success)
+        return _fields_in(violations, len(role.envelope or ()))
 
     @staticmethod
     def _project(document: Mapping[str, Any], schema: Any, record: Any) -> Any:
@@ -473,6 +497,12 @@ class Crud:
 _REQUIRED = re.compile(r"'([^']+)' is a required property")
 _STAMPED = re.compile(r"(?i)(created|updated|modified|last_?modified|last_?updated)")
 _NONE = object()
+
+
+def _fields_in(violations: tuple[str, ...], depth: int = 0) -> set[str]:
+    """The fields that violations name: the key at `depth` of each one's path (`/object: ...`)."""
+    paths = (violation[1:].split(":", 1)[0].split("/") for violation in violations if violation.startswith("/"))
+    return {path[depth] for path in paths if len(path) > depth}
 
 
 def write_time(clock: Clock) -> dt.datetime:
