@@ -1,4 +1,4 @@
-"""Writes to the public documents in tests/data/specs, in-process: every POST of Stripe's, sent
+"""Writes to the public documents in tests/data/specs, to a served mock: every POST of Stripe's, sent
 the smallest valid body (its required fields) with a credential, answers no 5xx and only 2xx
 bodies that the document as published accepts; likewise GitHub's writes below a record whose
 replies are another schema than the record's (a fork, a published codespace).
@@ -14,25 +14,33 @@ not the record at all, and one of another schema shows only the fields that sche
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterator
 
+import httpx
 import pytest
 
 from tests.contract_check import body_violations
-from tests.inprocess import InProcess
-from tests.mockserver_process import REPO
+from tests.mockserver_process import REPO, start_server
 from tests.probe import body_for, requests_for
 
 SPECS = REPO / "tests" / "data" / "specs"
 
 
 class Served:
-    """A document as published and the mock serving it."""
+    """A document as published and the mock serving it (a process, as a user starts it)."""
 
     def __init__(self, name: str) -> None:
         path = SPECS / name
         self.document: dict[str, Any] = json.loads(path.read_text())
-        self.mock = InProcess(path)
+        self.server = start_server("--spec", str(path), timeout=300)
+        self.http = httpx.Client(base_url=self.server.url, timeout=30)
+
+    def request(self, method: str, path: str, headers: dict[str, str], body: bytes) -> httpx.Response:
+        return self.http.request(method, path, headers=headers, content=body)
+
+    def stop(self) -> None:
+        self.http.close()
+        self.server.stop()
 
     def post_all(self, only: set[str] | None = None) -> list[str]:
         """Every POST (those in `only`, where given): what is wrong with each reply."""
@@ -41,7 +49,7 @@ class Served:
             if only is not None and template not in only:
                 continue
             headers, body = body_for(self.document, self.document["paths"][template]["post"])
-            response = self.mock.request("POST", concrete, {**credentials, **headers, "Accept": "application/json"},
+            response = self.request("POST", concrete, {**credentials, **headers, "Accept": "application/json"},
                                          body)
             if response.status_code >= 500:
                 wrong.append(f"{response.status_code} {template}: {response.text[:300]}")
@@ -53,13 +61,17 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def github() -> Served:
-    return Served("github.json")
+def github() -> Iterator[Served]:
+    served = Served("github.json")
+    yield served
+    served.stop()
 
 
 @pytest.fixture(scope="module")
-def stripe() -> Served:
-    return Served("stripe.json")
+def stripe() -> Iterator[Served]:
+    served = Served("stripe.json")
+    yield served
+    served.stop()
 
 
 def test_every_stripe_post_answers_a_valid_reply(stripe: Served) -> None:
@@ -73,7 +85,7 @@ def test_a_stripe_write_that_answers_another_object_does_not_answer_the_record(s
                                                                               kind: str) -> None:
     """A subscription is not the customer it was created for: not its id (resources._another_kind)."""
     headers = {"Authorization": "Bearer sk_test_123", "Content-Type": "application/x-www-form-urlencoded"}
-    reply = stripe.mock.request("POST", path, headers, b"").json()
+    reply = stripe.request("POST", path, headers, b"").json()
     assert reply["object"] == kind
     assert reply["id"] != path.split("/")[3], reply
 
