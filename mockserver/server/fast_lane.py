@@ -31,7 +31,7 @@ from mockserver.server.replay_cache import MISSED, ReplayMiddleware
 from mockserver.server.routing import OPERATION
 from mockserver.server.traffic import Observation, journal_entry, log_request
 from mockserver.state.session_state import State
-from mockserver.state.sessions import PATH_PREFIX, SESSION_HEADER, Sessions, note_session, read_session
+from mockserver.state.sessions import PATH_PREFIX, SESSION_HEADER, Sessions, note_session
 
 VARIED_KEPT = REPLAY_CACHE_SIZE  # kept replies' headers with Vary: as many as the replay layer keeps
 # what both the control API's paths and a session's path prefix begin with: one test for both
@@ -74,39 +74,62 @@ class FastLane:
             status, kept_headers, body, operation_id = hit
             await self._answer(scope, send, state, status, self._outer_headers(kept_headers), body, operation_id,
                                started, header_size)
-        elif state is None or not await self._direct(replay, scope, receive, send, state, started, header_size):
-            await self._onward(replay, scope, receive, send, header_size)
+        else:
+            self._enter(scope, send)
+            if state is None or not await self._direct(replay, scope, receive, send, state, started, header_size):
+                await self._onward(replay, scope, receive, send, started, header_size)
+
+    def _enter(self, scope: Scope, send: Send) -> None:
+        """What the outer layers give a request they pass on: its session (a plain request names
+        none: what read_session finds for it) and connexion's `app`, which connexion's layer
+        sets for the layers inside it."""
+        note_session(scope, None, send)
+        scope["app"] = self.app
+
+    def _observation(self, scope: Scope, receive: Receive, send: Send, started: float,
+                     header_size: int) -> Observation:
+        """The traffic layer's view of a request sent on, as the outer layers observe it."""
+        return Observation(self.sessions, self.quiet, scope, receive, send, header_size,
+                           vary_origin if self.cors else None, started)
 
     async def _answer(self, scope: Scope, send: Send, state: State | None, status: int,
                       headers: list[tuple[bytes, bytes]], body: bytes, operation_id: str | None, started: float,
                       header_size: int) -> None:
         """Send a reply the outer layers would pass on as it is, with their log line and journal
-        entry (journaled before the end of the reply is sent, as traffic.py does)."""
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+        entry: journaled before the end of the reply is sent, as traffic.py does, and, as there,
+        also when sending its start fails (with no body then)."""
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+        except BaseException:
+            self._note(scope, state, status, headers, b"", operation_id, started, header_size)
+            raise
+        self._note(scope, state, status, headers, body, operation_id, started, header_size)
+        await send({"type": "http.response.body", "body": body})
+
+    def _note(self, scope: Scope, state: State | None, status: int, headers: list[tuple[bytes, bytes]],
+              body: bytes, operation_id: str | None, started: float, header_size: int) -> None:
+        """The log line and the journal entry of a reply the lane sends (traffic.Observation's)."""
         millis = (time.perf_counter() - started) * 1000
         if not self.quiet:
             log_request(scope, operation_id, status, millis, None)
         if state is not None:
             state.journal.add(journal_entry(scope, operation_id, status, millis, b"", headers,
                                             body[:JOURNAL_BODY_LIMIT], None, header_size))
-        await send({"type": "http.response.body", "body": body})
 
     async def _direct(self, replay: ReplayMiddleware, scope: Scope, receive: Receive, send: Send, state: State,
                       started: float, header_size: int) -> bool:
         """A plain request the cache missed for the first time (a new id), answered here as a hit
         is: the pipeline's reply (pipeline.Direct) sent and journaled by the lane, past the
         replay layer (which keeps nothing on a first miss) and without an `Observation` around
-        `send`. False, having done nothing the long way would not do again, where it goes the
-        long way: a second miss (the replay layer keeps that reply), a request the GET table
-        does not route. A reply with a delay or a fault, and the exception stage's answer to a
-        failure, are sent through an `Observation`, as `_onward` sends them."""
+        `send`. False, having counted nothing, where it goes the long way: a second miss (the
+        replay layer keeps that reply), a request the GET table does not route. A reply with a
+        delay or a fault, and the exception stage's answer to a failure, are sent through an
+        `Observation` started with the request, as `_onward` sends them."""
         extensions = scope.get("extensions")
         key = extensions.get(MISSED) if extensions else None  # set by `_hit` only
         direct = replay.direct
         if key is None or direct is None:
             return False
-        note_session(scope, None, send)  # what read_session finds for a plain request
-        scope["app"] = self.app  # what connexion's layer sets for the layers inside it
         routed = direct.route(scope)
         if routed is None or not replay.first_miss(key):
             return False
@@ -115,8 +138,7 @@ class FastLane:
 
         def observation() -> Observation:
             if not observed:
-                observed.append(Observation(self.sessions, self.quiet, scope, receive, send, header_size,
-                                            vary_origin if self.cors else None))
+                observed.append(self._observation(scope, receive, send, started, header_size))
             return observed[0]
 
         async def observing(message: Message) -> None:
@@ -137,15 +159,11 @@ class FastLane:
                 outcome.after()
         return True
 
-    async def _onward(self, replay: ReplayMiddleware, scope: Scope, receive: Receive, send: Send,
+    async def _onward(self, replay: ReplayMiddleware, scope: Scope, receive: Receive, send: Send, started: float,
                       header_size: int) -> None:
-        """A plain request the lane does not answer: to the replay layer, with what the outer
-        layers would have given it (its session, none; connexion's `app`; Vary; the journal and
-        the log)."""
-        scope, _refused = read_session(scope, send)  # names no session: never refused
-        scope["app"] = self.app  # what connexion's layer sets for the layers inside it
-        seen = Observation(self.sessions, self.quiet, scope, receive, send, header_size,
-                           vary_origin if self.cors else None)
+        """A plain request the lane does not answer (`_enter`ed): to the replay layer, observed as
+        the outer layers observe it (Vary, the journal and the log)."""
+        seen = self._observation(scope, receive, send, started, header_size)
         try:
             await replay(scope, receive, seen.send)
         finally:

@@ -95,7 +95,8 @@ class ReplayMiddleware:
 
     def take(self, key: tuple) -> tuple[int, tuple, bytes, str] | None:
         """The kept reply for `key`, counted as a hit, else None, counted nowhere: the caller
-        (fast_lane.py) passes a miss on to this layer, which counts it."""
+        (fast_lane.py) counts a first miss it answers itself (`first_miss`) and passes any other
+        on to this layer, which counts it."""
         hit = self._entries.get(key)
         if hit is not None:
             self.stats.hits += 1

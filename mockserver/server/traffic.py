@@ -109,14 +109,15 @@ class Observation:
 
     def __init__(self, sessions: Sessions, quiet: bool, scope: Scope, receive: Receive, send: Send,
                  header_size: int | None = None,
-                 outer: Callable[[list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]] | None = None) -> None:
+                 outer: Callable[[list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]] | None = None,
+                 started: float | None = None) -> None:
         self.sessions = sessions
         self.quiet = quiet
         self.scope = scope
         self.extensions = scope.setdefault("extensions", {})
         self._receive = receive
         self._send = send
-        self.started = time.perf_counter()
+        self.started = time.perf_counter() if started is None else started  # when the request came in
         self.status = 0
         self.recorded = False
         self.request_body = bytearray()

@@ -370,7 +370,8 @@ class Crud:
         A body of another schema than the record's (an action's: Stripe's subscription created
         below a customer, GitHub's codespace published with its full repository) shows only the
         record's fields that its schema takes: one it refuses (`object: customer` where the
-        reply's `object` is `subscription` alone) is the reply's own, generated. The record's
+        reply's `object` is `subscription` alone) is the reply's own (generated where the reply
+        requires it, else left out). The record's
         own schema takes all of them, so its replies are not checked here."""
         if success.media_type is None or success.schema is None or role.envelope is None:
             return self.build.declared(op, success.status, request.path_params, variant=success)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -207,3 +208,33 @@ def test_with_latency_or_a_rate_limit_no_reply_is_answered_in_the_lane() -> None
             assert client.taken == 4  # the replay layer decides, as before: its delay, the counter
         finally:
             client.close()
+
+
+def test_a_new_ids_failure_is_journaled_with_the_time_the_pipeline_took(client: Client,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    client.get(PET)  # the long way once: the lane answers new ids from the next one on
+    responder = client.app.engine.responder
+
+    def slow_bug(*_args: Any) -> Any:
+        time.sleep(0.05)
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(responder, "_respond", slow_bug)
+    status, _headers, _body = client.get("/api/v3/pet/31")
+    entry = client.journal()[-1]
+    assert status == entry["status"] == 500 and entry["path"] == "/api/v3/pet/31"
+    assert entry["duration_ms"] >= 50  # the Observation made for the 500 starts with the request
+
+
+def test_a_reply_whose_start_cannot_be_sent_is_journaled_all_the_same(client: Client) -> None:
+    for _ in range(2):  # kept on the second miss: the third is a hit
+        client.get(PET)
+    journaled = len(client.journal())
+
+    async def broken(message: dict) -> None:
+        raise OSError("the connection is gone")
+    for path in ("/api/v3/pet/32", PET):  # a new id answered by the lane, and a replayed one
+        with pytest.raises(OSError):
+            client.loop.run_until_complete(client.app(scope_for(path, KEY), _receive, broken))
+    entries = client.journal()[journaled:]
+    assert [(entry["path"], entry["status"], entry["response"]["body"]) for entry in entries] == [
+        ("/api/v3/pet/32", 200, None), (PET, 200, None)]
