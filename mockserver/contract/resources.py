@@ -132,7 +132,7 @@ def record_place(document: Mapping[str, Any], schema: Any, resource: Resource) -
     one-key envelope, or None when the body is something else (a count, a message)."""
     if schema is None:
         return None
-    if resolve(document, schema) is resolve(document, resource.record_schema):
+    if is_record_schema(document, schema, resource):
         return ()
     top = schema_properties(document, schema)
     if _holds_id(document, schema, resource):
@@ -142,6 +142,11 @@ def record_place(document: Mapping[str, Any], schema: Any, resource: Resource) -
         if _holds_id(document, inner, resource) and not _another_kind(document, inner, resource):
             return (key,)
     return None
+
+
+def is_record_schema(document: Mapping[str, Any], schema: Any, resource: Resource) -> bool:
+    """Whether `schema` is the record's own schema (the same object once `$ref`s are followed)."""
+    return resolve(document, schema) is resolve(document, resource.record_schema)
 
 
 def _another_kind(document: Mapping[str, Any], schema: Any, resource: Resource) -> bool:

@@ -33,7 +33,7 @@ from mockserver.http.request import MockRequest
 from mockserver.http.reply import Reply
 from mockserver.generate.error_fields import Violation
 from mockserver.stages.reply_builder import ReplyBuilder, declared_or_problem, unknown_id_is_a_record
-from mockserver.contract.resources import PARENT_SEPARATOR, Role, facet, id_holder, request_schema
+from mockserver.contract.resources import PARENT_SEPARATOR, Role, facet, id_holder, is_record_schema, request_schema
 from mockserver.contract.pagination import GENERATED_TOTAL
 from mockserver.generate.runtime import UNSET, stable_int
 
@@ -381,7 +381,7 @@ class Crud:
             inner = schema_properties(document, inner).get(key)
         projected = self._project(document, inner, record)
         record_id = str(role.resource.id_of(record, ""))
-        own_schema = resolve(document, inner) is resolve(document, role.resource.record_schema)
+        own_schema = is_record_schema(document, inner, role.resource)
         while True:  # ends: each round shows at least one field fewer
             body = self._shown(op, role, success, inner, projected, record_id)
             refused = set() if own_schema else self._refused(op, role, success, body) & set(projected)
