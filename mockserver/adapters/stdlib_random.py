@@ -1,7 +1,8 @@
 """How CPython's `random.Random` draws an index, for drawing the same one without its frames.
 
 `Random.choice(seq)` is `seq[self._randbelow(len(seq))]` and `randrange(a, b)` is
-`a + self._randbelow(b - a)`; for `random.Random` itself `_randbelow` is the private
+`a + self._randbelow(b - a)`, and `choices(population, cum_weights=cum)` bisects `cum` at
+`random() * total`; for `random.Random` itself `_randbelow` is the private
 `_randbelow_with_getrandbits`: `k = n.bit_length()`, then `getrandbits(k)` until the draw is
 below `n`. Generation draws so for every record (generate/: a written object's enums and
 times, a theme's resource), where three Python frames per draw cost more than the draw; it
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import random
 import sys
+from bisect import bisect
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from mockserver.adapters import broken
 
@@ -32,6 +36,12 @@ def below(getrandbits: object, k: int, n: int) -> int:
     return r
 
 
+def weighted(random: Callable[[], float], population: Sequence[Any], cum_weights: Sequence[float]) -> Any:
+    """`Random.choices(population, cum_weights=cum_weights)[0]` from a Random's `random`: one
+    draw, bisected (what choices does for each of its k), without building a list of one."""
+    return population[bisect(cum_weights, random() * (cum_weights[-1] + 0.0), 0, len(population) - 1)]
+
+
 def check() -> None:
     """Raise `AdapterBroken` when random.Random no longer draws an index as `below` does."""
     version = "Python %d.%d" % sys.version_info[:2]
@@ -47,3 +57,8 @@ def check() -> None:
         if mine != drawn or ours.random() != theirs.random():
             raise broken("random", TESTED, f"{version}: Random.choice/randrange draw otherwise for n={n}",
                          "stdlib_random")
+    cum = (1.0, 3.0, 3.5, 9.0, 10.0)
+    ours, theirs = random.Random(7), random.Random(7)
+    if [weighted(ours.random, "abcde", cum) for _ in range(50)] != \
+            [theirs.choices("abcde", cum_weights=cum)[0] for _ in range(50)]:
+        raise broken("random", TESTED, f"{version}: Random.choices draws otherwise", "stdlib_random")
