@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 from . import vocab
 from .runtime import (
-    DATE_RE, DATETIME_RE, EMAIL_RE, HEX_RE, URL_RE, UUID_RE, Ctx, Run, Theme, detect_style, fmt_date,
-    fmt_datetime, key_styled, slug, styled, words,
+    DATE_RE, DATETIME_RE, EMAIL_RE, HEX_RE, URL_RE, UUID_NAMES, UUID_RE, Ctx, Run, Theme, detect_style,
+    external_prefix, fmt_date, fmt_datetime, key_styled, slug, styled, uuid_source, words,
 )
 
 Fn = Callable[[Run], Any]
@@ -208,23 +208,44 @@ def _id_hint(ws: tuple[str, ...], fmt: str | None, ex_s: str | None, ctx: Ctx) -
             n = len(ex_s)
             return lambda run: str(run.rng.randint(10 ** (n - 1), 10 ** n - 1))
         noun = ws[-2] if len(ws) >= 2 and ws[-2] != "external" else None
-        return lambda run: run.external_id(noun or run.theme().res.snake)
+        if noun is None:
+            return lambda run: run.external_id(run.theme().res.snake)
+        prefix = external_prefix(noun)
+        return lambda run: prefix + run.alnum(12)
     owner = "".join(ws[:-1])
     if owner:  # activityLogId inside an activity log's item is that log's id
-        def owned(run: Run) -> str | None:
-            v = run.ancestor_id(owner)
-            return v if v is not None and (fmt != "uuid" or UUID_RE.match(v)) else None
+        uuid_only = fmt == "uuid"
 
         def fk(run: Run) -> str:
-            v = owned(run)
+            v = run.ancestor_id(owner, uuid_only)
             return v if v is not None else run.uuid()
 
         def skip(run: Run) -> None:  # a pinned id's draws, without its text
-            if owned(run) is None:
+            if run.ancestor_id(owner, uuid_only) is None:
                 run.skip_uuid()
+
+        def written(ns: dict[str, Any], name: str) -> str:  # fk in a written gen (nodes._specialise)
+            ns[f"{name}_OWNER"], ns[f"{name}_ONLY"] = owner, uuid_only
+            ns.update(UUID_NAMES)
+            return (f"(v if (v := run.ancestor_id({name}_OWNER, {name}_ONLY)) is not None "
+                    f"else {uuid_source('getrandbits')})")
         fk.skip = skip  # type: ignore[attr-defined]
+        fk.written = written  # type: ignore[attr-defined]
         return fk
-    return Run.uuid
+    return new_uuid
+
+
+def new_uuid(run: Run) -> str:
+    """A fresh uuid: `Run.uuid` as a maker, written in place in a written gen."""
+    return run.uuid()
+
+
+def _new_uuid_written(ns: dict[str, Any], name: str) -> str:
+    ns.update(UUID_NAMES)
+    return uuid_source("getrandbits")
+
+
+new_uuid.written = _new_uuid_written  # type: ignore[attr-defined]
 
 
 def _url_hint(ws: tuple[str, ...], ex_s: str | None) -> Fn:

@@ -617,8 +617,10 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
                     f"{pad}values[{n}] = value"]
 
         def call() -> str:
+            written = getattr(maker, "written", None)  # a maker that writes itself in place (hints)
             return _inline(node, i, ns, bool(obj.created_names)) or \
-                (f"M{i}(run)" if maker is not None else f"G{i}(run, None)")
+                (written(ns, f"M{i}") if written is not None else
+                 f"M{i}(run)" if maker is not None else f"G{i}(run, None)")
 
         def make(pad: str) -> list[str]:
             return store(call(), "None", pad)

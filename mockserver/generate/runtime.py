@@ -304,19 +304,21 @@ class Run:
                     return v
         return None
 
-    def ancestor_id(self, entity: str) -> str | None:
-        """The id of an enclosing object named ``entity``: activityLogId inside an activity log."""
+    def ancestor_id(self, entity: str, uuid_only: bool = False) -> str | None:
+        """The id of an enclosing object named ``entity``: activityLogId inside an activity log
+        (`uuid_only`: only an id that is a uuid, for a field of format uuid)."""
         frames = self.frames
         for i in range(len(frames) - 2, -1, -1):  # (no copy of the list per id field)
             frame = frames[i]
             if frame.entity == entity:
                 v = frame.values.get("id")
-                return v if isinstance(v, str) else None
+                return v if isinstance(v, str) and (not uuid_only or UUID_RE.match(v)) else None
         return None
 
     # value makers
     def uuid(self) -> str:
-        """str(uuid.UUID(int=bits, version=4)), without building the object (it runs per id field)."""
+        """str(uuid.UUID(int=bits, version=4)), without building the object (it runs per id field;
+        a written object writes `uuid_source` in place, the same text)."""
         h = (self.rng.getrandbits(128) & _UUID4_KEEP | _UUID4_SET).to_bytes(16, "big").hex()  # (skip_uuid's draw)
         return "-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:]))
 
@@ -334,7 +336,7 @@ class Run:
         return "".join([_ALNUM[int(random() * _ALNUM_SIZE)] for _ in range(n)])
 
     def external_id(self, noun: str) -> str:
-        return f"{noun.replace('_', '')[:3]}_{self.alnum(12)}"
+        return external_prefix(noun) + self.alnum(12)
 
     def person(self) -> tuple[str, str]:
         rng = self.rng
@@ -420,6 +422,22 @@ class Run:
             # Things recorded about an object happen shortly after it was created, never after "now".
             return min(anchor - 1, frame.created + int(self.rng.expovariate(FOLLOW_RATE)))
         return anchor - self.rng.randrange(RECENT_MARGIN, WINDOW_SECONDS)
+
+
+def external_prefix(noun: str) -> str:
+    """'sub_' of 'subscription': how an external id (`Run.external_id`) of a noun starts."""
+    return f"{noun.replace('_', '')[:3]}_"
+
+
+def uuid_source(getrandbits: str) -> str:
+    """`Run.uuid` as an expression for written source, drawing from `getrandbits` (an expression
+    for the Random's getrandbits): a maker written in place saves its two calls per id field.
+    Its namespace needs `UUID4_KEEP` and `UUID4_SET` (`UUID_NAMES`); it binds `h`."""
+    return (f'"-".join(((h := ({getrandbits}(128) & UUID4_KEEP | UUID4_SET).to_bytes(16, "big").hex())[:8], '
+            'h[8:12], h[12:16], h[16:20], h[20:]))')
+
+
+UUID_NAMES = {"UUID4_KEEP": _UUID4_KEEP, "UUID4_SET": _UUID4_SET}
 
 
 @functools.lru_cache(maxsize=4096)
