@@ -583,15 +583,25 @@ def mimicker(value: Any, key: str | None) -> Callable[[Run], Any]:
 def _display(parts: list[tuple[Any, Any, Callable[[Run], Any]]], keyed: bool) -> Callable[[Run], Any]:
     """A maker of the dict (`keyed`) or list of `parts` (key, example, maker), written as one
     display (`{K0: F0(run), ...}`, compiled once): the makers are called in order, as a loop over
-    them would, without the loop; an example's null is written in place."""
+    them would, without the loop; an example's null is written in place, and so is a maker that
+    writes itself (`written`, as in nodes._specialise: a uuid)."""
     ns: dict[str, Any] = {}
     items = []
     for i, (k, example, maker) in enumerate(parts):
         ns[f"K{i}"], ns[f"F{i}"] = k, maker
-        item = "None" if example is None else f"F{i}(run)"
+        written = getattr(maker, "written", None)
+        item = "None" if example is None else written(ns, f"F{i}") if written is not None else f"F{i}(run)"
         items.append(f"K{i}: {item}" if keyed else item)
     source = ("{" + ", ".join(items) + "}") if keyed else ("[" + ", ".join(items) + "]")
-    return eval(compile("lambda run: " + source, "<mimicker>", "eval"), ns)
+    code = f"def make(run):\n    getrandbits = run.rng.getrandbits\n    return {source}\n"
+    exec(compile(code, "<mimicker>", "exec"), ns)
+    return ns["make"]
+
+
+def _logged_id(run: Run) -> str | None:
+    """The logged resource's id, where a sibling holds one (activity_object.lago_id is it)."""
+    same = run.sibling("resource_id") or run.sibling("entity_id")
+    return same if isinstance(same, str) and UUID_RE.match(same) else None
 
 
 def _str_mimicker(s: str, key: str | None) -> Callable[[Run], str]:
@@ -599,11 +609,20 @@ def _str_mimicker(s: str, key: str | None) -> Callable[[Run], str]:
         upper = s.isupper()
 
         def uuid_like(run: Run) -> str:
-            if key is not None and key == run.ctx.id_key:  # activity_object.lago_id is the logged resource's id
-                same = run.sibling("resource_id") or run.sibling("entity_id")
-                if isinstance(same, str) and UUID_RE.match(same):
+            if key is not None and key == run.ctx.id_key:
+                same = _logged_id(run)
+                if same is not None:
                     return same
             return run.uuid().upper() if upper else run.uuid()
+
+        def written(ns: dict[str, Any], name: str) -> str:  # uuid_like in a written display (_display)
+            ns.update(UUID_NAMES)
+            ns[f"{name}_KEY"], ns["logged_id"] = key, _logged_id
+            fresh = uuid_source("getrandbits") + (".upper()" if upper else "")
+            if key is None:
+                return fresh
+            return f"(s if {name}_KEY == run.ctx.id_key and (s := logged_id(run)) is not None else {fresh})"
+        uuid_like.written = written  # type: ignore[attr-defined]
         return uuid_like
     if DATETIME_RE.match(s) and "T" in s:
         return lambda run: fmt_datetime(run.timestamp())
