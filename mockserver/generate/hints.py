@@ -587,14 +587,18 @@ def _display(parts: list[tuple[Any, Any, Callable[[Run], Any]]], keyed: bool) ->
     writes itself (`written`, as in nodes._specialise: a uuid)."""
     ns: dict[str, Any] = {}
     items = []
+    draws = False  # a written maker draws from `getrandbits`, bound once per call
     for i, (k, example, maker) in enumerate(parts):
         ns[f"K{i}"], ns[f"F{i}"] = k, maker
         written = getattr(maker, "written", None)
+        draws = draws or (written is not None and example is not None)
         item = "None" if example is None else written(ns, f"F{i}") if written is not None else f"F{i}(run)"
         items.append(f"K{i}: {item}" if keyed else item)
     source = ("{" + ", ".join(items) + "}") if keyed else ("[" + ", ".join(items) + "]")
-    code = f"def make(run):\n    getrandbits = run.rng.getrandbits\n    return {source}\n"
-    exec(compile(code, "<mimicker>", "exec"), ns)
+    if not draws:
+        return eval(compile("lambda run: " + source, "<mimicker>", "eval"), ns)
+    exec(compile(f"def make(run):\n    getrandbits = run.rng.getrandbits\n    return {source}\n", "<mimicker>",
+                 "exec"), ns)
     return ns["make"]
 
 
