@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import random
 import re
 import time
@@ -30,6 +31,8 @@ UNSET: Any = object()
 # uuid4: the version nibble (4) and the RFC 4122 variant bits (10) set over 128 random bits
 _UUID4_KEEP = ~(0xC000 << 48) & ~(0xF000 << 64)
 _UUID4_SET = 0x8000 << 48 | 4 << 76
+# a uuid's five groups of its 32 hex digits, taken in one call (five slices written out cost more)
+_UUID_GROUPS = operator.itemgetter(slice(0, 8), slice(8, 12), slice(12, 16), slice(16, 20), slice(20, 32))
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -320,8 +323,8 @@ class Run:
     def uuid(self) -> str:
         """str(uuid.UUID(int=bits, version=4)), without building the object (it runs per id field;
         a written object writes `uuid_source` in place, the same text)."""
-        h = (self.rng.getrandbits(128) & _UUID4_KEEP | _UUID4_SET).to_bytes(16, "big").hex()  # (skip_uuid's draw)
-        return "-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:]))
+        return "-".join(_UUID_GROUPS((self.rng.getrandbits(128) & _UUID4_KEEP | _UUID4_SET)  # (skip_uuid's draw)
+                                     .to_bytes(16, "big").hex()))
 
     def skip_uuid(self) -> None:
         """The draw of `uuid`, for a value that is pinned (drawn, so the rest stays as it was)."""
@@ -433,12 +436,11 @@ def external_prefix(noun: str) -> str:
 def uuid_source(getrandbits: str) -> str:
     """`Run.uuid` as an expression for written source, drawing from `getrandbits` (an expression
     for the Random's getrandbits): a maker written in place saves its two calls per id field.
-    Its namespace needs `UUID4_KEEP` and `UUID4_SET` (`UUID_NAMES`); it binds `h`."""
-    return (f'"-".join(((h := ({getrandbits}(128) & UUID4_KEEP | UUID4_SET).to_bytes(16, "big").hex())[:8], '
-            'h[8:12], h[12:16], h[16:20], h[20:]))')
+    Its namespace needs `UUID_NAMES`."""
+    return f'"-".join(UUID_GROUPS(({getrandbits}(128) & UUID4_KEEP | UUID4_SET).to_bytes(16, "big").hex()))'
 
 
-UUID_NAMES = {"UUID4_KEEP": _UUID4_KEEP, "UUID4_SET": _UUID4_SET}
+UUID_NAMES = {"UUID4_KEEP": _UUID4_KEEP, "UUID4_SET": _UUID4_SET, "UUID_GROUPS": _UUID_GROUPS}
 
 
 @functools.lru_cache(maxsize=4096)
