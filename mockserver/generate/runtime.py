@@ -302,17 +302,21 @@ class Run:
 
     def sibling(self, token: str) -> Any:
         """Value of an already generated sibling whose name contains ``token`` (e.g. 'method')."""
-        if self.frames:
-            for k, v in self.frames[-1].values.items():
+        frames = self.frames
+        if frames:
+            values = frames[-1].values
+            for k in values:  # (keys alone: most are passed over)
                 if token in k.lower():
-                    return v
+                    return values[k]
         return None
 
     def ancestor_id(self, entity: str, uuid_only: bool = False) -> str | None:
         """The id of an enclosing object named ``entity``: activityLogId inside an activity log
         (`uuid_only`: only an id that is a uuid, for a field of format uuid)."""
         frames = self.frames
-        for i in range(len(frames) - 2, -1, -1):  # (no copy of the list per id field)
+        i = len(frames) - 1
+        while i > 0:  # the enclosing frames, innermost first (no range, no list copy: it runs per id field)
+            i -= 1
             frame = frames[i]
             if frame.entity == entity:
                 v = frame.values.get("id")
