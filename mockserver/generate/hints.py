@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 from . import vocab
 from .runtime import (
-    DATE_RE, DATETIME_RE, EMAIL_RE, HEX_RE, URL_RE, UUID_RE, Ctx, Run, Theme, detect_style, fmt_date,
-    fmt_datetime, key_styled, slug, styled, words,
+    DATE_RE, DATETIME_RE, EMAIL_RE, HEX_RE, URL_RE, UUID_NAMES, UUID_RE, Ctx, Run, Theme, detect_style,
+    external_prefix, fmt_date, fmt_datetime, key_styled, slug, styled, uuid_source, words,
 )
 
 Fn = Callable[[Run], Any]
@@ -208,23 +208,44 @@ def _id_hint(ws: tuple[str, ...], fmt: str | None, ex_s: str | None, ctx: Ctx) -
             n = len(ex_s)
             return lambda run: str(run.rng.randint(10 ** (n - 1), 10 ** n - 1))
         noun = ws[-2] if len(ws) >= 2 and ws[-2] != "external" else None
-        return lambda run: run.external_id(noun or run.theme().res.snake)
+        if noun is None:
+            return lambda run: run.external_id(run.theme().res.snake)
+        prefix = external_prefix(noun)
+        return lambda run: prefix + run.alnum(12)
     owner = "".join(ws[:-1])
     if owner:  # activityLogId inside an activity log's item is that log's id
-        def owned(run: Run) -> str | None:
-            v = run.ancestor_id(owner)
-            return v if v is not None and (fmt != "uuid" or UUID_RE.match(v)) else None
+        uuid_only = fmt == "uuid"
 
         def fk(run: Run) -> str:
-            v = owned(run)
+            v = run.ancestor_id(owner, uuid_only)
             return v if v is not None else run.uuid()
 
         def skip(run: Run) -> None:  # a pinned id's draws, without its text
-            if owned(run) is None:
+            if run.ancestor_id(owner, uuid_only) is None:
                 run.skip_uuid()
+
+        def written(ns: dict[str, Any], name: str) -> str:  # fk in a written gen (nodes._specialise)
+            ns[f"{name}_OWNER"], ns[f"{name}_ONLY"] = owner, uuid_only
+            ns.update(UUID_NAMES)
+            return (f"(v if (v := run.ancestor_id({name}_OWNER, {name}_ONLY)) is not None "
+                    f"else {uuid_source('getrandbits')})")
         fk.skip = skip  # type: ignore[attr-defined]
+        fk.written = written  # type: ignore[attr-defined]
         return fk
-    return Run.uuid
+    return new_uuid
+
+
+def new_uuid(run: Run) -> str:
+    """A fresh uuid: `Run.uuid` as a maker, written in place in a written gen."""
+    return run.uuid()
+
+
+def _new_uuid_written(ns: dict[str, Any], name: str) -> str:
+    ns.update(UUID_NAMES)
+    return uuid_source("getrandbits")
+
+
+new_uuid.written = _new_uuid_written  # type: ignore[attr-defined]
 
 
 def _url_hint(ws: tuple[str, ...], ex_s: str | None) -> Fn:
@@ -562,15 +583,29 @@ def mimicker(value: Any, key: str | None) -> Callable[[Run], Any]:
 def _display(parts: list[tuple[Any, Any, Callable[[Run], Any]]], keyed: bool) -> Callable[[Run], Any]:
     """A maker of the dict (`keyed`) or list of `parts` (key, example, maker), written as one
     display (`{K0: F0(run), ...}`, compiled once): the makers are called in order, as a loop over
-    them would, without the loop; an example's null is written in place."""
+    them would, without the loop; an example's null is written in place, and so is a maker that
+    writes itself (`written`, as in nodes._specialise: a uuid)."""
     ns: dict[str, Any] = {}
     items = []
+    draws = False  # a written maker draws from `getrandbits`, bound once per call
     for i, (k, example, maker) in enumerate(parts):
         ns[f"K{i}"], ns[f"F{i}"] = k, maker
-        item = "None" if example is None else f"F{i}(run)"
+        written = getattr(maker, "written", None)
+        draws = draws or (written is not None and example is not None)
+        item = "None" if example is None else written(ns, f"F{i}") if written is not None else f"F{i}(run)"
         items.append(f"K{i}: {item}" if keyed else item)
     source = ("{" + ", ".join(items) + "}") if keyed else ("[" + ", ".join(items) + "]")
-    return eval(compile("lambda run: " + source, "<mimicker>", "eval"), ns)
+    if not draws:
+        return eval(compile("lambda run: " + source, "<mimicker>", "eval"), ns)
+    exec(compile(f"def make(run):\n    getrandbits = run.rng.getrandbits\n    return {source}\n", "<mimicker>",
+                 "exec"), ns)
+    return ns["make"]
+
+
+def _logged_id(run: Run) -> str | None:
+    """The logged resource's id, where a sibling holds one (activity_object.lago_id is it)."""
+    same = run.sibling("resource_id") or run.sibling("entity_id")
+    return same if isinstance(same, str) and UUID_RE.match(same) else None
 
 
 def _str_mimicker(s: str, key: str | None) -> Callable[[Run], str]:
@@ -578,11 +613,20 @@ def _str_mimicker(s: str, key: str | None) -> Callable[[Run], str]:
         upper = s.isupper()
 
         def uuid_like(run: Run) -> str:
-            if key is not None and key == run.ctx.id_key:  # activity_object.lago_id is the logged resource's id
-                same = run.sibling("resource_id") or run.sibling("entity_id")
-                if isinstance(same, str) and UUID_RE.match(same):
+            if key is not None and key == run.ctx.id_key:
+                same = _logged_id(run)
+                if same is not None:
                     return same
             return run.uuid().upper() if upper else run.uuid()
+
+        def written(ns: dict[str, Any], name: str) -> str:  # uuid_like in a written display (_display)
+            ns.update(UUID_NAMES)
+            ns[f"{name}_KEY"], ns["logged_id"] = key, _logged_id
+            fresh = uuid_source("getrandbits") + (".upper()" if upper else "")
+            if key is None:
+                return fresh
+            return f"(s if {name}_KEY == run.ctx.id_key and (s := logged_id(run)) is not None else {fresh})"
+        uuid_like.written = written  # type: ignore[attr-defined]
         return uuid_like
     if DATETIME_RE.match(s) and "T" in s:
         return lambda run: fmt_datetime(run.timestamp())

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from mockserver.adapters.stdlib_random import BY_GETRANDBITS, below
+
 from . import pattern as _pattern
 from .hints import PRIO_CONTAINER, PRIO_DRIVER, PRIO_PLAIN, Fn
 from .runtime import (
@@ -529,15 +531,30 @@ def _inline(node: Node, i: int, ns: dict[str, Any], timeline: bool) -> str | Non
     kind = type(node)
     if kind is Enum and node.scalar:
         ns[f"C{i}"] = node.choices
-        return f"rng.choice(C{i})"
+        return f"C{i}[{_index(len(node.choices))}]" if BY_GETRANDBITS and node.choices else f"rng.choice(C{i})"
     if kind is DateTime:
         fmt = "fmt_date" if node.date_only else "fmt_datetime"
         if timeline and node.created:
             return f"{fmt}(frame.created)"
         if timeline:  # recorded shortly after the object's creation, never after "now"
             return f"{fmt}(min(ANCHOR - 1, frame.created + int(rng.expovariate(FOLLOW_RATE))))"
-        return f"{fmt}(ANCHOR - rng.randrange(RECENT_MARGIN, WINDOW))"
+        return f"{fmt}(ANCHOR - {_randrange(RECENT_MARGIN, WINDOW_SECONDS)})"
     return None
+
+
+def _index(n: int) -> str:
+    """Source for the index `rng.choice` draws from `n` items (n > 0), written in place: the
+    steps of `adapters/stdlib_random.below` with the bit length counted here, once; the loop
+    runs only when the first draw is too large."""
+    k = n.bit_length()
+    return f"(r if (r := getrandbits({k})) < {n} else below(getrandbits, {k}, {n}))"
+
+
+def _randrange(start: int, stop: int) -> str:
+    """Source for `rng.randrange(start, stop)` (start < stop), drawn as it draws."""
+    if not BY_GETRANDBITS:
+        return f"rng.randrange({start}, {stop})"
+    return f"({start} + {_index(stop - start)})"
 
 
 _NO_PINS: dict[Any, Pin] = {}  # the kids of no pin (never written)
@@ -553,14 +570,14 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
     distinct = ctx.vocab.roles  # a generic document's strings differ from their siblings'
     ns: dict[str, Any] = {"Theme": Theme, "Frame": Frame, "UNSET": UNSET, "NO_PINS": _NO_PINS, "obj": obj,
                           "apply_pin": apply_pin, "unlike": _unlike_siblings, "NULL_RATE": NULL_RATE,
-                          "pinned": _pinned,
+                          "pinned": _pinned, "below": below,
                           "MAX_DEPTH": MAX_DEPTH, "MAX_RECURSION": MAX_RECURSION,
                           "OPTIONAL_PRESENT": OPTIONAL_PRESENT, "ENTITY": obj.entity,
                           "fmt_datetime": fmt_datetime, "fmt_date": fmt_date, "ANCHOR": ctx.anchor_ts,
-                          "WINDOW": WINDOW_SECONDS, "CREATED_MARGIN": CREATED_MARGIN, "FOLLOW_RATE": FOLLOW_RATE,
-                          "RECENT_MARGIN": RECENT_MARGIN, "NAME_SET": frozenset(obj.names)}
+                          "FOLLOW_RATE": FOLLOW_RATE, "NAME_SET": frozenset(obj.names)}
     out = ["def gen(run, pin):",
            "    rng = run.rng",
+           "    getrandbits = rng.getrandbits",
            "    kids = pin.kids if pin is not None else NO_PINS",
            "    frames = run.frames",
            "    theme = Theme(rng, run.ctx.vocab.resources) if run.elem else "
@@ -576,7 +593,7 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
         out += [f"    if kids and ({pinned}):",
                 "        frame.created = obj._created(run, kids)",
                 "    else:",
-                "        frame.created = ANCHOR - rng.randrange(CREATED_MARGIN, WINDOW)"]
+                f"        frame.created = ANCHOR - {_randrange(CREATED_MARGIN, WINDOW_SECONDS)}"]
     out += ["    frames.append(frame)",
             "    run.depth += 1",
             "    recursion = run.recursion",
@@ -600,8 +617,10 @@ def _specialise(obj: Obj, ctx: Ctx) -> Callable[[Run, Pin | None], Any]:
                     f"{pad}values[{n}] = value"]
 
         def call() -> str:
+            written = getattr(maker, "written", None)  # a maker that writes itself in place (hints)
             return _inline(node, i, ns, bool(obj.created_names)) or \
-                (f"M{i}(run)" if maker is not None else f"G{i}(run, None)")
+                (written(ns, f"M{i}") if written is not None else
+                 f"M{i}(run)" if maker is not None else f"G{i}(run, None)")
 
         def make(pad: str) -> list[str]:
             return store(call(), "None", pad)

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import random
 import re
 import time
 import uuid
+from math import floor
 from typing import Any
+
+from mockserver.adapters.stdlib_random import BY_GETRANDBITS, weighted
 
 from . import vocab
 
@@ -27,6 +31,8 @@ UNSET: Any = object()
 # uuid4: the version nibble (4) and the RFC 4122 variant bits (10) set over 128 random bits
 _UUID4_KEEP = ~(0xC000 << 48) & ~(0xF000 << 64)
 _UUID4_SET = 0x8000 << 48 | 4 << 76
+# a uuid's five groups of its 32 hex digits, taken in one call (five slices written out cost more)
+_UUID_GROUPS = operator.itemgetter(slice(0, 8), slice(8, 12), slice(12, 16), slice(16, 20), slice(20, 32))
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -129,17 +135,35 @@ class Ctx:
         return str(uuid.UUID(int=stable_int("tenant", self.seed, *parts), version=4))
 
 
+if BY_GETRANDBITS:
+    def pick(rng: random.Random, seq: Any) -> Any:
+        """rng.choice(seq): the same draws (adapters/stdlib_random.below), in one Python frame
+        rather than three; the makers that run per record pick with it."""
+        n = len(seq)
+        if not n:
+            raise IndexError("Cannot choose from an empty sequence")
+        getrandbits = rng.getrandbits
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return seq[r]
+else:  # pragma: no cover  (a Python whose Random draws an index otherwise)
+    def pick(rng: random.Random, seq: Any) -> Any:
+        return rng.choice(seq)
+
+
 def _fresh_person(rng: random.Random) -> tuple[str, str]:
-    first = rng.choices(vocab.FIRST_NAMES, cum_weights=vocab.FIRST_CUM)[0]
-    last = rng.choices(vocab.LAST_NAMES, cum_weights=vocab.LAST_CUM)[0]
-    return first, last
+    random = rng.random
+    return weighted(random, vocab.FIRST_NAMES, vocab.FIRST_CUM), weighted(random, vocab.LAST_NAMES, vocab.LAST_CUM)
 
 
 def _fresh_company(rng: random.Random) -> str:
-    a = rng.choices(vocab.LAST_NAMES, cum_weights=vocab.LAST_CUM)[0]
-    if rng.random() < 0.3:
-        return f"{a}-{rng.choices(vocab.LAST_NAMES, cum_weights=vocab.LAST_CUM)[0]}"
-    return f"{a} {rng.choice(vocab.COMPANY_SUFFIXES)}"
+    random = rng.random
+    a = weighted(random, vocab.LAST_NAMES, vocab.LAST_CUM)
+    if random() < 0.3:
+        return f"{a}-{weighted(random, vocab.LAST_NAMES, vocab.LAST_CUM)}"
+    return f"{a} {pick(rng, vocab.COMPANY_SUFFIXES)}"
 
 
 @functools.lru_cache(maxsize=4096)  # names and companies come from the vocabulary's word lists
@@ -211,8 +235,8 @@ class Theme:
         if res is not None:  # a record's own resource: drawing nothing keeps its other values as they were
             self.res, self.verb = res, res.verbs[0]
         else:
-            self.res = rng.choice(resources)
-            self.verb = self.res.verbs[0] if rng.random() < 0.5 else rng.choice(self.res.verbs)
+            self.res = pick(rng, resources)
+            self.verb = self.res.verbs[0] if rng.random() < 0.5 else pick(rng, self.res.verbs)
         self.fields: dict[str, Any] = {}  # payload field values, shared by request and response bodies
         self._label: str | None = None
         self._ident: str | None = None
@@ -226,7 +250,7 @@ class Theme:
     def label(self, run: Run) -> str:
         if self._label is None:
             if self.res.labels:
-                self._label = run.rng.choice(self.res.labels)
+                self._label = pick(run.rng, self.res.labels)
             else:  # a generic document's records are named by role, never after a schema
                 self._label = run.title() if run.ctx.vocab.roles else self.company(run)
         return self._label
@@ -278,27 +302,33 @@ class Run:
 
     def sibling(self, token: str) -> Any:
         """Value of an already generated sibling whose name contains ``token`` (e.g. 'method')."""
-        if self.frames:
-            for k, v in self.frames[-1].values.items():
+        frames = self.frames
+        if frames:
+            values = frames[-1].values
+            for k in values:  # (keys alone: most are passed over)
                 if token in k.lower():
-                    return v
+                    return values[k]
         return None
 
-    def ancestor_id(self, entity: str) -> str | None:
-        """The id of an enclosing object named ``entity``: activityLogId inside an activity log."""
+    def ancestor_id(self, entity: str, uuid_only: bool = False) -> str | None:
+        """The id of an enclosing object named ``entity``: activityLogId inside an activity log
+        (`uuid_only`: only an id that is a uuid, for a field of format uuid)."""
         frames = self.frames
-        for i in range(len(frames) - 2, -1, -1):  # (no copy of the list per id field)
+        i = len(frames) - 1
+        while i > 0:  # the enclosing frames, innermost first (no range, no list copy: it runs per id field)
+            i -= 1
             frame = frames[i]
             if frame.entity == entity:
                 v = frame.values.get("id")
-                return v if isinstance(v, str) else None
+                return v if isinstance(v, str) and (not uuid_only or UUID_RE.match(v)) else None
         return None
 
     # value makers
     def uuid(self) -> str:
-        """str(uuid.UUID(int=bits, version=4)), without building the object (it runs per id field)."""
-        h = (self.rng.getrandbits(128) & _UUID4_KEEP | _UUID4_SET).to_bytes(16, "big").hex()  # (skip_uuid's draw)
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        """str(uuid.UUID(int=bits, version=4)), without building the object (it runs per id field;
+        a written object writes `uuid_source` in place, the same text)."""
+        return "-".join(_UUID_GROUPS((self.rng.getrandbits(128) & _UUID4_KEEP | _UUID4_SET)  # (skip_uuid's draw)
+                                     .to_bytes(16, "big").hex()))
 
     def skip_uuid(self) -> None:
         """The draw of `uuid`, for a value that is pinned (drawn, so the rest stays as it was)."""
@@ -309,20 +339,20 @@ class Run:
 
     def alnum(self, n: int) -> str:
         # rng.choices(_ALNUM, k=n), the same draws (it is `population[floor(random() * len)]`),
-        # without its argument handling on every external id
+        # without its argument handling on every external id (math.floor: int() is slower)
         random = self.rng.random
-        return "".join([_ALNUM[int(random() * _ALNUM_SIZE)] for _ in range(n)])
+        return "".join([_ALNUM[floor(random() * _ALNUM_SIZE)] for _ in range(n)])
 
     def external_id(self, noun: str) -> str:
-        return f"{noun.replace('_', '')[:3]}_{self.alnum(12)}"
+        return external_prefix(noun) + self.alnum(12)
 
     def person(self) -> tuple[str, str]:
-        if self.rng.random() < 0.75:
-            return self.rng.choice(self.ctx.people)
-        return _fresh_person(self.rng)
+        rng = self.rng
+        return pick(rng, self.ctx.people) if rng.random() < 0.75 else _fresh_person(rng)
 
     def company(self) -> str:
-        return self.rng.choice(self.ctx.companies) if self.rng.random() < 0.7 else _fresh_company(self.rng)
+        rng = self.rng
+        return pick(rng, self.ctx.companies) if rng.random() < 0.7 else _fresh_company(rng)
 
     def email(self, domain: str | None = None) -> str:
         """first.last@domain: team members share the organization's domain (the example's, if any)."""
@@ -388,7 +418,7 @@ class Run:
 
     def company_domain(self) -> str:
         name = self.company()
-        return f"{_ascii(name.split()[0].split('-')[0])}.{self.rng.choice(vocab.URL_TLDS)}"
+        return f"{_ascii(name.split()[0].split('-')[0])}.{pick(self.rng, vocab.URL_TLDS)}"
 
     def timestamp(self, created: bool = False) -> int:
         """Epoch seconds in the recent past; inside an object with a creation time, not before it."""
@@ -400,6 +430,21 @@ class Run:
             # Things recorded about an object happen shortly after it was created, never after "now".
             return min(anchor - 1, frame.created + int(self.rng.expovariate(FOLLOW_RATE)))
         return anchor - self.rng.randrange(RECENT_MARGIN, WINDOW_SECONDS)
+
+
+def external_prefix(noun: str) -> str:
+    """'sub_' of 'subscription': how an external id (`Run.external_id`) of a noun starts."""
+    return f"{noun.replace('_', '')[:3]}_"
+
+
+def uuid_source(getrandbits: str) -> str:
+    """`Run.uuid` as an expression for written source, drawing from `getrandbits` (an expression
+    for the Random's getrandbits): a maker written in place saves its two calls per id field.
+    Its namespace needs `UUID_NAMES`."""
+    return f'"-".join(UUID_GROUPS(({getrandbits}(128) & UUID4_KEEP | UUID4_SET).to_bytes(16, "big").hex()))'
+
+
+UUID_NAMES = {"UUID4_KEEP": _UUID4_KEEP, "UUID4_SET": _UUID4_SET, "UUID_GROUPS": _UUID_GROUPS}
 
 
 @functools.lru_cache(maxsize=4096)

@@ -22,9 +22,10 @@ from mockserver.adapters import argparse as argparse_adapter
 from mockserver.adapters import openapi_spec_validator as spec_validator_adapter
 from mockserver.adapters import pathable as pathable_adapter
 from mockserver.adapters import regex, starlette as starlette_adapter, uvicorn as uvicorn_adapter
+from mockserver.adapters import stdlib_random
 
 ADAPTERS = [argparse_adapter, connexion_adapter, jsonschema_adapter, regex, starlette_adapter, uvicorn_adapter,
-            spec_validator_adapter, pathable_adapter]
+            spec_validator_adapter, pathable_adapter, stdlib_random]
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda module: module.__name__.rsplit(".", 1)[1])
@@ -62,7 +63,7 @@ def test_nothing_outside_the_adapters_imports_a_private_library_module() -> None
     root = Path(importlib.import_module("mockserver").__file__).parent
     private = ("starlette._exception_handler", "re._parser", "re._constants", "sre_parse", "sre_constants",
                "connexion_internals", "__self__", "._validate_spec", "._resolver", "._type_checkers", "._set(",
-               "._actions", "_SubParsersAction", "swagger.router", "._validators")
+               "._actions", "_SubParsersAction", "swagger.router", "._validators", "_randbelow")
     offenders = [str(path.relative_to(root)) for path in root.rglob("*.py")
                  if path.parent.name != "adapters" and any(name in path.read_text() for name in private)]
     assert offenders == []
@@ -222,3 +223,26 @@ def test_regex_parse_gives_the_tree_pattern_generation_walks() -> None:
     assert list(regex.parse("ab")) == [(c.LITERAL, ord("a")), (c.LITERAL, ord("b"))]
     value = generate("^[A-Z]{3}-[0-9]{2}$", random.Random(1))
     assert value is not None and len(value) == 6 and value[:3].isupper() and value[3] == "-" and value[4:].isdigit()
+
+
+# random: how Random.choice and randrange draw an index
+
+
+def test_stdlib_random_below_draws_what_choice_and_randrange_draw() -> None:
+    for n in (1, 5, 16, 17, 7775400):
+        ours, theirs = random.Random(n), random.Random(n)
+        assert [stdlib_random.below(ours.getrandbits, n.bit_length(), n) for _ in range(200)] == \
+            [theirs.randrange(n) for _ in range(200)]
+
+
+def test_stdlib_random_check_fails_when_choice_draws_otherwise(monkeypatch) -> None:
+    monkeypatch.setattr(random.Random, "choice", lambda self, seq: seq[int(self.random() * len(seq))])
+    with pytest.raises(AdapterBroken, match=r"^random \(tested with Python 3\.11-3\.13.*Random\.choice/randrange draw "
+                                            r"otherwise.*mockserver/adapters/stdlib_random\.py needs updating$"):
+        stdlib_random.check()
+
+
+def test_stdlib_random_check_fails_when_randbelow_is_not_by_getrandbits(monkeypatch) -> None:
+    monkeypatch.setattr(stdlib_random, "BY_GETRANDBITS", False)
+    with pytest.raises(AdapterBroken, match=r"_randbelow is not _randbelow_with_getrandbits"):
+        stdlib_random.check()

@@ -317,3 +317,26 @@ def test_uuids_are_what_the_uuid_module_would_make() -> None:
     for seed in range(2000):
         run.rng, twin = random.Random(seed), random.Random(seed)
         assert run.uuid() == str(uuid.UUID(int=twin.getrandbits(128), version=4))
+
+
+def test_ancestor_id_reads_only_the_enclosing_objects() -> None:
+    """Run.ancestor_id: the innermost enclosing object of that name, never the object itself,
+    nothing outside any object; `uuid_only` keeps an id only if it is a uuid."""
+    import random
+
+    from mockserver.generate.runtime import Ctx, Frame, Run
+
+    run = Run(random.Random(1), Ctx(0, 1_790_000_000, "snake", "id"))
+    assert run.ancestor_id("log") is None
+    run.frames.append(Frame("log", run.root_theme))
+    run.frames[0].values["id"] = "log-1"
+    assert run.ancestor_id("log") is None  # the object itself
+    run.frames.append(Frame("item", run.root_theme))
+    run.frames.append(Frame("log", run.root_theme))
+    run.frames[2].values["id"] = "log-2"
+    run.frames.append(Frame("leaf", run.root_theme))
+    assert run.ancestor_id("log") == "log-2"
+    assert run.ancestor_id("log", True) is None
+    run.frames[2].values["id"] = str(uuid.UUID(int=7, version=4))
+    assert run.ancestor_id("log", True) == run.frames[2].values["id"]
+    assert run.ancestor_id("leaf") is None

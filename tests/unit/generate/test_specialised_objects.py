@@ -5,6 +5,7 @@ none, every sampled schema of six documents gives the same values, pinned or not
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import pytest
@@ -40,3 +41,35 @@ def test_written_objects_draw_as_the_loop(name: str, monkeypatch: pytest.MonkeyP
     assert len(walked) == len(written)
     for a, b in zip(walked, written):
         assert a == b, a[:2]
+
+
+
+@pytest.mark.parametrize("example", [
+    {"lago_id": "1a901a90-1a90-1a90-1a90-1a901a901a90", "plan_id": "1a901a90-1a90-1a90-1a90-1a901a901a90"},
+    {"plan_id": [None, "1A901A90-1A90-1A90-1A90-1A901A901A90"], "n": 3},
+    ["1a901a90-1a90-1a90-1a90-1a901a901a90", "2024-01-02", "1a901a90-1a90-1a90-1a90-1a901a901a90"],
+])
+@pytest.mark.parametrize("logged", ["c3d1c3a5-5f6e-4b8a-9d0e-1f2a3b4c5d6e", "not-a-uuid", None])
+def test_written_makers_in_a_mimicked_example_draw_as_their_calls(
+        example: Any, logged: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mimicked example's display writes its uuids in place (hints._display, `written`): it
+    gives what calling each maker gives, the logged resource's id where a sibling holds one."""
+    from mockserver.generate import hints
+    from mockserver.generate.runtime import Ctx, Frame, Run
+
+    written = hints.mimicker(example, None)
+    display = hints._display
+    monkeypatch.setattr(hints, "_display", lambda parts, keyed: display(
+        [(k, v, (lambda run, m=m: m(run))) for k, v, m in parts], keyed))  # every maker called
+    called = hints.mimicker(example, None)
+    ctx = Ctx(0, 1_790_000_000, "snake", "lago_id")
+    for seed in range(200):
+        out = []
+        for make in (written, called):
+            run = Run(random.Random(seed), ctx)
+            frame = Frame("activitylog", run.root_theme)
+            if logged is not None:
+                frame.values.update({"activity_type": "x", "resource_id": logged})
+            run.frames.append(frame)
+            out.append((make(run), run.rng.random()))
+        assert out[0] == out[1], seed
