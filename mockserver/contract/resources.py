@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from mockserver.contract.pagination import items_path
@@ -97,18 +98,24 @@ class Resource:
             return fields
         return with_id(fields, self.id_at, self.id_field, self.id_of(record))
 
-    @property
+    # the shapes below are asked for every resource on every operation at start-up: kept
+    @cached_property
     def item_shape(self) -> str:
         return _shape(self.name.rstrip("/") + "/{}" + self.suffix)
 
-    @property
+    @cached_property
     def collection_shape(self) -> str:
         return _shape(self.name + self.suffix)
 
-    @property
+    @cached_property
     def below_item(self) -> str:
         """The start of a path below one record (`/pet/{}/`, Twilio's `/Messages/{}/`)."""
         return _shape(self.name.rstrip("/") + "/{}/")
+
+    @cached_property
+    def below_collection(self) -> str:
+        """The start of a path below the collection (`/pet/`, Twilio's `/Messages/`)."""
+        return _shape(self.name) + "/"
 
 
 @dataclass(frozen=True)
@@ -313,7 +320,7 @@ def infer(api: Any) -> dict[str, Role]:
             kind = _kind(op.method, on_item=shape == resource.item_shape,
                          below_item=shape.startswith(resource.below_item))
         elif op.method == "get":  # `/pet/findByStatus`: a list of a resource's records, below its collection
-            resource = next((r for r in by_collection.values() if shape.startswith(_shape(r.name) + "/")
+            resource = next((r for r in by_collection.values() if shape.startswith(r.below_collection)
                              and _array_of_records(document, op.success.schema if op.success else None, r,
                                                    same_schema=True) is not None),
                             None)
