@@ -3,10 +3,12 @@ the same records, and where a record sits in each one's request and response.
 
 No peer derives this; it is what makes a document a working fake. The rules, in order:
 
-- A `GET` on a path that ends in a parameter, whose response holds a record with that
-  parameter's field (`{petId}` -> `id`, see `names.id_field_candidates`; `{customer}` after
-  `/customers` -> `id`, `{issue_number}` -> `number`, `names.resource_key_candidates`), reads a
-  resource. A body that is the record or its deleted form holds the record.
+- A `GET` on a path that ends in a parameter (or in one and a file extension: Twilio's
+  `/Messages/{Sid}.json`, whose collection is `/Messages`, served at `/Messages.json`), whose
+  response holds a record with that parameter's field (`{petId}` -> `id`, see
+  `names.id_field_candidates`; `{customer}` after `/customers` -> `id`, `{issue_number}` ->
+  `number`, `names.resource_key_candidates`), reads a resource. A body that is the record or its
+  deleted form holds the record.
   The path without its last segment is the resource's collection (`/pet`,
   `/customers/{customer_id}/wallets`; a parameter there names a parent record).
 - On the item path, `PUT`/`PATCH`/`POST` update and `DELETE` deletes; below it (`/pet/{id}/archive`)
@@ -17,8 +19,10 @@ No peer derives this; it is what makes a document a working fake. The rules, in 
   (`/issues/{issue_number}/comments` beside `/issues/comments/{comment_id}`) is the same one.
 - A response holds the record as its body, or inside a single-property envelope
   (`{"customer": {...}}`); a list holds them in its one array (the most specific one an `allOf`
-  declares). Request bodies likewise. A body with the record's id field but a field that takes
-  none of the record's values there (Stripe's `object`) is another kind of object, not the record.
+  declares). Request bodies likewise; a request field named as a record field in another case
+  is that field (Twilio's form field `MessagingServiceSid` is its records'
+  `messaging_service_sid`). A body with the record's id field but a field that takes none of
+  the record's values there (Stripe's `object`) is another kind of object, not the record.
 - Where inference cannot decide, an operation says `x-mock-resource: /collection/path` (its role
   then follows from its method and path) and a reading operation may say `x-mock-id: field`.
 
@@ -29,18 +33,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from mockserver.contract.pagination import items_path
+from mockserver.base.names import snake
 from mockserver.base.pointer import resolve, schema_properties
 
 KINDS = ("read", "list", "create", "update", "delete", "action")
 _PARAM = re.compile(r"\{([^}/]+)\}")
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
 PARENT_SEPARATOR = "\x1f"  # joins parent ids and the record id into one store key
 
 
 def _shape(path: str) -> str:
     return _PARAM.sub("{}", path)
+
+
+def split_extension(path: str) -> tuple[str, str]:
+    """A path without the file extension that ends its last segment, and the extension:
+    `/Messages/{Sid}.json` -> (`/Messages/{Sid}`, `.json`); a path without one -> (path, "").
+    An API that names its format in every path (Twilio) has the same collections and items as
+    one that does not, so resources are inferred on the paths without it."""
+    found = _EXTENSION.search(path.rsplit("/", 1)[-1])
+    return (path[: len(path) - len(found.group())], found.group()) if found else (path, "")
 
 
 def id_in(record: Any, at: tuple[str, ...], name: str, default: Any = None) -> Any:
@@ -68,6 +84,7 @@ class Resource:
     record_schema: Any = field(compare=False, repr=False)
     parents: tuple[str, ...] = ()  # the collection's own path parameters
     id_at: tuple[str, ...] = ()  # the object inside the record that holds the id (Kubernetes' `metadata`)
+    suffix: str = ""  # the extension its paths end in (Twilio's `.json`): the collection is served at name + suffix
 
     def id_of(self, record: Any, default: Any = None) -> Any:
         return id_in(record, self.id_at, self.id_field, default)
@@ -81,9 +98,24 @@ class Resource:
             return fields
         return with_id(fields, self.id_at, self.id_field, self.id_of(record))
 
-    @property
+    # the shapes below are asked for every resource on every operation at start-up: kept
+    @cached_property
     def item_shape(self) -> str:
-        return _shape(self.name.rstrip("/") + "/{}")
+        return _shape(self.name.rstrip("/") + "/{}" + self.suffix)
+
+    @cached_property
+    def collection_shape(self) -> str:
+        return _shape(self.name + self.suffix)
+
+    @cached_property
+    def below_item(self) -> str:
+        """The start of a path below one record (`/pet/{}/`, Twilio's `/Messages/{}/`)."""
+        return _shape(self.name.rstrip("/") + "/{}/")
+
+    @cached_property
+    def below_collection(self) -> str:
+        """The start of a path below the collection (`/pet/`, Twilio's `/Messages/`)."""
+        return _shape(self.name) + "/"
 
 
 @dataclass(frozen=True)
@@ -102,6 +134,15 @@ class Role:
     parent_params: tuple[str, ...] | None = None
     # lists: the declared query parameters that name a scalar field of the record (`?status=draft`)
     filters: tuple[str, ...] = ()
+    # the request body's names for record fields it spells in another case: (sent, the record's)
+    request_names: tuple[tuple[str, str], ...] = ()
+
+    def as_record_fields(self, fields: Any) -> Any:
+        """The request's fields under the record's names (Twilio's `Body` is the record's `body`)."""
+        if not self.request_names or not isinstance(fields, dict):
+            return fields
+        names = dict(self.request_names)
+        return {names.get(name, name): value for name, value in fields.items()}
 
     def parent_ids(self, path_params: Mapping[str, Any]) -> tuple[str, ...]:
         names = self.resource.parents if self.parent_params is None else self.parent_params
@@ -123,6 +164,8 @@ class Role:
             "items": None if self.items is None else list(self.items),
             "request_envelope": None if self.request_envelope is None else list(self.request_envelope),
             "source": "x-mock-resource" if self.declared else "inferred",
+            **({"suffix": self.resource.suffix} if self.resource.suffix else {}),
+            **({"request_names": dict(self.request_names)} if self.request_names else {}),
             **({"filters": list(self.filters)} if self.kind == "list" else {}),
         }
 
@@ -191,11 +234,34 @@ def _request_place(document: Mapping[str, Any], schema: Any, resource: Resource)
         return None
     top = schema_properties(document, schema)
     record = schema_properties(document, resource.record_schema)
-    if len(top) == 1 and not set(top) & set(record):
+    if len(top) == 1 and not _record_names(top, record):
         (key, inner), = top.items()
-        if set(schema_properties(document, inner)) & set(record):
+        if _record_names(schema_properties(document, inner), record):
             return (key,)
-    return () if set(top) & set(record) or not top else None
+    return () if _record_names(top, record) or not top else None
+
+
+def _record_names(sent: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, str]:
+    """The request fields that name a record field, and that field: the same name, else the
+    same in snake_case where the request has no field of that name (`MessagingServiceSid` ->
+    `messaging_service_sid`)."""
+    found = {}
+    for name in sent:
+        stored = name if name in record else snake(name)
+        if stored in record and (stored == name or stored not in sent):
+            found[name] = stored
+    return found
+
+
+def _request_names(document: Mapping[str, Any], schema: Any, place: tuple[str, ...] | None,
+                   resource: Resource) -> tuple[tuple[str, str], ...]:
+    """The request's names for record fields that the record spells otherwise."""
+    if place is None:
+        return ()
+    for key in place:
+        schema = schema_properties(document, schema).get(key)
+    found = _record_names(schema_properties(document, schema), schema_properties(document, resource.record_schema))
+    return tuple((name, stored) for name, stored in found.items() if name != stored)
 
 
 def _array_of_records(document: Mapping[str, Any], schema: Any, resource: Resource, *,
@@ -223,9 +289,10 @@ def infer(api: Any) -> dict[str, Role]:
     for op in api.operations.values():  # readers first: they define the resources
         raw = raws[op.operation_id]
         binding = op.binding
-        if op.method != "get" or binding is None or not op.path.endswith("{" + binding.param + "}"):
+        bare, suffix = split_extension(op.path)
+        if op.method != "get" or binding is None or not bare.endswith("{" + binding.param + "}"):
             continue
-        collection = op.path[: op.path.rindex("/")] or "/"
+        collection = bare[: bare.rindex("/")] or "/"
         name = str(raw.get("x-mock-resource") or collection)
         id_field = str(raw.get("x-mock-id") or binding.field)
         id_at = () if raw.get("x-mock-id") else binding.at
@@ -236,11 +303,11 @@ def infer(api: Any) -> dict[str, Role]:
         for key in binding.envelope:
             record_schema = schema_properties(document, record_schema).get(key)
         resources[name] = Resource(name, id_field, binding.field_type, record_schema,
-                                   tuple(_PARAM.findall(collection)), id_at)
+                                   tuple(_PARAM.findall(collection)), id_at, suffix)
         roles[op.operation_id] = Role("read", resources[name], binding.param, binding.envelope,
                                       declared="x-mock-resource" in raw)
     by_item = {resource.item_shape: resource for resource in resources.values()}
-    by_collection = {_shape(resource.name): resource for resource in resources.values()}
+    by_collection = {resource.collection_shape: resource for resource in resources.values()}
     for op in api.operations.values():
         if op.operation_id in roles:
             continue
@@ -253,12 +320,12 @@ def infer(api: Any) -> dict[str, Role]:
             resource = resources.get(str(declared))
         else:
             resource = by_item.get(shape) or by_collection.get(shape) or _scoped(shape, by_collection) or next(
-                (r for item, r in by_item.items() if shape.startswith(item + "/")), None)
+                (r for r in by_item.values() if shape.startswith(r.below_item)), None)
         if resource is not None:
             kind = _kind(op.method, on_item=shape == resource.item_shape,
-                         below_item=shape.startswith(resource.item_shape + "/"))
+                         below_item=shape.startswith(resource.below_item))
         elif op.method == "get":  # `/pet/findByStatus`: a list of a resource's records, below its collection
-            resource = next((r for collection, r in by_collection.items() if shape.startswith(collection + "/")
+            resource = next((r for r in by_collection.values() if shape.startswith(r.below_collection)
                              and _array_of_records(document, op.success.schema if op.success else None, r,
                                                    same_schema=True) is not None),
                             None)
@@ -268,15 +335,17 @@ def infer(api: Any) -> dict[str, Role]:
         success = op.success
         schema = success.schema if success else None
         id_param = None
-        if kind in ("read", "update", "delete", "action") and shape != _shape(resource.name):
+        if kind in ("read", "update", "delete", "action") and shape != resource.collection_shape:
             params = _PARAM.findall(op.path)
             id_param = params[len(resource.parents)] if len(params) > len(resource.parents) else (last[0] if last else None)
+        sent = request_schema(document, raw) if kind in ("create", "update", "action") else None
+        place = _request_place(document, sent, resource)
         role = Role(
             kind, resource, id_param,
             envelope=record_place(document, schema, resource) if kind != "list" else None,
             items=_array_of_records(document, schema, resource) if kind == "list" else None,
-            request_envelope=_request_place(document, request_schema(document, raw), resource)
-            if kind in ("create", "update", "action") else None,
+            request_envelope=place,
+            request_names=_request_names(document, sent, place, resource),
             declared=declared is not None,
             parent_params=None if declared is not None else tuple(_PARAM.findall(op.path)[: len(resource.parents)]),
             filters=_filters(document, op, raw, resource) if kind == "list" else (),

@@ -145,7 +145,8 @@ class Crud:
         if role.id_param is not None:
             value = request.path_params.get(role.id_param.replace("-", "_"))
             return None if value is None else str(value)
-        fields = _unwrap(request.fields, role.request_envelope)  # `PUT /pet` names the pet in its body
+        # `PUT /pet` names the pet in its body
+        fields = role.as_record_fields(_unwrap(request.fields, role.request_envelope))
         value = role.resource.id_of(fields)
         return None if value is None else str(value)
 
@@ -217,7 +218,7 @@ class Crud:
             sent = schema_properties(document, sent).get(key)
         keys = {role.resource.id_at[0] if role.resource.id_at else role.resource.id_field}  # the id is the key
         found: dict[str, Any] = {}
-        for schema in (schema_properties(document, sent), known):
+        for schema in (role.as_record_fields(schema_properties(document, sent)), known):
             for name, sub in schema.items():
                 value = facet(document, sub, "default", _NONE)
                 if name in known and name not in found and value is not _NONE and name not in keys:
@@ -422,7 +423,7 @@ class Crud:
         (Petstore's `POST /pet/{petId}?name=...`)."""
         document = self.generators[op.api].document
         known = schema_properties(document, role.resource.record_schema)
-        fields = _unwrap(request.fields, role.request_envelope) if request.body else None
+        fields = role.as_record_fields(_unwrap(request.fields, role.request_envelope)) if request.body else None
         if not isinstance(fields, dict):
             fields = {name: value for name, value in request.query.items() if name in known} if not request.body else {}
         return {name: typed(document, copy.deepcopy(value), known.get(name)) for name, value in fields.items()

@@ -1,0 +1,80 @@
+"""Resources on paths that end in a file extension, on Twilio's real document: its records sit at
+`/Messages/{Sid}.json` and its collections at `/Messages.json`, and its form fields are the
+records' fields in CamelCase (`MessagingServiceSid` for `messaging_service_sid`). Before, none of its 195
+operations had a role, so a created message was not read back."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from mockserver.contract.operations import load_api
+from mockserver.contract.resources import split_extension
+from tests.inprocess import InProcess
+from tests.mockserver_process import REPO
+
+TWILIO = REPO / "tests" / "data" / "specs" / "twilio-api-v2010.json"
+ACCOUNT = "/2010-04-01/Accounts/AC00000000000000000000000000000000"
+AUTH = {"authorization": "Basic " + base64.b64encode(b"AC00000000000000000000000000000000:token").decode()}
+FORM = {**AUTH, "content-type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize("path, split", [
+    ("/Accounts/{AccountSid}/Messages/{Sid}.json", ("/Accounts/{AccountSid}/Messages/{Sid}", ".json")),
+    ("/Accounts/{AccountSid}/Messages.json", ("/Accounts/{AccountSid}/Messages", ".json")),
+    ("/pet/{petId}", ("/pet/{petId}", "")),
+    ("/repos/{owner}/{repo}/compare/{base}...{head}", ("/repos/{owner}/{repo}/compare/{base}...{head}", "")),
+    ("/v1.2/things", ("/v1.2/things", "")),
+])
+def test_the_extension_is_the_last_segment_s_own(path: str, split: tuple[str, str]) -> None:
+    assert split_extension(path) == split
+
+
+def test_most_twilio_operations_touch_a_resource() -> None:
+    api = load_api(Path(TWILIO))
+    roles = {op_id: op.resource for op_id, op in api.operations.items()}
+    assert sum(role is not None for role in roles.values()) >= 150 and len(roles) == 195
+    messages = "/2010-04-01/Accounts/{AccountSid}/Messages"
+    assert {op_id: (roles[op_id].kind, roles[op_id].resource.name, roles[op_id].id_param) for op_id in
+            ("CreateMessage", "FetchMessage", "ListMessage", "UpdateMessage", "DeleteMessage")} == {
+        "CreateMessage": ("create", messages, None), "FetchMessage": ("read", messages, "Sid"),
+        "ListMessage": ("list", messages, None), "UpdateMessage": ("update", messages, "Sid"),
+        "DeleteMessage": ("delete", messages, "Sid")}
+    assert dict(roles["CreateMessage"].request_names) == {
+        "Body": "body", "From": "from", "MessagingServiceSid": "messaging_service_sid", "To": "to"}
+
+
+@pytest.fixture(scope="module")
+def twilio() -> InProcess:
+    return InProcess(TWILIO)
+
+
+def sids(mock: InProcess) -> list[str]:
+    listed = mock.get(ACCOUNT + "/Messages.json?PageSize=1000", AUTH)
+    assert listed.status_code == 200, listed.text
+    return [message["sid"] for message in listed.json()["messages"]]
+
+
+def test_a_message_is_read_back_updated_and_deleted(twilio: InProcess) -> None:
+    created = twilio.request("POST", ACCOUNT + "/Messages.json", FORM,
+                             b"To=%2B15558675310&From=%2B15017122661&Body=Hello")
+    assert created.status_code == 201, created.text
+    message = created.json()
+    assert (message["to"], message["from"], message["body"]) == ("+15558675310", "+15017122661", "Hello")
+    item = ACCOUNT + f"/Messages/{message['sid']}.json"
+    assert twilio.get(item, AUTH).json() == message
+    assert message["sid"] in sids(twilio)
+
+    updated = twilio.request("POST", item, FORM, b"Body=Changed")
+    assert updated.status_code == 200, updated.text
+    assert updated.json() == {**message, "body": "Changed"}
+    assert twilio.get(item, AUTH).json() == updated.json()
+
+    assert twilio.request("DELETE", item, AUTH).status_code == 204
+    # Twilio declares no 404 for a read: a deleted id is generated again, as any unknown id is
+    # (docs/serving-reference.md), so the stored message is gone, from its read and its list
+    assert twilio.get(item, AUTH).json()["body"] != "Changed"
+    assert message["sid"] not in sids(twilio)
+    assert twilio.request("POST", item, FORM, b"Body=Again").status_code == 404
