@@ -78,3 +78,16 @@ def test_a_message_is_read_back_updated_and_deleted(twilio: InProcess) -> None:
     assert twilio.get(item, AUTH).json()["body"] != "Changed"
     assert message["sid"] not in sids(twilio)
     assert twilio.request("POST", item, FORM, b"Body=Again").status_code == 404
+
+
+def test_a_created_message_belongs_to_the_account_in_its_path(twilio: InProcess) -> None:
+    """The path's `{AccountSid}` is the record's `account_sid` (the parent parameter, in another
+    case): a message created under an account says so, and is listed under it."""
+    other = "/2010-04-01/Accounts/AC" + "1" * 32
+    created = twilio.request("POST", other + "/Messages.json", FORM, b"To=%2B15558675310&From=%2B15017122661&Body=Hi")
+    assert created.status_code == 201, created.text
+    assert created.json()["account_sid"] == "AC" + "1" * 32
+    assert twilio.get(other + f"/Messages/{created.json()['sid']}.json", AUTH).json()["account_sid"] == "AC" + "1" * 32
+    operations = load_api(Path(TWILIO)).operations
+    assert dict(operations["CreateMessage"].resource.parent_fields) == {"AccountSid": "account_sid"}
+
