@@ -133,8 +133,9 @@ class Role:
     # this operation's own names for the parent parameters, by position (Stripe lists a transfer's
     # reversals at `/v1/transfers/{id}/reversals` and reads one at `/v1/transfers/{transfer}/reversals/{id}`)
     parent_params: tuple[str, ...] | None = None
-    # lists: the declared query parameters that name a scalar field of the record (`?status=draft`)
-    filters: tuple[str, ...] = ()
+    # lists: the declared query parameters that name a scalar field of the record (`?status=draft`,
+    # Twilio's `?To=` for `to`): (sent, the record's)
+    filters: tuple[tuple[str, str], ...] = ()
     # the request body's names for record fields it spells in another case: (sent, the record's)
     request_names: tuple[tuple[str, str], ...] = ()
     # writes: the record's scalar fields that hold a parent's id, by the path parameter that names
@@ -170,7 +171,9 @@ class Role:
             "source": "x-mock-resource" if self.declared else "inferred",
             **({"suffix": self.resource.suffix} if self.resource.suffix else {}),
             **({"request_names": dict(self.request_names)} if self.request_names else {}),
-            **({"filters": list(self.filters)} if self.kind == "list" else {}),
+            **({"filters": [sent for sent, _ in self.filters]} if self.kind == "list" else {}),
+            **({"filter_names": {sent: stored for sent, stored in self.filters if sent != stored}}
+               if any(sent != stored for sent, stored in self.filters) else {}),
             **({"parent_fields": dict(self.parent_fields)} if self.parent_fields else {}),
         }
 
@@ -394,22 +397,29 @@ def _parent_fields(document: Mapping[str, Any], resource: Resource,
                  if stored != resource.id_field and facet(document, fields[stored], "type") in _SCALARS)
 
 
-def _filters(document: Mapping[str, Any], op: Any, raw: Mapping[str, Any], resource: Resource) -> tuple[str, ...]:
+def _filters(document: Mapping[str, Any], op: Any, raw: Mapping[str, Any],
+             resource: Resource) -> tuple[tuple[str, str], ...]:
     """The list's equality filters: declared query parameters named as a scalar field of the
-    record, paging parameters excepted (a client that asks `?status=draft` expects only drafts)."""
+    record (the same name, else in another case: `_record_names`) in its format, paging parameters
+    excepted (a client that asks `?status=draft` expects only drafts)."""
     item = document["paths"][op.path]
     declared = [resolve(document, p) for p in (*(item.get("parameters") or ()), *(raw.get("parameters") or ()))]
     paging = op.pagination
     skip = {paging.page_param, paging.size_param, paging.offset_param} if paging is not None else set()
     fields = schema_properties(document, resource.record_schema)
-    found = []
-    for parameter in declared:
-        name = parameter.get("name") if isinstance(parameter, Mapping) else None
-        if parameter.get("in") != "query" or name not in fields or name in skip or name in found:
-            continue
-        if facet(document, fields[name], "type") in _SCALARS:
-            found.append(name)
-    return tuple(found)
+    query = {parameter.get("name"): parameter.get("schema") for parameter in declared
+             if isinstance(parameter, Mapping) and parameter.get("in") == "query"
+             and isinstance(parameter.get("name"), str) and parameter.get("name") not in skip}
+    # a value declared in another format than the field's is not found by equality (Twilio's
+    # `?DateSent=` is a date-time, its records' `date_sent` an RFC 2822 date)
+    return tuple((name, stored) for name, stored in _record_names(query, fields).items()
+                 if facet(document, fields[stored], "type") in _SCALARS
+                 and _same_format(facet(document, query[name], "format"), facet(document, fields[stored], "format")))
+
+
+def _same_format(sent: Any, stored: Any) -> bool:
+    """Whether formats allow the same text: either is undeclared, or they are the same."""
+    return sent is None or stored is None or sent == stored
 
 
 def _scoped(shape: str, by_collection: Mapping[str, Resource]) -> Resource | None:

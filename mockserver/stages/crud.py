@@ -296,9 +296,11 @@ class Crud:
         known = schema_properties(document, role.resource.record_schema)
         paging = {name for name in (op.pagination.page_param, op.pagination.size_param, op.pagination.offset_param)
                   if name} if op.pagination else set()
+        renamed = dict(role.filters)  # Twilio's `?To=` filters on `to`
         for name, wanted in request.query.items():
-            if name in known and name not in paging:
-                found = [record for record in found if _matches(record.get(name), wanted)]
+            stored = renamed.get(name, name)
+            if stored in known and name not in paging:
+                found = [record for record in found if _matches(record.get(stored), wanted)]
         pins: dict[tuple[Any, ...], Any] = {}
         if op.pagination is not None:
             window = op.pagination.window(request.query, len(found))

@@ -91,3 +91,17 @@ def test_a_created_message_belongs_to_the_account_in_its_path(twilio: InProcess)
     operations = load_api(Path(TWILIO)).operations
     assert dict(operations["CreateMessage"].resource.parent_fields) == {"AccountSid": "account_sid"}
 
+
+def test_a_list_keeps_the_messages_its_query_names_in_another_case(twilio: InProcess) -> None:
+    """`?To=` filters on the record's `to`, as `?status=` filters on `status`."""
+    account = "/2010-04-01/Accounts/AC" + "2" * 32
+    for to in (b"%2B15551230001", b"%2B15551230002", b"%2B15551230001"):
+        assert twilio.request("POST", account + "/Messages.json", FORM,
+                              b"To=" + to + b"&From=%2B15017122661&Body=Hi").status_code == 201
+    listed = twilio.get(account + "/Messages.json?To=%2B15551230001&PageSize=1000", AUTH)
+    assert listed.status_code == 200, listed.text
+    assert [message["to"] for message in listed.json()["messages"]] == ["+15551230001"] * 2
+    generated = twilio.get(account + "/Messages.json?To=%2B15551230001", {**AUTH, "prefer": "code=200"})
+    assert {message["to"] for message in generated.json()["messages"]} == {"+15551230001"}  # a generated page
+    operations = load_api(Path(TWILIO)).operations
+    assert dict(operations["ListMessage"].resource.filters) == {"To": "to", "From": "from"}
