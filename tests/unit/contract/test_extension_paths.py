@@ -105,3 +105,14 @@ def test_a_list_keeps_the_messages_its_query_names_in_another_case(twilio: InPro
     assert {message["to"] for message in generated.json()["messages"]} == {"+15551230001"}  # a generated page
     operations = load_api(Path(TWILIO)).operations
     assert dict(operations["ListMessage"].resource.filters) == {"To": "to", "From": "from"}
+
+
+def test_twilio_pages_count_from_zero(twilio: InProcess) -> None:
+    """Twilio's `Page` declares `minimum: 0`: its first page is 0, so a client that asks for the
+    page after `?Page=0` asks `?Page=1` and gets the second, not the first again."""
+    account = "/2010-04-01/Accounts/AC" + "3" * 32 + "/Messages.json?PageSize=2"
+    first, second = (twilio.get(account + page, AUTH).json() for page in ("", "&Page=1"))
+    assert (first["page"], second["page"]) == (0, 1)
+    assert twilio.get(account + "&Page=0", AUTH).json() == first
+    assert not {message["sid"] for message in first["messages"]} & {message["sid"] for message in second["messages"]}
+    assert len(first["messages"]) == len(second["messages"]) == 2
