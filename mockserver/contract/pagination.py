@@ -6,7 +6,8 @@ frontend developer the mock is broken, so a paginated reply is shaped by the req
 items on the page, the page's metadata (current page, page size, totals, next and previous
 page, `has_more`) agreeing with them. Nothing here is a vendor table: parameters and fields are
 recognised by their names, in the spellings public APIs use (`per_page`, `pageSize`, `limit`;
-`total_count`, `totalPages`, `has_more`...).
+`total_count`, `totalPages`, `has_more`...). Pages count from 1, or from 0 where the page
+parameter says `minimum: 0` (Twilio's `Page`): the next page a client asks for is the next one.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Pagination:
     min_items: int
     max_items: int | None
     fields: Mapping[tuple[str, ...], tuple[str, str | None, bool]]  # path -> (role, schema type, nullable)
+    first_page: int = 1  # the page parameter's first page: 0 where its schema says `minimum: 0` (Twilio's `Page`)
 
     def window(self, query: Mapping[str, str], total: int) -> Window:
         """The page the query asks for (parameters already validated against their schemas)."""
@@ -86,7 +88,8 @@ class Pagination:
             offset = max(_int(query[self.offset_param], 0), 0)
             page = offset // size + 1
         else:
-            page = max(_int(query.get(self.page_param or ""), 1), 1)
+            # the window counts pages from 1 whatever the document's first page is
+            page = max(_int(query.get(self.page_param or ""), self.first_page), self.first_page) - self.first_page + 1
             offset = (page - 1) * size
         return Window(page, size, offset, total)
 
@@ -104,10 +107,11 @@ class Pagination:
         if count:
             pins[self.items + (count - 1,)] = UNSET  # makes the array at least this long
         last = window.page >= window.pages
+        shown = window.page - 1 + self.first_page  # the page as the document counts them
         values = {
-            "page": window.page, "size": window.size, "total": window.total, "pages": window.pages,
-            "offset": window.offset, "next": None if last else window.page + 1,
-            "prev": window.page - 1 if window.page > 1 else None, "more": not last, "less": window.page > 1,
+            "page": shown, "size": window.size, "total": window.total, "pages": window.pages,
+            "offset": window.offset, "next": None if last else shown + 1,
+            "prev": shown - 1 if window.page > 1 else None, "more": not last, "less": window.page > 1,
         }
         for path, (role, kind, nullable) in self.fields.items():
             value = values[role]
@@ -172,6 +176,7 @@ def infer(document: Mapping[str, Any], parameters: Iterable[Mapping[str, Any]], 
         min_items=int(array.get("minItems", 0)),
         max_items=array.get("maxItems"),
         fields=_page_fields(document, schema, items),
+        first_page=0 if resolve(document, (page or {}).get("schema") or {}).get("minimum") == 0 else 1,
     )
 
 

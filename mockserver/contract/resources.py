@@ -10,7 +10,8 @@ No peer derives this; it is what makes a document a working fake. The rules, in 
   `number`, `names.resource_key_candidates`), reads a resource. A body that is the record or its
   deleted form holds the record.
   The path without its last segment is the resource's collection (`/pet`,
-  `/customers/{customer_id}/wallets`; a parameter there names a parent record).
+  `/customers/{customer_id}/wallets`; a parameter there names a parent record, and a scalar
+  record field named as it, in any case, holds that parent's id on a write: `Role.parent_fields`).
 - On the item path, `PUT`/`PATCH`/`POST` update and `DELETE` deletes; below it (`/pet/{id}/archive`)
   `POST` is an action on the record. On the collection, `POST` creates, `GET` lists, `PUT`/`PATCH`
   update the record the body names (Petstore's `PUT /pet`). Below the collection, a `GET` whose
@@ -132,10 +133,14 @@ class Role:
     # this operation's own names for the parent parameters, by position (Stripe lists a transfer's
     # reversals at `/v1/transfers/{id}/reversals` and reads one at `/v1/transfers/{transfer}/reversals/{id}`)
     parent_params: tuple[str, ...] | None = None
-    # lists: the declared query parameters that name a scalar field of the record (`?status=draft`)
-    filters: tuple[str, ...] = ()
+    # lists: the declared query parameters that name a scalar field of the record (`?status=draft`,
+    # Twilio's `?To=` for `to`): (sent, the record's)
+    filters: tuple[tuple[str, str], ...] = ()
     # the request body's names for record fields it spells in another case: (sent, the record's)
     request_names: tuple[tuple[str, str], ...] = ()
+    # writes: the record's scalar fields that hold a parent's id, by the path parameter that names
+    # it (Twilio's `{AccountSid}` is a message's `account_sid`): (parameter, the record's field)
+    parent_fields: tuple[tuple[str, str], ...] = ()
 
     def as_record_fields(self, fields: Any) -> Any:
         """The request's fields under the record's names (Twilio's `Body` is the record's `body`)."""
@@ -166,7 +171,10 @@ class Role:
             "source": "x-mock-resource" if self.declared else "inferred",
             **({"suffix": self.resource.suffix} if self.resource.suffix else {}),
             **({"request_names": dict(self.request_names)} if self.request_names else {}),
-            **({"filters": list(self.filters)} if self.kind == "list" else {}),
+            **({"filters": [sent for sent, _ in self.filters]} if self.kind == "list" else {}),
+            **({"filter_names": {sent: stored for sent, stored in self.filters if sent != stored}}
+               if any(sent != stored for sent, stored in self.filters) else {}),
+            **({"parent_fields": dict(self.parent_fields)} if self.parent_fields else {}),
         }
 
 
@@ -340,6 +348,7 @@ def infer(api: Any) -> dict[str, Role]:
             id_param = params[len(resource.parents)] if len(params) > len(resource.parents) else (last[0] if last else None)
         sent = request_schema(document, raw) if kind in ("create", "update", "action") else None
         place = _request_place(document, sent, resource)
+        parent_params = None if declared is not None else tuple(_PARAM.findall(op.path)[: len(resource.parents)])
         role = Role(
             kind, resource, id_param,
             envelope=record_place(document, schema, resource) if kind != "list" else None,
@@ -347,7 +356,8 @@ def infer(api: Any) -> dict[str, Role]:
             request_envelope=place,
             request_names=_request_names(document, sent, place, resource),
             declared=declared is not None,
-            parent_params=None if declared is not None else tuple(_PARAM.findall(op.path)[: len(resource.parents)]),
+            parent_params=parent_params,
+            parent_fields=_parent_fields(document, resource, parent_params) if kind in ("create", "update") else (),
             filters=_filters(document, op, raw, resource) if kind == "list" else (),
         )
         if kind == "list" and role.items is None:
@@ -377,22 +387,39 @@ def facet(document: Mapping[str, Any], schema: Any, key: str, default: Any = Non
 _MISSING = object()
 
 
-def _filters(document: Mapping[str, Any], op: Any, raw: Mapping[str, Any], resource: Resource) -> tuple[str, ...]:
+def _parent_fields(document: Mapping[str, Any], resource: Resource,
+                   names: tuple[str, ...] | None) -> tuple[tuple[str, str], ...]:
+    """The record's scalar fields named as the path's parent parameters (`_record_names`'s rule):
+    a record created under `/Accounts/{AccountSid}` belongs to that account, whatever was drawn."""
+    fields = schema_properties(document, resource.record_schema)
+    params = resource.parents if names is None else names
+    return tuple((name, stored) for name, stored in _record_names(dict.fromkeys(params), fields).items()
+                 if stored != resource.id_field and facet(document, fields[stored], "type") in _SCALARS)
+
+
+def _filters(document: Mapping[str, Any], op: Any, raw: Mapping[str, Any],
+             resource: Resource) -> tuple[tuple[str, str], ...]:
     """The list's equality filters: declared query parameters named as a scalar field of the
-    record, paging parameters excepted (a client that asks `?status=draft` expects only drafts)."""
+    record (the same name, else in another case: `_record_names`) in its format, paging parameters
+    excepted (a client that asks `?status=draft` expects only drafts)."""
     item = document["paths"][op.path]
     declared = [resolve(document, p) for p in (*(item.get("parameters") or ()), *(raw.get("parameters") or ()))]
     paging = op.pagination
     skip = {paging.page_param, paging.size_param, paging.offset_param} if paging is not None else set()
     fields = schema_properties(document, resource.record_schema)
-    found = []
-    for parameter in declared:
-        name = parameter.get("name") if isinstance(parameter, Mapping) else None
-        if parameter.get("in") != "query" or name not in fields or name in skip or name in found:
-            continue
-        if facet(document, fields[name], "type") in _SCALARS:
-            found.append(name)
-    return tuple(found)
+    query = {parameter.get("name"): parameter.get("schema") for parameter in declared
+             if isinstance(parameter, Mapping) and parameter.get("in") == "query"
+             and isinstance(parameter.get("name"), str) and parameter.get("name") not in skip}
+    # a value declared in another format than the field's is not found by equality (Twilio's
+    # `?DateSent=` is a date-time, its records' `date_sent` an RFC 2822 date)
+    return tuple((name, stored) for name, stored in _record_names(query, fields).items()
+                 if facet(document, fields[stored], "type") in _SCALARS
+                 and _same_format(facet(document, query[name], "format"), facet(document, fields[stored], "format")))
+
+
+def _same_format(sent: Any, stored: Any) -> bool:
+    """Whether formats allow the same text: either is undeclared, or they are the same."""
+    return sent is None or stored is None or sent == stored
 
 
 def _scoped(shape: str, by_collection: Mapping[str, Resource]) -> Resource | None:

@@ -195,14 +195,14 @@ class Crud:
         base = reader.binding.unwrap(self.build.generated(reader, record_id))
         if role.resource.id_at:  # the request's `metadata` replaces the generated one: it keeps the key
             fields = role.resource.keep_id(fields, base)
-        fields = {**self._defaults(op, role), **fields}
+        fields = {**self._defaults(op, role), **fields, **self._parents(op, role, request)}
         fields = self._stamped(op, role, request, base, fields, created=True)
         return self._store(records, op, role, reader, request, success, key, base, fields, merge=False, expect=version)
 
     def _update(self, records: RecordStore, op: Operation, role: Role, reader: Operation, request: MockRequest,
                 success: DeclaredResponse, key: str, record: dict[str, Any], version: int) -> Reply:
         fields = self._request_fields(op, role, request)
-        fields = role.resource.keep_id(fields, record)
+        fields = {**role.resource.keep_id(fields, record), **self._parents(op, role, request)}
         fields = self._stamped(op, role, request, record, fields, created=False)
         kind = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
         return self._store(records, op, role, reader, request, success, key, record, fields, merge=kind == MERGE_PATCH,
@@ -224,6 +224,16 @@ class Crud:
                 if name in known and name not in found and value is not _NONE and name not in keys:
                     found[name] = copy.deepcopy(value)
         return found
+
+    def _parents(self, op: Operation, role: Role, request: MockRequest) -> dict[str, Any]:
+        """The record's fields that hold its parents' ids, from the path it is written at (the
+        parents are part of its key, so a body cannot move it): Twilio's `account_sid`."""
+        if not role.parent_fields:
+            return {}
+        document = self.generators[op.api].document
+        known = schema_properties(document, role.resource.record_schema)
+        return {stored: typed(document, request.path_params.get(name.replace("-", "_")), known.get(stored))
+                for name, stored in role.parent_fields if request.path_params.get(name.replace("-", "_")) is not None}
 
     def _stamped(self, op: Operation, role: Role, request: MockRequest, base: Any, fields: dict[str, Any], *,
                  created: bool) -> dict[str, Any]:
@@ -286,9 +296,11 @@ class Crud:
         known = schema_properties(document, role.resource.record_schema)
         paging = {name for name in (op.pagination.page_param, op.pagination.size_param, op.pagination.offset_param)
                   if name} if op.pagination else set()
+        renamed = dict(role.filters)  # Twilio's `?To=` filters on `to`
         for name, wanted in request.query.items():
-            if name in known and name not in paging:
-                found = [record for record in found if _matches(record.get(name), wanted)]
+            stored = renamed.get(name, name)
+            if stored in known and name not in paging:
+                found = [record for record in found if _matches(record.get(stored), wanted)]
         pins: dict[tuple[Any, ...], Any] = {}
         if op.pagination is not None:
             window = op.pagination.window(request.query, len(found))

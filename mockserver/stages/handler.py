@@ -201,16 +201,16 @@ class Responder(ReplyBuilder):
         document = self.generators[op.api].document
         fields = schema_properties(document, role.resource.record_schema)
         found: dict[str, Any] = {}
-        for name in role.filters:
+        for name, stored in role.filters:
             if name not in request.query:
                 continue
-            value = typed(document, request.query[name], fields[name])
-            kind, allowed = facet(document, fields[name], "type"), facet(document, fields[name], "enum")
+            value = typed(document, request.query[name], fields[stored])
+            kind, allowed = facet(document, fields[stored], "type"), facet(document, fields[stored], "enum")
             fits = {"string": str, "integer": int, "number": (int, float), "boolean": bool}.get(kind, object)
             if not isinstance(value, fits) or (kind != "boolean" and isinstance(value, bool)) \
                     or (allowed is not None and value not in allowed):
                 return None
-            found[name] = value
+            found[stored] = value
         return found
 
     def _check_declared(self, op: Operation, prefs: Preferences) -> Reply | None:

@@ -78,3 +78,41 @@ def test_a_message_is_read_back_updated_and_deleted(twilio: InProcess) -> None:
     assert twilio.get(item, AUTH).json()["body"] != "Changed"
     assert message["sid"] not in sids(twilio)
     assert twilio.request("POST", item, FORM, b"Body=Again").status_code == 404
+
+
+def test_a_created_message_belongs_to_the_account_in_its_path(twilio: InProcess) -> None:
+    """The path's `{AccountSid}` is the record's `account_sid` (the parent parameter, in another
+    case): a message created under an account says so, and is listed under it."""
+    other = "/2010-04-01/Accounts/AC" + "1" * 32
+    created = twilio.request("POST", other + "/Messages.json", FORM, b"To=%2B15558675310&From=%2B15017122661&Body=Hi")
+    assert created.status_code == 201, created.text
+    assert created.json()["account_sid"] == "AC" + "1" * 32
+    assert twilio.get(other + f"/Messages/{created.json()['sid']}.json", AUTH).json()["account_sid"] == "AC" + "1" * 32
+    operations = load_api(Path(TWILIO)).operations
+    assert dict(operations["CreateMessage"].resource.parent_fields) == {"AccountSid": "account_sid"}
+
+
+def test_a_list_keeps_the_messages_its_query_names_in_another_case(twilio: InProcess) -> None:
+    """`?To=` filters on the record's `to`, as `?status=` filters on `status`."""
+    account = "/2010-04-01/Accounts/AC" + "2" * 32
+    for to in (b"%2B15551230001", b"%2B15551230002", b"%2B15551230001"):
+        assert twilio.request("POST", account + "/Messages.json", FORM,
+                              b"To=" + to + b"&From=%2B15017122661&Body=Hi").status_code == 201
+    listed = twilio.get(account + "/Messages.json?To=%2B15551230001&PageSize=1000", AUTH)
+    assert listed.status_code == 200, listed.text
+    assert [message["to"] for message in listed.json()["messages"]] == ["+15551230001"] * 2
+    generated = twilio.get(account + "/Messages.json?To=%2B15551230001", {**AUTH, "prefer": "code=200"})
+    assert {message["to"] for message in generated.json()["messages"]} == {"+15551230001"}  # a generated page
+    operations = load_api(Path(TWILIO)).operations
+    assert dict(operations["ListMessage"].resource.filters) == {"To": "to", "From": "from"}
+
+
+def test_twilio_pages_count_from_zero(twilio: InProcess) -> None:
+    """Twilio's `Page` declares `minimum: 0`: its first page is 0, so a client that asks for the
+    page after `?Page=0` asks `?Page=1` and gets the second, not the first again."""
+    account = "/2010-04-01/Accounts/AC" + "3" * 32 + "/Messages.json?PageSize=2"
+    first, second = (twilio.get(account + page, AUTH).json() for page in ("", "&Page=1"))
+    assert (first["page"], second["page"]) == (0, 1)
+    assert twilio.get(account + "&Page=0", AUTH).json() == first
+    assert not {message["sid"] for message in first["messages"]} & {message["sid"] for message in second["messages"]}
+    assert len(first["messages"]) == len(second["messages"]) == 2
