@@ -20,7 +20,7 @@ No peer derives this; it is what makes a document a working fake. The rules, in 
   (`/issues/{issue_number}/comments` beside `/issues/comments/{comment_id}`) is the same one.
 - A response holds the record as its body, or inside a single-property envelope
   (`{"customer": {...}}`); a list holds them in its one array (the most specific one an `allOf`
-  declares). Request bodies likewise; a request field named as a record field in another case
+  declares). Request bodies likewise; a request field whose snake_case is a record field's name
   is that field (Twilio's form field `MessagingServiceSid` is its records'
   `messaging_service_sid`). A body with the record's id field but a field that takes none of
   the record's values there (Stripe's `object`) is another kind of object, not the record.
@@ -109,9 +109,17 @@ class Resource:
         return _shape(self.name + self.suffix)
 
     @cached_property
-    def below_item(self) -> str:
-        """The start of a path below one record (`/pet/{}/`, Twilio's `/Messages/{}/`)."""
-        return _shape(self.name.rstrip("/") + "/{}/")
+    def below_item(self) -> str | None:
+        """The start of a path below one record (`/pet/{}/`), where what is written there acts on
+        the record (`POST /pet/{}/uploadImage`, Stripe's `/v1/charges/{}/capture`); None for a
+        resource whose paths end in an extension: below its item are other resources' paths,
+        each a representation of its own (Twilio's `/Calls/{}/Payments.json` creates a payment,
+        `/Accounts/{}/IncomingPhoneNumbers/Local.json` a number), not actions on the record."""
+        return None if self.suffix else _shape(self.name.rstrip("/") + "/{}/")
+
+    def is_below_item(self, shape: str) -> bool:
+        below = self.below_item
+        return below is not None and shape.startswith(below)
 
     @cached_property
     def below_collection(self) -> str:
@@ -136,7 +144,7 @@ class Role:
     # lists: the declared query parameters that name a scalar field of the record (`?status=draft`,
     # Twilio's `?To=` for `to`): (sent, the record's)
     filters: tuple[tuple[str, str], ...] = ()
-    # the request body's names for record fields it spells in another case: (sent, the record's)
+    # the request body's names for record fields, where the record's is their snake_case: (sent, the record's)
     request_names: tuple[tuple[str, str], ...] = ()
     # writes: the record's scalar fields that hold a parent's id, by the path parameter that names
     # it (Twilio's `{AccountSid}` is a message's `account_sid`): (parameter, the record's field)
@@ -146,8 +154,12 @@ class Role:
         """The request's fields under the record's names (Twilio's `Body` is the record's `body`)."""
         if not self.request_names or not isinstance(fields, dict):
             return fields
-        names = dict(self.request_names)
+        names = self._request_name_map
         return {names.get(name, name): value for name, value in fields.items()}
+
+    @cached_property
+    def _request_name_map(self) -> dict[str, str]:  # made once per role (writes ask on every request)
+        return dict(self.request_names)
 
     def parent_ids(self, path_params: Mapping[str, Any]) -> tuple[str, ...]:
         names = self.resource.parents if self.parent_params is None else self.parent_params
@@ -252,13 +264,15 @@ def _request_place(document: Mapping[str, Any], schema: Any, resource: Resource)
 def _record_names(sent: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, str]:
     """The request fields that name a record field, and that field: the same name, else the
     same in snake_case where the request has no field of that name (`MessagingServiceSid` ->
-    `messaging_service_sid`)."""
+    `messaging_service_sid`) and no other field of the request's is that one too (`Url` and
+    `URL` both `url`: neither is taken)."""
     found = {}
     for name in sent:
         stored = name if name in record else snake(name)
         if stored in record and (stored == name or stored not in sent):
             found[name] = stored
-    return found
+    renamed = [stored for name, stored in found.items() if stored != name]
+    return {name: stored for name, stored in found.items() if stored == name or renamed.count(stored) == 1}
 
 
 def _request_names(document: Mapping[str, Any], schema: Any, place: tuple[str, ...] | None,
@@ -294,7 +308,10 @@ def infer(api: Any) -> dict[str, Role]:
     raws = {op.operation_id: document["paths"][op.path][op.method] for op in api.operations.values()}
     resources: dict[str, Resource] = {}
     roles: dict[str, Role] = {}
-    for op in api.operations.values():  # readers first: they define the resources
+    # readers first: they define the resources; one without an extension before one with it, so
+    # that `/pets/{id}` beside `/pets/{id}.json` keeps its collection at `/pets` (a stable sort:
+    # otherwise in the document's order)
+    for op in sorted(api.operations.values(), key=lambda op: bool(split_extension(op.path)[1])):
         raw = raws[op.operation_id]
         binding = op.binding
         bare, suffix = split_extension(op.path)
@@ -328,10 +345,10 @@ def infer(api: Any) -> dict[str, Role]:
             resource = resources.get(str(declared))
         else:
             resource = by_item.get(shape) or by_collection.get(shape) or _scoped(shape, by_collection) or next(
-                (r for r in by_item.values() if shape.startswith(r.below_item)), None)
+                (r for r in by_item.values() if r.is_below_item(shape)), None)
         if resource is not None:
             kind = _kind(op.method, on_item=shape == resource.item_shape,
-                         below_item=shape.startswith(resource.below_item))
+                         below_item=resource.is_below_item(shape))
         elif op.method == "get":  # `/pet/findByStatus`: a list of a resource's records, below its collection
             resource = next((r for r in by_collection.values() if shape.startswith(r.below_collection)
                              and _array_of_records(document, op.success.schema if op.success else None, r,
@@ -400,7 +417,7 @@ def _parent_fields(document: Mapping[str, Any], resource: Resource,
 def _filters(document: Mapping[str, Any], op: Any, raw: Mapping[str, Any],
              resource: Resource) -> tuple[tuple[str, str], ...]:
     """The list's equality filters: declared query parameters named as a scalar field of the
-    record (the same name, else in another case: `_record_names`) in its format, paging parameters
+    record (the same name, else one whose snake_case it is: `_record_names`) in its format, paging parameters
     excepted (a client that asks `?status=draft` expects only drafts)."""
     item = document["paths"][op.path]
     declared = [resolve(document, p) for p in (*(item.get("parameters") or ()), *(raw.get("parameters") or ()))]

@@ -6,12 +6,13 @@ operations had a role, so a created message was not read back."""
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import pytest
 
 from mockserver.contract.operations import load_api
-from mockserver.contract.resources import split_extension
+from mockserver.contract.resources import _record_names, split_extension
 from tests.inprocess import InProcess
 from tests.mockserver_process import REPO
 
@@ -44,6 +45,51 @@ def test_most_twilio_operations_touch_a_resource() -> None:
         "DeleteMessage": ("delete", messages, "Sid")}
     assert dict(roles["CreateMessage"].request_names) == {
         "Body": "body", "From": "from", "MessagingServiceSid": "messaging_service_sid", "To": "to"}
+
+
+def test_what_is_written_below_a_twilio_record_is_not_an_action_on_it() -> None:
+    """Below `/Accounts/{Sid}.json` and `/Calls/{Sid}.json` are other resources' paths (a phone
+    number, a payment): written there, the reply is theirs, not the account's or the call's
+    fields projected onto it (it answered `sid: null` and the account's name)."""
+    api = load_api(Path(TWILIO))
+    for op_id in ("CreateIncomingPhoneNumberLocal", "CreateToken", "CreatePayments", "UpdatePayments"):
+        role = api.operations[op_id].resource
+        assert role is None or role.kind != "action", (op_id, role)
+    mock = InProcess(TWILIO)
+    number = mock.request("POST", ACCOUNT + "/IncomingPhoneNumbers/Local.json", FORM,
+                          b"PhoneNumber=%2B15005550006&FriendlyName=Front+desk").json()
+    account = mock.get(ACCOUNT + ".json", AUTH).json()
+    assert number["sid"] and number["sid"].startswith("PN") and number["friendly_name"] != account["friendly_name"]
+
+
+def test_a_reader_without_the_extension_keeps_its_collection(tmp_path: Path) -> None:
+    """`/pets/{id}.json` declared before `/pets/{id}`: the collection is still `/pets`, whatever
+    the order (the first reader of a name defines it)."""
+    item = {"get": {"operationId": "", "parameters": [{"name": "id", "in": "path", "required": True,
+                                                          "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "a pet", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Pet"}}}}}}}
+    listed = {"description": "pets", "content": {"application/json": {"schema": {
+        "type": "array", "items": {"$ref": "#/components/schemas/Pet"}}}}}
+    created = {"description": "a pet", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}
+    document = {"openapi": "3.0.3", "info": {"title": "pets", "version": "1"}, "paths": {
+        "/pets/{id}.json": {"get": {**item["get"], "operationId": "getPetJson"}},
+        "/pets/{id}": {"get": {**item["get"], "operationId": "getPet"}},
+        "/pets": {"get": {"operationId": "listPets", "responses": {"200": listed}},
+                  "post": {"operationId": "createPet", "requestBody": {"content": {"application/json": {
+                      "schema": {"$ref": "#/components/schemas/Pet"}}}}, "responses": {"201": created}}}},
+        "components": {"schemas": {"Pet": {"type": "object", "required": ["id"], "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}}}}}}
+    path = tmp_path / "pets.json"
+    path.write_text(json.dumps(document))
+    roles = {op_id: op.resource for op_id, op in load_api(path).operations.items()}
+    assert {op_id: (role.kind, role.resource.name) for op_id, role in roles.items() if role is not None} == {
+        "getPet": ("read", "/pets"), "listPets": ("list", "/pets"), "createPet": ("create", "/pets")}
+
+
+def test_two_request_fields_of_one_snake_case_name_neither_of_them() -> None:
+    assert _record_names({"Url": {}, "URL": {}, "Body": {}}, {"url": {}, "body": {}}) == {"Body": "body"}
+    assert _record_names({"url": {}, "URL": {}}, {"url": {}}) == {"url": "url"}
 
 
 @pytest.fixture(scope="module")
