@@ -6,8 +6,9 @@
 `_randbelow_with_getrandbits`: `k = n.bit_length()`, then `getrandbits(k)` until the draw is
 below `n`. Generation draws so for every record (generate/: a written object's enums and
 times, a theme's resource), where three Python frames per draw cost more than the draw; it
-writes the same steps in place, and only where `BY_GETRANDBITS` says `random.Random` still
-draws so. None of this is public: CPython may change how it draws (it did before 3.2).
+writes the same steps in place, and only where `BY_GETRANDBITS` finds `random.Random`'s
+`_randbelow` still that function (`check()`, run by the adapter tests, proves the draws are the
+same). None of this is public: CPython may change how it draws (it did before 3.2).
 """
 
 from __future__ import annotations

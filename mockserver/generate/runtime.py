@@ -19,7 +19,7 @@ import uuid
 from math import floor
 from typing import Any
 
-from mockserver.adapters.stdlib_random import BY_GETRANDBITS, weighted
+from mockserver.adapters.stdlib_random import BY_GETRANDBITS, below, weighted
 
 from . import vocab
 
@@ -142,12 +142,7 @@ if BY_GETRANDBITS:
         n = len(seq)
         if not n:
             raise IndexError("Cannot choose from an empty sequence")
-        getrandbits = rng.getrandbits
-        k = n.bit_length()
-        r = getrandbits(k)
-        while r >= n:
-            r = getrandbits(k)
-        return seq[r]
+        return seq[below(rng.getrandbits, n.bit_length(), n)]
 else:  # pragma: no cover  (a Python whose Random draws an index otherwise)
     def pick(rng: random.Random, seq: Any) -> Any:
         return rng.choice(seq)
