@@ -26,6 +26,7 @@ from mockserver.base.names import id_field_candidates, resource_key_candidates
 from mockserver.contract.pagination import Pagination
 from mockserver.contract.resources import Role, id_in
 from mockserver.base.pointer import resolve, schema_properties
+from mockserver.base.templates import routed_name
 from mockserver.contract.documents import load_for_serving
 
 log = logging.getLogger("mockserver")
@@ -117,7 +118,7 @@ class IdBinding:
     @property
     def route_key(self) -> str:
         """The parameter's name among the routed path parameters (connexion's `starlettify_path`)."""
-        return self.param.replace("-", "_")
+        return routed_name(self.param)
 
     def wrap(self, record: Any) -> Any:
         for key in reversed(self.envelope):

@@ -40,6 +40,7 @@ from typing import Any, Mapping
 from mockserver.contract.pagination import items_path
 from mockserver.base.names import snake
 from mockserver.base.pointer import resolve, schema_properties
+from mockserver.base.templates import routed_name
 
 KINDS = ("read", "list", "create", "update", "delete", "action")
 _PARAM = re.compile(r"\{([^}/]+)\}")
@@ -165,7 +166,7 @@ class Role:
         names = self.resource.parents if self.parent_params is None else self.parent_params
         if not names:  # a top-level resource, most of them
             return ()
-        return tuple(str(path_params.get(name.replace("-", "_"), "")) for name in names)
+        return tuple(str(path_params.get(routed_name(name), "")) for name in names)
 
     def record_key(self, path_params: Mapping[str, Any], record_id: str) -> str:
         """The store key: the parent records' ids, then the record's own."""

@@ -27,6 +27,7 @@ from mockserver.contract import pagination
 from mockserver.http import problems
 from mockserver.state.changes import until_current
 from mockserver.contract.operations import DeclaredResponse, Operation
+from mockserver.base.templates import routed_name
 from mockserver.base.defaults import WEBHOOK_USER_AGENT
 from mockserver.base.pointer import resolve, schema_properties, schema_required
 from mockserver.http.request import MockRequest
@@ -143,7 +144,7 @@ class Crud:
 
     def _record_id(self, role: Role, request: MockRequest) -> str | None:
         if role.id_param is not None:
-            value = request.path_params.get(role.id_param.replace("-", "_"))
+            value = request.path_params.get(routed_name(role.id_param))
             return None if value is None else str(value)
         # `PUT /pet` names the pet in its body
         fields = role.as_record_fields(_unwrap(request.fields, role.request_envelope))
@@ -232,8 +233,8 @@ class Crud:
             return {}
         document = self.generators[op.api].document
         known = schema_properties(document, role.resource.record_schema)
-        return {stored: typed(document, request.path_params.get(name.replace("-", "_")), known.get(stored))
-                for name, stored in role.parent_fields if request.path_params.get(name.replace("-", "_")) is not None}
+        sent = {stored: request.path_params.get(routed_name(name)) for name, stored in role.parent_fields}
+        return {stored: typed(document, value, known.get(stored)) for stored, value in sent.items() if value is not None}
 
     def _stamped(self, op: Operation, role: Role, request: MockRequest, base: Any, fields: dict[str, Any], *,
                  created: bool) -> dict[str, Any]:
