@@ -21,7 +21,9 @@ def test_keep_generated_is_accepted_with_one_warning_and_changes_nothing() -> No
         assert warnings == ["warning: --keep-generated is the default now and does nothing; "
                             "--empty-collections starts lists empty"]
         assert "--keep-generated" not in plain.log()
-        for server in (plain, kept):
+        for server in (plain, kept):  # both clocks at one instant: the notes' created_at compare
+            frozen = httpx.put(server.url + "/__mock/clock", json={"freeze": True, "set": "2026-01-01T00:00:00Z"})
+            assert frozen.status_code == 200, frozen.text
             created = httpx.post(server.url + "/notes", headers=AUTH, json={"title": "Mine"})
             assert created.status_code == 201, created.text
         lists = [httpx.get(server.url + "/notes", headers=AUTH, params={"per_page": 100}) for server in (plain, kept)]
