@@ -24,19 +24,25 @@ def transport_of(send: Any) -> Any:
 
 LINGER_S = 2.0  # how long a refused connection's further bytes are read and dropped before it is closed
 HEAD_HOOKS = ("connection_made", "connection_lost", "data_received", "on_message_begin", "on_headers_complete",
-              "on_message_complete")
+              "on_message_complete", "send_400_response", "handle_websocket_upgrade")  # what bounded_http overrides
+
+
+HELD_BYTES = 64 * 1024  # what a connection holds at most before writing (asyncio's high-water mark for a transport)
 
 
 class Corked:
-    """A connection's transport as a reply's cycle sees it: a write is held until the next one or
-    the end of the loop's turn, so a reply's head and body leave in one write, not two.
+    """A connection's transport as its replies' cycles see it: what they write is held until the
+    end of the loop's turn, then written at once.
 
-    uvicorn writes a reply's status line and headers when the app sends `http.response.start`
-    and the body on `http.response.body`: two writes, two TCP segments, and a client waiting
-    for the reply is woken twice. The mock sends both messages back to back, so holding the
-    first write until the second saves a write and a wake-up per reply. Nothing waits longer
-    than the loop's turn (a streamed body's chunks are paired at most), and closing or aborting
-    the connection writes what is held first, so every byte leaves in the order it was sent.
+    One turn of the loop serves every connection whose request has arrived (about fifty under
+    a load of fifty connections), and each reply written as it is made wakes a client waiting on
+    those connections once per reply: on loopback the kernel delivers the reply and wakes its
+    reader in the writer's own system call, on the mock's core. Held to the turn's end, the
+    replies of one turn leave back to back and the client is woken once for all of them; a
+    reply's head and body leave in one write, not two. Nothing waits longer than the turn, or
+    past `HELD_BYTES` (a large or streamed body is written as it comes beyond that), and
+    closing, aborting or ending the connection writes what is held first, so every byte leaves
+    in the order it was sent. docs/performance.md has the measurements.
     """
 
     __slots__ = ("transport", "_held", "_armed", "_call_soon")
@@ -49,14 +55,18 @@ class Corked:
 
     def write(self, data: bytes) -> None:
         held = self._held
-        if held is not None:
+        if held is None:
+            held = bytes(data)
+            if not self._armed:
+                self._armed = True
+                self._call_soon(self.flush)
+        else:
+            held += data
+        if len(held) >= HELD_BYTES:
             self._held = None
-            self.transport.write(held + data)
-            return
-        self._held = bytes(data)
-        if not self._armed:
-            self._armed = True
-            self._call_soon(self.flush)
+            self.transport.write(held)
+        else:
+            self._held = held
 
     def flush(self) -> None:
         self._armed = False
@@ -64,6 +74,10 @@ class Corked:
         if held is not None:
             self._held = None
             self.transport.write(held)
+
+    def drop(self) -> None:
+        """Forget what is held: the connection is gone."""
+        self._held = None
 
     def close(self) -> None:
         self.flush()
@@ -113,6 +127,8 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
             self._head_timer = self.loop.call_later(head_timeout_s, self._head_timeout)
 
         def connection_lost(self, exc: Exception | None) -> None:
+            if self._corked is not None:
+                self._corked.drop()
             if self._head_timer is not None:
                 self._head_timer.cancel()
                 self._head_timer = None
@@ -163,9 +179,23 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
                 wait = head_timeout_s - late if self._in_head else head_timeout_s
                 self._head_timer = self.loop.call_later(max(wait, 0.001), self._head_timeout)
 
+        def send_400_response(self, msg: str) -> None:
+            self._write_held()
+            super().send_400_response(msg)
+
+        def handle_websocket_upgrade(self) -> None:
+            self._write_held()
+            super().handle_websocket_upgrade()
+
+        def _write_held(self) -> None:
+            """Write what this connection's replies hold, before a write of the protocol's own."""
+            if self._corked is not None:
+                self._corked.flush()
+
         def _refuse(self, reply: bytes) -> None:
             if self.transport.is_closing():
                 return
+            self._write_held()
             if reply and (self.cycle is None or self.cycle.response_complete):  # never inside another reply
                 self.transport.write(reply)
                 if self.transport.can_write_eof():

@@ -1,11 +1,15 @@
-"""A reply's head and body leave in one write (adapters/uvicorn.py `Corked`), and nothing is held
-past the loop's turn, a close or an abort."""
+"""What a connection's replies write is held to the end of the loop's turn (adapters/uvicorn.py
+`Corked`): a reply's head and body leave in one write, the replies of one turn back to back, and
+nothing is held past the turn, `HELD_BYTES`, a close, an abort, or a write of the protocol's own."""
 
 from __future__ import annotations
 
 import asyncio
 
-from mockserver.adapters.uvicorn import Corked
+import uvicorn
+from uvicorn.server import ServerState
+
+from mockserver.adapters.uvicorn import HELD_BYTES, Corked, bounded_http
 
 
 class Transport:
@@ -26,6 +30,19 @@ class Transport:
 
     def is_closing(self) -> bool:
         return False
+
+    # what uvicorn's protocol asks of its transport besides writing
+    def get_extra_info_socket(self) -> None:
+        return None
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def can_write_eof(self) -> bool:
+        return True
 
     def get_extra_info(self, name: str) -> str:
         return f"info:{name}"
@@ -77,3 +94,78 @@ def test_what_it_does_not_hold_is_the_transports_own() -> None:
         return corked.get_extra_info("socket"), corked.is_closing()
 
     assert asyncio.run(main()) == ("info:socket", False)
+
+
+def test_the_replies_of_one_turn_leave_at_its_end_not_as_each_is_made() -> None:
+    async def main() -> tuple[list, list, list, list]:
+        loop = asyncio.get_running_loop()
+        first, second = Transport(), Transport()
+        for transport, body in ((first, b"1"), (second, b"2")):
+            corked = Corked(transport, loop)
+            corked.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n")
+            corked.write(body)
+        before = (list(first.calls), list(second.calls))
+        await asyncio.sleep(0)
+        return before[0], before[1], first.calls, second.calls
+
+    before_first, before_second, first, second = asyncio.run(main())
+    assert (before_first, before_second) == ([], [])
+    assert first == [("write", b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n1")]
+    assert second == [("write", b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n2")]
+
+
+def test_past_the_held_bytes_a_write_leaves_at_once_and_nothing_is_held_after_a_lost_connection() -> None:
+    async def main() -> tuple[list, list]:
+        transport = Transport()
+        corked = Corked(transport, asyncio.get_running_loop())
+        corked.write(b"h" * 10)
+        corked.write(b"b" * HELD_BYTES)
+        at_once = list(transport.calls)
+        corked.write(b"gone")
+        corked.drop()
+        await asyncio.sleep(0)
+        return at_once, transport.calls
+
+    at_once, after = asyncio.run(main())
+    assert at_once == [("write", b"h" * 10 + b"b" * HELD_BYTES)]
+    assert after == at_once
+
+
+def _protocol(app) -> tuple[object, Transport]:
+    """uvicorn's httptools protocol as `mockserver serve` builds it, on a transport that records."""
+    protocol_class = bounded_http(8192, 10.0, b"HTTP/1.1 431 x\r\n\r\n", b"HTTP/1.1 408 x\r\n\r\n")
+    config = uvicorn.Config(app, http=protocol_class, lifespan="off", log_level="critical")
+    config.load()
+    protocol = protocol_class(config=config, server_state=ServerState(), app_state={})
+    transport = Transport()
+    transport.get_extra_info = lambda name, default=None: {"peername": ("127.0.0.1", 5), "sockname": (
+        "127.0.0.1", 4010)}.get(name, default)
+    protocol.connection_made(transport)
+    return protocol, transport
+
+
+async def _ok(scope, receive, send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+def test_a_reply_held_leaves_before_the_protocols_own_400_on_the_same_connection() -> None:
+    async def main() -> list:
+        protocol, transport = _protocol(_ok)
+        protocol.data_received(b"GET /a HTTP/1.1\r\nhost: x\r\n\r\n")
+        for _ in range(3):  # the request's task runs and its reply is held, not yet written
+            if protocol.cycle.response_complete:
+                break
+            await asyncio.sleep(0)
+        held = list(transport.calls)
+        protocol.data_received(b"NOT HTTP\r\n\r\n")  # a malformed request: uvicorn's own 400
+        await asyncio.sleep(0)
+        protocol.connection_lost(None)
+        return held, transport.calls
+
+    held, calls = asyncio.run(main())
+    assert held == []
+    writes = [data for kind, data in calls if kind == "write"]
+    assert writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and writes[0].endswith(b"\r\n\r\nok")
+    assert writes[1].startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert [kind for kind, _ in calls][:3] == ["write", "write", "close"]
