@@ -24,10 +24,41 @@ def transport_of(send: Any) -> Any:
 
 LINGER_S = 2.0  # how long a refused connection's further bytes are read and dropped before it is closed
 HEAD_HOOKS = ("connection_made", "connection_lost", "data_received", "on_message_begin", "on_headers_complete",
-              "on_message_complete", "send_400_response", "handle_websocket_upgrade")  # what bounded_http overrides
+              "on_message_complete", "on_response_complete", "send_400_response", "handle_websocket_upgrade",
+              "timeout_keep_alive_handler")  # what bounded_http overrides or calls
 
 
+RESPONSE_COMPLETE_STEPS = [  # uvicorn's HttpToolsProtocol.on_response_complete, as bounded_http's mirrors it
+    "self.server_state.total_requests += 1", "if self.transport.is_closing():", "return",
+    "self._unset_keepalive_if_required()", "self.flow.resume_reading()", "if self.pipeline:",
+    "cycle, app = self.pipeline.pop()", "self._start_asgi_task(cycle, app)", "else:",
+    "self.timeout_keep_alive_task = self.loop.call_later(", "self.timeout_keep_alive, self.timeout_keep_alive_handler",
+    ")"]
 HELD_BYTES = 64 * 1024  # what a connection holds at most before writing (asyncio's high-water mark for a transport)
+
+
+class Turn:
+    """The connections holding writes in this turn of a loop, written at its end: one callback
+    a turn for all of them, not one per connection."""
+
+    __slots__ = ("loop", "_held", "_armed")
+
+    def __init__(self, loop: Any) -> None:
+        self.loop = loop
+        self._held: list[Corked] = []
+        self._armed = False
+
+    def hold(self, corked: Corked) -> None:
+        self._held.append(corked)
+        if not self._armed:
+            self._armed = True
+            self.loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._armed = False
+        held, self._held = self._held, []
+        for corked in held:
+            corked.flush()
 
 
 class Corked:
@@ -45,13 +76,13 @@ class Corked:
     in the order it was sent. docs/performance.md has the measurements.
     """
 
-    __slots__ = ("transport", "_held", "_armed", "_call_soon")
+    __slots__ = ("transport", "_held", "_armed", "_turn")
 
-    def __init__(self, transport: Any, loop: Any) -> None:
+    def __init__(self, transport: Any, turn: Turn) -> None:
         self.transport = transport
         self._held: bytes | None = None
         self._armed = False
-        self._call_soon = loop.call_soon
+        self._turn = turn
 
     def write(self, data: bytes) -> None:
         held = self._held
@@ -59,7 +90,7 @@ class Corked:
             held = bytes(data)
             if not self._armed:
                 self._armed = True
-                self._call_soon(self.flush)
+                self._turn.hold(self)
         else:
             held += data
         if len(held) >= HELD_BYTES:
@@ -117,14 +148,16 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
         _head_bytes = 0  # bytes of that head received so far (chunks counted after parsing them)
         _head_since = 0.0  # loop time of that head's first byte
         _completed = 0  # requests received whole: a chunk that ends one is not counted as a head
+        _idle_since: float | None = None  # loop time of the last reply's end, until the next request begins
         _head_timer: Any = None
         _corked: Corked | None = None  # the transport the connection's reply cycles write through
+        _turn: Turn | None = None  # (the class's) the loop's turn those transports hold their writes for
         _draining = False  # refused: what the client still sends is read and dropped until LINGER_S
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._head_since = self.loop.time()  # a connection that never sends a byte is closed too
-            self._head_timer = self.loop.call_later(head_timeout_s, self._head_timeout)
+            self._head_timer = self.loop.call_later(min(head_timeout_s, self.timeout_keep_alive), self._head_timeout)
 
         def connection_lost(self, exc: Exception | None) -> None:
             if self._corked is not None:
@@ -144,10 +177,13 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
                 if self._head_bytes > max_head_bytes:
                     self._refuse(too_large)
 
-        # One timer per connection, not one per request: it wakes every `head_timeout_s` at most
-        # and looks at the head under way, so a request's head costs no timer of its own.
+        # One timer per connection, not one per request: it wakes every `head_timeout_s` (or
+        # keep-alive's time, if shorter) at most and looks at the head under way, or at how long
+        # the connection has been idle, so neither a request's head nor the wait after its reply
+        # costs a timer of its own (uvicorn arms and cancels its keep-alive timer every request).
         def on_message_begin(self) -> None:
             super().on_message_begin()
+            self._idle_since = None
             self._in_head = True
             self._head_bytes = 0
             self._head_since = self.loop.time()
@@ -159,25 +195,48 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
             if cycle is not None and cycle.transport is self.transport:  # not an upgrade
                 corked = self._corked
                 if corked is None:
-                    corked = self._corked = Corked(self.transport, self.loop)
+                    turn = BoundedHttpTools._turn
+                    if turn is None or turn.loop is not self.loop:
+                        turn = BoundedHttpTools._turn = Turn(self.loop)
+                    corked = self._corked = Corked(self.transport, turn)
                 cycle.transport = corked
 
         def on_message_complete(self) -> None:
             super().on_message_complete()
             self._completed += 1
 
+        def on_response_complete(self) -> None:
+            """uvicorn's, but the wait for the next request is timed by `_head_timeout`."""
+            self.server_state.total_requests += 1
+            if self.transport.is_closing():
+                return
+            self.flow.resume_reading()
+            if self.pipeline:
+                cycle, app = self.pipeline.pop()
+                self._start_asgi_task(cycle, app)
+            else:
+                self._idle_since = self.loop.time()
+
         def _head_timeout(self) -> None:
             self._head_timer = None
             if self.transport.is_closing():
                 return
-            late = self.loop.time() - self._head_since
-            if self._in_head and late >= head_timeout_s:
-                self._refuse(timed_out)
-            elif self._completed == 0 and self.cycle is None and not self._in_head:  # not a byte since connected
-                self._refuse(b"")
-            else:  # a head under way, or a connection between requests (uvicorn's keep-alive timer's)
-                wait = head_timeout_s - late if self._in_head else head_timeout_s
-                self._head_timer = self.loop.call_later(max(wait, 0.001), self._head_timeout)
+            now = self.loop.time()
+            keep_alive_s = self.timeout_keep_alive
+            wait = min(head_timeout_s, keep_alive_s)  # a head begun, or a reply completed, is seen within it
+            if self._in_head or (self._completed == 0 and self.cycle is None):  # a head, or not a byte since connected
+                late = now - self._head_since
+                if late >= head_timeout_s:
+                    self._refuse(timed_out if self._in_head else b"")
+                    return
+                wait = min(wait, head_timeout_s - late)
+            elif self._idle_since is not None and (self.cycle is None or self.cycle.response_complete):
+                idle = now - self._idle_since  # between requests: uvicorn's keep-alive timeout
+                if idle >= keep_alive_s:
+                    self.timeout_keep_alive_handler()
+                    return
+                wait = min(wait, keep_alive_s - idle)
+            self._head_timer = self.loop.call_later(max(wait, 0.001), self._head_timeout)
 
         def send_400_response(self, msg: str) -> None:
             self._write_held()
@@ -226,6 +285,11 @@ def check() -> None:
         missing = [hook for hook in HEAD_HOOKS if not callable(getattr(protocol, hook, None))]
         if missing or "self.loop =" not in inspect.getsource(protocol.__init__):
             raise broken("uvicorn", TESTED, f"HttpToolsProtocol lacks {', '.join(missing) or 'self.loop'}", "uvicorn")
+        # bounded_http's on_response_complete is this one, less its keep-alive timer
+        steps = [line.strip() for line in inspect.getsource(protocol.on_response_complete).splitlines()
+                 if line.strip() and not line.strip().startswith(("#", "def ", '"""'))]
+        if steps != RESPONSE_COMPLETE_STEPS:
+            raise broken("uvicorn", TESTED, "HttpToolsProtocol.on_response_complete changed", "uvicorn")
     for module in modules:
         cycle = getattr(module, "RequestResponseCycle", None)
         if cycle is None or not inspect.iscoroutinefunction(getattr(cycle, "send", None)):

@@ -1,6 +1,9 @@
-"""What a connection's replies write is held to the end of the loop's turn (adapters/uvicorn.py
-`Corked`): a reply's head and body leave in one write, the replies of one turn back to back, and
-nothing is held past the turn, `HELD_BYTES`, a close, an abort, or a write of the protocol's own."""
+"""uvicorn's httptools protocol as adapters/uvicorn.py builds it (`bounded_http`).
+
+What a connection's replies write is held to the end of the loop's turn (`Corked`, `Turn`): a
+reply's head and body leave in one write, the replies of one turn back to back, and nothing is
+held past the turn, `HELD_BYTES`, a close, an abort, or a write of the protocol's own. The wait
+for a connection's next request is timed by its one timer, not by a timer for every reply."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import asyncio
 import uvicorn
 from uvicorn.server import ServerState
 
-from mockserver.adapters.uvicorn import HELD_BYTES, Corked, bounded_http
+from mockserver.adapters.uvicorn import HELD_BYTES, Corked, Turn, bounded_http
 
 
 class Transport:
@@ -51,7 +54,7 @@ class Transport:
 def test_a_head_and_its_body_are_one_write() -> None:
     async def main() -> list:
         transport = Transport()
-        corked = Corked(transport, asyncio.get_running_loop())
+        corked = Corked(transport, Turn(asyncio.get_running_loop()))
         corked.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
         corked.write(b"{}")
         await asyncio.sleep(0)
@@ -63,7 +66,7 @@ def test_a_head_and_its_body_are_one_write() -> None:
 def test_a_lone_write_leaves_at_the_end_of_the_loops_turn() -> None:
     async def main() -> tuple[list, list]:
         transport = Transport()
-        corked = Corked(transport, asyncio.get_running_loop())
+        corked = Corked(transport, Turn(asyncio.get_running_loop()))
         corked.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
         before = list(transport.calls)
         await asyncio.sleep(0)
@@ -77,7 +80,7 @@ def test_a_lone_write_leaves_at_the_end_of_the_loops_turn() -> None:
 def test_close_abort_and_eof_write_what_is_held_first() -> None:
     async def main() -> list:
         transport = Transport()
-        corked = Corked(transport, asyncio.get_running_loop())
+        corked = Corked(transport, Turn(asyncio.get_running_loop()))
         for end in (corked.close, corked.abort, corked.write_eof):
             corked.write(b"head")
             end()
@@ -90,7 +93,7 @@ def test_close_abort_and_eof_write_what_is_held_first() -> None:
 
 def test_what_it_does_not_hold_is_the_transports_own() -> None:
     async def main() -> tuple[str, bool]:
-        corked = Corked(Transport(), asyncio.get_running_loop())
+        corked = Corked(Transport(), Turn(asyncio.get_running_loop()))
         return corked.get_extra_info("socket"), corked.is_closing()
 
     assert asyncio.run(main()) == ("info:socket", False)
@@ -98,10 +101,10 @@ def test_what_it_does_not_hold_is_the_transports_own() -> None:
 
 def test_the_replies_of_one_turn_leave_at_its_end_not_as_each_is_made() -> None:
     async def main() -> tuple[list, list, list, list]:
-        loop = asyncio.get_running_loop()
+        turn = Turn(asyncio.get_running_loop())
         first, second = Transport(), Transport()
         for transport, body in ((first, b"1"), (second, b"2")):
-            corked = Corked(transport, loop)
+            corked = Corked(transport, turn)
             corked.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n")
             corked.write(body)
         before = (list(first.calls), list(second.calls))
@@ -117,7 +120,7 @@ def test_the_replies_of_one_turn_leave_at_its_end_not_as_each_is_made() -> None:
 def test_past_the_held_bytes_a_write_leaves_at_once_and_nothing_is_held_after_a_lost_connection() -> None:
     async def main() -> tuple[list, list]:
         transport = Transport()
-        corked = Corked(transport, asyncio.get_running_loop())
+        corked = Corked(transport, Turn(asyncio.get_running_loop()))
         corked.write(b"h" * 10)
         corked.write(b"b" * HELD_BYTES)
         at_once = list(transport.calls)
@@ -131,10 +134,11 @@ def test_past_the_held_bytes_a_write_leaves_at_once_and_nothing_is_held_after_a_
     assert after == at_once
 
 
-def _protocol(app) -> tuple[object, Transport]:
+def _protocol(app, keep_alive_s: float = 5) -> tuple[object, Transport]:
     """uvicorn's httptools protocol as `mockserver serve` builds it, on a transport that records."""
     protocol_class = bounded_http(8192, 10.0, b"HTTP/1.1 431 x\r\n\r\n", b"HTTP/1.1 408 x\r\n\r\n")
-    config = uvicorn.Config(app, http=protocol_class, lifespan="off", log_level="critical")
+    config = uvicorn.Config(app, http=protocol_class, lifespan="off", log_level="critical",
+                            timeout_keep_alive=keep_alive_s)
     config.load()
     protocol = protocol_class(config=config, server_state=ServerState(), app_state={})
     transport = Transport()
@@ -169,3 +173,46 @@ def test_a_reply_held_leaves_before_the_protocols_own_400_on_the_same_connection
     assert writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and writes[0].endswith(b"\r\n\r\nok")
     assert writes[1].startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert [kind for kind, _ in calls][:3] == ["write", "write", "close"]
+
+
+async def _answered(protocol, request: bytes = b"GET /a HTTP/1.1\r\nhost: x\r\n\r\n") -> None:
+    protocol.data_received(request)
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def test_replies_on_a_connection_arm_no_timer_of_their_own() -> None:
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        protocol, _transport = _protocol(_ok)
+        armed = []
+        call_later = loop.call_later
+        loop.call_later = lambda *args, **kwargs: armed.append(args) or call_later(*args, **kwargs)
+        try:
+            for _ in range(20):
+                await _answered(protocol)
+        finally:
+            loop.call_later = call_later
+            protocol.connection_lost(None)
+        return len(armed)
+
+    assert asyncio.run(main()) == 0  # uvicorn's own protocol arms (and cancels) one for each reply
+
+
+def test_an_idle_connection_is_closed_after_keep_alive_and_one_in_use_is_not() -> None:
+    async def main() -> tuple[list, list, list]:
+        protocol, transport = _protocol(_ok, keep_alive_s=0.3)
+        for _ in range(4):  # in use: a request every 0.1 s, each reply completing a wait of 0.3 s
+            await _answered(protocol)
+            await asyncio.sleep(0.1)
+        in_use = [kind for kind, _ in transport.calls if kind == "close"]
+        await asyncio.sleep(0.1)
+        soon_after = [kind for kind, _ in transport.calls if kind == "close"]
+        await asyncio.sleep(1.0)  # idle well past 0.3 s (the head timeout, 10 s, is not what closes it)
+        idle = [kind for kind, _ in transport.calls if kind == "close"]
+        protocol.connection_lost(None)
+        return in_use, soon_after, idle
+
+    in_use, soon_after, idle = asyncio.run(main())
+    assert (in_use, soon_after) == ([], [])
+    assert idle == ["close"]
