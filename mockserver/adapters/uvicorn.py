@@ -25,7 +25,7 @@ def transport_of(send: Any) -> Any:
 LINGER_S = 2.0  # how long a refused connection's further bytes are read and dropped before it is closed
 HEAD_HOOKS = ("connection_made", "connection_lost", "data_received", "on_message_begin", "on_headers_complete",
               "on_message_complete", "on_response_complete", "send_400_response", "handle_websocket_upgrade",
-              "timeout_keep_alive_handler")  # what bounded_http overrides or calls
+              "shutdown", "timeout_keep_alive_handler")  # what bounded_http overrides or calls
 
 
 RESPONSE_COMPLETE_STEPS = [  # uvicorn's HttpToolsProtocol.on_response_complete, as bounded_http's mirrors it
@@ -58,7 +58,10 @@ class Turn:
         self._armed = False
         held, self._held = self._held, []
         for corked in held:
-            corked.flush()
+            try:
+                corked.flush()
+            except Exception:  # noqa: BLE001 - that connection's loss (uvloop: "handler is closed"), not the others'
+                corked.drop()
 
 
 class Corked:
@@ -76,35 +79,39 @@ class Corked:
     in the order it was sent. docs/performance.md has the measurements.
     """
 
-    __slots__ = ("transport", "_held", "_armed", "_turn")
+    __slots__ = ("transport", "_held", "_size", "_armed", "_turn")
 
     def __init__(self, transport: Any, turn: Turn) -> None:
         self.transport = transport
-        self._held: bytes | None = None
+        self._held: list[bytes] | None = None
+        self._size = 0
         self._armed = False
         self._turn = turn
 
     def write(self, data: bytes) -> None:
+        if type(data) is not bytes:
+            data = bytes(data)  # the caller may reuse its buffer
         held = self._held
         if held is None:
-            held = bytes(data)
+            self._held = [data]
+            self._size = len(data)
             if not self._armed:
                 self._armed = True
                 self._turn.hold(self)
         else:
-            held += data
-        if len(held) >= HELD_BYTES:
-            self._held = None
-            self.transport.write(held)
-        else:
-            self._held = held
+            held.append(data)
+            self._size += len(data)
+        if self._size >= HELD_BYTES:
+            self.flush()
 
     def flush(self) -> None:
         self._armed = False
         held = self._held
         if held is not None:
             self._held = None
-            self.transport.write(held)
+            if self.transport.is_closing():  # closed under us: nothing more can be written
+                return
+            self.transport.write(held[0] if len(held) == 1 else b"".join(held))
 
     def drop(self) -> None:
         """Forget what is held: the connection is gone."""
@@ -148,7 +155,7 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
         _head_bytes = 0  # bytes of that head received so far (chunks counted after parsing them)
         _head_since = 0.0  # loop time of that head's first byte
         _completed = 0  # requests received whole: a chunk that ends one is not counted as a head
-        _idle_since: float | None = None  # loop time of the last reply's end, until the next request begins
+        _idle_since: float | None = None  # loop time of the last reply's end (or a byte since), to the next request
         _head_timer: Any = None
         _corked: Corked | None = None  # the transport the connection's reply cycles write through
         _turn: Turn | None = None  # (the class's) the loop's turn those transports hold their writes for
@@ -170,6 +177,8 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
         def data_received(self, data: bytes) -> None:
             if self._draining:
                 return
+            if self._idle_since is not None:  # (a request answered before its body ended: still sending)
+                self._idle_since = self.loop.time()
             completed = self._completed
             super().data_received(data)
             if self._in_head and completed == self._completed:
@@ -237,6 +246,10 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
                     return
                 wait = min(wait, keep_alive_s - idle)
             self._head_timer = self.loop.call_later(max(wait, 0.001), self._head_timeout)
+
+        def shutdown(self) -> None:
+            self._write_held()  # uvicorn closes a connection whose reply is complete: held bytes first
+            super().shutdown()
 
         def send_400_response(self, msg: str) -> None:
             self._write_held()

@@ -216,3 +216,52 @@ def test_an_idle_connection_is_closed_after_keep_alive_and_one_in_use_is_not() -
     in_use, soon_after, idle = asyncio.run(main())
     assert (in_use, soon_after) == ([], [])
     assert idle == ["close"]
+
+
+class LostTransport(Transport):
+    """A connection lost under uvloop: a write raises."""
+
+    def write(self, data: bytes) -> None:
+        raise RuntimeError("handler is closed")
+
+
+def test_a_lost_connections_write_keeps_no_other_connections_reply() -> None:
+    async def main() -> tuple[list, list]:
+        turn = Turn(asyncio.get_running_loop())
+        lost, kept = LostTransport(), Transport()
+        for transport in (lost, kept, lost):
+            Corked(transport, turn).write(b"reply")
+        await asyncio.sleep(0)
+        return lost.calls, kept.calls
+
+    assert asyncio.run(main()) == ([], [("write", b"reply")])
+
+
+def test_a_shutdown_writes_a_completed_reply_before_closing() -> None:
+    async def main() -> list:
+        protocol, transport = _protocol(_ok)
+        protocol.data_received(b"GET /a HTTP/1.1\r\nhost: x\r\n\r\n")
+        while not protocol.cycle.response_complete:
+            await asyncio.sleep(0)
+        protocol.shutdown()  # uvicorn's, on a graceful stop: it closes a connection between replies
+        calls = [kind for kind, _ in transport.calls]
+        protocol.connection_lost(None)
+        return calls
+
+    assert asyncio.run(main())[:2] == ["write", "close"]
+
+
+def test_a_client_still_sending_a_body_answered_early_is_not_closed_for_keep_alive() -> None:
+    async def main() -> tuple[list, list]:
+        protocol, transport = _protocol(_ok, keep_alive_s=0.3)
+        protocol.data_received(b"POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\n")
+        for _ in range(8):  # answered without its body (as a 401 is); the client goes on sending it
+            await asyncio.sleep(0.1)
+            protocol.data_received(b"x" * 100)
+        sending = [kind for kind, _ in transport.calls if kind == "close"]
+        await asyncio.sleep(1.0)
+        silent = [kind for kind, _ in transport.calls if kind == "close"]
+        protocol.connection_lost(None)
+        return sending, silent
+
+    assert asyncio.run(main()) == ([], ["close"])
