@@ -228,7 +228,7 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
 
         def _head_timeout(self) -> None:
             self._head_timer = None
-            if self.transport.is_closing():
+            if self.transport.is_closing() or self._draining:  # (refused: its lingering close is under way)
                 return
             now = self.loop.time()
             keep_alive_s = self.timeout_keep_alive
@@ -257,6 +257,9 @@ def bounded_http(max_head_bytes: int, head_timeout_s: float, too_large: bytes, t
 
         def handle_websocket_upgrade(self) -> None:
             self._write_held()
+            if self._head_timer is not None:  # the connection is the WebSocket protocol's from here
+                self._head_timer.cancel()
+                self._head_timer = None
             super().handle_websocket_upgrade()
 
         def _write_held(self) -> None:

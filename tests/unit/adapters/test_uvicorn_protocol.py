@@ -134,9 +134,9 @@ def test_past_the_held_bytes_a_write_leaves_at_once_and_nothing_is_held_after_a_
     assert after == at_once
 
 
-def _protocol(app, keep_alive_s: float = 5) -> tuple[object, Transport]:
+def _protocol(app, keep_alive_s: float = 5, head_timeout_s: float = 10.0) -> tuple[object, Transport]:
     """uvicorn's httptools protocol as `mockserver serve` builds it, on a transport that records."""
-    protocol_class = bounded_http(8192, 10.0, b"HTTP/1.1 431 x\r\n\r\n", b"HTTP/1.1 408 x\r\n\r\n")
+    protocol_class = bounded_http(8192, head_timeout_s, b"HTTP/1.1 431 x\r\n\r\n", b"HTTP/1.1 408 x\r\n\r\n")
     config = uvicorn.Config(app, http=protocol_class, lifespan="off", log_level="critical",
                             timeout_keep_alive=keep_alive_s)
     config.load()
@@ -265,3 +265,17 @@ def test_a_client_still_sending_a_body_answered_early_is_not_closed_for_keep_ali
         return sending, silent
 
     assert asyncio.run(main()) == ([], ["close"])
+
+
+def test_a_head_refused_as_too_large_is_not_refused_again_when_its_time_runs_out() -> None:
+    async def main() -> list:
+        protocol, transport = _protocol(_ok, head_timeout_s=0.5)
+        protocol.data_received(b"GET /a HTTP/1.1\r\nhost: x\r\n")  # half a head
+        await asyncio.sleep(0.3)
+        protocol.data_received(b"x-big: " + b"a" * 9000 + b"\r\n")  # over the bound: the 431, then a lingering close
+        await asyncio.sleep(0.5)  # past the head's time: a second refusal would write after the EOF (real transports raise)
+        calls = list(transport.calls)
+        protocol.connection_lost(None)
+        return calls
+
+    assert asyncio.run(main()) == [("write", b"HTTP/1.1 431 x\r\n\r\n"), ("eof", None)]
